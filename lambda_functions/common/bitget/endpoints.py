@@ -1,0 +1,28 @@
+"""Bitget v2 endpoint paths used by this project, and their published per-endpoint rate limits.
+
+Limits are requests per second (BITGET_API.md §2): spot history 20/s per UID, futures history 10/s per UID,
+public endpoints 20/s per IP (`/api/v2/public/time`'s 20/s is UNVERIFIED; CCXT and JK use 20).
+"""
+
+from __future__ import annotations
+
+SERVER_TIME = "/api/v2/public/time"
+SPOT_SYMBOLS = "/api/v2/spot/public/symbols"
+FUTURES_CONTRACTS = "/api/v2/mix/market/contracts"
+SPOT_HISTORY_ORDERS = "/api/v2/spot/trade/history-orders"
+SPOT_PLAN_HISTORY = "/api/v2/spot/trade/history-plan-order"
+FUTURES_HISTORY_ORDERS = "/api/v2/mix/order/orders-history"
+FUTURES_PLAN_HISTORY = "/api/v2/mix/order/orders-plan-history"
+
+PUBLISHED_LIMITS: dict[str, float] = {
+    SERVER_TIME: 20.0,
+    SPOT_SYMBOLS: 20.0,
+    FUTURES_CONTRACTS: 20.0,
+    SPOT_HISTORY_ORDERS: 20.0,
+    SPOT_PLAN_HISTORY: 20.0,
+    FUTURES_HISTORY_ORDERS: 10.0,
+    FUTURES_PLAN_HISTORY: 10.0,
+}
+
+# Paths not in the table get this conservative rate (the slowest published limit).
+DEFAULT_LIMIT = 10.0
