@@ -1,9 +1,9 @@
 """Typed errors of the Bitget client. Callers catch these, never `requests` exceptions.
 
     BitgetError                      anything the client raises about a request
-     ├── BitgetAPIError              Bitget answered with a code other than "00000" (code, message, http_status)
+     ├── BitgetAPIError              Bitget answered with a code other than "00000"
      │    └── BitgetRateLimitError   HTTP 429 or code "429" (raised once retries are exhausted)
-     └── BitgetTransportError        no usable answer: reset, truncated body, invalid JSON, 5xx without envelope
+     └── BitgetTransportError        no usable answer: reset, truncated/invalid body, bare 5xx
           └── BitgetTimeoutError     connect or read timeout
 
 Library errors are translated into these at one boundary in `client.py` (`raise ... from exc`). Messages name
@@ -39,7 +39,9 @@ class BitgetAPIError(BitgetError):
         self.request_time_ms = request_time_ms
         status = f", HTTP {http_status}" if http_status is not None else ""
         where = f" on {path}" if path else ""
-        super().__init__(f"Bitget error {self.code}{status}{where}: {message}", path=path, http_status=http_status)
+        super().__init__(
+            f"Bitget error {self.code}{status}{where}: {message}", path=path, http_status=http_status
+        )
         self.message = message
 
 
@@ -66,4 +68,3 @@ class BitgetTransportError(BitgetError):
 
 class BitgetTimeoutError(BitgetTransportError):
     """The connect or read timeout expired."""
-

@@ -43,7 +43,7 @@ class RetryPolicy:
             raise ValueError("base_delay_s and max_delay_s must be >= 0")
 
     def backoff(self, retry_index: int, rand: Callable[[], float] = random.random) -> float:
-        """Seconds to wait before retry number `retry_index` (0-based): full jitter under the capped ceiling."""
+        """Seconds to wait before retry `retry_index` (0-based): full jitter under the capped ceiling."""
         ceiling = min(self.max_delay_s, self.base_delay_s * (2**retry_index))
         return rand() * ceiling
 
@@ -54,13 +54,13 @@ def is_retryable(error: BitgetError) -> bool:
         return error.retry_after_s is None or error.retry_after_s <= MAX_HONOURED_RETRY_AFTER_S
     if isinstance(error, BitgetAPIError):
         return error.code in RETRYABLE_CODES or (error.http_status or 0) >= 500
-    if isinstance(error, BitgetTransportError):
-        status = error.http_status
-        return status is None or status >= 500 or status == 429
-    return False
+    # No usable answer (reset, timeout, truncated or unexpected body): sending again may well work.
+    return isinstance(error, BitgetTransportError)
 
 
-def retry_delay(error: BitgetError, policy: RetryPolicy, retry_index: int, rand: Callable[[], float]) -> float:
+def retry_delay(
+    error: BitgetError, policy: RetryPolicy, retry_index: int, rand: Callable[[], float]
+) -> float:
     """The wait before the next attempt: the jittered backoff, raised to the server's hint on a 429."""
     delay = policy.backoff(retry_index, rand)
     if isinstance(error, BitgetRateLimitError) and error.retry_after_s is not None:

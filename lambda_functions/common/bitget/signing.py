@@ -2,11 +2,11 @@
 
 `ACCESS-SIGN = base64(HMAC-SHA256(secret, timestamp + METHOD + requestPath + ["?" + query] + body))`.
 
-Query encoding (UNVERIFIED upstream, our decision): keys sorted ascending, values as `str`, `None` dropped, and
-only the characters that would break the query's structure (`&`, `=`, `#`, `+`, `%`, space, `?`, control and
-non-ASCII characters) are percent-encoded. Everything else, including `$` (spot symbols such as `$ALTUSDT`), is
-sent raw, as Bitget's own SDK and CCXT do. The client sends this exact string on the wire and signs the same
-string, so the signature always matches what the server sees.
+Query encoding (UNVERIFIED upstream, our decision): keys sorted ascending, values as `str`, `None` dropped,
+and only the characters that would break the query's structure (`&`, `=`, `#`, `+`, `%`, space, `?`, control
+and non-ASCII characters) are percent-encoded. Everything else, including `$` (spot symbols like `$ALTUSDT`),
+is sent raw, as Bitget's own SDK and CCXT do. The client sends this exact string on the wire and signs the
+same string, so the signature always matches what the server sees.
 """
 
 from __future__ import annotations
@@ -39,7 +39,9 @@ def build_query_string(params: Mapping[str, object] | None) -> str:
     return "&".join(f"{_encode(key)}={_encode(value)}" for key, value in pairs)
 
 
-def prehash(timestamp_ms: int | str, method: str, request_path: str, query_string: str = "", body: str = "") -> str:
+def prehash(
+    timestamp_ms: int | str, method: str, request_path: str, query_string: str = "", body: str = ""
+) -> str:
     """The exact text Bitget signs: the query joins with "?" only when it is not empty."""
     target = f"{request_path}?{query_string}" if query_string else request_path
     return f"{timestamp_ms}{method.upper()}{target}{body}"

@@ -1,0 +1,56 @@
+"""FastAPI dependencies: the objects built once in the lifespan, handed to handlers as typed parameters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from app.core.config import Settings
+from app.services.database_service import DatabaseService
+from app.services.orders_service import OrdersService
+from app.services.symbols_service import SymbolsService
+from lambda_functions.common.results_store import ResultsStore
+
+
+@dataclass
+class Runtime:
+    """What the lifespan builds: one of each, shared by every request."""
+
+    settings: Settings
+    store: ResultsStore
+    db: DatabaseService
+    orders: OrdersService
+    symbols: SymbolsService
+    exchange_base_url: str
+    info: dict[str, Any] = field(default_factory=dict)  # the modes in use, for GET /info
+
+
+def get_runtime(request: Request) -> Runtime:
+    return request.app.state.runtime  # type: ignore[no-any-return]
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_settings(runtime: RuntimeDep) -> Settings:
+    return runtime.settings
+
+
+def get_orders_service(runtime: RuntimeDep) -> OrdersService:
+    return runtime.orders
+
+
+def get_symbols_service(runtime: RuntimeDep) -> SymbolsService:
+    return runtime.symbols
+
+
+def get_results_store(runtime: RuntimeDep) -> ResultsStore:
+    return runtime.store
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+OrdersServiceDep = Annotated[OrdersService, Depends(get_orders_service)]
+SymbolsServiceDep = Annotated[SymbolsService, Depends(get_symbols_service)]
+ResultsStoreDep = Annotated[ResultsStore, Depends(get_results_store)]

@@ -1,0 +1,50 @@
+"""GET /, /health and /info."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from app.api.deps import RuntimeDep
+from app.core.config import APP_DESCRIPTION, APP_NAME, APP_VERSION
+from app.schemas.health import HealthResponse, InfoResponse, RootResponse
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/", response_model=RootResponse, summary="Basic information")
+def root() -> dict[str, str]:
+    """Name, version and where the documentation is."""
+    return {
+        "message": APP_NAME,
+        "version": APP_VERSION,
+        "description": APP_DESCRIPTION,
+        "docs": "/docs",
+        "redoc": "/redoc",
+        "health": "/health",
+    }
+
+
+@router.get("/health", response_model=HealthResponse, summary="Liveness")
+def health() -> dict[str, str]:
+    """Answers while the service is up."""
+    return {"status": "healthy", "service": APP_NAME, "version": APP_VERSION}
+
+
+@router.get("/info", response_model=InfoResponse, summary="Modes in use and configuration (no secrets)")
+def info(runtime: RuntimeDep) -> dict[str, Any]:
+    """Which orchestration, results store, database and exchange are in use; never a secret."""
+    return {
+        "application": {"name": APP_NAME, "version": APP_VERSION, "description": APP_DESCRIPTION},
+        **runtime.info,
+        "endpoints": {
+            "orders": "/orders",
+            "orders_list": "/orders/list",
+            "symbols": "/symbols",
+            "results": "/results/{key}",
+            "health": "/health",
+            "docs": "/docs",
+            "redoc": "/redoc",
+        },
+    }

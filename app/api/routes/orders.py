@@ -1,0 +1,121 @@
+"""POST /orders, GET /orders/list, GET /orders/{execution_arn}[/database], POST .../save-from-url."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, status
+
+from app.api.deps import OrdersServiceDep
+from app.schemas.orders import (
+    EXAMPLE_ARN,
+    EXECUTION_ARN_PATTERN,
+    ExecutionListResponse,
+    ExecutionStatusResponse,
+    OrdersPageResponse,
+    OrdersRequest,
+    OrdersStartedResponse,
+    SaveFromUrlResponse,
+)
+
+router = APIRouter(prefix="/orders", tags=["orders"])
+
+ExecutionArn = Annotated[
+    str,
+    Path(
+        pattern=EXECUTION_ARN_PATTERN,
+        max_length=256,
+        description="arn:aws:states:<region>:<account>:execution:<state machine>:<name>",
+        examples=[EXAMPLE_ARN],
+    ),
+]
+ERRORS = {
+    400: {"description": "The request cannot be served as given; `detail` says why"},
+    404: {"description": "Unknown execution"},
+    422: {"description": "A parameter is malformed; `detail` names it"},
+}
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=OrdersStartedResponse,
+    summary="Start extracting the order history of some symbols",
+    responses={400: ERRORS[400], 422: ERRORS[422]},
+)
+def start_orders(body: OrdersRequest, orders: OrdersServiceDep) -> dict[str, Any]:
+    """Starts one execution (1..MAX_SYMBOLS symbols); it is saved in the database at once."""
+    return orders.start(body.symbols, body.start_ms, body.end_ms)
+
+
+@router.get("/list", response_model=ExecutionListResponse, summary="Executions saved, newest first")
+def list_orders(
+    orders: OrdersServiceDep,
+    skip: Annotated[int, Query(ge=0, description="Executions to skip")] = 0,
+    limit: Annotated[int, Query(ge=1, le=100, description="Executions to return (max 100)")] = 50,
+) -> dict[str, Any]:
+    """Every execution in the database, newest first, paginated."""
+    return orders.list_executions(skip, limit)
+
+
+@router.get(
+    "/{execution_arn}",
+    response_model=ExecutionStatusResponse,
+    response_model_exclude_none=True,
+    summary="Status of an execution; saves its orders to the database once it succeeded",
+    responses={404: ERRORS[404], 422: ERRORS[422]},
+)
+def get_order_status(execution_arn: ExecutionArn, orders: OrdersServiceDep) -> dict[str, Any]:
+    """RUNNING with progress, SUCCEEDED with result and database_info, or the failure's cause."""
+    return orders.status(execution_arn)
+
+
+@router.get(
+    "/{execution_arn}/database",
+    response_model=OrdersPageResponse,
+    summary="Orders saved for an execution, newest first",
+    responses=ERRORS,
+)
+def get_saved_orders(
+    execution_arn: ExecutionArn,
+    orders: OrdersServiceDep,
+    skip: Annotated[int, Query(ge=0, description="Orders to skip (offset paging)")] = 0,
+    limit: Annotated[int, Query(ge=1, le=100, description="Orders per page (max 100)")] = 10,
+    cursor: Annotated[
+        str | None,
+        Query(max_length=512, description="`next_cursor` of the previous page: same cost at any depth"),
+    ] = None,
+    symbol: Annotated[str | None, Query(pattern=r"^[A-Z0-9]{2,40}$", description="Only this symbol")] = None,
+    stream: Annotated[
+        str | None,
+        Query(
+            pattern=r"^[A-Za-z0-9_-]{1,40}$", description="Only this stream (spot_normal, USDT-FUTURES...)"
+        ),
+    ] = None,
+) -> dict[str, Any]:
+    """One page of the saved orders, by offset (skip/limit) or by cursor, optionally filtered."""
+    return orders.orders_page(
+        execution_arn, skip=skip, limit=limit, cursor=cursor, symbol=symbol, stream=stream
+    )
+
+
+@router.post(
+    "/{execution_arn}/save-from-url",
+    response_model=SaveFromUrlResponse,
+    summary="Save an execution's results from its results URL",
+    responses=ERRORS,
+)
+def save_from_url(
+    execution_arn: ExecutionArn,
+    orders: OrdersServiceDep,
+    public_url: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=4096,
+            description="This execution's results URL (its `s3_data_url`); others are refused",
+        ),
+    ],
+) -> dict[str, Any]:
+    """Reads the results through the results store (never fetching a foreign URL) and saves them once."""
+    return orders.save_from_url(execution_arn, public_url)

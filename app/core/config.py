@@ -1,0 +1,208 @@
+"""The service's settings: one object, read once from the environment / `.env` (names of `.env.example`).
+
+Each part picks its mode from configuration, with embedded defaults on a fresh machine:
+
+    orchestration  ORCHESTRATION_MODE=embedded (in-process state machine) | aws (COORD_LAMBDA_NAME)
+    results store  RESULTS_STORE=local (RESULTS_DIR, served at /results) | s3 (RESULTS_BUCKET);
+                   default: follows the orchestration mode
+    database       DATABASE_URL, else MYSQL_* when MYSQL_HOST is set, else SQLite under ./data
+    exchange       the sandbox when no BITGET_API_KEY/SECRET/PASSPHRASE are set, else BITGET_BASE (live)
+
+An inconsistent configuration fails at start with `ConfigError`, whose message names the variable.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+from lambda_functions.coordinator.validation import DEFAULT_MAX_SYMBOLS, DEFAULT_WINDOW_DAYS
+
+APP_NAME = "Bitget Orders API"
+APP_VERSION = "1.0.0"
+APP_DESCRIPTION = "API para gestionar órdenes de Bitget con integración a base de datos MySQL"
+DEFAULT_SQLITE_PATH = "./data/bitget_orders.db"
+
+
+class ConfigError(ValueError):
+    """The configuration is inconsistent; the message names the variable(s) to fix."""
+
+
+class Settings(BaseSettings):
+    """Everything the API process reads from its environment. Secrets are `SecretStr`: never printed."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    # The service itself
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, le=65535)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    # Orchestration
+    orchestration_mode: Literal["embedded", "aws"] = "embedded"
+    coord_lambda_name: str = ""
+    state_machine_arn: str = ""
+    state_machine_type: Literal["EXPRESS", "STANDARD"] = "EXPRESS"
+    max_symbols: int = Field(DEFAULT_MAX_SYMBOLS, ge=1, le=10_000)
+    default_window_days: int = Field(DEFAULT_WINDOW_DAYS, ge=1, le=3650)
+    map_max_concurrency: int = Field(5, ge=1, le=40)  # Inline Map runs at most 40 iterations at once
+    lambda_timeout_seconds: float = Field(900.0, gt=0, le=900)  # embedded: per-invocation limit, as on Lambda
+
+    # Results store
+    results_store: Literal["local", "s3"] | None = None
+    results_bucket: str = ""
+    results_prefix: str = "bitget-results/"
+    results_dir: str = "./data/results"
+    results_base_url: str = ""  # default: http://HOST:PORT/results (this service's results route)
+    presigned_url_expires: int = Field(3600, ge=60, le=7 * 24 * 3600)
+
+    # Database
+    database_url: SecretStr = SecretStr("")
+    mysql_host: str = ""
+    mysql_port: int = Field(3306, ge=1, le=65535)
+    mysql_user: str = "root"
+    mysql_password: SecretStr = SecretStr("")
+    mysql_database: str = "bitget_orders"
+    auto_migrate: bool = True
+    hydration_wait_seconds: float = Field(2.0, ge=0, le=60)
+
+    # AWS
+    aws_access_key_id: SecretStr = SecretStr("")
+    aws_secret_access_key: SecretStr = SecretStr("")
+    aws_default_region: str = "us-east-2"
+
+    # Exchange
+    bitget_api_key: SecretStr = SecretStr("")
+    bitget_api_secret: SecretStr = SecretStr("")
+    bitget_api_passphrase: SecretStr = SecretStr("")
+    bitget_base: str = "https://api.bitget.com"
+    bitget_timeout: float = Field(15.0, gt=0)
+    symbols_cache_seconds: float = Field(300.0, ge=0)
+
+    # The sandbox exchange (used when no Bitget credentials are set)
+    sandbox_profile: str = "demo"
+    sandbox_seed: int = 42
+    sandbox_port: int = Field(0, ge=0, le=65535)  # 0: a free port
+
+    @model_validator(mode="after")
+    def _check_consistency(self) -> Settings:
+        if self.results_store is None:
+            self.results_store = "s3" if self.orchestration_mode == "aws" or self.results_bucket else "local"
+        if not self.results_base_url:
+            self.results_base_url = f"http://{self.host}:{self.port or 8000}/results"
+        problems = _consistency_problems(self)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    # Derived choices -------------------------------------------------------------------------------------
+    @property
+    def has_bitget_credentials(self) -> bool:
+        return all(s.get_secret_value() for s in self._bitget_secrets())
+
+    @property
+    def exchange_mode(self) -> Literal["sandbox", "live"]:
+        return "live" if self.has_bitget_credentials else "sandbox"
+
+    @property
+    def database_source(self) -> Literal["DATABASE_URL", "MYSQL_*", "sqlite-default"]:
+        if self.database_url.get_secret_value():
+            return "DATABASE_URL"
+        return "MYSQL_*" if self.mysql_host else "sqlite-default"
+
+    @property
+    def effective_database_url(self) -> str:
+        """The SQLAlchemy URL in use (contains the password: never log it; see `safe_database_url`)."""
+        if self.database_source == "DATABASE_URL":
+            return self.database_url.get_secret_value()
+        if self.database_source == "MYSQL_*":
+            url = URL.create(
+                "mysql+pymysql",
+                username=self.mysql_user,
+                password=self.mysql_password.get_secret_value() or None,
+                host=self.mysql_host,
+                port=self.mysql_port,
+                database=self.mysql_database,
+                query={"charset": "utf8mb4"},
+            )
+            return url.render_as_string(hide_password=False)
+        return f"sqlite:///{Path(DEFAULT_SQLITE_PATH).resolve()}"
+
+    @property
+    def safe_database_url(self) -> str:
+        """The database URL with the password masked, fit for logs and /info."""
+        return make_url(self.effective_database_url).render_as_string(hide_password=True)
+
+    @property
+    def database_backend(self) -> str:
+        return make_url(self.effective_database_url).get_backend_name()
+
+    def secret_values(self) -> list[str]:
+        """Every secret this process knows (for tests and log scrubbing); empty ones left out."""
+        secrets = [*self._bitget_secrets(), self.aws_secret_access_key, self.aws_access_key_id]
+        secrets += [self.mysql_password]
+        url_password = make_url(self.effective_database_url).password
+        values = [s.get_secret_value() for s in secrets] + [str(url_password or "")]
+        return [v for v in values if v]
+
+    def _bitget_secrets(self) -> tuple[SecretStr, SecretStr, SecretStr]:
+        return (self.bitget_api_key, self.bitget_api_secret, self.bitget_api_passphrase)
+
+
+def _consistency_problems(s: Settings) -> list[str]:
+    """Every combination of variables that cannot work, each naming the variable to set or change."""
+    problems: list[str] = []
+    if s.orchestration_mode == "aws":
+        if not s.coord_lambda_name:
+            problems.append("ORCHESTRATION_MODE=aws needs COORD_LAMBDA_NAME (the coordinator Lambda's name)")
+        if not s.results_bucket:
+            problems.append("ORCHESTRATION_MODE=aws needs RESULTS_BUCKET (where the Lambdas write results)")
+        if s.results_store == "local":
+            problems.append(
+                "RESULTS_STORE=local cannot be used with ORCHESTRATION_MODE=aws: "
+                "the Lambdas cannot write to this machine's disk; set RESULTS_STORE=s3"
+            )
+    if s.results_store == "s3" and not s.results_bucket:
+        problems.append("RESULTS_STORE=s3 needs RESULTS_BUCKET")
+    names = ("BITGET_API_KEY", "BITGET_API_SECRET", "BITGET_API_PASSPHRASE")
+    present = [bool(v.get_secret_value()) for v in s._bitget_secrets()]
+    if any(present) and not all(present):
+        missing = ", ".join(n for n, ok in zip(names, present, strict=True) if not ok)
+        problems.append(
+            f"partial Bitget credentials: set {missing} too (or none of the three for the sandbox)"
+        )
+    if not s.bitget_base.startswith(("http://", "https://")):
+        problems.append("BITGET_BASE must be an http(s) URL")
+    if not s.results_base_url.startswith(("http://", "https://")):
+        problems.append("RESULTS_BASE_URL must be an http(s) URL")
+    if s.database_url.get_secret_value():
+        try:
+            make_url(s.database_url.get_secret_value())
+        except ArgumentError:
+            problems.append(
+                "DATABASE_URL is not a valid SQLAlchemy URL (e.g. mysql+pymysql://user:pw@host/db)"
+            )
+    return problems
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment (plus overrides); raises ConfigError naming each bad variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc)) from None
+
+
+def _describe(exc: ValidationError) -> str:
+    """One line per problem, naming the environment variable; input values are left out (may be secrets)."""
+    lines = []
+    for error in exc.errors(include_input=False, include_url=False):
+        variable = "_".join(str(part) for part in error["loc"]).upper()
+        message = str(error["msg"]).removeprefix("Value error, ")
+        lines.append(f"{variable}: {message}" if variable else message)
+    return "invalid configuration: " + "; ".join(lines)

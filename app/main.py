@@ -1,0 +1,325 @@
+"""The FastAPI application: `create_app(settings)` plus a lifespan that builds every part once.
+
+At start (each choice logged): migrations (AUTO_MIGRATE), the database engine, the results store, the exchange
+(the sandbox on loopback when no Bitget credentials are set), the orchestrator, and the Bitget client for
+/symbols. At shutdown, the reverse. `uvicorn app.main:app` builds the app from the environment on first
+access.
+
+Embedded mode runs the worker and aggregator handlers in this process. They normally build their dependencies
+from their own environment (lambda_functions/*/settings.py); here they are handed the API's instead, through
+their `set_dependencies` hooks, so they use the same results store and exchange (the sandbox URL and
+credentials) as the API. Only RESULTS_PREFIX is read from the environment by the worker, so it is set in
+os.environ while those dependencies are built.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import AsyncIterator, Iterator
+from contextlib import ExitStack, asynccontextmanager, contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from app.api.deps import Runtime
+from app.api.routes import health, orders, results, symbols
+from app.core.config import APP_DESCRIPTION, APP_NAME, APP_VERSION, Settings, load_settings
+from app.core.db import make_engine, make_session_factory, run_migrations
+from app.orchestration.base import (
+    ExecutionNotFoundError,
+    InvalidRequestError,
+    OrchestrationError,
+    Orchestrator,
+)
+from app.orchestration.factory import build_orchestrator
+from app.services.database_service import DatabaseService, InvalidCursorError
+from app.services.orders_service import OrdersService
+from app.services.symbols_service import SymbolsClient, SymbolsService
+from lambda_functions.common.config import StoreSettings, build_results_store
+from lambda_functions.common.logs import configure_json_logging
+from lambda_functions.common.results_store import ResultsStore
+
+log = logging.getLogger("app")
+
+
+@dataclass(frozen=True)
+class Exchange:
+    mode: str  # "sandbox" | "live"
+    base_url: str
+    api_key: str = field(default="", repr=False)
+    api_secret: str = field(default="", repr=False)
+    passphrase: str = field(default="", repr=False)
+
+
+@dataclass
+class Overrides:
+    """Parts handed in instead of built (tests, benchmarks)."""
+
+    orchestrator: Orchestrator | None = None
+    symbols_client: SymbolsClient | None = None
+    store: ResultsStore | None = None
+    exchange: Exchange | None = None  # e.g. a sandbox the caller already runs
+
+
+def create_app(settings: Settings | None = None, *, overrides: Overrides | None = None) -> FastAPI:
+    """The application for `settings` (default: from the environment; ConfigError names a bad variable)."""
+    settings = settings or load_settings()
+    overrides = overrides or Overrides()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        with ExitStack() as stack:
+            app.state.runtime = build_runtime(settings, overrides, stack)
+            yield
+
+    app = FastAPI(title=APP_NAME, version=APP_VERSION, description=APP_DESCRIPTION, lifespan=lifespan)
+    for module in (health, orders, symbols, results):
+        app.include_router(module.router)
+    _add_error_handlers(app)
+    return app
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    def handler(status: int) -> Any:
+        async def respond(_request: Request, exc: Exception) -> JSONResponse:
+            return JSONResponse({"detail": str(exc.args[0]) if exc.args else type(exc).__name__}, status)
+
+        return respond
+
+    app.add_exception_handler(InvalidRequestError, handler(400))
+    app.add_exception_handler(InvalidCursorError, handler(400))
+    app.add_exception_handler(ExecutionNotFoundError, handler(404))
+    app.add_exception_handler(OrchestrationError, handler(502))
+
+
+def build_runtime(settings: Settings, overrides: Overrides, stack: ExitStack) -> Runtime:
+    """Every long-lived part, built once; `stack` closes them in reverse order at shutdown."""
+    configure_json_logging(settings.log_level)
+    _export_aws_credentials(settings)
+    db = _database(settings, stack)
+    store = overrides.store or _results_store(settings)
+    log.info("results store: %s (%s)", settings.results_store, _store_location(settings))
+    needs_exchange = overrides.orchestrator is None or overrides.symbols_client is None
+    exchange = overrides.exchange or (_exchange(settings, stack) if needs_exchange else Exchange("none", ""))
+    orchestrator = overrides.orchestrator or _orchestrator(settings, store, exchange, stack)
+    log.info("orchestration: %s", orchestrator.mode)
+    symbols_client = overrides.symbols_client or _symbols_client(settings, exchange, stack)
+    return Runtime(
+        settings=settings,
+        store=store,
+        db=db,
+        orders=OrdersService(
+            orchestrator,
+            db,
+            store,
+            results_prefix=settings.results_prefix,
+            max_symbols=settings.max_symbols,
+            hydration_wait_s=settings.hydration_wait_seconds,
+        ),
+        symbols=SymbolsService(
+            symbols_client,
+            cache_seconds=settings.symbols_cache_seconds,
+            exchange_info={"exchange": exchange.mode, "base_url": exchange.base_url},
+        ),
+        exchange_base_url=exchange.base_url,
+        info=_info(settings, orchestrator, exchange),
+    )
+
+
+def _export_aws_credentials(settings: Settings) -> None:
+    """boto3 reads credentials from os.environ, not from .env: hand it the ones configured there."""
+    for name, value in (
+        ("AWS_ACCESS_KEY_ID", settings.aws_access_key_id),
+        ("AWS_SECRET_ACCESS_KEY", settings.aws_secret_access_key),
+    ):
+        if value.get_secret_value() and not os.environ.get(name):
+            os.environ[name] = value.get_secret_value()
+
+
+def _database(settings: Settings, stack: ExitStack) -> DatabaseService:
+    url = settings.effective_database_url
+    log.info("database: %s from %s", settings.safe_database_url, settings.database_source)
+    if settings.auto_migrate:
+        run_migrations(url)
+    engine = make_engine(url)
+    stack.callback(engine.dispose)
+    db = DatabaseService(make_session_factory(engine))
+    stack.callback(db.join_background, 5.0)  # let a running hydration commit its chunk before the engine goes
+    return db
+
+
+def store_settings(settings: Settings) -> StoreSettings:
+    return StoreSettings(
+        _env_file=None,  # type: ignore[call-arg]
+        results_store=settings.results_store,
+        results_bucket=settings.results_bucket,
+        results_prefix=settings.results_prefix,
+        results_dir=settings.results_dir,
+        results_base_url=settings.results_base_url,
+        aws_default_region=settings.aws_default_region,
+    )
+
+
+def _results_store(settings: Settings) -> ResultsStore:
+    return build_results_store(store_settings(settings))
+
+
+def _store_location(settings: Settings) -> str:
+    if settings.results_store == "s3":
+        return f"s3://{settings.results_bucket}/{settings.results_prefix}"
+    return f"{os.path.abspath(settings.results_dir)}, served at {settings.results_base_url}"
+
+
+def _exchange(settings: Settings, stack: ExitStack) -> Exchange:
+    if settings.has_bitget_credentials:
+        log.info("exchange: LIVE Bitget at %s (credentials configured)", settings.bitget_base)
+        return Exchange(
+            "live",
+            settings.bitget_base,
+            settings.bitget_api_key.get_secret_value(),
+            settings.bitget_api_secret.get_secret_value(),
+            settings.bitget_api_passphrase.get_secret_value(),
+        )
+    from sandbox.server import SandboxServer
+
+    server = SandboxServer(
+        profile=settings.sandbox_profile, seed=settings.sandbox_seed, port=settings.sandbox_port
+    )
+    server.start()
+    stack.callback(server.stop)
+    creds = server.credentials
+    log.warning(
+        "exchange: SANDBOX at %s (profile %s, seed %s): no BITGET_API_KEY/SECRET/PASSPHRASE set, "
+        "orders are synthetic demo data",
+        server.base_url,
+        settings.sandbox_profile,
+        settings.sandbox_seed,
+    )
+    return Exchange("sandbox", server.base_url, creds.api_key, creds.api_secret, creds.passphrase)
+
+
+def _orchestrator(
+    settings: Settings, store: ResultsStore, exchange: Exchange, stack: ExitStack
+) -> Orchestrator:
+    if settings.orchestration_mode == "embedded":
+        stack.enter_context(_embedded_handlers(settings, store, exchange))
+    orchestrator = build_orchestrator(
+        settings.orchestration_mode,
+        store,
+        results_prefix=settings.results_prefix,
+        region=settings.aws_default_region,
+        coordinator_function=settings.coord_lambda_name,
+        state_machine_type=settings.state_machine_type,
+        map_max_concurrency=settings.map_max_concurrency,
+        max_symbols=settings.max_symbols,
+        default_window_days=settings.default_window_days,
+        worker_timeout_s=settings.lambda_timeout_seconds,
+        aggregator_timeout_s=settings.lambda_timeout_seconds,
+    )
+    runner = getattr(orchestrator, "runner", None)
+    if runner is not None and hasattr(runner, "close"):
+        stack.callback(runner.close)
+    return orchestrator
+
+
+@contextmanager
+def _embedded_handlers(settings: Settings, store: ResultsStore, exchange: Exchange) -> Iterator[None]:
+    """Hand the in-process worker and aggregator the API's store and exchange; undo at shutdown."""
+    from lambda_functions.aggregator import app as aggregator_app
+    from lambda_functions.aggregator.settings import AggregatorSettings
+    from lambda_functions.worker import app as worker_app
+    from lambda_functions.worker.settings import WorkerSettings
+
+    with _environ(RESULTS_PREFIX=settings.results_prefix):
+        worker_settings = WorkerSettings(
+            bitget_base=exchange.base_url,
+            bitget_api_key=exchange.api_key,
+            bitget_api_secret=exchange.api_secret,
+            bitget_api_passphrase=exchange.passphrase,
+            bitget_timeout=settings.bitget_timeout,
+            map_max_concurrency=settings.map_max_concurrency,
+        )
+        worker_app.set_dependencies(worker_app.build_dependencies(worker_settings, store))
+        aggregator_settings = AggregatorSettings(
+            results_prefix=settings.results_prefix, presigned_url_expires=settings.presigned_url_expires
+        )
+    aggregator_app.set_dependencies(aggregator_app.Dependencies(store=store, settings=aggregator_settings))
+    try:
+        yield
+    finally:
+        worker_app.set_dependencies(None)
+        aggregator_app.set_dependencies(None)
+
+
+@contextmanager
+def _environ(**values: str) -> Iterator[None]:
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, old in saved.items():
+            if old is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = old
+
+
+def _symbols_client(settings: Settings, exchange: Exchange, stack: ExitStack) -> SymbolsClient:
+    from lambda_functions.common.bitget import BitgetClient
+
+    client = BitgetClient(exchange.base_url, timeout_s=settings.bitget_timeout)  # public endpoints: no keys
+    stack.callback(client.close)
+    return client
+
+
+def _info(settings: Settings, orchestrator: Orchestrator, exchange: Exchange) -> dict[str, Any]:
+    """What GET /info shows: modes and non-secret settings (the DB URL with its password masked)."""
+    exchange_info: dict[str, Any] = {
+        "mode": exchange.mode,
+        "base_url": exchange.base_url,
+        "credentials_configured": settings.has_bitget_credentials,
+    }
+    if exchange.mode == "sandbox":
+        exchange_info["warning"] = "SANDBOX exchange: synthetic demo orders, not your Bitget account"
+    return {
+        "configuration": {
+            "valid": True,
+            "problems": [],
+            "aws_region": settings.aws_default_region,
+            "mysql_host": settings.mysql_host or None,
+            "mysql_port": settings.mysql_port,
+            "mysql_database": settings.mysql_database,
+            "log_level": settings.log_level,
+        },
+        "modes": {
+            "orchestration": orchestrator.mode,
+            "results_store": settings.results_store,
+            "database": settings.database_backend,
+            "exchange": exchange.mode,
+        },
+        "exchange": exchange_info,
+        "results_store": {
+            "kind": settings.results_store,
+            "prefix": settings.results_prefix,
+            "bucket": settings.results_bucket or None,
+            "directory": os.path.abspath(settings.results_dir) if settings.results_store == "local" else None,
+            "base_url": settings.results_base_url if settings.results_store == "local" else None,
+        },
+        "database": {
+            "backend": settings.database_backend,
+            "url": settings.safe_database_url,
+            "source": settings.database_source,
+        },
+    }
+
+
+def __getattr__(name: str) -> Any:
+    """`app.main.app`, built from the environment on first access (`uvicorn app.main:app`)."""
+    if name == "app":
+        globals()["app"] = application = create_app()
+        return application
+    raise AttributeError(name)

@@ -1,0 +1,131 @@
+"""SQLAlchemy models: the original's tables (`execution_results`, `orders`, `processing_logs`, symbol metadata)
+with the columns hydration and keyset paging need.
+
+Schema changes go through Alembic (`migrations/`); these classes are what the service code queries with.
+Timestamps are naive UTC, written by Python so SQLite and MySQL agree.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import BigInteger, DateTime, Float, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.dialects import mysql
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY; MySQL gets a BIGINT for a billion-row orders table.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+# MySQL's DATETIME drops fractions unless asked; hydration durations need them.
+Timestamp = DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
+
+
+def utcnow() -> datetime:
+    """Naive UTC now (the DB columns carry no zone)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class ExecutionResult(Base):
+    """One extraction run, and the state of its hydration into `orders`."""
+
+    __tablename__ = "execution_results"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    execution_arn: Mapped[str] = mapped_column(String(255), unique=True, nullable=False)
+    execution_name: Mapped[str | None] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(50), nullable=False)
+    symbols: Mapped[str | None] = mapped_column(Text)  # JSON list
+    start_ms: Mapped[int | None] = mapped_column(BigInteger)
+    end_ms: Mapped[int | None] = mapped_column(BigInteger)
+    total_symbols: Mapped[int | None] = mapped_column(Integer)
+    total_orders: Mapped[int | None] = mapped_column(Integer)
+    s3_uri: Mapped[str | None] = mapped_column(Text)
+    public_url: Mapped[str | None] = mapped_column(Text)
+    result_data: Mapped[str | None] = mapped_column(Text)  # the aggregator's response, JSON
+    processing_time_seconds: Mapped[float | None] = mapped_column(Float)
+    error: Mapped[str | None] = mapped_column(Text)
+    hydration_state: Mapped[str] = mapped_column(String(16), nullable=False, default="pending")
+    orders_saved: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    hydration_started_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    hydration_finished_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    hydration_source: Mapped[str | None] = mapped_column(Text)
+    # Who holds the hydration claim, and when it last made progress (a stale claim can be taken over).
+    hydration_token: Mapped[str | None] = mapped_column(String(36))
+    hydration_heartbeat_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    hydration_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp, nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class Order(Base):
+    """One Bitget order of one execution: the original's columns, ours, and the raw object."""
+
+    __tablename__ = "orders"
+    __table_args__ = (
+        UniqueConstraint("execution_arn", "stream", "order_id", name="uq_orders_execution_stream_order"),
+        # Newest-first keyset paging, whole execution / one symbol / one stream.
+        Index("ix_orders_execution_newest", "execution_arn", "c_time", "order_id_num", "id"),
+        Index("ix_orders_execution_symbol_newest", "execution_arn", "symbol", "c_time", "order_id_num", "id"),
+        Index("ix_orders_execution_stream_newest", "execution_arn", "stream", "c_time", "order_id_num", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    execution_arn: Mapped[str] = mapped_column(String(255), nullable=False)
+    symbol: Mapped[str] = mapped_column(String(50), nullable=False)
+    order_id: Mapped[str] = mapped_column(String(50), nullable=False)
+    # orderId as a number: string order is wrong for ids of different lengths.
+    order_id_num: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    stream: Mapped[str] = mapped_column(String(32), nullable=False)
+    market: Mapped[str] = mapped_column(String(10), nullable=False)
+    product_type: Mapped[str | None] = mapped_column(String(20))
+    client_oid: Mapped[str | None] = mapped_column(String(100))
+    size: Mapped[str | None] = mapped_column(String(50))
+    price: Mapped[str | None] = mapped_column(String(50))
+    price_avg: Mapped[str | None] = mapped_column(String(50))
+    status: Mapped[str | None] = mapped_column(String(32))
+    side: Mapped[str | None] = mapped_column(String(10))
+    order_type: Mapped[str | None] = mapped_column(String(20))
+    trade_side: Mapped[str | None] = mapped_column(String(32))
+    leverage: Mapped[str | None] = mapped_column(String(10))
+    margin_mode: Mapped[str | None] = mapped_column(String(20))
+    pos_side: Mapped[str | None] = mapped_column(String(10))
+    fee: Mapped[str | None] = mapped_column(String(50))
+    quote_volume: Mapped[str | None] = mapped_column(String(50))
+    base_volume: Mapped[str | None] = mapped_column(String(50))
+    c_time: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    u_time: Mapped[int | None] = mapped_column(BigInteger)
+    raw: Mapped[str] = mapped_column(Text, nullable=False)  # the Bitget object as JSON, every field kept
+    created_at: Mapped[datetime] = mapped_column(Timestamp, nullable=False, default=utcnow)
+
+
+class ProcessingLog(Base):
+    """What happened to an execution on the API side (hydration start/end/failure...)."""
+
+    __tablename__ = "processing_logs"
+    __table_args__ = (Index("ix_processing_logs_execution", "execution_arn", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    execution_arn: Mapped[str] = mapped_column(String(255), nullable=False)
+    level: Mapped[str] = mapped_column(String(20), nullable=False)
+    message: Mapped[str] = mapped_column(Text, nullable=False)
+    details: Mapped[str | None] = mapped_column(Text)  # JSON
+    created_at: Mapped[datetime] = mapped_column(Timestamp, nullable=False, default=utcnow)
+
+
+class SymbolMetadata(Base):
+    """Cached symbol lists (spot and each futures product type) for GET /symbols."""
+
+    __tablename__ = "symbol_metadata"
+    __table_args__ = (UniqueConstraint("symbol", "product_type", name="uq_symbol_metadata_symbol_type"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    symbol: Mapped[str] = mapped_column(String(50), nullable=False)
+    product_type: Mapped[str] = mapped_column(String(20), nullable=False)
+    status: Mapped[str | None] = mapped_column(String(32))
+    base_coin: Mapped[str | None] = mapped_column(String(32))
+    quote_coin: Mapped[str | None] = mapped_column(String(32))
+    data: Mapped[str | None] = mapped_column(Text)  # the exchange's object, JSON
+    updated_at: Mapped[datetime] = mapped_column(Timestamp, nullable=False, default=utcnow, onupdate=utcnow)

@@ -1,0 +1,196 @@
+"""Embedded mode: the coordinator handler called in-process, the ASL run by the in-process runner.
+
+A process restart loses the runner's executions. Their manifests would say RUNNING forever, so `describe`
+reports (and records) FAILED "interrupted by a restart of the service" for a RUNNING manifest this runner does
+not know, when the manifest's owner is this process's previous life or a process of this host that no longer
+exists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import socket
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from app.orchestration.base import (
+    ExecutionNotFoundError,
+    ExecutionState,
+    InvalidRequestError,
+    OrchestrationError,
+    StartedExecution,
+)
+from app.orchestration.definition import load_definition
+from app.orchestration.local_sfn import LocalFunction, LocalStepFunctions
+from app.orchestration.manifest import failed_manifest, progress, read_manifest, state_from_manifest
+from lambda_functions.common.keys import manifest_key
+from lambda_functions.common.results_store import ResultsStore
+from lambda_functions.coordinator.naming import execution_name_from_arn
+from lambda_functions.coordinator.service import Coordinator
+from lambda_functions.coordinator.validation import DEFAULT_MAX_SYMBOLS, DEFAULT_WINDOW_DAYS
+
+INTERRUPTED_ERROR = "ServiceRestarted"
+INTERRUPTED_CAUSE = "interrupted by a restart of the service"
+STATE_MACHINE_NAME = "bitget-orders"
+
+
+def new_owner() -> str:
+    """Identifies a runner in the manifests it starts: host, pid and a random id (pids get reused)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+
+
+def build_runner(
+    worker_handler: Callable[[dict[str, Any], Any], Any],
+    aggregator_handler: Callable[[dict[str, Any], Any], Any],
+    *,
+    map_max_concurrency: int = 5,
+    worker_timeout_s: float = 900.0,
+    aggregator_timeout_s: float = 900.0,
+    runner: LocalStepFunctions | None = None,
+) -> tuple[LocalStepFunctions, str]:
+    """A runner with step_functions/init.json loaded; returns it and the state machine ARN."""
+    runner = runner or LocalStepFunctions()
+    values = {
+        "WorkerFunctionArn": runner.register_function(
+            LocalFunction("bitget-worker", worker_handler, worker_timeout_s)
+        ),
+        "AggregatorFunctionArn": runner.register_function(
+            LocalFunction("bitget-aggregator", aggregator_handler, aggregator_timeout_s)
+        ),
+        "MapMaxConcurrency": map_max_concurrency,
+    }
+    created = runner.create_state_machine(name=STATE_MACHINE_NAME, definition=load_definition(values))
+    return runner, created["stateMachineArn"]
+
+
+def _owner_is_gone(owner: Any, me: str) -> bool:
+    """True when the process that started an execution cannot be running it any more."""
+    if not isinstance(owner, str) or owner.count(":") < 2:
+        return True  # no owner recorded: nobody can be running it
+    host, pid, _ = owner.rsplit(":", 2)
+    if owner == me or host != socket.gethostname():
+        return False  # ours (the runner knows it) or another host's (we cannot tell)
+    if not pid.isdigit():
+        return True
+    if int(pid) == os.getpid():
+        return True  # our pid, another life: the previous process that had it restarted
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+class EmbeddedOrchestrator:
+    mode = "embedded"
+
+    def __init__(
+        self,
+        runner: LocalStepFunctions,
+        state_machine_arn: str,
+        store: ResultsStore,
+        *,
+        results_prefix: str,
+        max_symbols: int = DEFAULT_MAX_SYMBOLS,
+        default_window_days: int = DEFAULT_WINDOW_DAYS,
+        clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    ) -> None:
+        self.runner = runner
+        self.store = store
+        self.results_prefix = results_prefix
+        self.clock = clock
+        self.owner = new_owner()  # one orchestrator per process: a new one means the service restarted
+        self.coordinator = Coordinator(
+            runner,
+            store,
+            state_machine_arn,
+            results_prefix,
+            max_symbols=max_symbols,
+            window_days=default_window_days,
+            manifest_extra={"owner": self.owner},
+            clock=clock,
+        )
+
+    def start(self, symbols: list[str], start_ms: int | None, end_ms: int | None) -> StartedExecution:
+        answer = self.coordinator.handle({"symbols": symbols, "start_ms": start_ms, "end_ms": end_ms})
+        return started_from_response(answer)
+
+    def describe(self, execution_arn: str) -> ExecutionState:
+        name = execution_name_from_arn(execution_arn)
+        manifest = read_manifest(self.store, self.results_prefix, name) if name else None
+        try:
+            live = self.runner.describe_execution(executionArn=execution_arn)
+        except ClientError:
+            live = None
+        if manifest is None and live is None:
+            raise ExecutionNotFoundError(execution_arn)
+        if live is None:
+            return self._from_manifest_only(execution_arn, name or "", manifest or {})
+        return self._from_runner(execution_arn, name or "", manifest, live)
+
+    def _from_manifest_only(self, arn: str, name: str, manifest: dict[str, Any]) -> ExecutionState:
+        if manifest.get("status") == "RUNNING" and _owner_is_gone(manifest.get("owner"), self.owner):
+            manifest = failed_manifest(manifest, INTERRUPTED_ERROR, INTERRUPTED_CAUSE, self.clock())
+            self.store.put_json(manifest_key(self.results_prefix, name), manifest)
+        return self._state(arn, name, manifest)
+
+    def _from_runner(
+        self, arn: str, name: str, manifest: dict[str, Any] | None, live: dict[str, Any]
+    ) -> ExecutionState:
+        status = live["status"]
+        manifest = manifest or {
+            "execution": name,
+            "symbols": json.loads(live.get("input") or "{}").get("symbols", []),
+        }
+        if status != "RUNNING" and manifest.get("status") in (None, "RUNNING"):
+            # The state machine ended without a final manifest (e.g. the failure recorder failed): record it now.
+            if status == "SUCCEEDED":
+                manifest = manifest | {
+                    "status": "SUCCEEDED",
+                    "result": json.loads(live.get("output") or "null"),
+                }
+            else:
+                manifest = failed_manifest(
+                    manifest, live.get("error") or status, live.get("cause") or "", self.clock()
+                )
+            self.store.put_json(manifest_key(self.results_prefix, name), manifest)
+        state = self._state(arn, name, manifest)
+        state.status = status
+        state.start_date = live.get("startDate") or state.start_date
+        state.stop_date = live.get("stopDate") or state.stop_date
+        state.state_machine_arn = live.get("stateMachineArn") or state.state_machine_arn
+        if status == "SUCCEEDED" and state.output is None:
+            state.output = json.loads(live.get("output") or "null")
+        if status != "SUCCEEDED":
+            state.error = live.get("error") or state.error
+            state.cause = live.get("cause") or state.cause
+        return state
+
+    def _state(self, arn: str, name: str, manifest: dict[str, Any]) -> ExecutionState:
+        symbols = manifest.get("symbols") or []
+        counts = progress(self.store, self.results_prefix, name, len(symbols)) if name else {}
+        return state_from_manifest(arn, manifest, counts)
+
+
+def started_from_response(answer: dict[str, Any]) -> StartedExecution:
+    """The coordinator's Lambda response as a StartedExecution, or the matching error."""
+    body = json.loads(answer.get("body") or "{}")
+    status = answer.get("statusCode")
+    if status == 400:
+        raise InvalidRequestError(body.get("error", "invalid request"))
+    if status != 202:
+        raise OrchestrationError(body.get("error") or f"the coordinator answered {status}")
+    return StartedExecution(
+        execution_arn=body["executionArn"],
+        execution_name=body["execution"],
+        symbols=list(body["symbols"]),
+        start_ms=int(body["start_ms"]),
+        end_ms=int(body["end_ms"]),
+    )

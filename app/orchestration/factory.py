@@ -1,0 +1,68 @@
+"""One place that builds the orchestrator for either mode; the API wires its settings into it."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from app.orchestration.aws import AwsOrchestrator, StateMachineType
+from app.orchestration.base import Orchestrator
+from app.orchestration.embedded import EmbeddedOrchestrator, build_runner
+from lambda_functions.common.results_store import ResultsStore
+
+
+def build_orchestrator(
+    mode: Literal["embedded", "aws"],
+    store: ResultsStore,
+    *,
+    results_prefix: str,
+    region: str = "us-east-2",
+    coordinator_function: str = "",
+    state_machine_type: StateMachineType = "EXPRESS",
+    map_max_concurrency: int = 5,
+    max_symbols: int = 500,
+    default_window_days: int = 90,
+    worker_timeout_s: float = 900.0,
+    aggregator_timeout_s: float = 900.0,
+    lambda_client: Any = None,
+    sfn_client: Any = None,
+) -> Orchestrator:
+    """`embedded`: runs the real worker and aggregator handlers in this process; `aws`: talks to the deployment.
+
+    boto3 clients are created here only when none are handed in.
+    """
+    if mode == "embedded":
+        from lambda_functions.aggregator.app import handler as aggregator_handler
+        from lambda_functions.worker.app import handler as worker_handler
+
+        runner, machine_arn = build_runner(
+            worker_handler,
+            aggregator_handler,
+            map_max_concurrency=map_max_concurrency,
+            worker_timeout_s=worker_timeout_s,
+            aggregator_timeout_s=aggregator_timeout_s,
+        )
+        return EmbeddedOrchestrator(
+            runner,
+            machine_arn,
+            store,
+            results_prefix=results_prefix,
+            max_symbols=max_symbols,
+            default_window_days=default_window_days,
+        )
+    if mode != "aws":
+        raise ValueError(f"unknown orchestration mode {mode!r}: use 'embedded' or 'aws'")
+    if not coordinator_function:
+        raise ValueError("aws orchestration needs COORD_LAMBDA_NAME (the coordinator function name or ARN)")
+    if lambda_client is None or sfn_client is None:
+        import boto3
+
+        lambda_client = lambda_client or boto3.client("lambda", region_name=region)
+        sfn_client = sfn_client or boto3.client("stepfunctions", region_name=region)
+    return AwsOrchestrator(
+        lambda_client,
+        sfn_client,
+        store,
+        coordinator_function=coordinator_function,
+        results_prefix=results_prefix,
+        state_machine_type=state_machine_type,
+    )

@@ -1,0 +1,66 @@
+"""Response models of GET /, /health and /info."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+
+class RootResponse(BaseModel):
+    message: str
+    version: str
+    description: str
+    docs: str
+    redoc: str
+    health: str
+
+
+class HealthResponse(BaseModel):
+    status: str
+    service: str
+    version: str
+
+
+class InfoResponse(BaseModel):
+    """Modes in use, the exchange base URL and the configuration's validity; never a secret."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "application": {"name": "Bitget Orders API", "version": "1.0.0", "description": "..."},
+                    "configuration": {
+                        "valid": True,
+                        "problems": [],
+                        "aws_region": "us-east-2",
+                        "mysql_host": None,
+                        "mysql_port": 3306,
+                        "mysql_database": "bitget_orders",
+                        "log_level": "INFO",
+                    },
+                    "modes": {
+                        "orchestration": "embedded",
+                        "results_store": "local",
+                        "database": "sqlite",
+                        "exchange": "sandbox",
+                    },
+                    "exchange": {
+                        "mode": "sandbox",
+                        "base_url": "http://127.0.0.1:8900",
+                        "credentials_configured": False,
+                        "warning": "SANDBOX exchange: synthetic demo orders, not your Bitget account",
+                    },
+                    "endpoints": {"orders": "/orders", "symbols": "/symbols", "health": "/health"},
+                }
+            ]
+        }
+    )
+
+    application: dict[str, Any]
+    configuration: dict[str, Any]
+    modes: dict[str, Any]
+    exchange: dict[str, Any]
+    results_store: dict[str, Any]
+    database: dict[str, Any]
+    endpoints: dict[str, str]

@@ -1,0 +1,324 @@
+"""Starting extractions, reporting their status, and deciding when the database is hydrated.
+
+Policy for GET /orders/{arn}: the orchestrator (the manifest in the results store, or Step Functions) is the
+source of truth for the status; the database keeps a copy. On success the consolidated document is read
+*through the results store by key* (never through the presigned URL, which may have expired), in a background
+thread that `DatabaseService` claims atomically: concurrent polls never duplicate orders and never block for
+long; they report "saving" with the count so far.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.orchestration.base import (
+    ExecutionNotFoundError,
+    ExecutionState,
+    InvalidRequestError,
+    Orchestrator,
+)
+from app.services.database_service import DatabaseService, HydrationState
+from lambda_functions.common import keys
+from lambda_functions.common.results_store import ResultNotFoundError, ResultsStore, key_from_s3_uri
+
+log = logging.getLogger(__name__)
+
+
+def execution_name_of(execution_arn: str) -> str:
+    return execution_arn.rsplit(":", 1)[-1]
+
+
+def format_duration(seconds: float) -> str:
+    """Human form of the original: `1m 55.092s`, `8.245s`."""
+    minutes, rest = divmod(round(seconds, 3), 60)
+    return f"{int(minutes)}m {rest:.3f}s" if minutes else f"{rest:.3f}s"
+
+
+class OrdersService:
+    """The use cases behind /orders; routes stay thin, commits happen in DatabaseService."""
+
+    def __init__(
+        self,
+        orchestrator: Orchestrator,
+        db: DatabaseService,
+        store: ResultsStore,
+        *,
+        results_prefix: str,
+        max_symbols: int,
+        hydration_wait_s: float = 2.0,
+    ) -> None:
+        self.orchestrator = orchestrator
+        self.db = db
+        self.store = store
+        self.results_prefix = results_prefix
+        self.max_symbols = max_symbols
+        self.hydration_wait_s = hydration_wait_s
+
+    # POST /orders ------------------------------------------------------------------------------------------
+    def start(self, symbols: list[str], start_ms: int | None, end_ms: int | None) -> dict[str, Any]:
+        unique = list(dict.fromkeys(symbols))
+        if len(unique) > self.max_symbols:
+            raise InvalidRequestError(
+                f"symbols: at most {self.max_symbols} symbols per request (MAX_SYMBOLS), got {len(unique)}"
+            )
+        started = self.orchestrator.start(unique, start_ms, end_ms)
+        saved, db_message = self._record_started(started.execution_arn, started.execution_name, started)
+        log.info("execution started", extra={"execution": started.execution_name, "symbols": len(unique)})
+        return {
+            "status": "started",
+            "executionArn": started.execution_arn,
+            "execution_name": started.execution_name,
+            "symbols": started.symbols,
+            "start_ms": started.start_ms,
+            "end_ms": started.end_ms,
+            "message": f"Procesamiento iniciado para {len(started.symbols)} símbolos",
+            "database_saved": saved,
+            "database_message": db_message,
+            "status_url": f"/orders/{started.execution_arn}",
+        }
+
+    def _record_started(self, arn: str, name: str, started: Any) -> tuple[bool, str]:
+        try:
+            self.db.record_execution(
+                execution_arn=arn,
+                execution_name=name,
+                symbols=list(started.symbols),
+                start_ms=int(started.start_ms),
+                end_ms=int(started.end_ms),
+            )
+        except SQLAlchemyError as exc:
+            # The execution runs anyway; the first GET /orders/{arn} records it from the manifest.
+            log.error("could not record execution", extra={"execution": name, "error": type(exc).__name__})
+            return (
+                False,
+                f"No se pudo guardar en base de datos ({type(exc).__name__}); se reintentará al consultar",
+            )
+        return True, "ExecutionArn guardado automáticamente en base de datos"
+
+    # GET /orders/list --------------------------------------------------------------------------------------
+    def list_executions(self, skip: int, limit: int) -> dict[str, Any]:
+        total, rows = self.db.list_executions(skip=skip, limit=limit)
+        return {"total_executions": total, "skip": skip, "limit": limit, "executions": rows}
+
+    # GET /orders/{arn} -------------------------------------------------------------------------------------
+    def status(self, execution_arn: str) -> dict[str, Any]:
+        row = self.db.get_execution(execution_arn)
+        try:
+            state = self.orchestrator.describe(execution_arn)
+        except ExecutionNotFoundError:
+            if row is None:
+                raise
+            return self._status_from_db(row)
+        if row is None:
+            row = self._record_from_manifest(execution_arn)
+        if state.status == "RUNNING":
+            return self._running(state)
+        if state.status == "SUCCEEDED":
+            return self._succeeded(state, row)
+        return self._failed(state, row)
+
+    def _running(self, state: ExecutionState) -> dict[str, Any]:
+        elapsed = (datetime.now(UTC) - state.start_date).total_seconds() if state.start_date else None
+        return {
+            "executionArn": state.execution_arn,
+            "status": "RUNNING",
+            "startDate": state.start_date,
+            "processing_time_seconds": round(elapsed, 3) if elapsed is not None else None,
+            "progress": dict(state.progress) or None,
+            "aws_execution_details": self._details(state),
+        }
+
+    def _succeeded(self, state: ExecutionState, row: dict[str, Any] | None) -> dict[str, Any]:
+        output = state.output or {}
+        key = self._result_key(state.execution_arn, output)
+        if row is not None and row.get("status") != "SUCCEEDED":
+            self.db.update_execution(
+                state.execution_arn,
+                status="SUCCEEDED",
+                result=output,
+                s3_uri=output.get("s3_uri") or self.store.uri(key),
+                public_url=output.get("s3_data_url"),
+            )
+        hydration = self._hydrate(state.execution_arn, key)
+        return {
+            "executionArn": state.execution_arn,
+            "status": "SUCCEEDED",
+            "result": output,
+            "aws_execution_details": self._details(state),
+            "database_info": self._database_info(state.execution_arn, hydration, row),
+        }
+
+    def _failed(self, state: ExecutionState, row: dict[str, Any] | None) -> dict[str, Any]:
+        if row is not None and row.get("status") != state.status:
+            self.db.update_execution(
+                state.execution_arn, status=state.status, error=state.error or state.cause
+            )
+        return {
+            "executionArn": state.execution_arn,
+            "status": state.status,
+            "message": "La ejecución terminó sin éxito",
+            "error": state.error,
+            "cause": state.cause,
+            "aws_execution_details": self._details(state),
+        }
+
+    def _status_from_db(self, row: dict[str, Any]) -> dict[str, Any]:
+        """The orchestrator no longer knows the execution (e.g. EXPRESS history gone): answer from the DB."""
+        arn = row["execution_arn"]
+        hydration = self.db.hydration_state(arn)
+        return {
+            "executionArn": arn,
+            "status": row.get("status") or "UNKNOWN",
+            "message": "Estado leído de la base de datos (el orquestador ya no conoce esta ejecución)",
+            "result": row.get("result"),
+            "database_info": self._database_info(arn, hydration, row),
+        }
+
+    def _record_from_manifest(self, execution_arn: str) -> dict[str, Any] | None:
+        """Record an execution the DB has not seen (started elsewhere, or its first save failed)."""
+        name = execution_name_of(execution_arn)
+        try:
+            manifest = self.store.get_json(keys.manifest_key(self.results_prefix, name))
+        except (ResultNotFoundError, ValueError):
+            manifest = {}
+        self.db.record_execution(
+            execution_arn=execution_arn,
+            execution_name=name,
+            symbols=list(manifest.get("symbols") or []),
+            start_ms=int(manifest.get("start_ms") or 0),
+            end_ms=int(manifest.get("end_ms") or 0),
+        )
+        return self.db.get_execution(execution_arn)
+
+    def _result_key(self, execution_arn: str, output: dict[str, Any]) -> str:
+        """The consolidated document's key: from the result's s3_uri when it is ours, else from the name."""
+        uri = str(output.get("s3_uri") or "")
+        bucket = getattr(self.store, "bucket", None)
+        if uri.startswith("s3://") and bucket:
+            key = key_from_s3_uri(uri, bucket)
+            if key:
+                return key
+        root = getattr(self.store, "root", None)
+        if uri.startswith("file://") and root is not None:
+            path = Path(urlsplit(uri).path)
+            if path.is_relative_to(root):
+                return path.relative_to(root).as_posix()
+        return keys.result_key(self.results_prefix, execution_name_of(execution_arn))
+
+    def _hydrate(self, execution_arn: str, key: str) -> HydrationState:
+        current = self.db.hydration_state(execution_arn)
+        if current.state in ("saved", "saving"):
+            return current
+        return self.db.hydrate_in_background(
+            execution_arn,
+            lambda: self.store.reader(key),
+            source=self.store.uri(key),
+            wait_s=self.hydration_wait_s,
+        )
+
+    def _database_info(
+        self, execution_arn: str, hydration: HydrationState, row: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        return {
+            "state": hydration.state,
+            "orders_in_db": self.db.count_orders(execution_arn),
+            "orders_saved": hydration.orders_saved,
+            "processing_time_seconds": hydration.duration_s,
+            "created_at": (row or {}).get("created_at"),
+            "finished_at": hydration.finished_at,
+            "error": hydration.error,
+        }
+
+    @staticmethod
+    def _details(state: ExecutionState) -> dict[str, Any]:
+        duration = None
+        if state.start_date and state.stop_date:
+            duration = round((state.stop_date - state.start_date).total_seconds(), 3)
+        return {
+            "startDate": state.start_date,
+            "stopDate": state.stop_date,
+            "duration_seconds": duration,
+            "duration_formatted": format_duration(duration) if duration is not None else None,
+            "stateMachineArn": state.state_machine_arn,
+        }
+
+    # GET /orders/{arn}/database ----------------------------------------------------------------------------
+    def orders_page(
+        self,
+        execution_arn: str,
+        *,
+        skip: int,
+        limit: int,
+        cursor: str | None,
+        symbol: str | None,
+        stream: str | None,
+    ) -> dict[str, Any]:
+        row = self._known_row(execution_arn)
+        page = self.db.query_orders(
+            execution_arn, skip=skip, limit=limit, cursor=cursor, symbol=symbol, stream=stream
+        )
+        hydration = self.db.hydration_state(execution_arn)
+        return {
+            "execution_arn": execution_arn,
+            "execution_info": {
+                "status": row.get("status") or "UNKNOWN",
+                "total_orders": row.get("total_orders"),
+                "total_symbols": row.get("total_symbols"),
+                "symbols": row.get("symbols") or [],
+                "s3_uri": row.get("s3_uri"),
+                "created_at": row.get("created_at"),
+                "hydration_state": hydration.state,
+            },
+            "orders": page.orders,
+            "pagination": {
+                "skip": page.skip,
+                "limit": page.limit,
+                "total_orders": page.total,
+                "returned_count": page.returned_count,
+                "has_more": page.has_more,
+                "next_cursor": page.next_cursor,
+            },
+        }
+
+    # POST /orders/{arn}/save-from-url ----------------------------------------------------------------------
+    def save_from_url(self, execution_arn: str, public_url: str) -> dict[str, Any]:
+        expected = keys.result_key(self.results_prefix, execution_name_of(execution_arn))
+        key = self.store.key_from_url(public_url)
+        if key is None:
+            raise InvalidRequestError(
+                "public_url is not a results URL of this deployment; nothing was fetched"
+            )
+        if key != expected:
+            raise InvalidRequestError(
+                "public_url does not point at this execution's consolidated results "
+                f"(expected the key {expected}); nothing was fetched"
+            )
+        self._known_row(execution_arn)
+        if not self.store.exists(key):
+            raise ExecutionNotFoundError(f"no results found at public_url for {execution_arn}")
+        began = time.monotonic()
+        hydration = self.db.hydrate(execution_arn, lambda: self.store.reader(key), source=self.store.uri(key))
+        saved = hydration.state == "saved"
+        return {
+            "success": saved,
+            "message": "Datos guardados exitosamente desde URL pública"
+            if saved
+            else f"Guardado no completado (estado: {hydration.state})",
+            "saved_orders_count": hydration.orders_saved,
+            "execution_arn": execution_arn,
+            "processing_time_seconds": round(time.monotonic() - began, 3),
+            "state": hydration.state,
+        }
+
+    def _known_row(self, execution_arn: str) -> dict[str, Any]:
+        row = self.db.get_execution(execution_arn)
+        if row is None:
+            raise ExecutionNotFoundError(f"execution not found: {execution_arn}")
+        return row

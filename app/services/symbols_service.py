@@ -1,0 +1,96 @@
+"""GET /symbols: Bitget's v2 spot pairs and USDT/USDC/COIN futures contracts, cached (SYMBOLS_CACHE_SECONDS).
+
+Five public requests build one answer; the cache keeps a burst of clients from spending Bitget's 20 req/s IP
+budget. One lock makes concurrent misses wait for a single refresh instead of all refreshing at once.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from lambda_functions.common.bitget.endpoints import FUTURES_CONTRACTS, SPOT_SYMBOLS
+from lambda_functions.common.streams import FUTURES_PRODUCT_TYPES
+
+DESCRIPTIONS = {
+    "spot": "Pares de trading spot v2",
+    "usdt-futures": "Futuros USDT v2",
+    "usdc-futures": "Futuros USDC v2",
+    "coin-futures": "Futuros Coin v2",
+}
+
+
+class SymbolsClient(Protocol):
+    def spot_symbols(self, symbol: str | None = None) -> list[dict]: ...
+
+    def futures_contracts(self, product_type: str, symbol: str | None = None) -> list[dict]: ...
+
+
+class SymbolsService:
+    """Fetches and caches the consolidated symbol list; `exchange_info` is shown in `api_info`."""
+
+    def __init__(
+        self,
+        client: SymbolsClient,
+        *,
+        cache_seconds: float,
+        exchange_info: dict[str, Any] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.client = client
+        self.cache_seconds = cache_seconds
+        self.exchange_info = exchange_info or {}
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._cached: dict[str, Any] | None = None
+        self._fetched_at = 0.0
+
+    def get(self) -> dict[str, Any]:
+        """The cached answer while fresh; otherwise one refresh (Bitget errors propagate, cache untouched)."""
+        with self._lock:
+            fresh = self._cached is not None and self._clock() - self._fetched_at < self.cache_seconds
+            if not fresh:
+                self._cached = self._fetch()
+                self._fetched_at = self._clock()
+                return self._answer(cached=False)
+            return self._answer(cached=True)
+
+    def _answer(self, *, cached: bool) -> dict[str, Any]:
+        assert self._cached is not None
+        api_info = {**self._cached["api_info"], "cached": cached}
+        return {**self._cached, "api_info": api_info}
+
+    def _fetch(self) -> dict[str, Any]:
+        entries = [_entry(row, "spot", "status") for row in self.client.spot_symbols()]
+        for product_type in FUTURES_PRODUCT_TYPES:
+            rows = self.client.futures_contracts(product_type)
+            entries += [_entry(row, product_type.lower(), "symbolStatus") for row in rows]
+        # v2 names only: v1 suffixed names (BTCUSDT_UMCBL) contain an underscore.
+        entries = [e for e in entries if e["symbol"] and "_" not in e["symbol"]]
+        summary = {
+            kind: {"count": sum(1 for e in entries if e["product_type"] == kind), "description": text}
+            for kind, text in DESCRIPTIONS.items()
+        }
+        return {
+            "symbols": entries,
+            "total_count": len(entries),
+            "product_types_summary": summary,
+            "api_info": {
+                "note": "Solo símbolos v2 sin guión bajo incluidos",
+                "endpoints_used": [SPOT_SYMBOLS, FUTURES_CONTRACTS],
+                **self.exchange_info,
+                "cache_seconds": self.cache_seconds,
+                "fetched_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            },
+        }
+
+
+def _entry(row: dict[str, Any], product_type: str, status_field: str) -> dict[str, str]:
+    return {
+        "symbol": str(row.get("symbol") or ""),
+        "status": str(row.get(status_field) or row.get("status") or "unknown"),
+        "product_type": product_type,
+    }

@@ -1,0 +1,173 @@
+"""The aggregation itself: merge the per-symbol files into one document, record success, clean up.
+
+Order matters for safety: the consolidated document first, then the SUCCEEDED manifest that points at it, and
+only then (CLEANUP_PER_SYMBOL_FILES) the per-symbol files. A Step Functions retry after a success finds the
+SUCCEEDED manifest and returns the recorded response instead of merging files that may already be gone.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
+from datetime import UTC, datetime
+from typing import Any
+
+from lambda_functions.aggregator.events import AggregateRequest, FailureRequest
+from lambda_functions.aggregator.manifest import SUCCEEDED, read_manifest, write_failed, write_succeeded
+from lambda_functions.aggregator.merge import MergeStats, merge_newest_first, read_orders
+from lambda_functions.aggregator.response_optimizer import build_response, build_summary, digest_results
+from lambda_functions.aggregator.settings import AggregatorSettings
+from lambda_functions.aggregator.sources import open_orders
+from lambda_functions.aggregator.writer import write_document
+from lambda_functions.common.keys import execution_prefix, result_key, symbol_detail_key, symbol_orders_key
+from lambda_functions.common.results_store import ResultNotFoundError, ResultsStore
+
+logger = logging.getLogger(__name__)
+
+Clock = Callable[[], float]  # seconds since the epoch (time.time in production)
+
+
+def iso_utc(epoch_s: float) -> str:
+    return datetime.fromtimestamp(epoch_s, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _seconds_since(started_at: Any, now_s: float) -> float | None:
+    if not isinstance(started_at, str):
+        return None
+    try:
+        started = datetime.fromisoformat(started_at)
+    except ValueError:
+        return None
+    if started.tzinfo is None:
+        started = started.replace(tzinfo=UTC)
+    return max(0.0, now_s - started.timestamp())
+
+
+def symbol_files(store: ResultsStore, prefix: str, execution: str) -> list[str]:
+    """Every key under the execution's `symbols/` folder (orders and detail files)."""
+    return store.list_keys(f"{execution_prefix(prefix, execution)}symbols/")
+
+
+def _detail_loader(
+    store: ResultsStore, prefix: str, execution: str, available: set[str]
+) -> Callable[[str], dict | None]:
+    """Reads a worker's detail file (small) when it exists; unreadable detail only loses metrics."""
+
+    def load(symbol: str) -> dict | None:
+        if symbol not in available:
+            return None
+        try:
+            detail = store.get_json(symbol_detail_key(prefix, execution, symbol))
+        except (ResultNotFoundError, ValueError):
+            logger.warning("unreadable worker detail", extra={"execution": execution, "symbol": symbol})
+            return None
+        return detail if isinstance(detail, dict) else None
+
+    return load
+
+
+def _tap(orders: Iterable[dict], head: list[dict], limit: int) -> Iterator[dict]:
+    """Passes orders through, keeping the first `limit` (the newest) for the response."""
+    for order in orders:
+        if len(head) < limit:
+            head.append(order)
+        yield order
+
+
+def aggregate(
+    request: AggregateRequest, store: ResultsStore, settings: AggregatorSettings, clock: Clock
+) -> dict[str, Any]:
+    """Merges, writes the document and the SUCCEEDED manifest, cleans up; returns the optimised response."""
+    started = clock()
+    prefix, execution = settings.results_prefix, request.execution
+    manifest = read_manifest(store, prefix, execution)
+    doc_key = result_key(prefix, execution)
+    if manifest and manifest.get("status") == SUCCEEDED and manifest.get("result") and store.exists(doc_key):
+        logger.info("already aggregated; returning the recorded response", extra={"execution": execution})
+        _cleanup(store, settings, execution)
+        return dict(manifest["result"])
+
+    symbols = request.symbol_list()
+    existing_keys = set(symbol_files(store, prefix, execution))
+    present = [s for s in symbols if symbol_orders_key(prefix, execution, s) in existing_keys]
+    details = {s for s in symbols if symbol_detail_key(prefix, execution, s) in existing_keys}
+    loader = _detail_loader(store, prefix, execution, details)
+    digest = digest_results(symbols, request.results, set(present), loader)
+    execution_arn = request.execution_arn or str((manifest or {}).get("execution_arn") or "")
+    header = {"execution": execution, "execution_arn": execution_arn, "generated_at": iso_utc(started)}
+    stats, head = MergeStats(), list[dict[str, Any]]()
+    keys = {s: symbol_orders_key(prefix, execution, s) for s in present}
+    summary = _write_consolidated(
+        store, doc_key, header, keys, stats, (head, settings.response_max_orders),
+        lambda: build_summary(symbols, digest, stats),
+    )  # fmt: skip
+
+    finished = clock()
+    response = build_response(
+        execution=execution,
+        execution_arn=execution_arn,
+        summary=summary,
+        s3_uri=store.uri(doc_key),
+        s3_data_url=store.url(doc_key, settings.presigned_url_expires),
+        url_expires_s=settings.presigned_url_expires,
+        aggregator_seconds=max(0.0, finished - started),
+        execution_seconds=_seconds_since((manifest or {}).get("started_at"), finished),
+        head=head,
+        max_orders=settings.response_max_orders,
+    )
+    write_succeeded(store, prefix, execution, manifest, response, iso_utc(finished))
+    logger.info("aggregated", extra={"execution": execution, "orders": stats.orders, "symbols": len(symbols)})
+    _cleanup(store, settings, execution)
+    return response
+
+
+def _write_consolidated(
+    store: ResultsStore,
+    doc_key: str,
+    header: dict[str, Any],
+    keys: dict[str, str],
+    stats: MergeStats,
+    head: tuple[list[dict], int],
+    summarize: Callable[[], dict[str, Any]],
+) -> dict[str, Any]:
+    """Streams the merge of the files `keys` (symbol -> key) into the document; returns its summary.
+
+    `head` is (list, limit): the newest `limit` orders are kept in the list for the response.
+    """
+    summary: dict[str, Any] = {}
+
+    def summary_after_orders() -> dict[str, Any]:
+        summary.update(summarize())
+        return summary
+
+    with ExitStack() as stack:
+        sources = {
+            symbol: read_orders(stack.enter_context(open_orders(store, key, len(keys))))
+            for symbol, key in keys.items()
+        }
+        orders = _tap(merge_newest_first(sources, stats), *head)
+        with store.writer(doc_key) as fh:
+            write_document(fh, header, orders, summary_after_orders)
+    return summary
+
+
+def _cleanup(store: ResultsStore, settings: AggregatorSettings, execution: str) -> None:
+    """Deletes the per-symbol files; a failure is logged, never fatal (the result is already recorded)."""
+    if not settings.cleanup_per_symbol_files:
+        return
+    try:
+        store.delete(symbol_files(store, settings.results_prefix, execution))
+    except Exception:
+        logger.exception("cleanup of per-symbol files failed", extra={"execution": execution})
+
+
+def record_failure(
+    request: FailureRequest, store: ResultsStore, settings: AggregatorSettings, clock: Clock
+) -> dict[str, Any]:
+    """Writes the FAILED manifest (error, cause, stopped_at) and returns it."""
+    manifest = write_failed(
+        store, settings.results_prefix, request.execution, request.error_name, request.cause, iso_utc(clock())
+    )
+    logger.warning("execution failed", extra={"execution": request.execution, "error": request.error_name})
+    return manifest

@@ -1,0 +1,78 @@
+"""Streaming newest-first k-way merge of the per-symbol orders files.
+
+Each per-symbol file is already newest first (the worker writes it so), so `heapq.merge` over one ijson
+iterator per file yields the global newest-first order while holding only one buffered read (ijson's 64 KiB)
+and one pending order per symbol: memory grows with the number of symbols, never with the number of orders.
+
+A duplicate (same stream and orderId) has the same sort key as its twin, so it arrives right after it and is
+dropped by comparing with the previous key alone; no set of seen ids is needed.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from operator import itemgetter
+from typing import IO, Any
+
+import ijson
+
+from lambda_functions.common.streams import newest_first_key
+
+ORDERS_PREFIX = "orders.item"
+
+Keyed = tuple[tuple[int, int, str], dict[str, Any]]
+
+
+class InvalidOrdersFileError(ValueError):
+    """A per-symbol file the merge cannot use: an order without usable cTime/orderId, or not newest first."""
+
+
+@dataclass
+class MergeStats:
+    """What the merge saw: orders written, duplicates dropped, orders read per source and per stream."""
+
+    orders: int = 0
+    duplicates_dropped: int = 0
+    read_by_source: Counter[str] = field(default_factory=Counter)
+    orders_by_stream: Counter[str] = field(default_factory=Counter)
+
+
+def read_orders(fh: IO[bytes]) -> Iterator[dict[str, Any]]:
+    """The orders of one per-symbol file, one at a time (numbers as int/float: they serialise back)."""
+    return ijson.items(fh, ORDERS_PREFIX, use_float=True)
+
+
+def _keyed(source: str, orders: Iterable[dict[str, Any]], stats: MergeStats) -> Iterator[Keyed]:
+    """Pairs each order with its sort key, checking the newest-first promise the merge relies on."""
+    previous: tuple[int, int, str] | None = None
+    count = 0
+    for order in orders:
+        try:
+            key = newest_first_key(order)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InvalidOrdersFileError(f"{source}: order without a valid cTime/orderId ({exc!r})") from exc
+        if previous is not None and key > previous:
+            raise InvalidOrdersFileError(
+                f"{source}: orders are not newest first at orderId {order['orderId']}"
+            )
+        previous = key
+        count += 1
+        yield key, order
+    stats.read_by_source[source] += count  # once per source: a Counter update per order is measurable
+
+
+def merge_newest_first(sources: Mapping[str, Iterable[dict[str, Any]]], stats: MergeStats) -> Iterator[dict]:
+    """All orders of all sources, newest first, each (stream, orderId) once; counts land in `stats`."""
+    keyed = [_keyed(name, orders, stats) for name, orders in sources.items()]
+    last_key: tuple[int, int, str] | None = None
+    for key, order in heapq.merge(*keyed, key=itemgetter(0), reverse=True):
+        if key == last_key:
+            stats.duplicates_dropped += 1
+            continue
+        last_key = key
+        stats.orders += 1
+        stats.orders_by_stream[str(order.get("stream", ""))] += 1
+        yield order

@@ -1,0 +1,166 @@
+"""Worker Lambda: extract every order of one symbol into the results store and return a compact summary.
+
+Event: {"symbol": "BTCUSDT", "execution": "<name>", "start_ms": int?, "end_ms": int?} (default window: the
+last 90 days). Data problems (unknown symbol, rate limits, timeouts, Bitget errors) never raise: they are
+categorised in the summary. An invalid event raises ValueError, which the Map's Catch turns into an error
+result.
+
+Dependencies that warm invocations reuse (settings, HTTP session, results store, market lists, circuit
+breaker) are built once per process; tests replace them with `set_dependencies`. The rate limiter and the
+client's counters are per invocation: one limiter shared by this worker's threads, sized by
+WORKER_RATE_SHARE.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+from lambda_functions.common.bitget import BitgetClient, Credentials, RateLimiter, RetryPolicy
+from lambda_functions.common.config import StoreSettings, default_results_store
+from lambda_functions.common.logs import configure_json_logging
+from lambda_functions.common.results_store import ResultsStore
+from lambda_functions.worker.budget import Clock, TimeBudget
+from lambda_functions.worker.circuit_breaker import CircuitBreaker
+from lambda_functions.worker.extraction import Extraction, WorkerRequest, extract_symbol
+from lambda_functions.worker.markets import MarketCatalog
+from lambda_functions.worker.settings import WorkerSettings
+
+_SYMBOL = re.compile(r"^[A-Z0-9_$]{1,40}$")
+_EXECUTION = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")
+
+
+@dataclass
+class Dependencies:
+    settings: WorkerSettings
+    store: ResultsStore
+    results_prefix: str
+    catalog: MarketCatalog
+    breaker: CircuitBreaker
+    make_client: Callable[[], Any]  # a client for one invocation (own counters, own limiter, shared session)
+    clock: Clock
+
+
+_deps: Dependencies | None = None
+_deps_lock = threading.Lock()
+
+
+def credentials(settings: WorkerSettings) -> Credentials | None:
+    """The API credentials, or None when not configured (signed calls then fail with an auth error)."""
+    key = settings.bitget_api_key.get_secret_value()
+    if not key:
+        return None
+    return Credentials(
+        api_key=key,
+        api_secret=settings.bitget_api_secret.get_secret_value(),
+        passphrase=settings.bitget_api_passphrase.get_secret_value(),
+    )
+
+
+def client_factory(settings: WorkerSettings, session: requests.Session | None = None) -> Callable[[], Any]:
+    """Clients for single invocations, sharing one HTTP session (warm connections) but not their limiter."""
+    creds = credentials(settings)
+    retry = RetryPolicy(retries=settings.bitget_retries)
+
+    def make() -> BitgetClient:
+        return BitgetClient(
+            settings.bitget_base,
+            creds,
+            timeout_s=settings.bitget_timeout,
+            retry=retry,
+            limiter=RateLimiter(share=settings.rate_share),
+            session=session,
+        )
+
+    return make
+
+
+def build_dependencies(
+    settings: WorkerSettings | None = None, store: ResultsStore | None = None
+) -> Dependencies:
+    settings = settings or WorkerSettings()
+    clock = Clock()
+    return Dependencies(
+        settings=settings,
+        store=store or default_results_store(),
+        results_prefix=StoreSettings().results_prefix,
+        catalog=MarketCatalog(settings.markets_ttl_s, monotonic=clock.monotonic),
+        breaker=CircuitBreaker(
+            settings.circuit_breaker_failures,
+            settings.circuit_breaker_recovery_s,
+            enabled=settings.enable_circuit_breaker,
+            monotonic=clock.monotonic,
+        ),
+        make_client=client_factory(settings, requests.Session()),
+        clock=clock,
+    )
+
+
+def dependencies() -> Dependencies:
+    """The process-wide dependencies, built on first use."""
+    global _deps
+    with _deps_lock:
+        if _deps is None:
+            _deps = build_dependencies()
+        return _deps
+
+
+def set_dependencies(deps: Dependencies | None) -> None:
+    """Replace (or with None, reset) the process-wide dependencies; for tests and embedded runs."""
+    global _deps
+    with _deps_lock:
+        _deps = deps
+
+
+def parse_event(event: Any) -> WorkerRequest:
+    """The worker event as a typed request; ValueError naming the problem when it is malformed."""
+    if not isinstance(event, dict):
+        raise ValueError(f"worker event must be a JSON object, got {type(event).__name__}")
+    symbol = event.get("symbol")
+    if not isinstance(symbol, str) or not _SYMBOL.match(symbol.strip().upper()):
+        raise ValueError(f"'symbol' must be a Bitget symbol like BTCUSDT, got {symbol!r}")
+    execution = event.get("execution")
+    if not isinstance(execution, str) or not _EXECUTION.match(execution):
+        raise ValueError(
+            f"'execution' must be an execution name ([A-Za-z0-9_.-], 1-80 chars), got {execution!r}"
+        )
+    bounds = {}
+    for name in ("start_ms", "end_ms"):
+        value = event.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+            raise ValueError(f"'{name}' must be a non-negative integer of milliseconds, got {value!r}")
+        bounds[name] = value
+    start, end = bounds["start_ms"], bounds["end_ms"]
+    if start is not None and end is not None and start >= end:
+        raise ValueError(f"'start_ms' ({start}) must be before 'end_ms' ({end})")
+    return WorkerRequest(symbol.strip().upper(), execution, start, end)
+
+
+def handler(event: Any, context: Any = None) -> dict[str, Any]:
+    """Lambda entry point: parse, extract with the injected dependencies, return the summary."""
+    configure_json_logging()
+    request = parse_event(event)
+    deps = dependencies()
+    settings = deps.settings
+    run = Extraction(
+        client=deps.make_client(),
+        store=deps.store,
+        settings=settings,
+        catalog=deps.catalog,
+        breaker=deps.breaker,
+        budget=TimeBudget.for_invocation(
+            context,
+            max_execution_s=settings.max_execution_time,
+            request_timeout_s=settings.bitget_timeout,
+            safety_margin_s=settings.budget_safety_margin_s,
+            monotonic=deps.clock.monotonic,
+        ),
+        clock=deps.clock,
+        results_prefix=deps.results_prefix,
+    )
+    return extract_symbol(request, run)

@@ -1,0 +1,57 @@
+"""Which markets list a symbol: Bitget's spot symbol list and the futures contract lists, cached per process.
+
+Smart pagination's second saving: a stream whose market does not list the symbol cannot hold its orders, so
+it costs zero history requests. The lists are public and fetched once per process (warm invocations reuse
+them) and refreshed after a TTL. When a list cannot be fetched the answer is "unknown" and the history
+endpoint itself decides (a 40034 there also means "not applicable").
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from lambda_functions.common.bitget import BitgetError
+
+SPOT = "spot"
+
+log = logging.getLogger(__name__)
+
+
+class MarketCatalog:
+    """Thread-safe cache of symbol sets per market (`spot` or a futures product type)."""
+
+    def __init__(self, ttl_s: float = 300.0, *, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.ttl_s = ttl_s
+        self._monotonic = monotonic
+        self._sets: dict[str, tuple[float, frozenset[str]]] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def _lock(self, market: str) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(market, threading.Lock())
+
+    def listed(self, client: Any, market: str, symbol: str) -> bool | None:
+        """True/False when the market's list is known, None when it could not be fetched."""
+        with self._lock(market):  # one fetch per market even when several streams ask at once
+            cached = self._sets.get(market)
+            if cached is None or self._monotonic() - cached[0] > self.ttl_s:
+                symbols = self._fetch(client, market)
+                if symbols is None:
+                    return None
+                cached = (self._monotonic(), symbols)
+                self._sets[market] = cached
+        return symbol in cached[1]
+
+    @staticmethod
+    def _fetch(client: Any, market: str) -> frozenset[str] | None:
+        try:
+            rows = client.spot_symbols() if market == SPOT else client.futures_contracts(market)
+        except BitgetError as exc:
+            log.warning("market list unavailable", extra={"market": market, "error": type(exc).__name__})
+            return None
+        return frozenset(str(row.get("symbol", "")) for row in rows or [])

@@ -1,0 +1,81 @@
+"""The worker's settings, read once from its environment (the original's names and meaning where it had them).
+
+Page caps: the original defaulted SPOT_MAX_PAGES / FUTURES_MAX_PAGES to 25, which cuts an account at 2,500
+orders per stream, silently. Here the default is 1000 pages (100,000 orders per stream) and hitting a cap
+never truncates silently: the stream is reported incomplete with reason `max_pages`. The time budget, not
+the page cap, is what normally bounds a run.
+
+Rate share: Bitget's limits are per account (UID), so N workers running at once (Step Functions Map with
+MaxConcurrency N) must split them. Set WORKER_RATE_SHARE=1/N, or set MAP_MAX_CONCURRENCY=N and leave
+WORKER_RATE_SHARE unset to have it derived.
+"""
+
+from __future__ import annotations
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+BITGET_MAX_LIMIT = 100  # Bitget's largest page on every history endpoint (BITGET_API.md §3)
+
+
+class WorkerSettings(BaseSettings):
+    """Environment of the worker Lambda. Validation errors name the variable."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    bitget_api_key: SecretStr = SecretStr("")
+    bitget_api_secret: SecretStr = SecretStr("")
+    bitget_api_passphrase: SecretStr = SecretStr("")
+    bitget_base: str = "https://api.bitget.com"
+    bitget_timeout: float = Field(15.0, gt=0)  # seconds per request, before the time budget shortens it
+    bitget_retries: int = Field(2, ge=0, le=10)
+
+    spot_max_pages: int = Field(
+        1000, ge=1, validation_alias=AliasChoices("SPOT_MAX_PAGES", "BITGET_MAX_PAGES")
+    )
+    futures_max_pages: int = Field(
+        1000, ge=1, validation_alias=AliasChoices("FUTURES_MAX_PAGES", "BITGET_MAX_PAGES")
+    )
+    min_page_size: int = Field(50, ge=1, le=BITGET_MAX_LIMIT)
+    max_page_size: int = Field(
+        100, ge=1, le=BITGET_MAX_LIMIT, validation_alias=AliasChoices("MAX_PAGE_SIZE", "BITGET_PAGE_LIMIT")
+    )
+
+    max_execution_time: float = Field(
+        50.0, gt=0
+    )  # seconds; used when no Lambda context gives the real deadline
+    budget_safety_margin_s: float = Field(3.0, ge=0)  # kept free at the end to write the results
+    max_concurrent_spot: int = Field(2, ge=1, le=16)
+    max_concurrent_futures: int = Field(3, ge=1, le=16)
+
+    enable_circuit_breaker: bool = True
+    circuit_breaker_failures: int = Field(3, ge=1)
+    circuit_breaker_recovery_s: float = Field(30.0, gt=0)
+    enable_smart_pagination: bool = True
+    adaptive_page_sizing: bool = True
+
+    include_simulation: bool = False
+    include_plan_orders: bool = False
+    markets_ttl_s: float = Field(300.0, ge=0)  # how long the spot symbol / contract lists stay cached
+
+    worker_rate_share: float | None = Field(None, gt=0, le=1)
+    map_max_concurrency: int | None = Field(None, ge=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> WorkerSettings:
+        if self.min_page_size > self.max_page_size:
+            raise ValueError(
+                f"MIN_PAGE_SIZE ({self.min_page_size}) must not exceed MAX_PAGE_SIZE ({self.max_page_size})"
+            )
+        if not self.bitget_base.startswith(("http://", "https://")):
+            raise ValueError("BITGET_BASE must be an http(s) URL")
+        return self
+
+    @property
+    def rate_share(self) -> float:
+        """Fraction of Bitget's per-account limits this worker may use."""
+        if self.worker_rate_share is not None:
+            return self.worker_rate_share
+        if self.map_max_concurrency:
+            return 1.0 / self.map_max_concurrency
+        return 1.0

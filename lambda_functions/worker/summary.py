@@ -1,0 +1,168 @@
+"""What a worker reports: error categories, per-stream results, the compact summary and the full detail.
+
+The summary is the worker's return value and travels through the Step Functions Map (256 KiB for all symbols
+together), so it stays a few hundred bytes: counts, flags, keys. The detail (per stream pages, completeness,
+reasons, optimisation counters, timings) is written to the results store beside the orders.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from lambda_functions.common.bitget import (
+    BitgetAPIError,
+    BitgetRateLimitError,
+    BitgetTimeoutError,
+    BitgetTransportError,
+)
+from lambda_functions.worker.window import Window
+
+SYMBOL_NOT_FOUND = "symbol_not_found"
+RATE_LIMIT = "rate_limit"
+AUTH = "auth"
+TIMEOUT = "timeout"
+SERVER_ERROR = "server_error"
+MAX_PAGES = "max_pages"
+CLIENT_ERROR = "client_error"
+CIRCUIT_OPEN = "circuit_open"
+WORKER_ERROR = "worker_error"
+
+NOT_FOUND_CODES = frozenset({"40034", "40309"})
+# Bitget's credential / signature / permission codes (BITGET_API.md §4).
+AUTH_CODES = frozenset(
+    {
+        "40001",
+        "40002",
+        "40003",
+        "40004",
+        "40005",
+        "40006",
+        "40007",
+        "40008",
+        "40009",
+        "40010",
+        "40011",
+        "40012",
+        "40013",
+        "40014",
+        "40018",
+        "40036",
+        "40037",
+    }
+)
+BUSY_CODES = frozenset({"40015", "45001", "40725", "40808"})
+
+
+def categorize(exc: BaseException) -> str:
+    """The error category of an exception raised while fetching (by type and Bitget code, never by text)."""
+    if isinstance(exc, BitgetRateLimitError):
+        return RATE_LIMIT
+    if isinstance(exc, BitgetAPIError):
+        code = str(exc.code)
+        if code in NOT_FOUND_CODES:
+            return SYMBOL_NOT_FOUND
+        if code in AUTH_CODES or exc.http_status in (401, 403):
+            return AUTH
+        if code == "429":
+            return RATE_LIMIT
+        if code in BUSY_CODES or (exc.http_status or 0) >= 500:
+            return SERVER_ERROR
+        return CLIENT_ERROR
+    if isinstance(exc, BitgetTimeoutError):
+        return TIMEOUT
+    if isinstance(exc, BitgetTransportError):
+        return SERVER_ERROR
+    return WORKER_ERROR
+
+
+@dataclass
+class StreamResult:
+    """The outcome of one stream. `orders` stays in memory only; it never enters the summary or detail."""
+
+    stream: str
+    orders: list[dict[str, Any]] = field(default_factory=list)
+    pages: int = 0
+    complete: bool = True
+    reason: str | None = None  # why incomplete, or why not applicable
+    not_applicable: bool = False
+    error: str | None = None  # error category when the stream ended on an error
+    requests_saved: int = 0
+    page_size: int = 0
+    page_size_adjustments: int = 0
+    breaker_skipped: bool = False
+    duration_s: float = 0.0
+
+    def detail(self) -> dict[str, Any]:
+        return {
+            "orders": len(self.orders),
+            "pages": self.pages,
+            "complete": self.complete,
+            "reason": self.reason,
+            "not_applicable": self.not_applicable,
+            "error": self.error,
+            "duration_s": round(self.duration_s, 3),
+        }
+
+
+@dataclass
+class ExtractionResult:
+    symbol: str
+    execution: str
+    window: Window
+    streams: list[StreamResult]
+    order_count: int
+    client_stats: dict[str, Any]
+    orders_key: str
+    detail_key: str
+    duration_s: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def error_counts(self) -> dict[str, int]:
+        """Non-zero categories only; a symbol listed nowhere is one symbol_not_found, not one per stream."""
+        counts: Counter[str] = Counter(s.error for s in self.streams if s.error)
+        if self.streams and all(s.not_applicable for s in self.streams):
+            counts[SYMBOL_NOT_FOUND] += 1
+        return dict(sorted(counts.items()))
+
+
+def build_summary(result: ExtractionResult) -> dict[str, Any]:
+    """The worker's return value (docs/CONTRACTS.md "Worker summary")."""
+    incomplete = [s.stream for s in result.streams if not s.complete]
+    return {
+        "symbol": result.symbol,
+        "execution": result.execution,
+        "orders": result.order_count,
+        "complete": not incomplete,
+        "incomplete_streams": incomplete,
+        "errors": result.error_counts(),
+        "requests": int(result.client_stats.get("requests", 0)),
+        "retries": int(result.client_stats.get("retries", 0)),
+        "http_429": int(result.client_stats.get("http_429", 0)),
+        "duration_s": round(result.duration_s, 3),
+        "window": result.window.as_dict(),
+        "orders_key": result.orders_key,
+        "detail_key": result.detail_key,
+    }
+
+
+def build_detail(result: ExtractionResult, summary: dict[str, Any]) -> dict[str, Any]:
+    """The full picture of one run, stored beside the orders."""
+    streams = result.streams
+    detail = dict(summary)
+    if result.window.clamped:
+        detail["window"] = {**summary["window"], "requested_start_ms": result.window.requested_start_ms}
+    detail["streams"] = {s.stream: s.detail() for s in streams}
+    detail["circuit_breaker"] = {"skipped_streams": sum(s.breaker_skipped for s in streams)}
+    detail["smart_pagination"] = {
+        "requests_saved_short_page": sum(s.requests_saved for s in streams),
+        "markets_skipped_not_listed": sum(s.reason == "not_listed" for s in streams),
+    }
+    detail["page_size"] = {
+        "adjustments": sum(s.page_size_adjustments for s in streams),
+        "final": {s.stream: s.page_size for s in streams if s.pages},
+    }
+    detail["client"] = {k: v for k, v in result.client_stats.items() if isinstance(v, int | float | dict)}
+    detail["timings"] = {k: round(v, 3) for k, v in result.timings.items()}
+    return detail

@@ -1,0 +1,57 @@
+"""`python -m sandbox --port 8001 --seed 42 --profile demo`: run the sandbox exchange until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import threading
+
+from sandbox.auth import Credentials
+from sandbox.server import SandboxServer
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    defaults = Credentials()
+    parser = argparse.ArgumentParser(
+        prog="python -m sandbox", description="Bitget v2-compatible sandbox exchange"
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8001)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--profile", default="demo", help="demo, bench or a path to a JSON profile")
+    parser.add_argument("--api-key", default=defaults.api_key)
+    parser.add_argument("--api-secret", default=defaults.api_secret)
+    parser.add_argument("--passphrase", default=defaults.passphrase)
+    parser.add_argument("--no-rate-limits", action="store_true", help="never answer 429 for rate limits")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    credentials = Credentials(args.api_key, args.api_secret, args.passphrase)
+    server = SandboxServer(
+        args.profile,
+        seed=args.seed,
+        host=args.host,
+        port=args.port,
+        credentials=credentials,
+        enforce_rate_limits=not args.no_rate_limits,
+    )
+    with server:
+        # Printing the credentials is intended: they only open this local sandbox.
+        print(
+            f"Bitget sandbox ({server.profile.name} profile, seed {args.seed}) at {server.base_url}",
+            flush=True,
+        )
+        print(
+            f"  api key: {credentials.api_key}  secret: {credentials.api_secret}  "
+            f"passphrase: {credentials.passphrase}",
+            flush=True,
+        )
+        print(f"  rate limits: {'off' if args.no_rate_limits else 'on'}; Ctrl-C to stop", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()

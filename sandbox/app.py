@@ -1,0 +1,241 @@
+"""Request handling without sockets: routing, faults, rate limits, auth, envelope, admin endpoints, stats.
+
+`SandboxApp.handle(request)` returns a `Response`; the HTTP layer (server.py) only moves bytes and carries out
+the wire-level faults the response asks for (reset, truncate, hang).
+
+`requestTime` is a JSON number on the public/time, spot symbol and spot history endpoints and a string on the
+mix (futures) endpoints, as in Bitget's captures (BITGET_API.md §1).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs
+
+from sandbox import endpoints
+from sandbox.auth import Credentials, verify
+from sandbox.errors import ApiError, not_found, too_many_requests
+from sandbox.faults import FaultInjector, parse_fault_config
+from sandbox.history import Account
+from sandbox.ratelimit import SlidingWindowLimiter
+
+REMAIN_HEADER = "x-mbx-used-remain-limit"
+Handler = Callable[[Account, Mapping[str, str], int], Any]
+
+
+@dataclass(frozen=True)
+class Route:
+    handler: Handler
+    signed: bool
+    limit: int  # requests per second, per API key (signed) or per client IP (public)
+    string_request_time: bool
+
+
+ROUTES = {
+    "/api/v2/public/time": Route(endpoints.server_time, False, 20, False),
+    "/api/v2/spot/public/symbols": Route(endpoints.spot_symbols, False, 20, False),
+    "/api/v2/mix/market/contracts": Route(endpoints.contracts, False, 20, True),
+    "/api/v2/spot/trade/history-orders": Route(endpoints.spot_history_orders, True, 20, False),
+    "/api/v2/spot/trade/history-plan-order": Route(endpoints.spot_plan_history, True, 20, False),
+    "/api/v2/mix/order/orders-history": Route(endpoints.futures_history, True, 10, True),
+    "/api/v2/mix/order/orders-plan-history": Route(endpoints.futures_plan_history, True, 10, True),
+}
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: str  # raw, exactly as sent (the signature covers it)
+    headers: Mapping[str, str]
+    body: bytes = b""
+    client_ip: str = "127.0.0.1"
+
+
+@dataclass
+class Response:
+    status: int
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+    wire_fault: str | None = None  # "reset", "truncate" or "timeout": server.py carries it out
+    hang_s: float = 0.0
+
+
+def json_response(status: int, payload: Any, headers: dict[str, str] | None = None) -> Response:
+    return Response(status, json.dumps(payload, separators=(",", ":")).encode(), headers or {})
+
+
+class SandboxApp:
+    def __init__(
+        self,
+        account: Account,
+        credentials: Credentials,
+        enforce_rate_limits: bool,
+        faults: FaultInjector,
+        default_faults: dict[str, float],
+        sleep: Callable[[float], Any],
+    ) -> None:
+        self.account = account
+        self.credentials = credentials
+        self.enforce_rate_limits = enforce_rate_limits
+        self.faults = faults
+        self._default_faults = parse_fault_config(default_faults)
+        self._sleep = sleep
+        self._limiter = SlidingWindowLimiter()
+        self._stats_lock = threading.Lock()
+        self.reset()
+
+    # -- admin ---------------------------------------------------------------------------------------------
+    def reset(self) -> None:
+        """Clear stats and rate-limit windows; restore the profile's faults (and restart their RNG)."""
+        with self._stats_lock:
+            self._stats: dict[str, dict[str, Any]] = defaultdict(
+                lambda: {"requests": 0, "http_429": 0, "faults": Counter(), "status": Counter()}
+            )
+        self._limiter.clear()
+        self.faults.configure(self._default_faults)
+
+    def stats(self) -> dict[str, Any]:
+        with self._stats_lock:
+            paths = {
+                path: {
+                    "requests": s["requests"],
+                    "http_429": s["http_429"],
+                    "faults": dict(s["faults"]),
+                    "status": {str(k): v for k, v in s["status"].items()},
+                }
+                for path, s in self._stats.items()
+            }
+        return {
+            "requests": sum(p["requests"] for p in paths.values()),
+            "http_429": sum(p["http_429"] for p in paths.values()),
+            "faults": dict(sum((Counter(p["faults"]) for p in paths.values()), Counter())),
+            "endpoints": paths,
+        }
+
+    def _count(self, path: str, status: int | None = None, fault: str | None = None) -> None:
+        with self._stats_lock:
+            entry = self._stats[path]
+            if status is None and fault is None:
+                entry["requests"] += 1
+            if status is not None:
+                entry["status"][status] += 1
+                entry["http_429"] += status == 429
+            if fault is not None:
+                entry["faults"][fault] += 1
+
+    # -- requests ------------------------------------------------------------------------------------------
+    def handle(self, request: Request) -> Response:
+        if request.path.startswith("/sandbox/"):
+            return self._admin(request)
+        self._count(request.path)
+        response = (
+            self._api(request) if request.path.startswith("/api/v2/") else self._error(not_found(), False)
+        )
+        if response.wire_fault not in ("reset", "timeout"):
+            self._count(request.path, status=response.status)
+        return response
+
+    def _api(self, request: Request) -> Response:
+        delay_s, fault = self.faults.draw()
+        if delay_s:
+            self._sleep(delay_s)
+        if fault:
+            self._count(request.path, fault=fault)
+        route = ROUTES.get(request.path) if request.method == "GET" else None
+        if fault == "error_5xx":
+            return json_response(
+                503,
+                {
+                    "code": "45001",
+                    "msg": "Service Unavailable (sandbox fault)",
+                    "requestTime": _now_ms(),
+                    "data": None,
+                },
+            )
+        if fault in ("reset", "timeout"):
+            return Response(0, b"", wire_fault=fault, hang_s=self.faults.config.timeout_s)
+        response = self._route(request, route, burst=fault == "burst_429")
+        if fault == "truncate":
+            response.wire_fault = "truncate"
+        return response
+
+    def _route(self, request: Request, route: Route | None, burst: bool) -> Response:
+        if route is None:
+            return self._error(not_found(), False)
+        headers: dict[str, str] = {}
+        if burst:
+            return self._error(too_many_requests(), route.string_request_time, {REMAIN_HEADER: "0"})
+        if self.enforce_rate_limits:
+            caller = request.headers.get("ACCESS-KEY") if route.signed else None
+            key = (request.path, ("key", caller) if caller else ("ip", request.client_ip))
+            allowed, remaining = self._limiter.hit(key, route.limit, time.monotonic())
+            headers[REMAIN_HEADER] = str(remaining)
+            if not allowed:
+                return self._error(too_many_requests(), route.string_request_time, headers)
+        try:
+            if route.signed:
+                verify(
+                    request.headers,
+                    request.method,
+                    request.path,
+                    request.query,
+                    request.body.decode("utf-8", "replace"),
+                    self.credentials,
+                    _now_ms(),
+                )
+            data = route.handler(self.account, _params(request.query), _now_ms())
+        except ApiError as error:
+            return self._error(error, route.string_request_time, headers)
+        return json_response(200, _envelope("00000", "success", data, route.string_request_time), headers)
+
+    def _error(self, error: ApiError, string_time: bool, headers: dict[str, str] | None = None) -> Response:
+        return json_response(error.http_status, _envelope(error.code, error.msg, None, string_time), headers)
+
+    def _admin(self, request: Request) -> Response:
+        params = _params(request.query)
+        try:
+            if request.method == "GET" and request.path == "/sandbox/truth":
+                return json_response(200, {"orders": self._truth(params)})
+            if request.method == "GET" and request.path == "/sandbox/stats":
+                return json_response(200, self.stats())
+            if request.method == "POST" and request.path == "/sandbox/faults":
+                self.faults.configure(parse_fault_config(json.loads(request.body or b"{}")))
+                return json_response(200, {"faults": self.faults.config.as_dict()})
+            if request.method == "POST" and request.path == "/sandbox/reset":
+                self.reset()
+                return json_response(200, {"reset": True})
+        except (ValueError, TypeError, AttributeError) as error:
+            return json_response(400, {"error": str(error)})
+        return json_response(404, {"error": f"no admin endpoint {request.method} {request.path}"})
+
+    def _truth(self, params: Mapping[str, str]) -> list[dict[str, Any]]:
+        if not params.get("symbol"):
+            raise ValueError("query parameter 'symbol' is required")
+        bounds = []
+        for name in ("start_ms", "end_ms"):
+            value = params.get(name)
+            if value is not None and not value.isdigit():
+                raise ValueError(f"query parameter {name!r} must be an integer (ms)")
+            bounds.append(None if value is None else int(value))
+        return self.account.truth(params["symbol"], bounds[0], bounds[1], _now_ms())
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def _params(query: str) -> dict[str, str]:
+    """First value of each query parameter; blank values count as absent (Bitget ignores them)."""
+    return {name: values[0] for name, values in parse_qs(query, keep_blank_values=True).items() if values[0]}
+
+
+def _envelope(code: str, msg: str, data: Any, string_time: bool) -> dict[str, Any]:
+    now = _now_ms()
+    return {"code": code, "msg": msg, "requestTime": str(now) if string_time else now, "data": data}

@@ -1,0 +1,37 @@
+"""Bitget's error envelope as an exception: raised anywhere in a handler, turned into a response by the app.
+
+Every business error answers HTTP 400 (Bitget does so for 40009 and 40034, the two statuses on record), except
+rate limits (429) and unknown paths (404). The codes and messages follow BITGET_API.md §4.
+"""
+
+from __future__ import annotations
+
+
+class ApiError(Exception):
+    """A Bitget error: `code` is the 5-digit string of the body, `http_status` the HTTP status."""
+
+    def __init__(self, code: str, msg: str, http_status: int = 400) -> None:
+        super().__init__(f"{code} {msg}")
+        self.code = code
+        self.msg = msg
+        self.http_status = http_status
+
+
+def missing_parameter(name: str) -> ApiError:
+    return ApiError("40019", f"Parameter {name} cannot be empty")
+
+
+def bad_parameter(name: str) -> ApiError:
+    return ApiError("40020", f"Parameter {name} error")
+
+
+def unknown_symbol(symbol: str) -> ApiError:
+    return ApiError("40034", f"Parameter {symbol} does not exist")
+
+
+def too_many_requests() -> ApiError:
+    return ApiError("429", "Too Many Requests", http_status=429)
+
+
+def not_found() -> ApiError:
+    return ApiError("40404", "Request URL NOT FOUND", http_status=404)

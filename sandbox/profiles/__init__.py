@@ -1,0 +1,142 @@
+"""Sandbox profiles: which symbols exist, in which markets, with how many orders per stream.
+
+A profile is JSON (format in docs/sandbox.md). `load_profile` accepts a built-in name (`demo`, `bench`: the
+JSON files beside this module), a path to a JSON file, a dict, or a `Profile`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SPOT_STREAMS = ("spot_normal", "spot_tpsl", "spot_plan")
+PRODUCT_TYPES = (
+    "USDT-FUTURES",
+    "USDC-FUTURES",
+    "COIN-FUTURES",
+    "SUSDT-FUTURES",
+    "SUSDC-FUTURES",
+    "SCOIN-FUTURES",
+)
+_BUILT_IN = Path(__file__).parent
+
+
+def streams_of_market(market: str) -> tuple[str, ...]:
+    """`spot` -> the three spot streams; a product type -> its history and its plan history."""
+    return SPOT_STREAMS if market == "spot" else (market, market + "_plan")
+
+
+def market_of_stream(stream: str) -> str:
+    if stream in SPOT_STREAMS:
+        return "spot"
+    product_type = stream.removesuffix("_plan")
+    if product_type not in PRODUCT_TYPES:
+        raise ValueError(f"unknown stream {stream!r}")
+    return product_type
+
+
+@dataclass(frozen=True)
+class SymbolSpec:
+    """One symbol: its markets, exact order count per stream, time spread (days) per stream, ties share."""
+
+    symbol: str
+    markets: tuple[str, ...]
+    orders: dict[str, int]
+    days: dict[str, float]
+    tie_share: float
+    base: str | None = None
+    quote: str | None = None
+    price: float | None = None
+
+    def streams(self) -> tuple[str, ...]:
+        return tuple(stream for market in self.markets for stream in streams_of_market(market))
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    symbols: tuple[SymbolSpec, ...]
+    faults: dict[str, float] = field(default_factory=dict)
+
+    def symbol(self, name: str) -> SymbolSpec | None:
+        return next((spec for spec in self.symbols if spec.symbol == name), None)
+
+
+def load_profile(source: str | Path | dict[str, Any] | Profile) -> Profile:
+    """A `Profile` from a built-in name, a JSON path, a dict or a Profile; ValueError names what is wrong."""
+    if isinstance(source, Profile):
+        return source
+    if isinstance(source, dict):
+        return profile_from_dict(source)
+    path = _BUILT_IN / f"{source}.json" if (_BUILT_IN / f"{source}.json").is_file() else Path(source)
+    if not path.is_file():
+        raise ValueError(
+            f"profile {str(source)!r} is neither a built-in profile (demo, bench) nor a JSON file"
+        )
+    return profile_from_dict(json.loads(path.read_text()), default_name=path.stem)
+
+
+def profile_from_dict(raw: dict[str, Any], default_name: str = "custom") -> Profile:
+    symbols = raw.get("symbols")
+    if not isinstance(symbols, list) or not symbols:
+        raise ValueError("profile field 'symbols' must be a non-empty list")
+    defaults = {"days": raw.get("days", 60), "tie_share": raw.get("tie_share", 0.05)}
+    specs = tuple(_symbol_spec(item, defaults) for item in symbols)
+    names = [spec.symbol for spec in specs]
+    if len(set(names)) != len(names):
+        raise ValueError("profile field 'symbols' lists a symbol twice")
+    faults = dict(raw.get("faults", {}))
+    for key in ("latency_ms", "jitter_ms"):
+        if key in raw:
+            faults[key] = raw[key]
+    return Profile(name=str(raw.get("name", default_name)), symbols=specs, faults=faults)
+
+
+def _symbol_spec(item: dict[str, Any], defaults: dict[str, Any]) -> SymbolSpec:
+    symbol = item.get("symbol")
+    if not isinstance(symbol, str) or not symbol.isalnum() or not symbol.isupper():
+        raise ValueError(f"profile symbol {symbol!r}: 'symbol' must be upper-case alphanumerics")
+    orders = item.get("orders", {})
+    for stream, count in orders.items():
+        market_of_stream(stream)
+        if not isinstance(count, int) or count < 0:
+            raise ValueError(f"profile symbol {symbol}: orders[{stream!r}] must be an integer >= 0")
+    markets = tuple(item.get("markets") or dict.fromkeys(market_of_stream(s) for s in orders))
+    for market in markets:
+        if market != "spot" and market not in PRODUCT_TYPES:
+            raise ValueError(f"profile symbol {symbol}: unknown market {market!r}")
+    stray = [s for s in orders if market_of_stream(s) not in markets]
+    if stray:
+        raise ValueError(f"profile symbol {symbol}: orders for {stray} but that market is not in 'markets'")
+    days = _per_stream(
+        item.get("days", defaults["days"]),
+        markets,
+        float(defaults["days"]),
+        f"profile symbol {symbol}: 'days'",
+    )
+    tie_share = float(item.get("tie_share", defaults["tie_share"]))
+    if not 0 <= tie_share < 1:
+        raise ValueError(f"profile symbol {symbol}: 'tie_share' must be in [0, 1)")
+    price = item.get("price")
+    return SymbolSpec(
+        symbol,
+        markets,
+        {s: orders.get(s, 0) for m in markets for s in streams_of_market(m)},
+        days,
+        tie_share,
+        item.get("base"),
+        item.get("quote"),
+        None if price is None else float(price),
+    )
+
+
+def _per_stream(value: Any, markets: tuple[str, ...], fallback: float, where: str) -> dict[str, float]:
+    """`days` may be one number or {stream: number} (streams not named get the profile's `days`)."""
+    streams = [s for m in markets for s in streams_of_market(m)]
+    per = value if isinstance(value, dict) else dict.fromkeys(streams, value)
+    result = {s: float(per.get(s, fallback)) for s in streams}
+    if any(d <= 0 for d in result.values()):
+        raise ValueError(f"{where} must be > 0")
+    return result

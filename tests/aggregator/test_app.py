@@ -1,0 +1,229 @@
+"""The handler end to end on a local results store: document, response, manifest, cleanup, failure mode."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from lambda_functions.aggregator.events import InvalidEventError
+from lambda_functions.common.keys import manifest_key, result_key, symbol_detail_key, symbol_orders_key
+from lambda_functions.common.streams import newest_first_key
+from tests.aggregator.factory import (
+    EXECUTION,
+    PREFIX,
+    catch_item,
+    make_orders,
+    worker_summary,
+    write_symbol_file,
+)
+
+SYMBOLS = ["BTCUSDT", "ETHUSDT", "SOLUSDT"]
+DOC_KEY = result_key(PREFIX, EXECUTION)
+
+
+@pytest.fixture
+def three_symbols(store) -> dict[str, list[dict]]:
+    files = {s: make_orders(s, 40 * (i + 1), seed=i) for i, s in enumerate(SYMBOLS)}
+    for symbol, orders in files.items():
+        write_symbol_file(store, symbol, orders)
+    return files
+
+
+def _event(results: list, symbols: list[str] = SYMBOLS) -> dict:
+    return {"execution": EXECUTION, "symbols": symbols, "results": results}
+
+
+def _ok_results(files: dict[str, list[dict]]) -> list[dict]:
+    return [worker_summary(s, len(o)) for s, o in files.items()]
+
+
+def test_document_holds_every_order_newest_first(run, store, three_symbols, running_manifest) -> None:
+    response = run(_event(_ok_results(three_symbols)))
+    document = store.get_json(DOC_KEY)
+    union = sorted((o for v in three_symbols.values() for o in v), key=newest_first_key, reverse=True)
+    assert document["orders"] == union
+    assert document["execution"] == EXECUTION
+    assert document["execution_arn"] == running_manifest["execution_arn"]
+    assert document["summary"] == response["summary"]
+    assert response["summary"]["total_orders"] == 240
+    assert response["summary"]["total_symbols_processed"] == 3
+    assert response["summary"]["total_symbols_with_data"] == 3
+    assert response["summary"]["complete"] is True
+    assert response["summary"]["error_summary"] == {}
+    assert response["summary"]["performance_metrics"]["requests"] == 36
+    assert response["message"] == "Órdenes procesadas exitosamente"
+    assert "orders" not in response
+    assert response["s3_uri"] == store.uri(DOC_KEY)
+    assert response["s3_data_url"] == f"http://127.0.0.1:8000/results/{DOC_KEY}"
+    assert response["aggregator_duration_seconds"] == 0.5  # FakeClock: one step between start and finish
+    assert response["aggregator_duration_formatted"] == "0.500s"
+
+
+def test_manifest_succeeded_keeps_the_start_fields(run, store, three_symbols, running_manifest) -> None:
+    response = run(_event(_ok_results(three_symbols)))
+    manifest = store.get_json(manifest_key(PREFIX, EXECUTION))
+    assert manifest["status"] == "SUCCEEDED"
+    assert manifest["result"] == response
+    assert manifest["stopped_at"].endswith("Z")
+    for field in ("execution_arn", "state_machine_arn", "symbols", "start_ms", "end_ms", "started_at"):
+        assert manifest[field] == running_manifest[field]
+    assert manifest["error"] is None
+    assert "execution_duration_formatted" in response
+
+
+def test_cleanup_deletes_per_symbol_files_after_writing(run, store, three_symbols) -> None:
+    run(_event(_ok_results(three_symbols)))
+    assert store.list_keys(f"{PREFIX}{EXECUTION}/symbols/") == []
+    assert store.exists(DOC_KEY)
+    assert store.exists(manifest_key(PREFIX, EXECUTION))
+
+
+def test_cleanup_off_keeps_per_symbol_files(run, store, three_symbols) -> None:
+    run(_event(_ok_results(three_symbols)), cleanup_per_symbol_files=False)
+    for symbol in SYMBOLS:
+        assert store.exists(symbol_orders_key(PREFIX, EXECUTION, symbol))
+        assert store.exists(symbol_detail_key(PREFIX, EXECUTION, symbol))
+
+
+def test_rerun_after_success_returns_the_same_response_and_document(run, store, three_symbols) -> None:
+    # GIVEN a finished aggregation whose per-symbol files were cleaned up
+    first = run(_event(_ok_results(three_symbols)))
+    document = store.get_json(DOC_KEY)
+    # WHEN Step Functions retries the step
+    second = run(_event(_ok_results(three_symbols)))
+    # THEN nothing is lost: same response, same document
+    assert second == first
+    assert store.get_json(DOC_KEY) == document
+    assert len(document["orders"]) == 240
+
+
+def test_rerun_without_cleanup_gives_the_same_orders(run, store, three_symbols) -> None:
+    run(_event(_ok_results(three_symbols)), cleanup_per_symbol_files=False)
+    first = store.get_json(DOC_KEY)
+    store.delete([manifest_key(PREFIX, EXECUTION)])  # as if the first run died before recording success
+    run(_event(_ok_results(three_symbols)), cleanup_per_symbol_files=False)
+    second = store.get_json(DOC_KEY)
+    assert second["orders"] == first["orders"]
+    assert second["summary"] == first["summary"]
+
+
+def test_catch_items_missing_files_and_worker_errors_are_counted(run, store, three_symbols) -> None:
+    results = [
+        worker_summary("BTCUSDT", 40, errors={"rate_limit": 2, "timeout": 1}),
+        worker_summary(
+            "ETHUSDT", 80, complete=False, incomplete_streams=["USDT-FUTURES"], errors={"max_pages": 1}
+        ),
+        catch_item("SOLUSDT"),
+        worker_summary("XRPUSDT", 5),  # claims success but its file is missing
+    ]
+    symbols = [*SYMBOLS, "XRPUSDT", "ADAUSDT"]  # ADAUSDT: no result at all
+    response = run(_event(results, symbols))
+    summary = response["summary"]
+    assert summary["error_summary"] == {
+        "rate_limit": {"count": 2},
+        "timeout": {"count": 1},
+        "max_pages": {"count": 1},
+        "worker_error": {"count": 3},
+    }
+    assert summary["failed_symbols"]["symbols"] == ["ADAUSDT", "SOLUSDT", "XRPUSDT"]
+    assert summary["failed_symbols"]["reasons"] == {
+        "ADAUSDT": "no worker result",
+        "SOLUSDT": "ReadTimeout",
+        "XRPUSDT": "orders file missing",
+    }
+    assert summary["incomplete_streams"]["streams"] == ["ETHUSDT/USDT-FUTURES"]
+    assert summary["incomplete_symbols"]["symbols"] == ["ETHUSDT"]
+    assert summary["complete"] is False
+    # SOLUSDT's file exists (the Catch came after it was written): its orders still count
+    assert summary["total_orders"] == 240
+    assert summary["total_symbols_processed"] == 5
+    assert summary["total_symbols_with_data"] == 3
+    assert response["success"] is True
+    assert "incidencias" in response["message"]
+
+
+def test_count_mismatch_between_summary_and_file_is_flagged(run, three_symbols) -> None:
+    results = _ok_results(three_symbols)
+    results[0]["orders"] = 41
+    summary = run(_event(results))["summary"]
+    assert summary["orders_count_mismatch"]["symbols"] == ["BTCUSDT"]
+    assert summary["complete"] is False
+
+
+def test_empty_symbols_produce_an_empty_document(run, store) -> None:
+    for symbol in SYMBOLS:
+        write_symbol_file(store, symbol, [])
+    response = run(_event([worker_summary(s, 0) for s in SYMBOLS]))
+    assert store.get_json(DOC_KEY)["orders"] == []
+    assert response["summary"]["total_orders"] == 0
+    assert response["summary"]["total_symbols_with_data"] == 0
+    assert response["summary"]["complete"] is True
+
+
+def test_response_max_orders_adds_the_newest(run, three_symbols) -> None:
+    response = run(_event(_ok_results(three_symbols)), response_max_orders=5)
+    union = sorted((o for v in three_symbols.values() for o in v), key=newest_first_key, reverse=True)
+    assert response["orders"] == union[:5]
+    assert response["orders_in_response"] == 5
+    assert response["orders_truncated"] is True
+
+
+def test_optimisation_counters_come_from_the_worker_detail(run, store, three_symbols) -> None:
+    detail = {
+        "circuit_breaker": {"skipped_streams": 2},
+        "smart_pagination": {"requests_saved_short_page": 3, "markets_skipped_not_listed": 1},
+        "page_size": {"adjustments": 4},
+    }
+    store.put_json(symbol_detail_key(PREFIX, EXECUTION, "BTCUSDT"), detail)
+    metrics = run(_event(_ok_results(three_symbols)))["summary"]["performance_metrics"]
+    assert metrics["circuit_breaker_saves"] == 2
+    assert metrics["smart_pagination_stops"] == 4
+    assert metrics["adaptive_size_adjustments"] == 4
+    assert metrics["retries"] == 3
+    assert metrics["worker_seconds_max_formatted"] == "1.500s"
+
+
+def test_failure_mode_writes_the_failed_manifest(run, store, running_manifest) -> None:
+    event = {
+        "mode": "failure",
+        "execution": EXECUTION,
+        "error": {"Error": "MemoryError", "Cause": "x" * 10_000},
+    }
+    returned = run(event)
+    manifest = store.get_json(manifest_key(PREFIX, EXECUTION))
+    assert returned == manifest
+    assert manifest["status"] == "FAILED"
+    assert manifest["error"] == "MemoryError"
+    assert len(manifest["cause"]) == 4000
+    assert manifest["stopped_at"].endswith("Z")
+    assert manifest["started_at"] == running_manifest["started_at"]
+    assert manifest["symbols"] == running_manifest["symbols"]
+
+
+def test_failure_mode_without_a_manifest_creates_one(run, store) -> None:
+    run({"mode": "failure", "execution": EXECUTION, "error": {"Error": "States.Timeout"}})
+    manifest = store.get_json(manifest_key(PREFIX, EXECUTION))
+    assert (manifest["status"], manifest["error"], manifest["cause"]) == ("FAILED", "States.Timeout", "")
+
+
+@pytest.mark.parametrize(
+    ("event", "problem"),
+    [
+        ({"symbols": ["BTCUSDT"]}, "execution: Field required"),
+        ({"execution": "../etc", "symbols": []}, "execution: String should match"),
+        ({"execution": EXECUTION, "symbols": ["BTC/USDT"]}, "invalid symbol names"),
+        ({"mode": "failure"}, "execution: Field required"),
+    ],
+)
+def test_bad_events_are_rejected_with_the_problem_named(run, store, event, problem) -> None:
+    with pytest.raises(InvalidEventError, match=problem):
+        run(event)
+    assert not store.exists(DOC_KEY)
+
+
+def test_document_is_valid_json_on_disk(run, store, three_symbols) -> None:
+    run(_event(_ok_results(three_symbols)))
+    with store.reader(DOC_KEY) as fh:
+        raw = fh.read()
+    assert json.loads(raw)["summary"]["total_orders"] == 240

@@ -1,0 +1,149 @@
+"""API test fixtures: an app on a fresh database (SQLite in tmp_path; MariaDB when marked `mysql`) with a fake
+orchestrator and a fake symbols client, and helpers to count rows.
+
+MariaDB: database `bitget_orders_api_test`, created and migrated once per session, emptied after each test,
+dropped at the end. Unreachable: skip locally, FAIL when CI=true.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pymysql
+import pytest
+from sqlalchemy import create_engine, text
+
+from app.core.config import Settings, load_settings
+from app.core.db import run_migrations
+from app.main import Overrides, create_app
+from lambda_functions.common.results_store import LocalResultsStore
+from tests.api.fakes import FakeOrchestrator, FakeSymbolsClient
+
+with warnings.catch_warnings():  # starlette warns once, at import, that it prefers httpx2 over httpx
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+MYSQL_DATABASE = "bitget_orders_api_test"
+TABLES = ("orders", "processing_logs", "symbol_metadata", "execution_results")
+BASE_URL = "http://127.0.0.1:8000/results"
+
+
+def _mysql_server() -> pymysql.connections.Connection:
+    try:
+        return pymysql.connect(host="127.0.0.1", port=3306, user="root", password="", connect_timeout=3)
+    except pymysql.MySQLError as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"MariaDB unreachable at 127.0.0.1:3306: {exc}")
+        pytest.skip(f"MariaDB unreachable at 127.0.0.1:3306: {exc}")
+
+
+@pytest.fixture(scope="session")
+def mysql_url() -> Iterator[str]:
+    server = _mysql_server()
+    with server.cursor() as cursor:
+        cursor.execute(f"DROP DATABASE IF EXISTS `{MYSQL_DATABASE}`")
+        cursor.execute(f"CREATE DATABASE `{MYSQL_DATABASE}` CHARACTER SET utf8mb4")
+    url = f"mysql+pymysql://root@127.0.0.1:3306/{MYSQL_DATABASE}"
+    run_migrations(url)
+    try:
+        yield url
+    finally:
+        with server.cursor() as cursor:
+            cursor.execute(f"DROP DATABASE IF EXISTS `{MYSQL_DATABASE}`")
+        server.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("mysql", marks=pytest.mark.mysql)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'api.db'}"
+        return
+    url = request.getfixturevalue("mysql_url")
+    yield url
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        for table in TABLES:
+            connection.execute(text(f"DELETE FROM {table}"))
+    engine.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'api.db'}"
+
+
+def test_settings(database_url: str, tmp_path: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "_env_file": None,
+        "database_url": database_url,
+        "results_dir": str(tmp_path / "results"),
+        "results_base_url": BASE_URL,
+        "log_level": "WARNING",
+        "max_symbols": 5,
+        "hydration_wait_seconds": 5.0,
+    }
+    return load_settings(**(values | overrides))
+
+
+test_settings.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test
+
+
+@dataclass
+class Api:
+    client: TestClient
+    orchestrator: FakeOrchestrator
+    symbols: FakeSymbolsClient
+    store: LocalResultsStore
+    database_url: str
+
+    def counts(self) -> dict[str, int]:
+        """Rows per table: bad input must leave these unchanged."""
+        engine = create_engine(self.database_url)
+        try:
+            with engine.connect() as connection:
+                return {t: connection.execute(text(f"SELECT COUNT(*) FROM {t}")).scalar_one() for t in TABLES}
+        finally:
+            engine.dispose()
+
+    def start(self, symbols: tuple[str, ...] = ("BTCUSDT", "ETHUSDT")) -> str:
+        response = self.client.post("/orders", json={"symbols": list(symbols)})
+        assert response.status_code == 202, response.text
+        return str(response.json()["executionArn"])
+
+
+@pytest.fixture
+def make_api(tmp_path: Path) -> Iterator[Callable[..., Api]]:
+    """`make_api(database_url, **settings)`: a started app with fakes; closed at teardown."""
+    opened: list[TestClient] = []
+
+    def make(url: str, **overrides: Any) -> Api:
+        settings = test_settings(url, tmp_path, **overrides)
+        store = LocalResultsStore(settings.results_dir, settings.results_base_url)
+        orchestrator, symbols = FakeOrchestrator(store, settings.results_prefix), FakeSymbolsClient()
+        app = create_app(settings, overrides=Overrides(orchestrator, symbols, store))
+        client = TestClient(app)
+        client.__enter__()
+        opened.append(client)
+        return Api(client, orchestrator, symbols, store, url)
+
+    yield make
+    for client in opened:
+        client.app.state.runtime.db.join_background(30)
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def api(make_api: Callable[..., Api], database_url: str) -> Api:
+    """The app on SQLite and on MariaDB."""
+    return make_api(database_url)
+
+
+@pytest.fixture
+def sqlite_api(make_api: Callable[..., Api], sqlite_url: str) -> Api:
+    """The app on SQLite only (for tests that do not touch the database's behaviour)."""
+    return make_api(sqlite_url)

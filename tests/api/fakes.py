@@ -1,0 +1,103 @@
+"""Fakes for the route tests: an Orchestrator whose states the test sets, and a symbols client."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from app.orchestration.base import (
+    ExecutionNotFoundError,
+    ExecutionState,
+    InvalidRequestError,
+    StartedExecution,
+)
+from lambda_functions.common import keys
+from lambda_functions.common.results_store import ResultsStore
+
+ARN_PREFIX = "arn:aws:states:us-east-2:123456789012:execution:bitget-orders:"
+UNKNOWN_ARN = ARN_PREFIX + "never-started"
+BASE_MS = 1_700_000_000_000
+BASE_ID = 1_115_965_643_967_582_214
+
+
+def order(i: int, symbol: str = "BTCUSDT", stream: str = "spot_normal") -> dict[str, Any]:
+    """A Bitget spot order record (CONTRACTS.md: raw fields + stream + symbol), newest for small i."""
+    return {
+        "symbol": symbol, "orderId": str(BASE_ID + i), "clientOid": f"c-{i}", "price": "50000.00",
+        "size": "0.001", "orderType": "limit", "side": "buy" if i % 2 else "sell", "status": "filled",
+        "priceAvg": "50000.00", "baseVolume": "0.001", "quoteVolume": "50.00", "orderSource": "normal",
+        "cTime": str(BASE_MS - i * 1000), "uTime": str(BASE_MS - i * 1000 + 5), "stream": stream,
+    }  # fmt: skip
+
+
+class FakeOrchestrator:
+    """Starts nothing; `succeed`/`fail` move an execution on as the real pipeline would."""
+
+    mode = "fake"
+
+    def __init__(self, store: ResultsStore, prefix: str = "bitget-results/") -> None:
+        self.store = store
+        self.prefix = prefix
+        self.started: list[StartedExecution] = []
+        self.states: dict[str, ExecutionState] = {}
+
+    def start(self, symbols: list[str], start_ms: int | None, end_ms: int | None) -> StartedExecution:
+        if "NOSUCHCOIN" in symbols:
+            raise InvalidRequestError("symbols: NOSUCHCOIN is not listed on Bitget")
+        name = f"exec-{len(self.started) + 1}"
+        started = StartedExecution(ARN_PREFIX + name, name, list(symbols), start_ms or 1, end_ms or 2)
+        self.started.append(started)
+        now = dt.datetime.now(dt.UTC)
+        self.states[started.execution_arn] = ExecutionState(
+            started.execution_arn, "RUNNING", start_date=now, progress={"symbols_done": 0, "symbols_total": 2}
+        )
+        return started
+
+    def describe(self, execution_arn: str) -> ExecutionState:
+        if execution_arn not in self.states:
+            raise ExecutionNotFoundError(execution_arn)
+        return self.states[execution_arn]
+
+    def succeed(self, execution_arn: str, orders: list[dict[str, Any]]) -> str:
+        """Write the consolidated document and mark the execution SUCCEEDED; returns its results URL."""
+        name = execution_arn.rsplit(":", 1)[-1]
+        key = keys.result_key(self.prefix, name)
+        self.store.put_json(key, {"execution": name, "execution_arn": execution_arn, "orders": orders})
+        state = self.states[execution_arn]
+        state.status = "SUCCEEDED"
+        state.stop_date = state.start_date + dt.timedelta(seconds=75.5)  # type: ignore[operator]
+        state.state_machine_arn = "arn:aws:states:us-east-2:123456789012:stateMachine:bitget-orders"
+        state.output = {
+            "success": True,
+            "summary": {"total_orders": len(orders), "total_symbols_processed": 2},
+            "s3_uri": self.store.uri(key),
+            "s3_data_url": self.store.url(key),
+        }
+        return self.store.url(key)
+
+    def fail(self, execution_arn: str) -> None:
+        state = self.states[execution_arn]
+        state.status = "FAILED"
+        state.stop_date = state.start_date
+        state.error, state.cause = "States.TaskFailed", "the aggregator could not write the results"
+
+
+class FakeSymbolsClient:
+    def __init__(self) -> None:
+        self.calls = 0
+        self.fail = False
+
+    def spot_symbols(self, symbol: str | None = None) -> list[dict]:
+        self.calls += 1
+        if self.fail:
+            from lambda_functions.common.bitget import BitgetTransportError
+
+            raise BitgetTransportError("connection reset")
+        return [{"symbol": "BTCUSDT", "status": "online"}, {"symbol": "ETHUSDT", "status": "halt"}]
+
+    def futures_contracts(self, product_type: str, symbol: str | None = None) -> list[dict]:
+        if product_type == "USDT-FUTURES":
+            return [{"symbol": "BTCUSDT", "symbolStatus": "normal"}, {"symbol": "BTCUSDT_UMCBL"}]
+        if product_type == "USDC-FUTURES":
+            return [{"symbol": "BTCPERP", "symbolStatus": "normal"}]
+        return []

@@ -1,0 +1,74 @@
+"""GET /, /health, /info (modes in use, no secrets) and the OpenAPI page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.main import Overrides, create_app
+from lambda_functions.common.results_store import LocalResultsStore
+from tests.api.conftest import TestClient, test_settings
+from tests.api.fakes import FakeOrchestrator, FakeSymbolsClient
+
+SECRETS = {
+    "bitget_api_key": "bg-key-SECRET-1",
+    "bitget_api_secret": "bg-secret-SECRET-2",
+    "bitget_api_passphrase": "bg-pass-SECRET-3",
+    "aws_access_key_id": "AKIASECRET4",
+    "aws_secret_access_key": "aws-secret-SECRET-5",
+    "mysql_password": "mysql-pw-SECRET-6",
+}
+
+
+def test_root_and_health(sqlite_api) -> None:
+    root = sqlite_api.client.get("/").json()
+    assert root["message"] == "Bitget Orders API"
+    assert (root["docs"], root["redoc"], root["health"]) == ("/docs", "/redoc", "/health")
+    assert sqlite_api.client.get("/health").json() == {
+        "status": "healthy",
+        "service": "Bitget Orders API",
+        "version": "1.0.0",
+    }
+
+
+def test_info_reports_modes(sqlite_api) -> None:
+    info = sqlite_api.client.get("/info").json()
+    assert info["configuration"]["valid"] is True
+    assert info["modes"] == {
+        "orchestration": "fake",
+        "results_store": "local",
+        "database": "sqlite",
+        "exchange": "none",
+    }
+    assert info["results_store"]["base_url"] == "http://127.0.0.1:8000/results"
+    assert info["endpoints"]["orders"] == "/orders"
+
+
+def test_info_never_shows_a_secret(tmp_path: Path, monkeypatch) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.delenv(name, raising=False)  # build_runtime exports these for boto3
+    settings = test_settings(f"sqlite:///{tmp_path / 'db.sqlite'}", tmp_path, **SECRETS)
+    store = LocalResultsStore(tmp_path / "results", "http://127.0.0.1:8000/results")
+    app = create_app(settings, overrides=Overrides(FakeOrchestrator(store), FakeSymbolsClient(), store))
+    with TestClient(app) as client:
+        body = client.get("/info").text
+        assert client.get("/info").json()["exchange"]["credentials_configured"] is True
+    for secret in SECRETS.values():
+        assert secret not in body
+
+
+def test_openapi_documents_every_endpoint_with_summary_and_limits(sqlite_api) -> None:
+    spec = sqlite_api.client.get("/openapi.json").json()
+    paths = spec["paths"]
+    expected = {
+        ("/", "get"), ("/health", "get"), ("/info", "get"), ("/orders", "post"), ("/orders/list", "get"),
+        ("/orders/{execution_arn}", "get"), ("/orders/{execution_arn}/database", "get"),
+        ("/orders/{execution_arn}/save-from-url", "post"), ("/symbols", "get"), ("/results/{key}", "get"),
+    }  # fmt: skip
+    assert {(p, m) for p, ops in paths.items() for m in ops} == expected
+    assert all(op.get("summary") for ops in paths.values() for op in ops.values())
+    params = {p["name"]: p for p in paths["/orders/{execution_arn}/database"]["get"]["parameters"]}
+    assert params["limit"]["schema"]["maximum"] == 100
+    assert params["skip"]["schema"]["minimum"] == 0
+    assert spec["components"]["schemas"]["OrdersRequest"]["examples"]
+    assert sqlite_api.client.get("/docs").status_code == 200
+    assert sqlite_api.client.get("/redoc").status_code == 200

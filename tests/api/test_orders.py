@@ -1,0 +1,299 @@
+"""The /orders endpoints with a fake orchestrator, on SQLite and MariaDB: happy paths, and every bad input
+getting a clear 4xx that changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.api.fakes import ARN_PREFIX, UNKNOWN_ARN, order
+
+MALFORMED_ARNS = [
+    "not-an-arn",
+    "arn:aws:states:us-east-2:123456789012:stateMachine:bitget-orders",
+    "arn:aws:lambda:us-east-2:123456789012:execution:bitget-orders:x",
+    "arn:aws:states:us-east-2:12345678901234:execution:bitget-orders:x",
+    "arn:aws:states:us-east-2:123456789012:execution:bitget-orders:bad name",
+]
+
+
+# ---- POST /orders -----------------------------------------------------------------------------------------
+def test_post_orders_starts_and_records_at_once(api) -> None:
+    response = api.client.post("/orders", json={"symbols": ["BTCUSDT", "ETHUSDT"], "start_ms": 5, "end_ms": 9})
+    assert response.status_code == 202
+    body = response.json()
+    assert body["status"] == "started"
+    assert body["executionArn"] == ARN_PREFIX + "exec-1"
+    assert body["symbols"] == ["BTCUSDT", "ETHUSDT"]
+    assert (body["start_ms"], body["end_ms"]) == (5, 9)
+    assert body["message"] == "Procesamiento iniciado para 2 símbolos"
+    assert body["database_saved"] is True and body["database_message"]
+    assert api.counts()["execution_results"] == 1
+    listed = api.client.get("/orders/list").json()
+    assert listed["executions"][0]["execution_arn"] == body["executionArn"]
+    assert listed["executions"][0]["status"] == "RUNNING"
+
+
+def test_post_orders_deduplicates_symbols(api) -> None:
+    response = api.client.post("/orders", json={"symbols": ["BTCUSDT", "BTCUSDT", "ETHUSDT"]})
+    assert response.status_code == 202
+    assert api.orchestrator.started[0].symbols == ["BTCUSDT", "ETHUSDT"]
+
+
+BAD_BODIES = [
+    ({"symbols": []}, 422, "symbols"),
+    ({}, 422, "symbols"),
+    ({"symbols": "BTCUSDT"}, 422, "symbols"),
+    ({"symbols": ["btcusdt"]}, 422, "btcusdt"),
+    ({"symbols": ["BTC-USDT"]}, 422, "BTC-USDT"),
+    ({"symbols": ["BTCUSDT", ""]}, 422, "symbols[1]"),
+    ({"symbols": ["BTCUSDT", 7]}, 422, "symbols"),
+    ({"symbols": ["A1", "B2", "C3", "D4", "E5", "F6"]}, 400, "MAX_SYMBOLS"),
+    ({"symbols": ["BTCUSDT"], "start_ms": 10, "end_ms": 10}, 422, "start_ms"),
+    ({"symbols": ["BTCUSDT"], "start_ms": 20, "end_ms": 10}, 422, "earlier than end_ms"),
+    ({"symbols": ["BTCUSDT"], "start_ms": -1}, 422, "start_ms"),
+    ({"symbols": ["BTCUSDT"], "end_ms": "soon"}, 422, "end_ms"),
+    ({"symbols": ["BTCUSDT"], "colour": "red"}, 422, "colour"),
+    ({"symbols": ["NOSUCHCOIN"]}, 400, "NOSUCHCOIN"),
+]
+
+
+@pytest.mark.parametrize(("body", "status", "named"), BAD_BODIES)
+def test_post_orders_rejects_bad_bodies_and_changes_nothing(sqlite_api, body, status, named) -> None:
+    before = sqlite_api.counts()
+    response = sqlite_api.client.post("/orders", json=body)
+    assert response.status_code == status
+    assert named in response.text
+    assert sqlite_api.counts() == before
+    assert [s for s in sqlite_api.orchestrator.started if s.symbols != ["NOSUCHCOIN"]] == []
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type"),
+    [('{"symbols": ["BTCUSDT"', "application/json"), ("symbols=BTCUSDT", "text/plain"), ("", "application/json")],
+)
+def test_post_orders_malformed_json_is_4xx(api, content, content_type) -> None:
+    before = api.counts()
+    response = api.client.post("/orders", content=content, headers={"Content-Type": content_type})
+    assert 400 <= response.status_code < 500
+    assert api.counts() == before
+    assert api.orchestrator.started == []
+
+
+# ---- GET /orders/list --------------------------------------------------------------------------------------
+def test_list_is_newest_first_and_paginated(api) -> None:
+    arns = [api.start() for _ in range(3)]
+    page = api.client.get("/orders/list", params={"skip": 1, "limit": 1}).json()
+    assert page["total_executions"] == 3
+    assert [e["execution_arn"] for e in page["executions"]] == [arns[1]]
+    full = api.client.get("/orders/list").json()
+    assert [e["execution_arn"] for e in full["executions"]] == arns[::-1]
+    assert full["executions"][0]["symbols"] == ["BTCUSDT", "ETHUSDT"]
+
+
+@pytest.mark.parametrize("params", [{"limit": 101}, {"limit": 0}, {"skip": -1}, {"skip": "x"}])
+def test_list_rejects_bad_paging(sqlite_api, params) -> None:
+    response = sqlite_api.client.get("/orders/list", params=params)
+    assert response.status_code == 422
+    assert next(iter(params)) in response.text
+
+
+# ---- GET /orders/{arn} ---------------------------------------------------------------------------------------
+def test_status_running_reports_progress(api) -> None:
+    arn = api.start()
+    body = api.client.get(f"/orders/{arn}").json()
+    assert body["status"] == "RUNNING"
+    assert body["progress"] == {"symbols_done": 0, "symbols_total": 2}
+    assert body["processing_time_seconds"] >= 0
+    assert api.counts()["orders"] == 0
+
+
+def test_status_succeeded_hydrates_exactly_once(api) -> None:
+    arn = api.start()
+    api.orchestrator.succeed(arn, [order(i) for i in range(30)])
+    body = api.client.get(f"/orders/{arn}").json()
+    assert body["status"] == "SUCCEEDED"
+    assert body["result"]["summary"]["total_orders"] == 30
+    details = body["aws_execution_details"]
+    assert (details["duration_seconds"], details["duration_formatted"]) == (75.5, "1m 15.500s")
+    assert details["stateMachineArn"].endswith(":stateMachine:bitget-orders")
+    assert body["database_info"]["state"] == "saved"
+    assert body["database_info"]["orders_in_db"] == 30
+    again = api.client.get(f"/orders/{arn}").json()
+    assert again["database_info"]["orders_in_db"] == 30
+    assert api.counts()["orders"] == 30
+    row = api.client.get("/orders/list").json()["executions"][0]
+    assert (row["status"], row["total_orders"]) == ("SUCCEEDED", 30)
+
+
+def test_status_failed_reports_the_cause(api) -> None:
+    arn = api.start()
+    api.orchestrator.fail(arn)
+    body = api.client.get(f"/orders/{arn}").json()
+    assert (body["status"], body["error"]) == ("FAILED", "States.TaskFailed")
+    assert "aggregator" in body["cause"]
+    assert api.client.get("/orders/list").json()["executions"][0]["status"] == "FAILED"
+    assert api.counts()["orders"] == 0
+
+
+def test_status_falls_back_to_the_database(api) -> None:
+    arn = api.start()
+    api.orchestrator.succeed(arn, [order(i) for i in range(3)])
+    api.client.get(f"/orders/{arn}")
+    del api.orchestrator.states[arn]  # e.g. an EXPRESS execution whose manifest is gone
+    body = api.client.get(f"/orders/{arn}").json()
+    assert body["status"] == "SUCCEEDED"
+    assert body["database_info"]["orders_in_db"] == 3
+
+
+def test_status_unknown_arn_is_404(api) -> None:
+    before = api.counts()
+    response = api.client.get(f"/orders/{UNKNOWN_ARN}")
+    assert response.status_code == 404
+    assert "never-started" in response.json()["detail"]
+    assert api.counts() == before
+
+
+@pytest.mark.parametrize("arn", MALFORMED_ARNS)
+def test_malformed_arns_are_422_everywhere(sqlite_api, arn) -> None:
+    before = sqlite_api.counts()
+    client = sqlite_api.client
+    for response in (
+        client.get(f"/orders/{arn}"),
+        client.get(f"/orders/{arn}/database"),
+        client.post(f"/orders/{arn}/save-from-url", params={"public_url": "http://127.0.0.1:8000/results/x"}),
+    ):
+        assert response.status_code == 422
+        assert "execution_arn" in response.text
+    assert sqlite_api.counts() == before
+
+
+# ---- GET /orders/{arn}/database ----------------------------------------------------------------------------
+@pytest.fixture
+def saved(api):
+    """An execution with 25 orders saved: 15 BTCUSDT spot_normal, 10 ETHUSDT USDT-FUTURES."""
+    arn = api.start()
+    orders = [order(i) for i in range(15)] + [order(100 + i, "ETHUSDT", "spot_tpsl") for i in range(10)]
+    api.orchestrator.succeed(arn, orders)
+    assert api.client.get(f"/orders/{arn}").json()["database_info"]["state"] == "saved"
+    return api, arn
+
+
+def test_database_page_by_offset(saved) -> None:
+    api, arn = saved
+    body = api.client.get(f"/orders/{arn}/database", params={"skip": 20, "limit": 10}).json()
+    assert body["execution_arn"] == arn
+    assert body["execution_info"]["status"] == "SUCCEEDED"
+    assert body["pagination"] == {
+        "skip": 20, "limit": 10, "total_orders": 25, "returned_count": 5, "has_more": False, "next_cursor": None,
+    }  # fmt: skip
+    default = api.client.get(f"/orders/{arn}/database").json()
+    assert default["pagination"]["limit"] == 10
+    assert default["orders"][0]["order_id"] == order(0)["orderId"]  # newest first
+
+
+def test_database_cursor_walks_the_same_orders_as_offsets(saved) -> None:
+    api, arn = saved
+    by_offset = [
+        o["order_id"]
+        for skip in (0, 10, 20)
+        for o in api.client.get(f"/orders/{arn}/database", params={"skip": skip, "limit": 10}).json()["orders"]
+    ]
+    by_cursor, cursor = [], None
+    while True:
+        params = {"limit": 10} | ({"cursor": cursor} if cursor else {})
+        page = api.client.get(f"/orders/{arn}/database", params=params).json()
+        by_cursor += [o["order_id"] for o in page["orders"]]
+        cursor = page["pagination"]["next_cursor"]
+        if not cursor:
+            break
+    assert by_cursor == by_offset
+    assert len(set(by_cursor)) == 25
+
+
+def test_database_filters_by_symbol_and_stream(saved) -> None:
+    api, arn = saved
+    eth = api.client.get(f"/orders/{arn}/database", params={"symbol": "ETHUSDT", "limit": 100}).json()
+    assert eth["pagination"]["total_orders"] == 10
+    assert {o["symbol"] for o in eth["orders"]} == {"ETHUSDT"}
+    tpsl = api.client.get(f"/orders/{arn}/database", params={"stream": "spot_normal", "limit": 100}).json()
+    assert {o["stream"] for o in tpsl["orders"]} == {"spot_normal"}
+    assert tpsl["pagination"]["returned_count"] == 15
+
+
+@pytest.mark.parametrize(
+    ("params", "status", "named"),
+    [
+        ({"limit": 101}, 422, "limit"),
+        ({"limit": 0}, 422, "limit"),
+        ({"skip": -1}, 422, "skip"),
+        ({"cursor": "not-a-cursor"}, 400, "cursor"),
+        ({"symbol": "btc usdt"}, 422, "symbol"),
+        ({"stream": "spot normal;"}, 422, "stream"),
+    ],
+)
+def test_database_rejects_bad_parameters(saved, params, status, named) -> None:
+    api, arn = saved
+    before = api.counts()
+    response = api.client.get(f"/orders/{arn}/database", params=params)
+    assert response.status_code == status
+    assert named in response.text
+    assert api.counts() == before
+
+
+def test_database_unknown_arn_is_404(api) -> None:
+    assert api.client.get(f"/orders/{UNKNOWN_ARN}/database").status_code == 404
+
+
+# ---- POST /orders/{arn}/save-from-url ------------------------------------------------------------------------
+def test_save_from_url_saves_once(api) -> None:
+    arn = api.start()
+    url = api.orchestrator.succeed(arn, [order(i) for i in range(12)])
+    first = api.client.post(f"/orders/{arn}/save-from-url", params={"public_url": url})
+    assert first.status_code == 200
+    body = first.json()
+    assert (body["success"], body["saved_orders_count"], body["execution_arn"]) == (True, 12, arn)
+    second = api.client.post(f"/orders/{arn}/save-from-url", params={"public_url": url}).json()
+    assert second["success"] is True
+    assert api.counts()["orders"] == 12
+
+
+def _foreign_urls(url: str, arn: str) -> list[str]:
+    other = url.replace(arn.rsplit(":", 1)[-1], "exec-999")
+    return [
+        "https://evil.example.com/result.json",
+        url.replace("127.0.0.1:8000", "evil.example.com"),
+        url.replace("http://", "https://"),
+        "http://127.0.0.1:8000/results/../../etc/passwd",
+        "http://127.0.0.1:8000/results/other-prefix/result.json",
+        "http://127.0.0.1:8000/results/bitget-results/%2e%2e/%2e%2e/secret.json",
+        other,
+        url.replace("result.json", "manifest.json"),
+        "file:///etc/passwd",
+        "s3://some-bucket/result.json",
+    ]
+
+
+def test_save_from_url_refuses_foreign_urls_and_fetches_nothing(api, monkeypatch) -> None:
+    arn = api.start()
+    url = api.orchestrator.succeed(arn, [order(i) for i in range(5)])
+    reads: list[str] = []
+    real_reader = api.store.reader
+    monkeypatch.setattr(api.store, "reader", lambda key: reads.append(key) or real_reader(key))
+    before = api.counts()
+    for foreign in _foreign_urls(url, arn):
+        response = api.client.post(f"/orders/{arn}/save-from-url", params={"public_url": foreign})
+        assert response.status_code == 400, foreign
+        assert "public_url" in response.json()["detail"]
+    assert reads == []
+    assert api.counts() == before
+
+
+def test_save_from_url_unknown_execution_is_404(sqlite_api) -> None:
+    url = f"http://127.0.0.1:8000/results/bitget-results/{UNKNOWN_ARN.rsplit(':', 1)[-1]}/result.json"
+    response = sqlite_api.client.post(f"/orders/{UNKNOWN_ARN}/save-from-url", params={"public_url": url})
+    assert response.status_code == 404
+
+
+def test_save_from_url_without_url_is_422(sqlite_api) -> None:
+    arn = sqlite_api.start()
+    assert sqlite_api.client.post(f"/orders/{arn}/save-from-url").status_code == 422

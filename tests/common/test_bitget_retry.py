@@ -1,0 +1,75 @@
+"""Retry decisions and backoff (lambda_functions/common/bitget/retry.py)."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from lambda_functions.common.bitget import (
+    BitgetAPIError,
+    BitgetRateLimitError,
+    BitgetTimeoutError,
+    BitgetTransportError,
+    RetryPolicy,
+)
+from lambda_functions.common.bitget.retry import is_retryable, retry_delay
+
+
+def test_backoff_is_exponential_and_capped_at_its_ceiling() -> None:
+    policy = RetryPolicy(retries=7, base_delay_s=0.25, max_delay_s=8.0)
+    ceilings = [policy.backoff(n, rand=lambda: 1.0) for n in range(8)]
+    assert ceilings == [0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 8.0, 8.0]
+
+
+def test_backoff_is_full_jitter_below_the_ceiling() -> None:
+    policy = RetryPolicy(base_delay_s=1.0, max_delay_s=8.0)
+    rng = random.Random(7)
+    delays = [policy.backoff(3, rand=rng.random) for _ in range(200)]
+    assert all(0.0 <= d <= 8.0 for d in delays)
+    assert len(set(delays)) == 200  # jittered, not a fixed value
+    assert min(delays) < 2.0 < 6.0 < max(delays)  # spread over the whole range
+    assert policy.backoff(3, rand=lambda: 0.5) == 4.0
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        BitgetRateLimitError(path="/p"),
+        BitgetAPIError("45001", "busy", 200),
+        BitgetAPIError("40015", "busy", 400),
+        BitgetAPIError("40725", "busy", 400),
+        BitgetAPIError("40808", "busy", 400),
+        BitgetAPIError("50000", "server", 500),
+        BitgetTransportError("reset"),
+        BitgetTransportError("bad gateway", http_status=502),
+        BitgetTimeoutError("read timeout"),
+    ],
+)
+def test_transient_failures_are_retryable(error: Exception) -> None:
+    assert is_retryable(error)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        BitgetAPIError("40034", "Parameter does not exist", 400),
+        BitgetAPIError("40009", "sign signature error", 400),
+        BitgetAPIError("40085", "UTA", 400),
+        BitgetAPIError("404", "HTTP 404 without a Bitget envelope", 404),
+        BitgetRateLimitError(retry_after_s=3600.0),  # too long to wait here: the caller decides
+    ],
+)
+def test_permanent_failures_are_not_retryable(error: Exception) -> None:
+    assert not is_retryable(error)  # type: ignore[arg-type]
+
+
+def test_a_429_waits_at_least_the_servers_hint() -> None:
+    policy = RetryPolicy()
+    assert retry_delay(BitgetRateLimitError(retry_after_s=3.0), policy, 0, lambda: 1.0) == 3.0
+    assert retry_delay(BitgetRateLimitError(), policy, 0, lambda: 1.0) == 0.25
+
+
+def test_negative_retries_are_rejected() -> None:
+    with pytest.raises(ValueError, match="retries"):
+        RetryPolicy(retries=-1)

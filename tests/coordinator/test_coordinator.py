@@ -1,0 +1,163 @@
+"""Coordinator handler: validation (400, nothing started or written), start (202, manifest first), events."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+
+import pytest
+
+from lambda_functions.common.keys import manifest_key
+from lambda_functions.common.results_store import LocalResultsStore
+from lambda_functions.coordinator.naming import NAME_PATTERN, execution_name_from_arn
+from lambda_functions.coordinator.service import Coordinator
+from lambda_functions.coordinator.validation import DAY_MS
+
+NOW = dt.datetime(2025, 3, 1, 12, 0, 0, tzinfo=dt.UTC)
+NOW_MS = int(NOW.timestamp() * 1000)
+MACHINE = "arn:aws:states:us-east-2:123456789012:stateMachine:bitget-orders"
+
+
+class RecordingSfn:
+    def __init__(self, store=None, fail=False):
+        self.calls = []
+        self.store = store
+        self.fail = fail
+        self.manifest_seen_at_start = None
+
+    def start_execution(self, **kwargs):
+        self.calls.append(kwargs)
+        if self.store is not None:
+            self.manifest_seen_at_start = self.store.get_json(manifest_key("p/", kwargs["name"]))
+        if self.fail:
+            raise RuntimeError("throttled")
+        return {"executionArn": MACHINE.replace("stateMachine", "execution") + ":" + kwargs["name"]}
+
+
+@pytest.fixture
+def store(tmp_path):
+    return LocalResultsStore(tmp_path)
+
+
+def coordinator(store, sfn, max_symbols=500):
+    return Coordinator(sfn, store, MACHINE, "p/", max_symbols=max_symbols, clock=lambda: NOW)
+
+
+@pytest.mark.parametrize(
+    ("event", "message"),
+    [
+        ({}, "'symbols' is required"),
+        ({"symbols": []}, "'symbols' is empty"),
+        ({"symbols": "BTCUSDT"}, "'symbols' must be a list"),
+        ({"symbols": [42]}, "every symbol must be a string"),
+        ({"symbols": ["B"]}, "invalid symbol 'B'"),
+        ({"symbols": ["BTC-USDT"]}, "invalid symbol 'BTC-USDT'"),
+        ({"symbols": ["BTCUSDT_XYZ"]}, "invalid symbol 'BTCUSDT_XYZ'"),
+        ({"symbols": ["A" * 31]}, "invalid symbol"),
+        ({"symbols": ["A1", "A2", "A3"]}, "too many symbols: 3 (at most 2"),
+        (
+            {"symbols": ["BTCUSDT"], "start_ms": 10, "end_ms": 10},
+            "'start_ms' (10) must be before 'end_ms' (10)",
+        ),
+        ({"symbols": ["BTCUSDT"], "start_ms": 20, "end_ms": 10}, "must be before"),
+        ({"symbols": ["BTCUSDT"], "start_ms": "yesterday"}, "'start_ms' must be an integer"),
+        ({"symbols": ["BTCUSDT"], "end_ms": 1.5}, "'end_ms' must be an integer"),
+        ({"symbols": ["BTCUSDT"], "end_ms": True}, "'end_ms' must be an integer"),
+        ({"symbols": ["BTCUSDT"], "start_ms": -1}, "'start_ms' must not be negative"),
+        ({"symbols": ["BTCUSDT"], "start_ms": NOW_MS + 1}, "must be before"),
+        (["BTCUSDT"], "must be a JSON object"),
+        ({"requestContext": {"http": {"method": "POST"}}, "body": "{not json"}, "not valid JSON"),
+        ({"requestContext": {"http": {"method": "POST"}}, "body": ""}, "request body is empty"),
+        ({"requestContext": {}, "body": "%%%", "isBase64Encoded": True}, "not valid base64"),
+    ],
+)
+def test_bad_input_is_400_naming_the_problem_and_has_no_side_effect(store, event, message):
+    sfn = RecordingSfn()
+    answer = coordinator(store, sfn, max_symbols=2).handle(event)
+    assert answer["statusCode"] == 400
+    assert message in json.loads(answer["body"])["error"]
+    assert sfn.calls == []
+    assert store.list_keys("") == []
+
+
+def test_good_input_writes_the_manifest_first_then_starts_once(store):
+    sfn = RecordingSfn(store)
+    event = {
+        "symbols": [" btcusdt", "ETHUSDT", "BTCUSDT_UMCBL", "ethusdt_spbl"],
+        "start_ms": 1_000,
+        "end_ms": 2_000,
+    }
+    answer = coordinator(store, sfn).handle(event)
+
+    assert answer["statusCode"] == 202
+    body = json.loads(answer["body"])
+    assert body["symbols"] == ["BTCUSDT", "ETHUSDT"]
+    (call,) = sfn.calls
+    assert call["stateMachineArn"] == MACHINE
+    assert call["name"] == body["execution"]
+    assert json.loads(call["input"]) == {
+        "execution": body["execution"],
+        "symbols": ["BTCUSDT", "ETHUSDT"],
+        "start_ms": 1_000,
+        "end_ms": 2_000,
+    }
+    assert sfn.manifest_seen_at_start["status"] == "RUNNING"
+    manifest = store.get_json(manifest_key("p/", body["execution"]))
+    assert manifest["execution_arn"] == body["executionArn"]
+    assert manifest["started_at"] == "2025-03-01T12:00:00.000Z"
+    assert (manifest["start_ms"], manifest["end_ms"], manifest["status"]) == (1_000, 2_000, "RUNNING")
+
+
+def test_default_window_is_the_last_90_days(store):
+    sfn = RecordingSfn()
+    body = json.loads(coordinator(store, sfn).handle({"symbols": ["BTCUSDT"]})["body"])
+    assert (body["start_ms"], body["end_ms"]) == (NOW_MS - 90 * DAY_MS, NOW_MS)
+
+
+@pytest.mark.parametrize("encode", [False, True])
+def test_function_url_event_with_plain_or_base64_body(store, encode):
+    sfn = RecordingSfn()
+    raw = json.dumps({"symbols": ["BTCUSDT"], "start_ms": 1, "end_ms": 2})
+    event = {
+        "requestContext": {"http": {"method": "POST", "path": "/"}},
+        "body": base64.b64encode(raw.encode()).decode() if encode else raw,
+        "isBase64Encoded": encode,
+    }
+    answer = coordinator(store, sfn).handle(event)
+    assert answer["statusCode"] == 202
+    assert json.loads(sfn.calls[0]["input"])["symbols"] == ["BTCUSDT"]
+
+
+def test_failed_start_answers_502_and_marks_the_manifest_failed(store):
+    sfn = RecordingSfn(fail=True)
+    answer = coordinator(store, sfn).handle({"symbols": ["BTCUSDT"]})
+    assert answer["statusCode"] == 502
+    name = json.loads(answer["body"])["execution"]
+    manifest = store.get_json(manifest_key("p/", name))
+    assert (manifest["status"], manifest["error"]) == ("FAILED", "StartFailed")
+
+
+def test_execution_names_are_valid_and_unique(store):
+    sfn = RecordingSfn()
+    c = coordinator(store, sfn)
+    names = {json.loads(c.handle({"symbols": ["BTCUSDT"]})["body"])["execution"] for _ in range(20)}
+    assert len(names) == 20
+    for name in names:
+        assert NAME_PATTERN.fullmatch(name)
+        assert len(name) <= 80
+        assert name.startswith("20250301T120000Z-")
+
+
+@pytest.mark.parametrize(
+    ("arn", "name"),
+    [
+        ("arn:aws:states:us-east-2:1:execution:bitget-orders:run-1", "run-1"),
+        ("arn:aws:states:us-east-2:1:express:bitget-orders:run-1:8c1d7b1e-aaaa", "run-1"),
+        ("arn:aws:states:us-east-2:1:stateMachine:bitget-orders", None),
+        ("arn:aws:states:us-east-2:1:execution:bitget-orders:../etc", None),
+        ("not an arn", None),
+    ],
+)
+def test_execution_name_from_arn(arn, name):
+    assert execution_name_from_arn(arn) == name

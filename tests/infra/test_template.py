@@ -1,0 +1,59 @@
+"""template.yaml: cfn-lint (with the SAM translator, pinned 1.53.3) passes, and the security choices hold."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cfnlint.decode import decode
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def resources():
+    template, matches = decode(str(ROOT / "template.yaml"))
+    assert not matches
+    return template["Resources"]
+
+
+def test_cfn_lint_passes():
+    lint = subprocess.run(
+        [str(Path(sys.executable).with_name("cfn-lint")), str(ROOT / "template.yaml")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+
+
+def test_bucket_is_private(resources):
+    props = resources["ResultsBucket"]["Properties"]
+    assert all(props["PublicAccessBlockConfiguration"].values())
+    assert len(props["PublicAccessBlockConfiguration"]) == 4
+    assert props["OwnershipControls"]["Rules"][0]["ObjectOwnership"] == "BucketOwnerEnforced"
+    assert props["LifecycleConfiguration"]["Rules"][0]["Prefix"] == {"Ref": "ResultsPrefix"}
+
+
+@pytest.mark.parametrize("function", ["worker", "aggregator", "coordinator"])
+def test_handlers_point_into_the_packaged_lambda_functions_folder(resources, function):
+    props = resources[f"{function.capitalize()}Function"]["Properties"]
+    assert props["Handler"] == f"lambda_functions/{function}/app.handler"
+    assert props["CodeUri"] == f"build/{function}.zip"
+    assert (ROOT / "lambda_functions" / function / "app.py").is_file()
+
+
+def test_function_url_is_iam_by_default(resources):
+    template, _ = decode(str(ROOT / "template.yaml"))
+    assert template["Parameters"]["FunctionUrlAuthType"]["Default"] == "AWS_IAM"
+    assert template["Parameters"]["StateMachineType"]["Default"] == "EXPRESS"
+    for secret in ("BitgetApiKey", "BitgetApiSecret", "BitgetApiPassphrase"):
+        assert template["Parameters"][secret]["NoEcho"] is True
+
+
+def test_worker_can_only_write_under_the_prefix(resources):
+    (statement,) = resources["WorkerFunction"]["Properties"]["Policies"][0]["Statement"]
+    assert statement["Action"] == "s3:PutObject"
+    assert statement["Resource"] == {"Fn::Sub": "${ResultsBucket.Arn}/${ResultsPrefix}*"}

@@ -1,0 +1,178 @@
+"""AwsOrchestrator through real boto3 calls against moto: Lambda invoke -> coordinator handler -> Step Functions
+(moto executes the ASL) -> our Python handlers, results in S3.
+
+moto's Lambda runs no code without Docker; `LambdaSimpleBackend.invoke` is replaced by a dispatcher that calls
+our handlers (shared/AWS_LOCAL.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+import traceback
+
+import boto3
+import pytest
+import requests
+from moto import mock_aws
+from moto.awslambda_simple.models import LambdaSimpleBackend
+
+from app.orchestration.aws import EXPRESS_TIMEOUT_CAUSE, AwsOrchestrator
+from app.orchestration.base import InvalidRequestError
+from app.orchestration.definition import load_definition
+from app.orchestration.local_sfn import LambdaContext
+from lambda_functions.common.keys import manifest_key
+from lambda_functions.common.results_store import LocalResultsStore, S3ResultsStore
+from lambda_functions.coordinator import app as coordinator_app
+from tests.orchestration.fakes import PREFIX, FakeAggregator, FakeWorker, fake_orders
+
+pytestmark = pytest.mark.aws
+
+REGION, ACCOUNT, BUCKET = "us-east-1", "123456789012", "results-bucket"
+
+
+def lambda_arn(name: str) -> str:
+    return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"
+
+
+def dispatcher(handlers):
+    def invoke(self, function_name, qualifier, body, headers, response_headers):
+        name = function_name.rsplit(":", 1)[-1]
+        context = LambdaContext(name, lambda_arn(name), 60)
+        try:
+            return json.dumps(handlers[name](json.loads(body or b"{}"), context)).encode()
+        except Exception as exc:
+            response_headers["x-amz-function-error"] = "Unhandled"
+            error = {
+                "errorType": type(exc).__name__,
+                "errorMessage": str(exc),
+                "stackTrace": traceback.format_tb(exc.__traceback__),
+            }
+            return json.dumps(error).encode()
+
+    return invoke
+
+
+@pytest.fixture
+def aws(monkeypatch):
+    for var, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "RESULTS_STORE": "s3",
+        "RESULTS_BUCKET": BUCKET,
+        "RESULTS_PREFIX": PREFIX,
+    }.items():
+        monkeypatch.setenv(var, value)
+    config = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
+    with mock_aws(config=config):
+        s3 = boto3.client("s3", region_name=REGION)
+        s3.create_bucket(Bucket=BUCKET)
+        yield s3
+    coordinator_app.coordinator.cache_clear()
+
+
+def deploy(aws, monkeypatch, machine_type: str) -> tuple[AwsOrchestrator, list[str], S3ResultsStore]:
+    """Create the state machine, point the coordinator at it, route Lambda invokes to our handlers."""
+    store = S3ResultsStore(aws, BUCKET, REGION)
+    handlers = {
+        "bitget-coordinator": coordinator_app.handler,
+        "bitget-worker": FakeWorker(store),
+        "bitget-aggregator": FakeAggregator(store),
+    }
+    monkeypatch.setattr(LambdaSimpleBackend, "invoke", dispatcher(handlers))
+    definition = load_definition(
+        {
+            "WorkerFunctionArn": lambda_arn("bitget-worker"),
+            "AggregatorFunctionArn": lambda_arn("bitget-aggregator"),
+            "MapMaxConcurrency": 5,
+        }
+    )
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+    machine = sfn.create_state_machine(
+        name="bitget-orders",
+        definition=definition,
+        roleArn=f"arn:aws:iam::{ACCOUNT}:role/sfn",
+        type=machine_type,
+    )
+    monkeypatch.setenv("STATE_MACHINE_ARN", machine["stateMachineArn"])
+    coordinator_app.coordinator.cache_clear()
+    calls: list[str] = []
+    sfn.meta.events.register("before-call.*.*", lambda model, **kwargs: calls.append(model.name))
+    orchestrator = AwsOrchestrator(
+        boto3.client("lambda", region_name=REGION),
+        sfn,
+        store,
+        coordinator_function="bitget-coordinator",
+        results_prefix=PREFIX,
+        state_machine_type=machine_type,  # type: ignore[arg-type]
+    )
+    return orchestrator, calls, store
+
+
+def wait(orchestrator, arn, timeout_s=30.0):
+    deadline = time.monotonic() + timeout_s
+    while (state := orchestrator.describe(arn)).status == "RUNNING" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return state
+
+
+def test_express_end_to_end_never_calls_describe_execution(aws, monkeypatch):
+    orchestrator, calls, _ = deploy(aws, monkeypatch, "EXPRESS")
+    started = orchestrator.start(["BTCUSDT", "ethusdt", "BADCOIN"], 1_000, 2_000)
+    assert started.symbols == ["BTCUSDT", "ETHUSDT", "BADCOIN"]
+
+    state = wait(orchestrator, started.execution_arn)
+
+    assert state.status == "SUCCEEDED"
+    assert state.output["summary"]["errors"] == {"BADCOIN": "SymbolNotFoundError"}
+    assert state.progress == {"symbols_done": 3, "symbols_total": 3}
+    assert "DescribeExecution" not in calls
+    # the presigned URL downloads the consolidated document
+    document = requests.get(state.output["s3_data_url"], timeout=10).json()
+    expected = sorted(
+        fake_orders("BTCUSDT") + fake_orders("ETHUSDT"), key=lambda o: int(o["cTime"]), reverse=True
+    )
+    assert document["orders"] == expected
+
+
+def test_standard_describes_the_execution(aws, monkeypatch):
+    orchestrator, calls, _ = deploy(aws, monkeypatch, "STANDARD")
+    started = orchestrator.start(["BTCUSDT"], None, None)
+    state = wait(orchestrator, started.execution_arn)
+    assert state.status == "SUCCEEDED"
+    assert state.output["summary"]["total_orders"] == 3
+    assert "DescribeExecution" in calls
+
+
+def test_invalid_request_starts_and_writes_nothing(aws, monkeypatch):
+    orchestrator, calls, _ = deploy(aws, monkeypatch, "EXPRESS")
+    with pytest.raises(InvalidRequestError, match="too many symbols|invalid symbol 'X'"):
+        orchestrator.start(["X"], None, None)
+    assert "StartExecution" not in calls
+    assert aws.list_objects_v2(Bucket=BUCKET).get("KeyCount") == 0
+
+
+def test_express_running_past_the_limit_is_reported_failed(tmp_path):
+    store = LocalResultsStore(tmp_path)
+    name = "20250101T000000Z-abcdef12-abcdef"
+    started = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    manifest = {
+        "execution": name,
+        "status": "RUNNING",
+        "symbols": ["BTCUSDT"],
+        "started_at": started.isoformat(),
+    }
+    store.put_json(manifest_key(PREFIX, name), manifest)
+    arn = f"arn:aws:states:{REGION}:{ACCOUNT}:express:bitget-orders:{name}:0a1b2c"
+
+    def orchestrator_at(minutes):
+        clock = lambda: started + dt.timedelta(minutes=minutes)  # noqa: E731
+        return AwsOrchestrator(
+            None, None, store, coordinator_function="c", results_prefix=PREFIX, clock=clock
+        )
+
+    assert orchestrator_at(4).describe(arn).status == "RUNNING"
+    late = orchestrator_at(10).describe(arn)
+    assert (late.status, late.cause) == ("FAILED", EXPRESS_TIMEOUT_CAUSE)

@@ -1,0 +1,160 @@
+"""EmbeddedOrchestrator end to end with fake worker/aggregator handlers and a local results store."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+
+from app.orchestration.base import ExecutionNotFoundError, InvalidRequestError
+from app.orchestration.embedded import INTERRUPTED_CAUSE, EmbeddedOrchestrator, build_runner
+from lambda_functions.common.keys import manifest_key, result_key
+from lambda_functions.common.results_store import LocalResultsStore
+from tests.orchestration.fakes import PREFIX, FakeAggregator, FakeWorker, fake_orders
+
+
+@pytest.fixture
+def store(tmp_path):
+    return LocalResultsStore(tmp_path / "results", "http://test/results")
+
+
+def make_orchestrator(store, worker=None, aggregator=None, concurrency=5):
+    runner, arn = build_runner(
+        worker or FakeWorker(store), aggregator or FakeAggregator(store), map_max_concurrency=concurrency
+    )
+    return EmbeddedOrchestrator(runner, arn, store, results_prefix=PREFIX)
+
+
+def wait_done(orchestrator, arn):
+    orchestrator.runner.wait(arn, timeout_s=60)
+    return orchestrator.describe(arn)
+
+
+def test_start_runs_every_symbol_and_reports_success(store):
+    orchestrator = make_orchestrator(store)
+    started = orchestrator.start(["btcusdt", "ETHUSDT", "BTCUSDT_UMCBL"], 1_000, 2_000)
+    assert started.symbols == ["BTCUSDT", "ETHUSDT"]
+    assert (started.start_ms, started.end_ms) == (1_000, 2_000)
+
+    state = wait_done(orchestrator, started.execution_arn)
+
+    assert state.status == "SUCCEEDED"
+    assert state.output["summary"]["total_orders"] == 6
+    assert state.progress == {"symbols_done": 2, "symbols_total": 2}
+    merged = store.get_json(result_key(PREFIX, started.execution_name))["orders"]
+    assert merged == sorted(
+        fake_orders("BTCUSDT") + fake_orders("ETHUSDT"), key=lambda o: int(o["cTime"]), reverse=True
+    )
+    manifest = store.get_json(manifest_key(PREFIX, started.execution_name))
+    assert manifest["status"] == "SUCCEEDED"
+    assert manifest["execution_arn"] == started.execution_arn
+
+
+def test_a_failing_symbol_becomes_an_error_result_and_the_rest_succeed(store):
+    orchestrator = make_orchestrator(store)
+    started = orchestrator.start(["BTCUSDT", "BADCOIN"], None, None)
+    state = wait_done(orchestrator, started.execution_arn)
+    assert state.status == "SUCCEEDED"
+    assert state.output["summary"]["errors"] == {"BADCOIN": "SymbolNotFoundError"}
+    assert state.output["summary"]["total_orders"] == 3
+
+
+def test_aggregator_failure_records_a_failed_manifest_and_fails_the_execution(store):
+    aggregator = FakeAggregator(store, fail_with=RuntimeError("disk full"))
+    orchestrator = make_orchestrator(store, aggregator=aggregator)
+    started = orchestrator.start(["BTCUSDT"], None, None)
+    state = wait_done(orchestrator, started.execution_arn)
+    assert state.status == "FAILED"
+    assert state.error == "RuntimeError"
+    assert "disk full" in state.cause
+    (failure_event,) = aggregator.failure_events
+    assert failure_event["mode"] == "failure"
+    assert failure_event["execution"] == started.execution_name
+    assert failure_event["error"]["Error"] == "RuntimeError"
+    assert store.get_json(manifest_key(PREFIX, started.execution_name))["status"] == "FAILED"
+
+
+def test_invalid_request_raises_and_writes_nothing(store):
+    orchestrator = make_orchestrator(store)
+    with pytest.raises(InvalidRequestError, match="start_ms"):
+        orchestrator.start(["BTCUSDT"], 5, 5)
+    assert store.list_keys("") == []
+
+
+def test_unknown_execution_is_not_found(store):
+    orchestrator = make_orchestrator(store)
+    with pytest.raises(ExecutionNotFoundError):
+        orchestrator.describe("arn:aws:states:us-east-1:000000000000:execution:bitget-orders:nope")
+
+
+def test_running_execution_reports_progress(store):
+    gate = threading.Event()
+    orchestrator = make_orchestrator(store, worker=FakeWorker(store, gate=gate))
+    started = orchestrator.start(["BTCUSDT", "ETHUSDT"], None, None)
+    try:
+        state = orchestrator.describe(started.execution_arn)
+        assert state.status == "RUNNING"
+        assert state.progress == {"symbols_done": 0, "symbols_total": 2}
+    finally:
+        gate.set()
+    assert wait_done(orchestrator, started.execution_arn).status == "SUCCEEDED"
+
+
+def test_execution_interrupted_by_a_restart_is_reported_failed(store):
+    # GIVEN an execution still running in the "old" service process
+    gate = threading.Event()
+    before = make_orchestrator(store, worker=FakeWorker(store, gate=gate))
+    started = before.start(["BTCUSDT"], None, None)
+    try:
+        # WHEN a restarted service (a new orchestrator, same store) is asked about it
+        after = make_orchestrator(store)
+        state = after.describe(started.execution_arn)
+        # THEN it is FAILED with the restart as the reason, and the manifest says so too
+        assert state.status == "FAILED"
+        assert state.cause == INTERRUPTED_CAUSE
+        manifest = store.get_json(manifest_key(PREFIX, started.execution_name))
+        assert (manifest["status"], manifest["cause"]) == ("FAILED", INTERRUPTED_CAUSE)
+    finally:
+        gate.set()
+        before.runner.wait(started.execution_arn)
+
+
+def test_manifest_of_another_host_is_left_running(store):
+    orchestrator = make_orchestrator(store)
+    name = "20250101T000000Z-abcdef12-abcdef"
+    manifest = {"execution": name, "status": "RUNNING", "symbols": ["BTCUSDT"], "owner": "elsewhere:1:abc"}
+    store.put_json(manifest_key(PREFIX, name), manifest)
+    state = orchestrator.describe(f"arn:aws:states:us-east-1:000000000000:execution:bitget-orders:{name}")
+    assert state.status == "RUNNING"
+    assert json.loads(json.dumps(store.get_json(manifest_key(PREFIX, name))))["status"] == "RUNNING"
+
+
+@pytest.mark.slow
+def test_500_symbols_fit_in_the_map_output(store):
+    # GIVEN MAX_SYMBOLS symbols and workers returning full-size summaries
+    orchestrator = make_orchestrator(store, concurrency=40)
+    symbols = [f"SYM{i:04d}USDT" for i in range(500)]
+    started = orchestrator.start(symbols, None, None)
+    # WHEN the whole Map output reaches the aggregator
+    state = wait_done(orchestrator, started.execution_arn)
+    # THEN it stayed under Step Functions' 256 KiB limit (the runner enforces it: a States.DataLimitExceeded fails)
+    assert state.status == "SUCCEEDED", (state.error, state.cause)
+    assert state.output["summary"]["total_symbols_processed"] == 500
+    assert state.output["summary"]["total_orders"] == 1500
+
+
+def test_oversized_map_output_fails_the_execution_with_a_recorded_reason(store):
+    # The check above only means something if the runner enforces the quota: 300 x 1 KiB summaries exceed it.
+    aggregator = FakeAggregator(store)
+    orchestrator = make_orchestrator(
+        store, worker=lambda event, context: {"pad": "x" * 1024}, aggregator=aggregator
+    )
+    started = orchestrator.start([f"SYM{i:03d}" for i in range(300)], None, None)
+    state = wait_done(orchestrator, started.execution_arn)
+    assert state.status == "FAILED"
+    assert state.error == "States.DataLimitExceeded"
+    # States.DataLimitExceeded is terminal (no Catch matches it, as on AWS): describe() records the failure itself
+    assert aggregator.failure_events == []
+    manifest = store.get_json(manifest_key(PREFIX, started.execution_name))
+    assert (manifest["status"], manifest["error"]) == ("FAILED", "States.DataLimitExceeded")

@@ -1,0 +1,77 @@
+"""Executions: record, read, list newest first, update with the aggregator's response; logs; symbols."""
+
+from __future__ import annotations
+
+from app.services.database_service import DatabaseService
+
+
+def _record(service: DatabaseService, n: int) -> dict:
+    return service.record_execution(
+        execution_arn=f"arn:aws:states:us-east-2:1:execution:bitget-orders:e{n}",
+        execution_name=f"e{n}",
+        symbols=["BTCUSDT", "ETHUSDT"],
+        start_ms=1,
+        end_ms=2,
+    )
+
+
+def test_record_execution_is_running_and_idempotent(service: DatabaseService) -> None:
+    first = _record(service, 1)
+    again = _record(service, 1)
+    assert first["status"] == "RUNNING"
+    assert first["symbols"] == ["BTCUSDT", "ETHUSDT"]
+    assert first["hydration_state"] == "pending"
+    assert (first["start_ms"], first["end_ms"], first["total_symbols"]) == (1, 2, 2)
+    assert again["id"] == first["id"]
+    assert service.list_executions(skip=0, limit=10)[0] == 1
+
+
+def test_get_unknown_execution_is_none(service: DatabaseService) -> None:
+    assert service.get_execution("arn:nope") is None
+
+
+def test_list_executions_newest_first_with_paging(service: DatabaseService) -> None:
+    for n in range(5):
+        _record(service, n)
+    total, page = service.list_executions(skip=1, limit=2)
+    assert total == 5
+    assert [e["execution_name"] for e in page] == ["e3", "e2"]
+
+
+def test_update_execution_stores_result_and_totals(service: DatabaseService) -> None:
+    arn = _record(service, 1)["execution_arn"]
+    result = {"summary": {"total_orders": 1559, "total_symbols_processed": 2}, "aws_total_duration_seconds": 115.092}
+    service.update_execution(arn, status="SUCCEEDED", result=result, s3_uri="s3://b/k", public_url="http://x/k")
+    execution = service.get_execution(arn)
+    assert execution is not None
+    assert execution["status"] == "SUCCEEDED"
+    assert execution["result"] == result
+    assert (execution["total_orders"], execution["total_symbols"]) == (1559, 2)
+    assert execution["processing_time_seconds"] == 115.092
+    assert (execution["s3_uri"], execution["public_url"]) == ("s3://b/k", "http://x/k")
+
+
+def test_update_unknown_execution_creates_it(service: DatabaseService) -> None:
+    service.update_execution("arn:late", status="FAILED", error="States.Timeout")
+    execution = service.get_execution("arn:late")
+    assert execution is not None
+    assert (execution["status"], execution["error"]) == ("FAILED", "States.Timeout")
+
+
+def test_add_log_writes_processing_logs(service: DatabaseService) -> None:
+    service.add_log("arn:x", "info", "hello", {"n": 1})
+    assert service.list_logs("arn:x") == [
+        {"level": "INFO", "message": "hello", "details": {"n": 1}, "created_at": service.list_logs("arn:x")[0]["created_at"]}
+    ]
+
+
+def test_upsert_symbols_inserts_then_refreshes(service: DatabaseService) -> None:
+    service.upsert_symbols([{"symbol": "BTCUSDT", "product_type": "spot", "status": "online", "data": {"a": 1}}])
+    service.upsert_symbols(
+        [
+            {"symbol": "BTCUSDT", "product_type": "spot", "status": "halt"},
+            {"symbol": "BTCUSDT", "product_type": "USDT-FUTURES", "status": "normal"},
+        ]
+    )
+    rows = {(r["symbol"], r["product_type"]): r["status"] for r in service.get_symbols()}
+    assert rows == {("BTCUSDT", "spot"): "halt", ("BTCUSDT", "USDT-FUTURES"): "normal"}

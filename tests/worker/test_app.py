@@ -1,0 +1,107 @@
+"""The handler: event validation, injected dependencies, idempotent writes, a compact summary."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from lambda_functions.common.bitget import BitgetRateLimitError
+from lambda_functions.common.streams import ALL_PRODUCT_TYPES
+from lambda_functions.worker import app
+from lambda_functions.worker.budget import Clock
+from lambda_functions.worker.circuit_breaker import CircuitBreaker
+from lambda_functions.worker.markets import MarketCatalog
+from tests.worker.conftest import PREFIX, worker_settings
+from tests.worker.fakes import FakeClient, FakeClock, make_orders
+
+NOW = FakeClock().wall_ms()
+
+
+@pytest.fixture
+def install(store):
+    """Install fake dependencies for the handler; returns a function taking the client and settings."""
+
+    def _install(client, **overrides):
+        settings = worker_settings(**overrides)
+        clock = FakeClock()
+        app.set_dependencies(
+            app.Dependencies(
+                settings=settings,
+                store=store,
+                results_prefix=PREFIX,
+                catalog=MarketCatalog(monotonic=clock.monotonic),
+                breaker=CircuitBreaker(monotonic=clock.monotonic),
+                make_client=lambda: client,
+                clock=Clock(wall_ms=clock.wall_ms, monotonic=clock.monotonic),
+            )
+        )
+
+    yield _install
+    app.set_dependencies(None)
+
+
+@pytest.mark.parametrize(
+    ("event", "message"),
+    [
+        (None, "JSON object"),
+        ({"execution": "e"}, "'symbol'"),
+        ({"symbol": 5, "execution": "e"}, "'symbol'"),
+        ({"symbol": "BTC/USDT", "execution": "e"}, "'symbol'"),
+        ({"symbol": "BTCUSDT"}, "'execution'"),
+        ({"symbol": "BTCUSDT", "execution": "../x"}, "'execution'"),
+        ({"symbol": "BTCUSDT", "execution": "e", "start_ms": "1"}, "'start_ms'"),
+        ({"symbol": "BTCUSDT", "execution": "e", "end_ms": True}, "'end_ms'"),
+        ({"symbol": "BTCUSDT", "execution": "e", "start_ms": 5, "end_ms": 5}, "before"),
+    ],
+)
+def test_invalid_events_raise_a_clear_value_error(event, message):
+    with pytest.raises(ValueError, match=message):
+        app.parse_event(event)
+
+
+def test_symbol_is_normalised_to_upper_case():
+    request = app.parse_event({"symbol": " btcusdt ", "execution": "e", "start_ms": 1, "end_ms": 2})
+    assert (request.symbol, request.start_ms, request.end_ms) == ("BTCUSDT", 1, 2)
+
+
+def test_handler_returns_the_summary_and_writing_twice_is_idempotent(install, store):
+    client = FakeClient(
+        {"spot_normal": make_orders(120, newest_ms=NOW - 1)},
+        listed={"spot": {"BTCUSDT"}, "USDT-FUTURES": set(), "USDC-FUTURES": set(), "COIN-FUTURES": set()},
+    )
+    install(client)
+    event = {"symbol": "BTCUSDT", "execution": "exec-1"}
+    first = app.handler(event, None)
+    with store.reader(first["orders_key"]) as fh:
+        first_bytes = fh.read()
+    second = app.handler(event, None)
+    with store.reader(second["orders_key"]) as fh:
+        assert fh.read() == first_bytes
+    assert first["orders"] == second["orders"] == 120
+    assert store.list_keys(f"{PREFIX}exec-1/") == sorted([first["orders_key"], first["detail_key"]])
+    assert (
+        json.loads(first_bytes)["orders"][0]["orderId"] == make_orders(120, newest_ms=NOW - 1)[0]["orderId"]
+    )
+
+
+def test_summary_stays_under_one_kilobyte_in_the_worst_case(install):
+    # every stream of every market fails: the longest incomplete list and error map there can be
+    markets = {"spot": {"BTCUSDT"}} | {pt: {"BTCUSDT"} for pt in ALL_PRODUCT_TYPES}
+    streams = [
+        "spot_normal",
+        "spot_tpsl",
+        "spot_plan",
+        *ALL_PRODUCT_TYPES,
+        *(f"{pt}_plan" for pt in ALL_PRODUCT_TYPES),
+    ]
+    fail = {s: BitgetRateLimitError() for s in streams}
+    fail |= {
+        f"{pt}_plan:{plan}": BitgetRateLimitError()
+        for pt in ALL_PRODUCT_TYPES
+        for plan in ("normal_plan", "track_plan", "profit_loss")
+    }
+    install(FakeClient(listed=markets, fail=fail), include_simulation=True, include_plan_orders=True)
+    summary = app.handler({"symbol": "BTCUSDT", "execution": "x" * 80}, None)
+    assert len(summary["incomplete_streams"]) == 15
+    assert len(json.dumps(summary)) < 1024

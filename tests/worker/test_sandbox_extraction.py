@@ -1,0 +1,215 @@
+"""The worker against the sandbox exchange over loopback: exact equality with the sandbox's ground truth.
+
+Equality is checked twice: as the set of (stream, orderId) and as the full ordered list of order records.
+The client's limiter is raised for speed where rate limits are not what a test is about (the sandbox then
+does not enforce them either); the benchmark runs with Bitget's real limits.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from lambda_functions.common.bitget import BitgetClient, Credentials, RateLimiter, RetryPolicy
+from lambda_functions.common.bitget import endpoints as ep
+from lambda_functions.worker import app
+from lambda_functions.worker.budget import Clock
+from lambda_functions.worker.circuit_breaker import CircuitBreaker
+from lambda_functions.worker.markets import MarketCatalog
+from lambda_functions.worker.window import DAY_MS
+from tests.worker.conftest import PREFIX, worker_settings
+
+pytestmark = pytest.mark.sandbox
+
+SANDBOX_CREDENTIALS = Credentials("sandbox-key", "sandbox-secret", "sandbox-pass")
+FAST_LIMITS = dict.fromkeys(ep.PUBLISHED_LIMITS, 2000.0)
+HISTORY_PATHS = (
+    ep.SPOT_HISTORY_ORDERS,
+    ep.SPOT_PLAN_HISTORY,
+    ep.FUTURES_HISTORY_ORDERS,
+    ep.FUTURES_PLAN_HISTORY,
+)
+
+PROFILE = {
+    "name": "worker-exact",
+    "days": 80,
+    "symbols": [
+        {
+            "symbol": "EDGEUSDT",
+            "markets": ["spot", "USDT-FUTURES", "USDC-FUTURES", "COIN-FUTURES"],
+            "orders": {"spot_normal": 0, "spot_tpsl": 1, "spot_plan": 99, "USDT-FUTURES": 100,
+                       "USDT-FUTURES_plan": 101, "USDC-FUTURES": 250, "COIN-FUTURES_plan": 7},
+        },
+        {"symbol": "BIGUSDT", "orders": {"spot_normal": 10_000, "USDT-FUTURES": 101}},
+        {"symbol": "TIEUSDT", "tie_share": 0.6, "orders": {"spot_normal": 400, "USDT-FUTURES": 350}},
+    ],
+}  # fmt: skip
+
+
+def _install(server, store, *, retries: int = 2, fast: bool = True, **overrides: Any) -> None:
+    settings = worker_settings(
+        bitget_base=server.base_url, include_plan_orders=True, bitget_retries=retries, **overrides
+    )
+    clock = Clock()
+
+    def make_client() -> BitgetClient:
+        return BitgetClient(
+            server.base_url,
+            SANDBOX_CREDENTIALS,
+            timeout_s=settings.bitget_timeout,
+            retry=RetryPolicy(retries=retries, base_delay_s=0.01, max_delay_s=0.05),
+            limiter=RateLimiter(FAST_LIMITS if fast else None, share=settings.rate_share),
+        )
+
+    app.set_dependencies(
+        app.Dependencies(
+            settings=settings,
+            store=store,
+            results_prefix=PREFIX,
+            catalog=MarketCatalog(settings.markets_ttl_s),
+            breaker=CircuitBreaker(),
+            make_client=make_client,
+            clock=clock,
+        )
+    )
+
+
+@pytest.fixture
+def exchange(make_sandbox, store):
+    server = make_sandbox(PROFILE, seed=7, enforce_rate_limits=False)
+    _install(server, store)
+    yield server
+    app.set_dependencies(None)
+
+
+def _orders(store, summary) -> list[dict[str, Any]]:
+    with store.reader(summary["orders_key"]) as fh:
+        return json.load(fh)["orders"]
+
+
+def _assert_exact(orders: list[dict[str, Any]], truth: list[dict[str, Any]]) -> None:
+    assert {(o["stream"], o["orderId"]) for o in orders} == {(t["stream"], t["orderId"]) for t in truth}
+    assert orders == truth
+
+
+def _history_requests(server) -> int:
+    endpoints = server.stats()["endpoints"]
+    return sum(endpoints.get(path, {}).get("requests", 0) for path in HISTORY_PATHS)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("symbol", ["EDGEUSDT", "BIGUSDT", "TIEUSDT"])
+def test_every_order_exactly_once_newest_first(exchange, store, symbol):
+    summary = app.handler({"symbol": symbol, "execution": "exact"}, None)
+    truth = exchange.truth(symbol, summary["window"]["start_ms"], summary["window"]["end_ms"])
+    _assert_exact(_orders(store, summary), truth)
+    assert summary["complete"]
+    assert summary["errors"] == {}
+    assert summary["orders"] == len(truth)
+    detail = store.get_json(summary["detail_key"])
+    per_stream = {name: s["orders"] for name, s in detail["streams"].items() if s["orders"]}
+    expected = {s: n for s, n in PROFILE_COUNTS[symbol].items() if n}
+    assert per_stream == expected
+
+
+PROFILE_COUNTS = {spec["symbol"]: spec["orders"] for spec in PROFILE["symbols"]}
+
+
+def test_ties_in_ctime_are_all_kept_and_ordered(exchange, store):
+    summary = app.handler({"symbol": "TIEUSDT", "execution": "ties"}, None)
+    orders = _orders(store, summary)
+    ctimes = [o["cTime"] for o in orders]
+    assert len(ctimes) - len(set(ctimes)) > 100  # the profile really has many shared cTimes
+    _assert_exact(
+        orders, exchange.truth("TIEUSDT", summary["window"]["start_ms"], summary["window"]["end_ms"])
+    )
+
+
+def test_window_longer_than_90_days_is_clamped_and_still_exact(exchange, store):
+    now = Clock().wall_ms()
+    event = {"symbol": "EDGEUSDT", "execution": "long", "start_ms": now - 200 * DAY_MS, "end_ms": now}
+    summary = app.handler(event, None)
+    assert summary["window"]["clamped"] is True
+    assert summary["window"]["start_ms"] >= now - 90 * DAY_MS
+    _assert_exact(_orders(store, summary), exchange.truth("EDGEUSDT", now - 200 * DAY_MS, now))
+
+
+@pytest.mark.parametrize("symbol", ["NOPEUSDT", "BTCUSDT_UMCBL"])
+def test_unknown_and_v1_symbols_are_not_found_without_history_requests(exchange, store, symbol):
+    summary = app.handler({"symbol": symbol, "execution": "unknown"}, None)
+    assert summary["errors"] == {"symbol_not_found": 1}
+    assert summary["orders"] == 0
+    assert summary["complete"]
+    assert _history_requests(exchange) == 0
+    assert _orders(store, summary) == []
+
+
+def test_symbol_missing_from_a_market_costs_no_request_there(exchange, store):
+    summary = app.handler({"symbol": "TIEUSDT", "execution": "markets"}, None)
+    endpoints = exchange.stats()["endpoints"]
+    assert endpoints[ep.SPOT_PLAN_HISTORY]["requests"] == 1  # listed in spot: one (empty) page
+    detail = store.get_json(summary["detail_key"])
+    assert detail["streams"]["USDC-FUTURES"]["reason"] == "not_listed"
+    assert detail["streams"]["USDC-FUTURES"]["pages"] == 0
+
+
+@pytest.mark.slow
+def test_ten_percent_faults_within_the_retry_budget_change_nothing(exchange, store):
+    _install(exchange, store, retries=6)
+    exchange.set_faults(error_5xx=0.04, reset=0.03, truncate=0.03)
+    summary = app.handler({"symbol": "EDGEUSDT", "execution": "faults"}, None)
+    assert summary["retries"] > 0
+    assert sum(exchange.stats()["faults"].values()) > 0
+    assert summary["complete"]
+    assert summary["errors"] == {}
+    _assert_exact(_orders(store, summary), exchange.truth("EDGEUSDT", summary["window"]["start_ms"]))
+
+
+def test_faults_beyond_the_retry_budget_are_categorised_not_raised(exchange, store):
+    _install(exchange, store, retries=0)
+    exchange.set_faults(error_5xx=1.0)
+    summary = app.handler({"symbol": "EDGEUSDT", "execution": "broken"}, None)
+    assert summary["complete"] is False
+    # the market lists failed too, so no market could be ruled out: all 9 streams failed
+    assert summary["errors"] == {"server_error": 9}
+    assert summary["orders"] == 0
+    assert len(json.dumps(summary)) < 1024
+
+
+def test_rate_limited_beyond_the_retry_budget_is_rate_limit(exchange, store):
+    _install(exchange, store, retries=0)
+    app.handler({"symbol": "TIEUSDT", "execution": "warm"}, None)  # a warm process has its market lists
+    exchange.reset()
+    exchange.set_faults(burst_429=1.0)
+    summary = app.handler({"symbol": "TIEUSDT", "execution": "limited"}, None)
+    assert summary["errors"] == {"rate_limit": 5}  # spot normal/tpsl/plan, USDT-FUTURES and its plan
+    assert summary["http_429"] == summary["requests"] == 5  # one per stream: each stops at its first error
+    assert exchange.stats()["endpoints"].get(ep.SPOT_SYMBOLS) is None  # lists came from the cache
+
+
+def test_time_budget_exhausted_is_incomplete_timeout_and_keeps_a_true_prefix(exchange, store):
+    _install(exchange, store, max_execution_time=1.5, budget_safety_margin_s=0.5)
+    exchange.set_faults(latency_ms=120)
+    summary = app.handler({"symbol": "BIGUSDT", "execution": "budget"}, None)
+    assert "spot_normal" in summary["incomplete_streams"]
+    assert summary["errors"].get("timeout", 0) >= 1
+    orders = [o for o in _orders(store, summary) if o["stream"] == "spot_normal"]
+    truth = [
+        t for t in exchange.truth("BIGUSDT", summary["window"]["start_ms"]) if t["stream"] == "spot_normal"
+    ]
+    assert 0 < len(orders) < len(truth)
+    assert orders == truth[: len(orders)]  # newest first, nothing skipped, nothing invented
+
+
+def test_writing_twice_is_idempotent(exchange, store):
+    event = {"symbol": "EDGEUSDT", "execution": "twice", "start_ms": 1, "end_ms": Clock().wall_ms()}
+    first = app.handler(event, None)
+    with store.reader(first["orders_key"]) as fh:
+        first_bytes = fh.read()
+    second = app.handler(event, None)
+    with store.reader(second["orders_key"]) as fh:
+        assert fh.read() == first_bytes
+    assert store.list_keys(f"{PREFIX}twice/") == sorted([first["orders_key"], first["detail_key"]])
+    assert len(json.dumps(second)) < 1024
