@@ -1,9 +1,10 @@
-"""Worker benchmark: N symbols through 5 parallel workers (as the Map runs them) against the rate-limited sandbox.
+"""Worker benchmark: N symbols through 5 parallel workers (as the Map runs them) against the rate-limited
+sandbox.
 
 The sandbox runs in-process with the bench profile, Bitget's rate limits enforced and 50 ms latency. A
 ThreadPoolExecutor of `--workers` calls the worker handler once per symbol, like a Step Functions Map with
-that MaxConcurrency, each worker with WORKER_RATE_SHARE = 1/workers. Results go to a temporary local store and
-are compared with the sandbox's ground truth.
+that MaxConcurrency, each worker with WORKER_RATE_SHARE = 1/workers. Results go to a temporary local store
+and are compared with the sandbox's ground truth.
 
 Figures:
 - requests: every /api/v2 request the sandbox received (history pages, retries, the market lists);
@@ -84,7 +85,9 @@ def _ideal_requests(truth: list[dict[str, Any]], streams: list[str]) -> int:
 
 def _bounds(stats: dict[str, Any]) -> tuple[float, float]:
     """(family bound, per-path bound) in seconds from the sandbox's per-endpoint request counts."""
-    counts = {path: stats["endpoints"].get(path, {}).get("requests", 0) for path in SPOT_PATHS + FUTURES_PATHS}
+    counts = {
+        path: stats["endpoints"].get(path, {}).get("requests", 0) for path in SPOT_PATHS + FUTURES_PATHS
+    }
     family = max(
         sum(counts[p] for p in SPOT_PATHS) / ep.PUBLISHED_LIMITS[ep.SPOT_HISTORY_ORDERS],
         sum(counts[p] for p in FUTURES_PATHS) / ep.PUBLISHED_LIMITS[ep.FUTURES_HISTORY_ORDERS],
@@ -115,7 +118,10 @@ def _compare(store: LocalResultsStore, server: SandboxServer, summaries: list[di
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = _args(argv)
     plan = not args.no_plan
-    with SandboxServer("bench", seed=42, enforce_rate_limits=True) as server, tempfile.TemporaryDirectory() as tmp:
+    with (
+        SandboxServer("bench", seed=42, enforce_rate_limits=True) as server,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
         server.set_faults(latency_ms=args.latency_ms)
         symbols = [spec.symbol for spec in server.profile.symbols][: args.symbols]
         store = LocalResultsStore(tmp)

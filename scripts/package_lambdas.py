@@ -71,9 +71,7 @@ def main(argv: list[str] | None = None) -> list[Path]:
     install_dependencies(dependencies)
     built = [build_zip(function, dependencies, args.output) for function in args.functions]
     for path in built:
-        print(
-            f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: {path.stat().st_size // 1024} KiB"
-        )
+        print(f"{path}: {path.stat().st_size // 1024} KiB")
     return built
 
 

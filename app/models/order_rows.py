@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import IO, Any
 
 import ijson
+import orjson
 
 from app.models.database import utcnow
 from lambda_functions.common.streams import PLAN_SUFFIX, is_spot_stream
@@ -27,7 +28,15 @@ ORDER_COLUMNS = (
 )  # fmt: skip
 
 _MAX_BIGINT = 2**63 - 1
-_encode_raw = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+_encode_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
+def _encode_raw(order: dict[str, Any]) -> str:
+    """Compact JSON of the whole record (orjson: 5-10x the stdlib here, the biggest cost of a row)."""
+    try:
+        return orjson.dumps(order).decode()
+    except orjson.JSONEncodeError:  # e.g. an integer beyond 64 bits: the stdlib handles it
+        return _encode_json(order)
 
 
 class OrderRecordError(ValueError):
@@ -60,8 +69,8 @@ def spot_fee(fee_detail: Any) -> str | None:
     if not isinstance(fee_detail, str) or not fee_detail:
         return None
     try:
-        detail = json.loads(fee_detail)
-    except ValueError:
+        detail = orjson.loads(fee_detail)
+    except orjson.JSONDecodeError:
         return None
     if not isinstance(detail, dict):
         return None

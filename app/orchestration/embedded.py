@@ -2,8 +2,8 @@
 
 A process restart loses the runner's executions. Their manifests would say RUNNING forever, so `describe`
 reports (and records) FAILED "interrupted by a restart of the service" for a RUNNING manifest this runner does
-not know, when the manifest's owner is this process's previous life or a process of this host that no longer
-exists.
+not know, when the manifest's owner (host:pid:id) is an earlier orchestrator of this process (a restart
+re-creates it) or a process of this host that no longer exists.
 """
 
 from __future__ import annotations
@@ -150,7 +150,7 @@ class EmbeddedOrchestrator:
             "symbols": json.loads(live.get("input") or "{}").get("symbols", []),
         }
         if status != "RUNNING" and manifest.get("status") in (None, "RUNNING"):
-            # The state machine ended without a final manifest (e.g. the failure recorder failed): record it now.
+            # The state machine ended without a final manifest (e.g. an uncatchable error): record it now.
             if status == "SUCCEEDED":
                 manifest = manifest | {
                     "status": "SUCCEEDED",

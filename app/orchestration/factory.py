@@ -26,7 +26,7 @@ def build_orchestrator(
     lambda_client: Any = None,
     sfn_client: Any = None,
 ) -> Orchestrator:
-    """`embedded`: runs the real worker and aggregator handlers in this process; `aws`: talks to the deployment.
+    """`embedded`: the real worker and aggregator handlers in this process; `aws`: the deployed stack.
 
     boto3 clients are created here only when none are handed in.
     """

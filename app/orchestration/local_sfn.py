@@ -68,7 +68,7 @@ class LambdaContext:
 
 
 def invoke_local(function: LocalFunction, arn: str, payload: bytes) -> dict[str, Any]:
-    """Run the handler the way Lambda would and answer like `lambda.invoke` (FunctionError on an exception)."""
+    """Run the handler as Lambda would; answer like `lambda.invoke` (FunctionError on an exception)."""
     context = LambdaContext(function.name, arn, function.timeout_s, function.memory_mb)
     try:
         result = function.handler(json.loads(payload or b"{}"), context)
@@ -171,7 +171,8 @@ class LocalStepFunctions:
     def describe_execution(self, *, executionArn: str) -> dict:
         """Like boto3's: output is a JSON string; an unknown ARN raises ClientError ExecutionDoesNotExist."""
         try:
-            execution = self._backend.describe_execution(executionArn)
+            # typed as moto's plain Execution; the parser backend returns its own richer one
+            execution: Any = self._backend.describe_execution(executionArn)
         except Exception as exc:  # moto raises its own exception types; translate them at this boundary
             raise _not_found("DescribeExecution", f"Execution Does Not Exist: '{executionArn}'") from exc
         answer: dict[str, Any] = {

@@ -1,4 +1,4 @@
-"""Execution status as the results store tells it: the manifest plus per-symbol progress (docs/CONTRACTS.md)."""
+"""Execution status as the results store tells it: the manifest plus per-symbol progress (CONTRACTS.md)."""
 
 from __future__ import annotations
 

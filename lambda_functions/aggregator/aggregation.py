@@ -96,7 +96,8 @@ def aggregate(
     digest = digest_results(symbols, request.results, set(present), loader)
     execution_arn = request.execution_arn or str((manifest or {}).get("execution_arn") or "")
     header = {"execution": execution, "execution_arn": execution_arn, "generated_at": iso_utc(started)}
-    stats, head = MergeStats(), list[dict[str, Any]]()
+    stats = MergeStats()
+    head: list[dict[str, Any]] = []
     keys = {s: symbol_orders_key(prefix, execution, s) for s in present}
     summary = _write_consolidated(
         store, doc_key, header, keys, stats, (head, settings.response_max_orders),

@@ -6,9 +6,9 @@ categorised in the summary. An invalid event raises ValueError, which the Map's 
 result.
 
 Dependencies that warm invocations reuse (settings, HTTP session, results store, market lists, circuit
-breaker) are built once per process; tests replace them with `set_dependencies`. The rate limiter and the
-client's counters are per invocation: one limiter shared by this worker's threads, sized by
-WORKER_RATE_SHARE.
+breaker, rate limiters) are built once per process; tests replace them with `set_dependencies`. Each
+invocation gets its own client (its own counters) and borrows one rate limiter (limiter_pool.py), shared
+by its threads and sized by WORKER_RATE_SHARE.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
+from requests.adapters import HTTPAdapter
 
 from lambda_functions.common.bitget import BitgetClient, Credentials, RateLimiter, RetryPolicy
 from lambda_functions.common.config import StoreSettings, default_results_store
@@ -28,6 +29,7 @@ from lambda_functions.common.results_store import ResultsStore
 from lambda_functions.worker.budget import Clock, TimeBudget
 from lambda_functions.worker.circuit_breaker import CircuitBreaker
 from lambda_functions.worker.extraction import Extraction, WorkerRequest, extract_symbol
+from lambda_functions.worker.limiter_pool import LimiterPool
 from lambda_functions.worker.markets import MarketCatalog
 from lambda_functions.worker.settings import WorkerSettings
 
@@ -42,7 +44,8 @@ class Dependencies:
     results_prefix: str
     catalog: MarketCatalog
     breaker: CircuitBreaker
-    make_client: Callable[[], Any]  # a client for one invocation (own counters, own limiter, shared session)
+    limiters: LimiterPool  # one limiter lent to each invocation, kept across invocations
+    make_client: Callable[[RateLimiter], Any]  # a client for one invocation (own counters, shared session)
     clock: Clock
 
 
@@ -62,22 +65,33 @@ def credentials(settings: WorkerSettings) -> Credentials | None:
     )
 
 
-def client_factory(settings: WorkerSettings, session: requests.Session | None = None) -> Callable[[], Any]:
-    """Clients for single invocations, sharing one HTTP session (warm connections) but not their limiter."""
+def client_factory(
+    settings: WorkerSettings, session: requests.Session | None = None
+) -> Callable[[RateLimiter], Any]:
+    """Clients for single invocations (own counters) sharing one HTTP session (warm connections)."""
     creds = credentials(settings)
     retry = RetryPolicy(retries=settings.bitget_retries)
 
-    def make() -> BitgetClient:
+    def make(limiter: RateLimiter) -> BitgetClient:
         return BitgetClient(
             settings.bitget_base,
             creds,
             timeout_s=settings.bitget_timeout,
             retry=retry,
-            limiter=RateLimiter(share=settings.rate_share),
+            limiter=limiter,
             session=session,
         )
 
     return make
+
+
+def http_session() -> requests.Session:
+    """A pooled session for all invocations of this process; retries are the client's, never urllib3's."""
+    session = requests.Session()
+    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=32, max_retries=0)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
 
 
 def build_dependencies(
@@ -96,7 +110,8 @@ def build_dependencies(
             enabled=settings.enable_circuit_breaker,
             monotonic=clock.monotonic,
         ),
-        make_client=client_factory(settings, requests.Session()),
+        limiters=LimiterPool(lambda: RateLimiter(share=settings.rate_share)),
+        make_client=client_factory(settings, http_session()),
         clock=clock,
     )
 
@@ -146,9 +161,14 @@ def handler(event: Any, context: Any = None) -> dict[str, Any]:
     configure_json_logging()
     request = parse_event(event)
     deps = dependencies()
+    with deps.limiters.lend() as limiter:
+        return extract_symbol(request, _extraction(deps, limiter, context))
+
+
+def _extraction(deps: Dependencies, limiter: RateLimiter, context: Any) -> Extraction:
     settings = deps.settings
-    run = Extraction(
-        client=deps.make_client(),
+    return Extraction(
+        client=deps.make_client(limiter),
         store=deps.store,
         settings=settings,
         catalog=deps.catalog,
@@ -163,4 +183,3 @@ def handler(event: Any, context: Any = None) -> dict[str, Any]:
         clock=deps.clock,
         results_prefix=deps.results_prefix,
     )
-    return extract_symbol(request, run)

@@ -47,7 +47,12 @@ def test_aws_mode_defaults_to_s3() -> None:
         ({"orchestration_mode": "aws", "results_bucket": "b"}, ["COORD_LAMBDA_NAME"]),
         ({"orchestration_mode": "aws", "coord_lambda_name": "c"}, ["RESULTS_BUCKET"]),
         (
-            {"orchestration_mode": "aws", "coord_lambda_name": "c", "results_bucket": "b", "results_store": "local"},
+            {
+                "orchestration_mode": "aws",
+                "coord_lambda_name": "c",
+                "results_bucket": "b",
+                "results_store": "local",
+            },
             ["RESULTS_STORE=local", "ORCHESTRATION_MODE=aws"],
         ),
         ({"results_store": "s3"}, ["RESULTS_BUCKET"]),

@@ -18,7 +18,9 @@ MALFORMED_ARNS = [
 
 # ---- POST /orders -----------------------------------------------------------------------------------------
 def test_post_orders_starts_and_records_at_once(api) -> None:
-    response = api.client.post("/orders", json={"symbols": ["BTCUSDT", "ETHUSDT"], "start_ms": 5, "end_ms": 9})
+    response = api.client.post(
+        "/orders", json={"symbols": ["BTCUSDT", "ETHUSDT"], "start_ms": 5, "end_ms": 9}
+    )
     assert response.status_code == 202
     body = response.json()
     assert body["status"] == "started"
@@ -26,7 +28,8 @@ def test_post_orders_starts_and_records_at_once(api) -> None:
     assert body["symbols"] == ["BTCUSDT", "ETHUSDT"]
     assert (body["start_ms"], body["end_ms"]) == (5, 9)
     assert body["message"] == "Procesamiento iniciado para 2 símbolos"
-    assert body["database_saved"] is True and body["database_message"]
+    assert body["database_saved"] is True
+    assert body["database_message"]
     assert api.counts()["execution_results"] == 1
     listed = api.client.get("/orders/list").json()
     assert listed["executions"][0]["execution_arn"] == body["executionArn"]
@@ -69,7 +72,11 @@ def test_post_orders_rejects_bad_bodies_and_changes_nothing(sqlite_api, body, st
 
 @pytest.mark.parametrize(
     ("content", "content_type"),
-    [('{"symbols": ["BTCUSDT"', "application/json"), ("symbols=BTCUSDT", "text/plain"), ("", "application/json")],
+    [
+        ('{"symbols": ["BTCUSDT"', "application/json"),
+        ("symbols=BTCUSDT", "text/plain"),
+        ("", "application/json"),
+    ],
 )
 def test_post_orders_malformed_json_is_4xx(api, content, content_type) -> None:
     before = api.counts()
@@ -97,7 +104,7 @@ def test_list_rejects_bad_paging(sqlite_api, params) -> None:
     assert next(iter(params)) in response.text
 
 
-# ---- GET /orders/{arn} ---------------------------------------------------------------------------------------
+# ---- GET /orders/{arn} ----------------------------------------------------------------------------------
 def test_status_running_reports_progress(api) -> None:
     arn = api.start()
     body = api.client.get(f"/orders/{arn}").json()
@@ -184,7 +191,8 @@ def test_database_page_by_offset(saved) -> None:
     assert body["execution_arn"] == arn
     assert body["execution_info"]["status"] == "SUCCEEDED"
     assert body["pagination"] == {
-        "skip": 20, "limit": 10, "total_orders": 25, "returned_count": 5, "has_more": False, "next_cursor": None,
+        "skip": 20, "limit": 10, "total_orders": 25, "returned_count": 5, "has_more": False,
+        "next_cursor": None,
     }  # fmt: skip
     default = api.client.get(f"/orders/{arn}/database").json()
     assert default["pagination"]["limit"] == 10
@@ -196,7 +204,9 @@ def test_database_cursor_walks_the_same_orders_as_offsets(saved) -> None:
     by_offset = [
         o["order_id"]
         for skip in (0, 10, 20)
-        for o in api.client.get(f"/orders/{arn}/database", params={"skip": skip, "limit": 10}).json()["orders"]
+        for o in api.client.get(f"/orders/{arn}/database", params={"skip": skip, "limit": 10}).json()[
+            "orders"
+        ]
     ]
     by_cursor, cursor = [], None
     while True:
@@ -244,7 +254,7 @@ def test_database_unknown_arn_is_404(api) -> None:
     assert api.client.get(f"/orders/{UNKNOWN_ARN}/database").status_code == 404
 
 
-# ---- POST /orders/{arn}/save-from-url ------------------------------------------------------------------------
+# ---- POST /orders/{arn}/save-from-url -------------------------------------------------------------------
 def test_save_from_url_saves_once(api) -> None:
     arn = api.start()
     url = api.orchestrator.succeed(arn, [order(i) for i in range(12)])

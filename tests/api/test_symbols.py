@@ -19,7 +19,10 @@ def test_symbols_consolidates_markets(sqlite_api) -> None:
     assert {k: v["count"] for k, v in summary.items()} == {
         "spot": 2, "usdt-futures": 1, "usdc-futures": 1, "coin-futures": 0,
     }  # fmt: skip
-    assert body["api_info"]["endpoints_used"] == ["/api/v2/spot/public/symbols", "/api/v2/mix/market/contracts"]
+    assert body["api_info"]["endpoints_used"] == [
+        "/api/v2/spot/public/symbols",
+        "/api/v2/mix/market/contracts",
+    ]
 
 
 def test_symbols_are_cached(sqlite_api) -> None:

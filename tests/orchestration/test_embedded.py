@@ -138,7 +138,7 @@ def test_500_symbols_fit_in_the_map_output(store):
     started = orchestrator.start(symbols, None, None)
     # WHEN the whole Map output reaches the aggregator
     state = wait_done(orchestrator, started.execution_arn)
-    # THEN it stayed under Step Functions' 256 KiB limit (the runner enforces it: a States.DataLimitExceeded fails)
+    # THEN it stayed under Step Functions' 256 KiB limit (the runner enforces it, see the next test)
     assert state.status == "SUCCEEDED", (state.error, state.cause)
     assert state.output["summary"]["total_symbols_processed"] == 500
     assert state.output["summary"]["total_orders"] == 1500
@@ -154,7 +154,7 @@ def test_oversized_map_output_fails_the_execution_with_a_recorded_reason(store):
     state = wait_done(orchestrator, started.execution_arn)
     assert state.status == "FAILED"
     assert state.error == "States.DataLimitExceeded"
-    # States.DataLimitExceeded is terminal (no Catch matches it, as on AWS): describe() records the failure itself
+    # States.DataLimitExceeded is terminal (no Catch matches it, as on AWS): describe() records the failure
     assert aggregator.failure_events == []
     manifest = store.get_json(manifest_key(PREFIX, started.execution_name))
     assert (manifest["status"], manifest["error"]) == ("FAILED", "States.DataLimitExceeded")

@@ -103,7 +103,7 @@ def test_one_unknown_symbol_is_reported_and_the_rest_succeed(orchestrator):
 
 
 def test_a_crashing_worker_becomes_a_failed_symbol(orchestrator):
-    orchestrator, server, store = orchestrator
+    orchestrator, _, store = orchestrator
     real_worker = worker_app.handler
 
     def crash_on_eth(event, context):
@@ -124,6 +124,6 @@ def test_a_crashing_worker_becomes_a_failed_symbol(orchestrator):
 
 def test_worker_summaries_fit_500_symbols_in_the_map_output(orchestrator):
     # The Map output (every summary) must stay under Step Functions' 256 KiB with MAX_SYMBOLS symbols.
-    orchestrator, server, store = orchestrator
+    _, _, _ = orchestrator
     summary = worker_app.handler({"symbol": "BTCUSDT", "execution": "20250101T000000Z-abcdef12-abcdef"}, None)
     assert len(json.dumps(summary)) * 500 < 256 * 1024 * 0.9, len(json.dumps(summary))

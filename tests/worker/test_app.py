@@ -6,11 +6,12 @@ import json
 
 import pytest
 
-from lambda_functions.common.bitget import BitgetRateLimitError
+from lambda_functions.common.bitget import BitgetRateLimitError, RateLimiter
 from lambda_functions.common.streams import ALL_PRODUCT_TYPES
 from lambda_functions.worker import app
 from lambda_functions.worker.budget import Clock
 from lambda_functions.worker.circuit_breaker import CircuitBreaker
+from lambda_functions.worker.limiter_pool import LimiterPool
 from lambda_functions.worker.markets import MarketCatalog
 from tests.worker.conftest import PREFIX, worker_settings
 from tests.worker.fakes import FakeClient, FakeClock, make_orders
@@ -32,7 +33,8 @@ def install(store):
                 results_prefix=PREFIX,
                 catalog=MarketCatalog(monotonic=clock.monotonic),
                 breaker=CircuitBreaker(monotonic=clock.monotonic),
-                make_client=lambda: client,
+                limiters=LimiterPool(RateLimiter),
+                make_client=lambda limiter: client,
                 clock=Clock(wall_ms=clock.wall_ms, monotonic=clock.monotonic),
             )
         )

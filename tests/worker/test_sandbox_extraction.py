@@ -17,6 +17,7 @@ from lambda_functions.common.bitget import endpoints as ep
 from lambda_functions.worker import app
 from lambda_functions.worker.budget import Clock
 from lambda_functions.worker.circuit_breaker import CircuitBreaker
+from lambda_functions.worker.limiter_pool import LimiterPool
 from lambda_functions.worker.markets import MarketCatalog
 from lambda_functions.worker.window import DAY_MS
 from tests.worker.conftest import PREFIX, worker_settings
@@ -48,19 +49,19 @@ PROFILE = {
 }  # fmt: skip
 
 
-def _install(server, store, *, retries: int = 2, fast: bool = True, **overrides: Any) -> None:
+def _install(server, store, *, retries: int = 2, **overrides: Any) -> None:
     settings = worker_settings(
         bitget_base=server.base_url, include_plan_orders=True, bitget_retries=retries, **overrides
     )
     clock = Clock()
 
-    def make_client() -> BitgetClient:
+    def make_client(limiter: RateLimiter) -> BitgetClient:
         return BitgetClient(
             server.base_url,
             SANDBOX_CREDENTIALS,
             timeout_s=settings.bitget_timeout,
             retry=RetryPolicy(retries=retries, base_delay_s=0.01, max_delay_s=0.05),
-            limiter=RateLimiter(FAST_LIMITS if fast else None, share=settings.rate_share),
+            limiter=limiter,
         )
 
     app.set_dependencies(
@@ -70,6 +71,7 @@ def _install(server, store, *, retries: int = 2, fast: bool = True, **overrides:
             results_prefix=PREFIX,
             catalog=MarketCatalog(settings.markets_ttl_s),
             breaker=CircuitBreaker(),
+            limiters=LimiterPool(lambda: RateLimiter(FAST_LIMITS, share=settings.rate_share)),
             make_client=make_client,
             clock=clock,
         )

@@ -1,0 +1,150 @@
+"""Benchmark: the whole embedded system through HTTP, from POST /orders to every order saved in the DB.
+
+Uvicorn serves the real app in a thread on a free loopback port; the sandbox exchange (a custom profile:
+3 symbols with about 1,000 orders each, 50 ms latency per request) stands in for Bitget. The clock runs from
+the POST until GET /orders/{arn} reports database_info.state == "saved". Baselines in the same JSON line: the
+original system's 68 s for a run of this size, and the rate-limit bound for the same work (for each endpoint,
+the requests the run made / Bitget's published limit; the slowest endpoint bounds the run).
+
+    python -m bench pipeline [--orders-per-symbol 1000] [--latency-ms 50] [--map-max-concurrency 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import socket
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+import uvicorn
+
+from app.core.config import load_settings
+from app.main import Exchange, Overrides, create_app
+from lambda_functions.common.bitget.endpoints import DEFAULT_LIMIT, PUBLISHED_LIMITS
+from sandbox import SandboxServer
+
+SYMBOLS = ("AAAUSDT", "BBBUSDT", "CCCUSDT")
+ORIGINAL_SECONDS = 68.0
+TARGET_SECONDS = 3.0
+
+
+def profile(orders_per_symbol: int, latency_ms: float) -> dict[str, Any]:
+    """Half spot normal, a tenth spot TP/SL, the rest USDT futures, spread over 60 days."""
+    spot = orders_per_symbol // 2
+    tpsl = orders_per_symbol // 10
+    futures = orders_per_symbol - spot - tpsl
+    orders = {"spot_normal": spot, "spot_tpsl": tpsl, "USDT-FUTURES": futures}
+    return {
+        "name": "pipeline",
+        "days": 60,
+        "latency_ms": latency_ms,
+        "symbols": [{"symbol": s, "orders": orders} for s in SYMBOLS],
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class ThreadedServer:
+    """uvicorn in a background thread; `with` starts it and waits until it accepts connections."""
+
+    def __init__(self, app: Any, port: int) -> None:
+        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, name="uvicorn", daemon=True)
+
+    def __enter__(self) -> ThreadedServer:
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.01)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=30)
+
+
+def run_once(base: str, session: requests.Session) -> tuple[float, dict[str, Any]]:
+    """Seconds from POST /orders to the orders saved, and the final status."""
+    began = time.perf_counter()
+    started = session.post(f"{base}/orders", json={"symbols": list(SYMBOLS)}, timeout=30)
+    started.raise_for_status()
+    arn = started.json()["executionArn"]
+    while True:
+        status = session.get(f"{base}/orders/{arn}", timeout=60).json()
+        if status["status"] not in ("RUNNING", "SUCCEEDED"):
+            raise RuntimeError(f"execution ended {status['status']}: {status.get('cause')}")
+        if status.get("database_info", {}).get("state") == "saved":
+            return time.perf_counter() - began, status
+        time.sleep(0.02)
+
+
+def rate_limit_bound(stats: dict[str, Any]) -> tuple[float, dict[str, int]]:
+    """max over endpoints of requests / published requests per second (each endpoint has its own limit)."""
+    counts = {path: entry["requests"] for path, entry in stats["endpoints"].items() if entry["requests"]}
+    bound = max((n / PUBLISHED_LIMITS.get(path, DEFAULT_LIMIT) for path, n in counts.items()), default=0.0)
+    return bound, counts
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--orders-per-symbol", type=int, default=1000)
+    parser.add_argument("--latency-ms", type=float, default=50.0)
+    parser.add_argument("--map-max-concurrency", type=int, default=len(SYMBOLS))
+    args = parser.parse_args(argv or [])
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-pipeline-") as tmp,
+        SandboxServer(profile(args.orders_per_symbol, args.latency_ms), seed=7) as sandbox,
+    ):
+        port = free_port()
+        settings = load_settings(
+            _env_file=None,
+            port=port,
+            log_level="WARNING",
+            database_url=f"sqlite:///{Path(tmp) / 'bench.db'}",
+            results_dir=str(Path(tmp) / "results"),
+            map_max_concurrency=args.map_max_concurrency,
+        )
+        creds = sandbox.credentials
+        exchange = Exchange("sandbox", sandbox.base_url, creds.api_key, creds.api_secret, creds.passphrase)
+        app = create_app(settings, overrides=Overrides(exchange=exchange))
+        with ThreadedServer(app, port), requests.Session() as session:
+            sandbox.reset()
+            seconds, status = run_once(f"http://127.0.0.1:{port}", session)
+            bound, counts = rate_limit_bound(sandbox.stats())
+    orders = status["database_info"]["orders_in_db"]
+    result = {
+        "benchmark": "pipeline",
+        "symbols": len(SYMBOLS),
+        "orders": orders,
+        "orders_expected": args.orders_per_symbol * len(SYMBOLS),
+        "latency_ms": args.latency_ms,
+        "map_max_concurrency": args.map_max_concurrency,
+        "seconds_post_to_saved": round(seconds, 3),
+        "rate_limit_bound_s": round(bound, 3),
+        "requests": sum(counts.values()),
+        "requests_by_endpoint": counts,
+        "original_s": ORIGINAL_SECONDS,
+        "target_s": TARGET_SECONDS,
+        "speedup_vs_original": round(ORIGINAL_SECONDS / seconds, 1),
+        "meets_target": seconds <= TARGET_SECONDS,
+    }
+    print(json.dumps(result), flush=True)
+    return result
+
+
+if __name__ == "__main__":
+    main()

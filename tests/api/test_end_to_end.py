@@ -1,0 +1,95 @@
+"""The whole embedded system through HTTP: real coordinator, state machine, worker and aggregator against the
+sandbox exchange; the orders in the database must equal the sandbox's ground truth, exactly once."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from app.main import Exchange, Overrides, create_app
+from tests.api.conftest import TestClient, test_settings
+
+SYMBOLS = ["SOLUSDT", "XRPUSDT"]
+pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
+
+
+@pytest.fixture
+def embedded(sandbox, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("INCLUDE_PLAN_ORDERS", "true")  # the worker reads it; the truth includes plan orders
+    settings = test_settings(database_url, tmp_path, map_max_concurrency=2, hydration_wait_seconds=0.5)
+    creds = sandbox.credentials
+    exchange = Exchange("sandbox", sandbox.base_url, creds.api_key, creds.api_secret, creds.passphrase)
+    app = create_app(settings, overrides=Overrides(exchange=exchange))
+    with TestClient(app) as client:
+        yield client, sandbox, database_url
+        client.app.state.runtime.db.join_background(60)
+
+
+def saved_orders(database_url: str, arn: str) -> list[tuple[str, str]]:
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT stream, order_id FROM orders WHERE execution_arn = :arn"), {"arn": arn}
+            ).all()
+    finally:
+        engine.dispose()
+    return [(stream, order_id) for stream, order_id in rows]
+
+
+def truth(sandbox, start_ms: int, end_ms: int) -> set[tuple[str, str]]:
+    return {(o["stream"], o["orderId"]) for s in SYMBOLS for o in sandbox.truth(s, start_ms, end_ms)}
+
+
+def test_orders_in_the_database_equal_the_sandbox_truth(embedded) -> None:
+    client, sandbox, database_url = embedded
+    started = client.post("/orders", json={"symbols": SYMBOLS})
+    assert started.status_code == 202
+    arn, start_ms, end_ms = (started.json()[k] for k in ("executionArn", "start_ms", "end_ms"))
+    deadline = time.monotonic() + 120
+    while True:
+        status = client.get(f"/orders/{arn}").json()
+        if status["status"] != "RUNNING" and status.get("database_info", {}).get("state") != "saving":
+            break
+        assert time.monotonic() < deadline, status
+        time.sleep(0.2)
+    assert status["status"] == "SUCCEEDED", status
+    assert status["database_info"]["state"] == "saved"
+    rows = saved_orders(database_url, arn)
+    expected = truth(sandbox, start_ms, end_ms)
+    assert len(expected) > 500  # both symbols' histories, all streams
+    assert len(rows) == len(set(rows))
+    assert set(rows) == expected
+    assert status["result"]["summary"]["total_orders"] == len(expected)
+    page = client.get(f"/orders/{arn}/database", params={"limit": 100}).json()
+    assert page["pagination"]["total_orders"] == len(expected)
+
+    # the results URL is served by this deployment, and saving from it again adds nothing
+    url = status["result"]["s3_data_url"]
+    served = client.get(url.removeprefix("http://127.0.0.1:8000"))
+    assert served.status_code == 200
+    assert len(served.json()["orders"]) == len(expected)
+    again = client.post(f"/orders/{arn}/save-from-url", params={"public_url": url})
+    assert again.status_code == 200
+    assert len(saved_orders(database_url, arn)) == len(expected)
+
+
+def test_ten_concurrent_polls_save_exactly_one_copy(embedded) -> None:
+    client, sandbox, database_url = embedded
+    body = client.post("/orders", json={"symbols": SYMBOLS}).json()
+    arn = body["executionArn"]
+    client.app.state.runtime.orders.orchestrator.runner.wait(arn, timeout_s=120)
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        answers = list(pool.map(lambda _: client.get(f"/orders/{arn}").json(), range(10)))
+    assert {a["status"] for a in answers} == {"SUCCEEDED"}
+    assert {a["database_info"]["state"] for a in answers} <= {"saving", "saved"}
+    client.app.state.runtime.db.join_background(60)
+    rows = saved_orders(database_url, arn)
+    assert len(rows) == len(set(rows)) == len(truth(sandbox, body["start_ms"], body["end_ms"]))
+    final = client.get(f"/orders/{arn}").json()
+    assert final["database_info"]["state"] == "saved"
+    assert len(saved_orders(database_url, arn)) == len(rows)
