@@ -234,18 +234,21 @@ def _embedded_handlers(settings: Settings, store: ResultsStore, exchange: Exchan
     from lambda_functions.worker.settings import WorkerSettings
 
     with _environ(RESULTS_PREFIX=settings.results_prefix):
-        worker_settings = WorkerSettings(
-            bitget_base=exchange.base_url,
-            bitget_api_key=exchange.api_key,
-            bitget_api_secret=exchange.api_secret,
-            bitget_api_passphrase=exchange.passphrase,
-            bitget_timeout=settings.bitget_timeout,
-            map_max_concurrency=settings.map_max_concurrency,
-        )
+        exchange_values: dict[str, Any] = {
+            "bitget_base": exchange.base_url,
+            "bitget_api_key": exchange.api_key,
+            "bitget_api_secret": exchange.api_secret,
+            "bitget_api_passphrase": exchange.passphrase,
+            "bitget_timeout": settings.bitget_timeout,
+            "map_max_concurrency": settings.map_max_concurrency,
+        }
+        worker_settings = WorkerSettings(**exchange_values)  # the rest from the environment, as on Lambda
         worker_app.set_dependencies(worker_app.build_dependencies(worker_settings, store))
-        aggregator_settings = AggregatorSettings(
-            results_prefix=settings.results_prefix, presigned_url_expires=settings.presigned_url_expires
-        )
+        store_values: dict[str, Any] = {
+            "results_prefix": settings.results_prefix,
+            "presigned_url_expires": settings.presigned_url_expires,
+        }
+        aggregator_settings = AggregatorSettings(**store_values)
     aggregator_app.set_dependencies(aggregator_app.Dependencies(store=store, settings=aggregator_settings))
     try:
         yield

@@ -29,6 +29,8 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from pydantic import SecretStr
+
 from lambda_functions.common.bitget import endpoints as ep
 from lambda_functions.common.results_store import LocalResultsStore
 from lambda_functions.worker import app
@@ -55,9 +57,9 @@ def _settings(server: SandboxServer, workers: int, plan: bool) -> WorkerSettings
     return WorkerSettings(
         _env_file=None,  # type: ignore[call-arg]
         bitget_base=server.base_url,
-        bitget_api_key=creds.api_key,
-        bitget_api_secret=creds.api_secret,
-        bitget_api_passphrase=creds.passphrase,
+        bitget_api_key=SecretStr(creds.api_key),
+        bitget_api_secret=SecretStr(creds.api_secret),
+        bitget_api_passphrase=SecretStr(creds.passphrase),
         worker_rate_share=1.0 / workers,
         include_plan_orders=plan,
         max_execution_time=900,

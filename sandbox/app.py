@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
-from sandbox import endpoints
+from sandbox import client_support, endpoints
 from sandbox.auth import Credentials, verify
 from sandbox.errors import ApiError, not_found, too_many_requests
 from sandbox.faults import FaultInjector, parse_fault_config
@@ -45,6 +45,10 @@ ROUTES = {
     "/api/v2/spot/trade/history-plan-order": Route(endpoints.spot_plan_history, True, 20, False),
     "/api/v2/mix/order/orders-history": Route(endpoints.futures_history, True, 10, True),
     "/api/v2/mix/order/orders-plan-history": Route(endpoints.futures_plan_history, True, 10, True),
+    # Read by ccxt's load_markets (client_support.py); limits from ccxt's costs 6.67, 2, 1 (3/s, 10/s, 20/s).
+    "/api/v2/spot/public/coins": Route(client_support.spot_coins, False, 3, True),
+    "/api/v2/margin/currencies": Route(client_support.margin_currencies, False, 10, False),
+    "/api/v3/account/settings": Route(client_support.account_settings_v3, True, 20, False),
 }
 
 
@@ -136,7 +140,7 @@ class SandboxApp:
             return self._admin(request)
         self._count(request.path)
         response = (
-            self._api(request) if request.path.startswith("/api/v2/") else self._error(not_found(), False)
+            self._api(request) if request.path.startswith("/api/") else self._error(not_found(), False)
         )
         if response.wire_fault not in ("reset", "timeout"):
             self._count(request.path, status=response.status)

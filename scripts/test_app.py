@@ -24,7 +24,8 @@ def call(session: requests.Session, method: str, url: str, expect: int, **kwargs
         raise SmokeFailure(
             f"{method} {url}: HTTP {response.status_code} (expected {expect}): {response.text[:300]}"
         )
-    return response.json()  # type: ignore[no-any-return]
+    body: dict[str, Any] = response.json()
+    return body
 
 
 def poll_until_saved(session: requests.Session, url: str, timeout_s: float) -> dict[str, Any]:

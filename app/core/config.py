@@ -167,7 +167,7 @@ def _consistency_problems(s: Settings) -> list[str]:
                 "RESULTS_STORE=local cannot be used with ORCHESTRATION_MODE=aws: "
                 "the Lambdas cannot write to this machine's disk; set RESULTS_STORE=s3"
             )
-    if s.results_store == "s3" and not s.results_bucket:
+    if s.results_store == "s3" and not s.results_bucket and s.orchestration_mode != "aws":
         problems.append("RESULTS_STORE=s3 needs RESULTS_BUCKET")
     names = ("BITGET_API_KEY", "BITGET_API_SECRET", "BITGET_API_PASSPHRASE")
     present = [bool(v.get_secret_value()) for v in s._bitget_secrets()]

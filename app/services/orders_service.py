@@ -114,7 +114,7 @@ class OrdersService:
             state = self.orchestrator.describe(execution_arn)
         except ExecutionNotFoundError:
             if row is None:
-                raise
+                raise ExecutionNotFoundError(f"execution not found: {execution_arn}") from None
             return self._status_from_db(row)
         if row is None:
             row = self._record_from_manifest(execution_arn)
@@ -230,7 +230,7 @@ class OrdersService:
             "state": hydration.state,
             "orders_in_db": self.db.count_orders(execution_arn),
             "orders_saved": hydration.orders_saved,
-            "processing_time_seconds": hydration.duration_s,
+            "processing_time_seconds": round(hydration.duration_s, 3) if hydration.duration_s else None,
             "created_at": (row or {}).get("created_at"),
             "finished_at": hydration.finished_at,
             "error": hydration.error,

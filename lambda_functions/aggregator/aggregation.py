@@ -15,7 +15,7 @@ from typing import Any
 
 from lambda_functions.aggregator.events import AggregateRequest, FailureRequest
 from lambda_functions.aggregator.manifest import SUCCEEDED, read_manifest, write_failed, write_succeeded
-from lambda_functions.aggregator.merge import MergeStats, merge_newest_first, read_orders
+from lambda_functions.aggregator.merge import MergeStats, merge_newest_first, read_orders, read_size_for
 from lambda_functions.aggregator.response_optimizer import build_response, build_summary, digest_results
 from lambda_functions.aggregator.settings import AggregatorSettings
 from lambda_functions.aggregator.sources import open_orders
@@ -144,7 +144,9 @@ def _write_consolidated(
 
     with ExitStack() as stack:
         sources = {
-            symbol: read_orders(stack.enter_context(open_orders(store, key, len(keys))))
+            symbol: read_orders(
+                stack.enter_context(open_orders(store, key, len(keys))), read_size_for(len(keys))
+            )
             for symbol, key in keys.items()
         }
         orders = _tap(merge_newest_first(sources, stats), *head)

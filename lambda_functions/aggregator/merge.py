@@ -1,7 +1,7 @@
 """Streaming newest-first k-way merge of the per-symbol orders files.
 
 Each per-symbol file is already newest first (the worker writes it so), so `heapq.merge` over one ijson
-iterator per file yields the global newest-first order while holding only one buffered read (ijson's 64 KiB)
+iterator per file yields the global newest-first order while holding only one buffered read (at most 64 KiB)
 and one pending order per symbol: memory grows with the number of symbols, never with the number of orders.
 
 A duplicate (same stream and orderId) has the same sort key as its twin, so it arrives right after it and is
@@ -22,6 +22,9 @@ import ijson
 from lambda_functions.common.streams import newest_first_key
 
 ORDERS_PREFIX = "orders.item"
+READ_BUDGET_BYTES = 8 * 1024 * 1024
+MIN_READ_BYTES = 8 * 1024
+MAX_READ_BYTES = 64 * 1024  # ijson's default
 
 Keyed = tuple[tuple[int, int, str], dict[str, Any]]
 
@@ -40,9 +43,18 @@ class MergeStats:
     orders_by_stream: Counter[str] = field(default_factory=Counter)
 
 
-def read_orders(fh: IO[bytes]) -> Iterator[dict[str, Any]]:
+def read_size_for(sources: int) -> int:
+    """ijson's read size when `sources` files are parsed side by side.
+
+    Each open parser holds a few times its read size (the bytes read plus the parser's copies), so the size
+    shrinks as the number of files grows: all parsers together stay within about `READ_BUDGET_BYTES` x 3.
+    """
+    return max(MIN_READ_BYTES, min(MAX_READ_BYTES, READ_BUDGET_BYTES // max(1, sources)))
+
+
+def read_orders(fh: IO[bytes], read_size: int = MAX_READ_BYTES) -> Iterator[dict[str, Any]]:
     """The orders of one per-symbol file, one at a time (numbers as int/float: they serialise back)."""
-    return ijson.items(fh, ORDERS_PREFIX, use_float=True)
+    return ijson.items(fh, ORDERS_PREFIX, use_float=True, buf_size=read_size)
 
 
 def _keyed(source: str, orders: Iterable[dict[str, Any]], stats: MergeStats) -> Iterator[Keyed]:

@@ -20,7 +20,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from lambda_functions.common.results_store import ResultNotFoundError, ResultsStore, S3ResultsStore
 
 CHUNK_BUDGET_BYTES = 64 * 1024 * 1024
-MIN_CHUNK_BYTES = 256 * 1024
+MIN_CHUNK_BYTES = 128 * 1024  # 500 symbols (the coordinator's maximum) x 128 KiB = 64 MiB
 MAX_CHUNK_BYTES = 8 * 1024 * 1024
 CHUNK_ATTEMPTS = 3
 _CONTENT_RANGE = re.compile(r"bytes \d+-\d+/(\d+)")

@@ -1,9 +1,9 @@
 """The results store: one interface, a local directory or a private S3 bucket behind it.
 
-Workers write per-symbol files, the aggregator streams them into one document, the API hydrates the database
-from it. Writes are atomic (a reader never sees half a file) and idempotent (a Step Functions retry that writes
-the same key again simply replaces it). Nothing is ever public: S3 objects are shared by presigned URL, local
-files through the API's results route.
+Workers write per-symbol files, the aggregator streams them into one document, the API hydrates the
+database from it. Writes are atomic (a reader never sees half a file) and idempotent (a Step Functions
+retry that writes the same key again simply replaces it). Nothing is ever public: S3 objects are shared
+by presigned URL, local files through the API's results route.
 """
 
 from __future__ import annotations
@@ -142,7 +142,7 @@ class S3ResultsStore:
     @contextmanager
     def writer(self, key: str) -> Iterator[IO[bytes]]:
         with tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES) as spool:
-            yield spool  # type: ignore[misc]
+            yield spool
             spool.seek(0)
             # A single PUT (or multipart upload) is atomic on S3: readers see the old object or the new one.
             self.client.upload_fileobj(spool, self.bucket, key, ExtraArgs={"ContentType": "application/json"})
@@ -197,7 +197,9 @@ class S3ResultsStore:
         host, path = parts.hostname, unquote(parts.path)
         if host.startswith(f"{self.bucket}.s3.") and host.endswith(".amazonaws.com"):
             key = path.lstrip("/")
-        elif host.startswith("s3.") and host.endswith(".amazonaws.com") and path.startswith(f"/{self.bucket}/"):
+        elif (
+            host.startswith("s3.") and host.endswith(".amazonaws.com") and path.startswith(f"/{self.bucket}/")
+        ):  # noqa: E501
             key = path[len(self.bucket) + 2 :]
         else:
             return None

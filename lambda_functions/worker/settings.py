@@ -27,39 +27,43 @@ class WorkerSettings(BaseSettings):
     bitget_api_secret: SecretStr = SecretStr("")
     bitget_api_passphrase: SecretStr = SecretStr("")
     bitget_base: str = "https://api.bitget.com"
-    bitget_timeout: float = Field(15.0, gt=0)  # seconds per request, before the time budget shortens it
-    bitget_retries: int = Field(2, ge=0, le=10)
+    bitget_timeout: float = Field(
+        default=15.0, gt=0
+    )  # seconds per request, before the time budget shortens it
+    bitget_retries: int = Field(default=2, ge=0, le=10)
 
     spot_max_pages: int = Field(
-        1000, ge=1, validation_alias=AliasChoices("SPOT_MAX_PAGES", "BITGET_MAX_PAGES")
+        default=1000, ge=1, validation_alias=AliasChoices("SPOT_MAX_PAGES", "BITGET_MAX_PAGES")
     )
     futures_max_pages: int = Field(
-        1000, ge=1, validation_alias=AliasChoices("FUTURES_MAX_PAGES", "BITGET_MAX_PAGES")
+        default=1000, ge=1, validation_alias=AliasChoices("FUTURES_MAX_PAGES", "BITGET_MAX_PAGES")
     )
-    min_page_size: int = Field(50, ge=1, le=BITGET_MAX_LIMIT)
+    min_page_size: int = Field(default=50, ge=1, le=BITGET_MAX_LIMIT)
     max_page_size: int = Field(
-        100, ge=1, le=BITGET_MAX_LIMIT, validation_alias=AliasChoices("MAX_PAGE_SIZE", "BITGET_PAGE_LIMIT")
+        default=100,
+        ge=1,
+        le=BITGET_MAX_LIMIT,
+        validation_alias=AliasChoices("MAX_PAGE_SIZE", "BITGET_PAGE_LIMIT"),
     )
 
-    max_execution_time: float = Field(
-        50.0, gt=0
-    )  # seconds; used when no Lambda context gives the real deadline
-    budget_safety_margin_s: float = Field(3.0, ge=0)  # kept free at the end to write the results
-    max_concurrent_spot: int = Field(2, ge=1, le=16)
-    max_concurrent_futures: int = Field(3, ge=1, le=16)
+    # seconds; used when no Lambda context gives the real deadline
+    max_execution_time: float = Field(default=50.0, gt=0)
+    budget_safety_margin_s: float = Field(default=3.0, ge=0)  # kept free at the end to write the results
+    max_concurrent_spot: int = Field(default=2, ge=1, le=16)
+    max_concurrent_futures: int = Field(default=3, ge=1, le=16)
 
     enable_circuit_breaker: bool = True
-    circuit_breaker_failures: int = Field(3, ge=1)
-    circuit_breaker_recovery_s: float = Field(30.0, gt=0)
+    circuit_breaker_failures: int = Field(default=3, ge=1)
+    circuit_breaker_recovery_s: float = Field(default=30.0, gt=0)
     enable_smart_pagination: bool = True
     adaptive_page_sizing: bool = True
 
     include_simulation: bool = False
     include_plan_orders: bool = False
-    markets_ttl_s: float = Field(300.0, ge=0)  # how long the spot symbol / contract lists stay cached
+    markets_ttl_s: float = Field(default=300.0, ge=0)  # how long the spot symbol / contract lists stay cached
 
-    worker_rate_share: float | None = Field(None, gt=0, le=1)
-    map_max_concurrency: int | None = Field(None, ge=1)
+    worker_rate_share: float | None = Field(default=None, gt=0, le=1)
+    map_max_concurrency: int | None = Field(default=None, ge=1)
 
     @model_validator(mode="after")
     def _check(self) -> WorkerSettings:

@@ -8,10 +8,14 @@ import json
 import pytest
 
 from lambda_functions.aggregator.merge import (
+    MAX_READ_BYTES,
+    MIN_READ_BYTES,
+    READ_BUDGET_BYTES,
     InvalidOrdersFileError,
     MergeStats,
     merge_newest_first,
     read_orders,
+    read_size_for,
 )
 from lambda_functions.common.streams import newest_first_key
 from tests.aggregator.factory import make_orders, spot_order
@@ -86,3 +90,14 @@ def test_numbers_survive_reading_as_json_numbers() -> None:
     order = spot_order("BTCUSDT", 1, 1000) | {"extra": 1.5, "count": 3}
     (read,) = read_orders(_file([order]))
     assert json.loads(json.dumps(read)) == order
+
+
+def test_read_size_shrinks_with_many_files_within_bounds() -> None:
+    assert read_size_for(1) == MAX_READ_BYTES
+    assert read_size_for(500) * 500 <= READ_BUDGET_BYTES
+    assert read_size_for(100_000) == MIN_READ_BYTES
+
+
+def test_small_read_size_parses_the_same_orders() -> None:
+    orders = make_orders("BTCUSDT", 300)
+    assert list(read_orders(_file(orders), read_size=MIN_READ_BYTES)) == orders

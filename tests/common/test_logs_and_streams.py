@@ -24,7 +24,8 @@ def test_json_formatter_emits_one_object_with_extra_fields():
 
     entry = json.loads(line)
     assert entry["message"] == "page 3"
-    assert entry["execution"] == "e1" and entry["symbol"] == "BTCUSDT"
+    assert entry["execution"] == "e1"
+    assert entry["symbol"] == "BTCUSDT"
     assert "\n" not in line
 
 

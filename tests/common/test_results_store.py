@@ -37,9 +37,14 @@ def test_local_round_trip_and_listing(local):
 
 def test_local_failed_write_leaves_previous_version_and_no_temp_file(local):
     local.put_json("k.json", {"v": 1})
-    with pytest.raises(RuntimeError), local.writer("k.json") as fh:
-        fh.write(b'{"v": 2, "half')
-        raise RuntimeError("worker died mid-write")
+
+    def die_mid_write() -> None:
+        with local.writer("k.json") as fh:
+            fh.write(b'{"v": 2, "half')
+            raise RuntimeError("worker died mid-write")
+
+    with pytest.raises(RuntimeError):
+        die_mid_write()
 
     assert local.get_json("k.json") == {"v": 1}
     assert local.list_keys("") == ["k.json"]
@@ -86,7 +91,8 @@ def test_s3_store_round_trip_presign_and_url_mapping():
 
     assert store.get_json("p/e/result.json") == {"orders": []}
     assert store.list_keys("p/e/") == ["p/e/manifest.json", "p/e/result.json"]
-    assert store.exists("p/e/result.json") and not store.exists("p/e/result")
+    assert store.exists("p/e/result.json")
+    assert not store.exists("p/e/result")
     assert store.uri("p/e/result.json") == "s3://results/p/e/result.json"
     assert key_from_s3_uri(store.uri("p/e/result.json"), "results") == "p/e/result.json"
     assert key_from_s3_uri("s3://other/p/e/result.json", "results") is None

@@ -29,7 +29,7 @@ ExecutionArn = Annotated[
         examples=[EXAMPLE_ARN],
     ),
 ]
-ERRORS = {
+ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "The request cannot be served as given; `detail` says why"},
     404: {"description": "Unknown execution"},
     422: {"description": "A parameter is malformed; `detail` names it"},

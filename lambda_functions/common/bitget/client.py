@@ -8,7 +8,6 @@ Retryable failures (`retry.py`) are retried with jittered exponential backoff; t
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import time
@@ -21,6 +20,7 @@ from urllib3.exceptions import ReadTimeoutError
 
 from lambda_functions.common.bitget import endpoints
 from lambda_functions.common.bitget.credentials import Credentials
+from lambda_functions.common.bitget.envelope import data_or_raise
 from lambda_functions.common.bitget.errors import (
     BitgetAPIError,
     BitgetError,
@@ -29,14 +29,13 @@ from lambda_functions.common.bitget.errors import (
     BitgetTransportError,
 )
 from lambda_functions.common.bitget.rate_limit import RateLimiter
-from lambda_functions.common.bitget.retry import RATE_LIMIT_WINDOW_S, RetryPolicy, is_retryable, retry_delay
+from lambda_functions.common.bitget.retry import RetryPolicy, is_retryable, retry_delay
 from lambda_functions.common.bitget.signing import build_query_string, prehash, sign
 from lambda_functions.common.bitget.stats import ClientStats
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.bitget.com"
-SUCCESS_CODE = "00000"
 CONNECT_TIMEOUT_S = 5.0  # connecting is quick or broken; the read timeout is the caller's budget
 POOL_SIZE = 16  # concurrent connections per host: worker threads share one client
 MAX_PAGE_LIMIT = 100  # Bitget's documented maximum page size on the history endpoints
@@ -104,6 +103,8 @@ class BitgetClient:
         timeout_s: float | None = None,
     ) -> Any:
         """GET `path` and return the envelope's `data`; raises a `BitgetError` subclass on failure."""
+        if not path.startswith("/"):
+            raise ValueError(f"path must start with '/', got {path!r}")
         if signed and self._credentials is None:
             raise ValueError(f"{path} needs credentials: build BitgetClient(credentials=Credentials(...))")
         query = build_query_string(params)
@@ -134,45 +135,11 @@ class BitgetClient:
             # A read timeout while streaming the body surfaces as ConnectionError(ReadTimeoutError).
             kind = BitgetTimeoutError if _caused_by_read_timeout(exc) else BitgetTransportError
             raise kind(self._describe(exc, path), path=path) from exc
-        return self._interpret(path, response)
-
-    def _interpret(self, path: str, response: requests.Response) -> Any:
-        """The envelope's data, or the typed error the status and body call for."""
-        status = response.status_code
-        envelope = _decode_envelope(response.content, status, path)
-        code = str(envelope.get("code")) if envelope is not None else None
-        if status == 429 or code == "429":
+        try:
+            return data_or_raise(path, response.status_code, response.headers, response.content, self._redact)
+        except BitgetRateLimitError:
             self.stats.record_429()
-            message = _message(envelope) or "Too Many Requests"
-            raise BitgetRateLimitError(
-                code or "429",
-                self._redact(message),
-                status,
-                path=path,
-                request_time_ms=_parse_ms(envelope.get("requestTime")) if envelope else None,
-                retry_after_s=_retry_after_s(response.headers),
-            )
-        if envelope is None:
-            if 400 <= status < 500:
-                raise BitgetAPIError(
-                    str(status), f"HTTP {status} without a Bitget envelope", status, path=path
-                )
-            raise BitgetTransportError(
-                f"unexpected body (HTTP {status}) on {path}", path=path, http_status=status
-            )
-        if code != SUCCESS_CODE:
-            raise BitgetAPIError(
-                code or "",
-                self._redact(_message(envelope)),
-                status,
-                path=path,
-                request_time_ms=_parse_ms(envelope.get("requestTime")),
-            )
-        if status >= 300:
-            raise BitgetTransportError(
-                f"HTTP {status} with a success envelope on {path}", path=path, http_status=status
-            )
-        return envelope.get("data")
+            raise
 
     def _wait_before_retry(self, path: str, error: BitgetError, retry_index: int) -> None:
         delay = retry_delay(error, self._retry, retry_index, self._jitter)
@@ -350,59 +317,6 @@ def _prepare(url: str, headers: Mapping[str, str]) -> requests.PreparedRequest:
 
 def _caused_by_read_timeout(exc: requests.RequestException) -> bool:
     return bool(exc.args) and isinstance(exc.args[0], ReadTimeoutError)
-
-
-def _decode_envelope(body: bytes, status: int, path: str) -> dict[str, Any] | None:
-    """The JSON envelope, or None when the body is not one; a non-JSON 2xx/5xx body is a transport error."""
-    try:
-        payload = json.loads(body)
-    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError: truncated or garbled body
-        if status == 429 or 400 <= status < 500:
-            return None
-        raise BitgetTransportError(
-            f"invalid or truncated JSON body (HTTP {status}) on {path}", path=path, http_status=status
-        ) from exc
-    if isinstance(payload, dict) and "code" in payload:
-        return payload
-    return None
-
-
-def _message(envelope: Mapping[str, Any] | None) -> str:
-    """Bitget's text: real answers use `msg`, some doc examples `message`."""
-    if not envelope:
-        return ""
-    text = envelope.get("msg")
-    if text is None:
-        text = envelope.get("message")
-    return "" if text is None else str(text)
-
-
-def _parse_ms(value: object) -> int | None:
-    """`requestTime` arrives as a JSON number or a string of digits."""
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        return int(float(value)) if isinstance(value, float) else int(str(value))
-    except ValueError:
-        return None
-
-
-def _retry_after_s(headers: Mapping[str, str]) -> float | None:
-    """The server's wait hint on a 429: Retry-After (seconds), else a full window when no quota remains."""
-    retry_after = headers.get("Retry-After")
-    if retry_after is not None:
-        try:
-            return max(0.0, float(retry_after))
-        except ValueError:
-            pass  # an HTTP-date: not used by Bitget as far as known; fall back to the quota header
-    remaining = headers.get("x-mbx-used-remain-limit")
-    if remaining is not None:
-        try:
-            if float(remaining) <= 0:
-                return RATE_LIMIT_WINDOW_S
-        except ValueError:
-            return None
-    return None
 
 
 def _reason(error: BitgetError) -> str:
