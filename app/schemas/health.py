@@ -8,6 +8,21 @@ from pydantic import BaseModel, ConfigDict
 
 
 class RootResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "message": "Bitget Orders API",
+                    "version": "1.0.0",
+                    "description": "API para gestionar órdenes de Bitget con integración a base de datos MySQL",
+                    "docs": "/docs",
+                    "redoc": "/redoc",
+                    "health": "/health",
+                }
+            ]
+        }
+    )
+
     message: str
     version: str
     description: str
@@ -17,6 +32,12 @@ class RootResponse(BaseModel):
 
 
 class HealthResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"status": "healthy", "service": "Bitget Orders API", "version": "1.0.0"}]
+        }
+    )
+
     status: str
     service: str
     version: str

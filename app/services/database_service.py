@@ -181,6 +181,15 @@ def _newest_first_after(c_time: int, order_id_num: int, row_id: int) -> Any:
     )
 
 
+def _page_index(symbol: str | None, stream: str | None) -> str:
+    """The newest-first index that serves a page query with these filters."""
+    if symbol is not None:
+        return "ix_orders_execution_symbol_newest"
+    if stream is not None:
+        return "ix_orders_execution_stream_newest"
+    return "ix_orders_execution_newest"
+
+
 def _insert_ignore_sql(connection: Connection) -> str:
     """INSERT of ORDER_COLUMNS tuples that skips rows already present under the unique key."""
     sqlite = connection.dialect.name == "sqlite"
@@ -563,6 +572,11 @@ class DatabaseService:
             .offset(skip)
             .limit(limit + 1)  # one extra row says whether another page exists
         )
+        # MariaDB's cost model prefers `ref` on execution_arn (then a filesort of the whole execution) over the
+        # range scan the keyset needs: measured 3.8 s vs 3 ms at 900,000 rows deep. Name the index.
+        index = _page_index(symbol, stream)
+        for dialect in ("mysql", "mariadb"):
+            query = query.with_hint(Order, f"FORCE INDEX ({index})", dialect_name=dialect)
         with self._sessions() as session:
             rows = session.execute(query).all()
             total = self._total(session, execution_arn, symbol, stream)

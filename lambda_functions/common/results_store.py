@@ -199,7 +199,7 @@ class S3ResultsStore:
             key = path.lstrip("/")
         elif (
             host.startswith("s3.") and host.endswith(".amazonaws.com") and path.startswith(f"/{self.bucket}/")
-        ):  # noqa: E501
+        ):
             key = path[len(self.bucket) + 2 :]
         else:
             return None
