@@ -64,7 +64,9 @@ def bench_order(i: int) -> dict[str, Any]:
 def write_document(path: Path, count: int) -> None:
     """A consolidated document of `count` orders, written one order at a time."""
     with path.open("w") as fh:
-        fh.write('{"execution":"bench","execution_arn":"arn:bench","generated_at":"2026-01-01T00:00:00Z","orders":[')
+        fh.write(
+            '{"execution":"bench","execution_arn":"arn:bench","generated_at":"2026-01-01T00:00:00Z","orders":['
+        )
         for i in range(count):
             fh.write(("," if i else "") + _encode(bench_order(i)))
         fh.write(f'],"summary":{{"total_orders":{count}}}}}')
@@ -161,7 +163,9 @@ def run_mysql(path: Path, chunk_rows: int) -> dict[str, Any]:
         with engine.begin() as conn:  # both runs start from an empty table
             conn.execute(text("TRUNCATE TABLE orders"))
         engine.dispose()
-        return {"database": "mariadb", "baseline_rows_per_s": round(baseline)} | measure_hydrate(url, path, chunk_rows)
+        return {"database": "mariadb", "baseline_rows_per_s": round(baseline)} | measure_hydrate(
+            url, path, chunk_rows
+        )
     finally:
         with server.cursor() as cursor:
             cursor.execute(f"DROP DATABASE IF EXISTS `{MYSQL_DATABASE}`")
@@ -169,7 +173,7 @@ def run_mysql(path: Path, chunk_rows: int) -> dict[str, Any]:
 
 
 def _finish(line: dict[str, Any], orders: int, chunk_rows: int) -> dict[str, Any]:
-    line = {"bench": "hydrate", "orders": orders, "chunk_rows": chunk_rows} | line
+    line = {"bench": "hydrate", "orders": orders, "chunk_rows": chunk_rows, **line}
     if "rows_per_s" in line:
         line["ratio"] = round(line["rows_per_s"] / line["baseline_rows_per_s"], 3)
         line["targets_met"] = line["ratio"] >= 0.7 and line["rss_growth_mb"] <= 100 and line["rows"] == orders
@@ -188,7 +192,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         workdir = Path(tmp)
         document = workdir / "result.json"
         write_document(document, args.orders)
-        results["sqlite"] = _finish(run_sqlite(document, workdir, args.chunk_rows), args.orders, args.chunk_rows)
+        results["sqlite"] = _finish(
+            run_sqlite(document, workdir, args.chunk_rows), args.orders, args.chunk_rows
+        )
         if not args.skip_mysql:
             try:
                 line = run_mysql(document, args.chunk_rows)

@@ -60,12 +60,17 @@ def ensure_loaded(engine: Engine, service: DatabaseService, count: int) -> tuple
     with engine.begin() as connection:
         connection.execute(text("DELETE FROM orders WHERE execution_arn = :arn"), {"arn": arn})
         connection.execute(
-            text(_LOAD_SQL.replace("{count}", str(int(count)))), {"arn": arn, "base_id": BASE_ID, "base_ms": BASE_MS}
+            text(_LOAD_SQL.replace("{count}", str(int(count)))),
+            {"arn": arn, "base_id": BASE_ID, "base_ms": BASE_MS},
         )
-    service.record_execution(execution_arn=arn, execution_name="bench", symbols=["BTCUSDT"], start_ms=0, end_ms=1)
+    service.record_execution(
+        execution_arn=arn, execution_name="bench", symbols=["BTCUSDT"], start_ms=0, end_ms=1
+    )
     with engine.begin() as connection:
         connection.execute(
-            text("UPDATE execution_results SET hydration_state='saved', orders_saved=:n WHERE execution_arn=:arn"),
+            text(
+                "UPDATE execution_results SET hydration_state='saved', orders_saved=:n WHERE execution_arn=:arn"
+            ),
             {"n": count, "arn": arn},
         )
     return arn, True
@@ -122,7 +127,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         by_offset = service.query_orders(arn, limit=PAGE, skip=args.depth)
         line["deep_pages_equal"] = [o["id"] for o in deep.orders] == [o["id"] for o in by_offset.orders]
         line["first_page_ms"] = median_ms(lambda: service.query_orders(arn, limit=PAGE), args.runs)
-        line["deep_cursor_ms"] = median_ms(lambda: service.query_orders(arn, limit=PAGE, cursor=token), args.runs)
+        line["deep_cursor_ms"] = median_ms(
+            lambda: service.query_orders(arn, limit=PAGE, cursor=token), args.runs
+        )
         line["deep_offset_ms"] = median_ms(lambda: service.query_orders(arn, limit=PAGE, skip=args.depth), 3)
         line["ratio"] = round(line["deep_cursor_ms"] / line["first_page_ms"], 2)
         line["targets_met"] = line["ratio"] <= 2 and line["deep_pages_equal"]

@@ -58,7 +58,9 @@ def _as_int(order: dict[str, Any], field: str, required: bool) -> int | None:
     try:
         number = int(value)
     except (TypeError, ValueError) as exc:
-        raise OrderRecordError(f"order {order.get('orderId')!r}: {field} is not an integer: {value!r}") from exc
+        raise OrderRecordError(
+            f"order {order.get('orderId')!r}: {field} is not an integer: {value!r}"
+        ) from exc
     if not 0 <= number <= _MAX_BIGINT:
         raise OrderRecordError(f"order {order.get('orderId')!r}: {field} out of range: {value!r}")
     return number
@@ -130,7 +132,10 @@ class _Failure:
 
 @contextmanager
 def prefetched(
-    open_source: Callable[[], AbstractContextManager[IO[bytes]]], execution_arn: str, chunk_rows: int, depth: int = 2
+    open_source: Callable[[], AbstractContextManager[IO[bytes]]],
+    execution_arn: str,
+    chunk_rows: int,
+    depth: int = 2,
 ) -> Iterator[Iterator[list[tuple[Any, ...]]]]:
     """`row_chunks` of the opened source, produced by a thread while the caller inserts the previous chunk.
 

@@ -28,7 +28,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import IO, Any, Literal
+from typing import IO, Any, Literal, cast
 
 from sqlalchemy import and_, delete, desc, func, or_, select, update
 from sqlalchemy.dialects.mysql import insert as mysql_insert
@@ -175,7 +175,10 @@ def _newest_first_after(c_time: int, order_id_num: int, row_id: int) -> Any:
             Order.c_time < c_time,
             and_(
                 Order.c_time == c_time,
-                or_(Order.order_id_num < order_id_num, and_(Order.order_id_num == order_id_num, Order.id < row_id)),
+                or_(
+                    Order.order_id_num < order_id_num,
+                    and_(Order.order_id_num == order_id_num, Order.id < row_id),
+                ),
             ),
         ),
     )
@@ -247,7 +250,9 @@ class DatabaseService:
 
     def get_execution(self, execution_arn: str) -> dict[str, Any] | None:
         with self._sessions() as session:
-            row = session.scalar(select(ExecutionResult).where(ExecutionResult.execution_arn == execution_arn))
+            row = session.scalar(
+                select(ExecutionResult).where(ExecutionResult.execution_arn == execution_arn)
+            )
             return _execution_dict(row) if row else None
 
     def list_executions(self, *, skip: int, limit: int) -> tuple[int, list[dict[str, Any]]]:
@@ -285,7 +290,7 @@ class DatabaseService:
     @staticmethod
     def _result_values(result: dict[str, Any]) -> dict[str, Any]:
         values: dict[str, Any] = {"result_data": json.dumps(result, default=str)}
-        summary = result.get("summary") if isinstance(result.get("summary"), dict) else {}
+        summary: dict[str, Any] = result["summary"] if isinstance(result.get("summary"), dict) else {}
         if isinstance(summary.get("total_orders"), int):
             values["total_orders"] = summary["total_orders"]
         if isinstance(summary.get("total_symbols_processed"), int):
@@ -311,7 +316,9 @@ class DatabaseService:
 
     # ---- logs and symbols ---------------------------------------------------------------------------------
 
-    def add_log(self, execution_arn: str, level: str, message: str, details: dict[str, Any] | None = None) -> None:
+    def add_log(
+        self, execution_arn: str, level: str, message: str, details: dict[str, Any] | None = None
+    ) -> None:
         with self._sessions() as session, session.begin():
             session.add(
                 ProcessingLog(
@@ -326,7 +333,9 @@ class DatabaseService:
         """The execution's processing log, oldest first."""
         with self._sessions() as session:
             rows = session.scalars(
-                select(ProcessingLog).where(ProcessingLog.execution_arn == execution_arn).order_by(ProcessingLog.id)
+                select(ProcessingLog)
+                .where(ProcessingLog.execution_arn == execution_arn)
+                .order_by(ProcessingLog.id)
             ).all()
             return [
                 {
@@ -347,14 +356,15 @@ class DatabaseService:
         with self._sessions() as session, session.begin():
             connection = session.connection()
             changing = ("status", "base_coin", "quote_coin", "data", "updated_at")
+            statement: Any
             if connection.dialect.name == "sqlite":
-                statement = sqlite_insert(SymbolMetadata.__table__)
-                statement = statement.on_conflict_do_update(
-                    index_elements=["symbol", "product_type"], set_={c: statement.excluded[c] for c in changing}
+                lite = sqlite_insert(SymbolMetadata)
+                statement = lite.on_conflict_do_update(
+                    index_elements=["symbol", "product_type"], set_={c: lite.excluded[c] for c in changing}
                 )
             else:
-                statement = mysql_insert(SymbolMetadata.__table__)
-                statement = statement.on_duplicate_key_update({c: statement.inserted[c] for c in changing})
+                my = mysql_insert(SymbolMetadata)
+                statement = my.on_duplicate_key_update({c: my.inserted[c] for c in changing})
             connection.execute(statement, values)
 
     @staticmethod
@@ -408,7 +418,9 @@ class DatabaseService:
             return HydrationState("pending", 0, None, None, None, None)
         state, saved, started, finished, error = row
         duration = (finished - started).total_seconds() if started and finished else None
-        return HydrationState(state, saved, _aware(started), _aware(finished), duration, error)
+        return HydrationState(
+            cast(HydrationStatus, state), saved, _aware(started), _aware(finished), duration, error
+        )
 
     def hydrate(self, execution_arn: str, open_source: OpenSource, *, source: str) -> HydrationState:
         """Load the document's orders once; a caller that loses the claim gets the current state at once."""
@@ -455,7 +467,7 @@ class DatabaseService:
             and_(table.hydration_state == "saving", table.hydration_heartbeat_at < stale),
         )
         with self._sessions() as session, session.begin():
-            result = session.execute(
+            result = session.connection().execute(
                 update(table)
                 .where(table.execution_arn == execution_arn, claimable)
                 .values(
@@ -469,11 +481,12 @@ class DatabaseService:
                     orders_saved=0,
                     updated_at=now,
                 )
-                .execution_options(synchronize_session=False)
             )
             return token if result.rowcount == 1 else None
 
-    def _run_claimed(self, execution_arn: str, token: str, open_source: OpenSource, source: str) -> HydrationState:
+    def _run_claimed(
+        self, execution_arn: str, token: str, open_source: OpenSource, source: str
+    ) -> HydrationState:
         started = time.monotonic()
         self.add_log(execution_arn, "INFO", "hydration started", {"source": redact(source)})
         try:
@@ -486,7 +499,9 @@ class DatabaseService:
             return self.hydration_state(execution_arn)
         self._finish(execution_arn, token, "saved", orders_saved=saved)
         duration = round(time.monotonic() - started, 3)
-        self.add_log(execution_arn, "INFO", "hydration finished", {"orders_saved": saved, "duration_s": duration})
+        self.add_log(
+            execution_arn, "INFO", "hydration finished", {"orders_saved": saved, "duration_s": duration}
+        )
         logger.info("hydration finished", extra={"execution_arn": execution_arn, "orders_saved": saved})
         return self.hydration_state(execution_arn)
 
@@ -515,11 +530,19 @@ class DatabaseService:
                 .values(orders_saved=before + added, hydration_heartbeat_at=utcnow())
             )
             if progress.rowcount != 1:
-                raise HydrationClaimLostError(f"hydration of {execution_arn} was taken over by another caller")
+                raise HydrationClaimLostError(
+                    f"hydration of {execution_arn} was taken over by another caller"
+                )
         return added
 
     def _finish(
-        self, execution_arn: str, token: str, state: str, *, orders_saved: int | None = None, error: str | None = None
+        self,
+        execution_arn: str,
+        token: str,
+        state: str,
+        *,
+        orders_saved: int | None = None,
+        error: str | None = None,
     ) -> None:
         now = utcnow()
         values: dict[str, Any] = {
@@ -543,7 +566,12 @@ class DatabaseService:
 
     def count_orders(self, execution_arn: str) -> int:
         with self._sessions() as session:
-            return session.scalar(select(func.count()).select_from(Order).where(Order.execution_arn == execution_arn)) or 0
+            return (
+                session.scalar(
+                    select(func.count()).select_from(Order).where(Order.execution_arn == execution_arn)
+                )
+                or 0
+            )
 
     def query_orders(
         self,

@@ -24,7 +24,9 @@ TABLES = ("orders", "processing_logs", "symbol_metadata", "execution_results")
 
 def _mysql_server() -> pymysql.connections.Connection:
     try:
-        return pymysql.connect(host=MYSQL_HOST, port=MYSQL_PORT, user=MYSQL_USER, password="", connect_timeout=3)
+        return pymysql.connect(
+            host=MYSQL_HOST, port=MYSQL_PORT, user=MYSQL_USER, password="", connect_timeout=3
+        )
     except pymysql.MySQLError as exc:
         message = f"MariaDB unreachable at {MYSQL_HOST}:{MYSQL_PORT}: {exc}"
         if os.environ.get("CI") == "true":
@@ -68,7 +70,7 @@ def engine(database_url: str) -> Iterator[Engine]:
         if engine.dialect.name != "sqlite":
             with engine.begin() as connection:
                 for table in TABLES:
-                    connection.execute(text(f"DELETE FROM {table}"))
+                    connection.execute(text(f"DELETE FROM {table}"))  # noqa: S608 (fixed table names)
         engine.dispose()
 
 

@@ -18,7 +18,9 @@ BASE_MS = 1_700_000_000_000
 
 
 def spot_order(i: int, stream: str, symbol: str) -> dict[str, Any]:
-    fee = {"newFees": {"c": 0, "d": 0, "deduction": False, "r": -0.0001, "t": -0.0001, "totalDeductionFee": 0}}
+    fee = {
+        "newFees": {"c": 0, "d": 0, "deduction": False, "r": -0.0001, "t": -0.0001, "totalDeductionFee": 0}
+    }
     return {
         "userId": "1234567890", "symbol": symbol, "orderId": str(BASE_ID + i * 7), "clientOid": f"c-{i}",
         "price": "50000.00", "size": "0.0010000000000000", "orderType": "limit", "side": "buy" if i % 2 else "sell",
@@ -81,7 +83,9 @@ class BreakingReader(io.RawIOBase):
 
     def readinto(self, buffer: Any) -> int:
         if self._pos >= self._fail_after:
-            raise ConnectionResetError("connection reset by peer while reading https://x.test/doc?X-Amz-Signature=s")
+            raise ConnectionResetError(
+                "connection reset by peer while reading https://x.test/doc?X-Amz-Signature=s"
+            )
         size = min(len(buffer), self._fail_after - self._pos, 8192)
         buffer[:size] = self._data[self._pos : self._pos + size]
         self._pos += size

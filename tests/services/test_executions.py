@@ -40,8 +40,13 @@ def test_list_executions_newest_first_with_paging(service: DatabaseService) -> N
 
 def test_update_execution_stores_result_and_totals(service: DatabaseService) -> None:
     arn = _record(service, 1)["execution_arn"]
-    result = {"summary": {"total_orders": 1559, "total_symbols_processed": 2}, "aws_total_duration_seconds": 115.092}
-    service.update_execution(arn, status="SUCCEEDED", result=result, s3_uri="s3://b/k", public_url="http://x/k")
+    result = {
+        "summary": {"total_orders": 1559, "total_symbols_processed": 2},
+        "aws_total_duration_seconds": 115.092,
+    }
+    service.update_execution(
+        arn, status="SUCCEEDED", result=result, s3_uri="s3://b/k", public_url="http://x/k"
+    )
     execution = service.get_execution(arn)
     assert execution is not None
     assert execution["status"] == "SUCCEEDED"
@@ -61,12 +66,19 @@ def test_update_unknown_execution_creates_it(service: DatabaseService) -> None:
 def test_add_log_writes_processing_logs(service: DatabaseService) -> None:
     service.add_log("arn:x", "info", "hello", {"n": 1})
     assert service.list_logs("arn:x") == [
-        {"level": "INFO", "message": "hello", "details": {"n": 1}, "created_at": service.list_logs("arn:x")[0]["created_at"]}
+        {
+            "level": "INFO",
+            "message": "hello",
+            "details": {"n": 1},
+            "created_at": service.list_logs("arn:x")[0]["created_at"],
+        }
     ]
 
 
 def test_upsert_symbols_inserts_then_refreshes(service: DatabaseService) -> None:
-    service.upsert_symbols([{"symbol": "BTCUSDT", "product_type": "spot", "status": "online", "data": {"a": 1}}])
+    service.upsert_symbols(
+        [{"symbol": "BTCUSDT", "product_type": "spot", "status": "online", "data": {"a": 1}}]
+    )
     service.upsert_symbols(
         [
             {"symbol": "BTCUSDT", "product_type": "spot", "status": "halt"},

@@ -35,7 +35,9 @@ def document(tmp_path: Path, orders: list[dict]) -> Path:
 
 def stored_orders(engine: Engine) -> list[dict]:
     with engine.connect() as connection:
-        return [json.loads(raw) for raw in connection.scalars(select(Order.raw).where(Order.execution_arn == ARN))]
+        return [
+            json.loads(raw) for raw in connection.scalars(select(Order.raw).where(Order.execution_arn == ARN))
+        ]
 
 
 def key(order: dict) -> tuple[str, str]:
@@ -52,14 +54,21 @@ def test_hydration_stores_exactly_the_documents_orders(
     assert sorted(stored, key=key) == sorted(orders, key=key)  # every raw field kept, nothing more or less
 
 
-def test_columns_are_mapped_for_spot_futures_and_plan_orders(service: DatabaseService, engine: Engine, document: Path) -> None:
+def test_columns_are_mapped_for_spot_futures_and_plan_orders(
+    service: DatabaseService, engine: Engine, document: Path
+) -> None:
     service.hydrate(ARN, file_source(document), source="file")
     with engine.connect() as connection:
         rows = {r.stream: r for r in connection.execute(select(Order).where(Order.execution_arn == ARN))}
     spot, futures, plan = rows["spot_normal"], rows["USDT-FUTURES"], rows["USDT-FUTURES_plan"]
     assert (spot.market, spot.product_type, spot.fee, spot.status) == ("spot", None, "-0.0001", "filled")
     assert (futures.market, futures.product_type, futures.fee) == ("futures", "USDT-FUTURES", "-0.004335")
-    assert (futures.leverage, futures.margin_mode, futures.pos_side, futures.trade_side) == ("20", "crossed", "long", "open")
+    assert (futures.leverage, futures.margin_mode, futures.pos_side, futures.trade_side) == (
+        "20",
+        "crossed",
+        "long",
+        "open",
+    )
     assert (plan.product_type, plan.status) == ("USDT-FUTURES", "executed")
     assert spot.order_id_num == int(spot.order_id) and spot.c_time == int(json.loads(spot.raw)["cTime"])
 
@@ -73,7 +82,9 @@ def test_second_hydration_adds_nothing(service: DatabaseService, engine: Engine,
 
 
 @pytest.mark.slow
-def test_ten_concurrent_callers_store_one_copy(service: DatabaseService, engine: Engine, document: Path) -> None:
+def test_ten_concurrent_callers_store_one_copy(
+    service: DatabaseService, engine: Engine, document: Path
+) -> None:
     barrier = threading.Barrier(10)
     states = []
 
@@ -97,7 +108,9 @@ def test_ten_concurrent_callers_store_one_copy(service: DatabaseService, engine:
 
 
 def test_background_callers_see_saving_then_saved(service: DatabaseService, document: Path) -> None:
-    states = [service.hydrate_in_background(ARN, file_source(document), source="file", wait_s=0) for _ in range(3)]
+    states = [
+        service.hydrate_in_background(ARN, file_source(document), source="file", wait_s=0) for _ in range(3)
+    ]
     assert {s.state for s in states} <= {"saving", "saved"}
     service.join_background(timeout_s=120)
     final = service.hydration_state(ARN)
@@ -109,7 +122,9 @@ def test_failure_halfway_is_logged_and_a_retry_completes(
     service: DatabaseService, orders: list[dict], document: Path
 ) -> None:
     data = document_bytes(orders)
-    failed = service.hydrate(ARN, breaking_source(data, fail_after=len(data) // 2), source="https://x.test/doc?sig=1")
+    failed = service.hydrate(
+        ARN, breaking_source(data, fail_after=len(data) // 2), source="https://x.test/doc?sig=1"
+    )
     assert failed.state == "failed"
     assert failed.error is not None and "ConnectionResetError" in failed.error
     assert "Signature" not in failed.error  # presigned query strings never stored
@@ -123,7 +138,9 @@ def test_failure_halfway_is_logged_and_a_retry_completes(
     assert service.count_orders(ARN) == ORDER_COUNT
 
 
-def test_a_bad_order_record_fails_the_hydration_with_its_reason(service: DatabaseService, tmp_path: Path) -> None:
+def test_a_bad_order_record_fails_the_hydration_with_its_reason(
+    service: DatabaseService, tmp_path: Path
+) -> None:
     bad = make_orders(3)
     del bad[1]["cTime"]
     state = service.hydrate(ARN, file_source(write_document(tmp_path / "bad.json", bad)), source="file")

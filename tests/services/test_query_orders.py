@@ -29,7 +29,9 @@ def hydrated(service: DatabaseService, tmp_path: Path) -> DatabaseService:
 
 def truth(engine: Engine, **filters: str) -> list[int]:
     """Row ids newest first, sorted in Python from every stored row."""
-    query = select(Order.id, Order.c_time, Order.order_id, Order.symbol, Order.stream).where(Order.execution_arn == ARN)
+    query = select(Order.id, Order.c_time, Order.order_id, Order.symbol, Order.stream).where(
+        Order.execution_arn == ARN
+    )
     with engine.connect() as connection:
         rows = [r for r in connection.execute(query) if all(getattr(r, k) == v for k, v in filters.items())]
     rows.sort(key=lambda r: (r.c_time, int(r.order_id), r.id), reverse=True)
@@ -57,7 +59,10 @@ def cursor_walk(service: DatabaseService, limit: int, **filters: str) -> list[in
         cursor = page.next_cursor
 
 
-@pytest.mark.parametrize("filters", [{}, {"symbol": "ETHUSDT"}, {"stream": "USDT-FUTURES"}, {"symbol": "BTCUSDT", "stream": "spot_tpsl"}])
+@pytest.mark.parametrize(
+    "filters",
+    [{}, {"symbol": "ETHUSDT"}, {"stream": "USDT-FUTURES"}, {"symbol": "BTCUSDT", "stream": "spot_tpsl"}],
+)
 def test_cursor_walk_equals_offset_walk_equals_truth(
     hydrated: DatabaseService, engine: Engine, filters: dict[str, str]
 ) -> None:
@@ -69,10 +74,27 @@ def test_cursor_walk_equals_offset_walk_equals_truth(
 
 def test_page_fields_and_totals(hydrated: DatabaseService, engine: Engine) -> None:
     page = hydrated.query_orders(ARN, skip=5, limit=10)
-    assert (page.total, page.skip, page.limit, page.returned_count, page.has_more) == (ORDER_COUNT + 1, 5, 10, 10, True)
+    assert (page.total, page.skip, page.limit, page.returned_count, page.has_more) == (
+        ORDER_COUNT + 1,
+        5,
+        10,
+        10,
+        True,
+    )
     assert [o["id"] for o in page.orders] == truth(engine)[5:15]
     first = page.orders[0]
-    assert {"symbol", "order_id", "stream", "market", "side", "status", "price", "size", "c_time", "created_at"} <= set(first)
+    assert {
+        "symbol",
+        "order_id",
+        "stream",
+        "market",
+        "side",
+        "status",
+        "price",
+        "size",
+        "c_time",
+        "created_at",
+    } <= set(first)
     assert first["raw"]["orderId"] == first["order_id"]
     assert "order_id_num" not in first
     filtered = hydrated.query_orders(ARN, limit=100, symbol="XRPUSDT")
@@ -98,7 +120,17 @@ def _b64(text: str) -> str:
 
 
 @pytest.mark.parametrize(
-    "cursor", ["not a cursor!", "", _b64("[1,2]"), _b64('["a",1,2]'), _b64("{}"), _b64("[1,2,true]"), _b64("[1,2,-3]"), "%%%"]
+    "cursor",
+    [
+        "not a cursor!",
+        "",
+        _b64("[1,2]"),
+        _b64('["a",1,2]'),
+        _b64("{}"),
+        _b64("[1,2,true]"),
+        _b64("[1,2,-3]"),
+        "%%%",
+    ],
 )
 def test_malformed_cursor_is_rejected(service: DatabaseService, cursor: str) -> None:
     with pytest.raises(InvalidCursorError, match="cursor is malformed"):
