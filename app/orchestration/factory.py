@@ -7,6 +7,7 @@ from typing import Any, Literal
 from app.orchestration.aws import AwsOrchestrator, StateMachineType
 from app.orchestration.base import Orchestrator
 from app.orchestration.embedded import EmbeddedOrchestrator, build_runner
+from app.orchestration.local_sfn import LocalStepFunctions
 from lambda_functions.common.results_store import ResultsStore
 
 
@@ -37,6 +38,7 @@ def build_orchestrator(
         runner, machine_arn = build_runner(
             worker_handler,
             aggregator_handler,
+            runner=LocalStepFunctions(region=region),
             map_max_concurrency=map_max_concurrency,
             worker_timeout_s=worker_timeout_s,
             aggregator_timeout_s=aggregator_timeout_s,

@@ -209,8 +209,9 @@ def build_response(
         "aggregator_duration_formatted": format_duration(aggregator_seconds),
     }
     if execution_seconds is not None:
-        response["execution_duration_seconds"] = round(execution_seconds, 3)
-        response["execution_duration_formatted"] = format_duration(execution_seconds)
+        # The original's names for the whole execution's duration (start manifest -> aggregation done).
+        response["aws_total_duration_seconds"] = round(execution_seconds, 3)
+        response["aws_total_duration_formatted"] = format_duration(execution_seconds)
     if max_orders > 0:
         orders = orders_for_response(head, max_orders)
         response["orders"] = orders

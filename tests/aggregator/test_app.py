@@ -69,7 +69,7 @@ def test_manifest_succeeded_keeps_the_start_fields(run, store, three_symbols, ru
     for field in ("execution_arn", "state_machine_arn", "symbols", "start_ms", "end_ms", "started_at"):
         assert manifest[field] == running_manifest[field]
     assert manifest["error"] is None
-    assert "execution_duration_formatted" in response
+    assert "aws_total_duration_formatted" in response
 
 
 def test_cleanup_deletes_per_symbol_files_after_writing(run, store, three_symbols) -> None:

@@ -8,7 +8,6 @@ dropped at the end. Unreachable: skip locally, FAIL when CI=true.
 from __future__ import annotations
 
 import os
-import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any
 
 import pymysql
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
 from app.core.config import Settings, load_settings
@@ -23,10 +23,6 @@ from app.core.db import run_migrations
 from app.main import Overrides, create_app
 from lambda_functions.common.results_store import LocalResultsStore
 from tests.api.fakes import FakeOrchestrator, FakeSymbolsClient
-
-with warnings.catch_warnings():  # starlette warns once, at import, that it prefers httpx2 over httpx
-    warnings.simplefilter("ignore")
-    from fastapi.testclient import TestClient
 
 MYSQL_DATABASE = "bitget_orders_api_test"
 TABLES = ("orders", "processing_logs", "symbol_metadata", "execution_results")

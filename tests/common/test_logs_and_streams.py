@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 
-from lambda_functions.common.logs import JsonFormatter
+from lambda_functions.common.logs import JsonFormatter, configure_json_logging
 from lambda_functions.common.streams import futures_plan_stream, market_of, newest_first_key
 
 
@@ -50,3 +50,32 @@ def test_stream_names():
     assert futures_plan_stream("USDT-FUTURES") == "USDT-FUTURES_plan"
     assert market_of("spot_tpsl") == "spot"
     assert market_of("COIN-FUTURES_plan") == "futures"
+
+
+def test_handler_logging_call_leaves_a_configured_host_alone(monkeypatch):
+    root = logging.getLogger()
+    host_handler = logging.StreamHandler()
+    monkeypatch.setattr(root, "handlers", [host_handler])
+    monkeypatch.setattr(root, "level", logging.WARNING)
+    monkeypatch.delenv("AWS_LAMBDA_FUNCTION_NAME", raising=False)
+
+    configure_json_logging()
+
+    assert root.handlers == [host_handler]
+    assert root.level == logging.WARNING
+
+
+def test_on_lambda_the_runtime_handler_gets_the_json_formatter(monkeypatch):
+    root = logging.getLogger()
+    runtime_handler = logging.StreamHandler()
+    monkeypatch.setattr(root, "handlers", [runtime_handler])
+    monkeypatch.setattr(root, "level", logging.WARNING)
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "bitget-worker")
+    monkeypatch.setenv("LOG_LEVEL", "DEBUG")
+
+    configure_json_logging()
+    configure_json_logging()
+
+    assert root.handlers == [runtime_handler]
+    assert isinstance(runtime_handler.formatter, JsonFormatter)
+    assert root.level == logging.DEBUG

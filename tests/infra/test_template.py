@@ -55,5 +55,5 @@ def test_function_url_is_iam_by_default(resources):
 
 def test_worker_can_only_write_under_the_prefix(resources):
     (statement,) = resources["WorkerFunction"]["Properties"]["Policies"][0]["Statement"]
-    assert statement["Action"] == "s3:PutObject"
+    assert statement["Action"] == ["s3:PutObject", "s3:AbortMultipartUpload"]
     assert statement["Resource"] == {"Fn::Sub": "${ResultsBucket.Arn}/${ResultsPrefix}*"}

@@ -17,6 +17,7 @@ from lambda_functions.common.results_store import LocalResultsStore
 from lambda_functions.worker import app as worker_app
 from lambda_functions.worker.budget import Clock
 from lambda_functions.worker.circuit_breaker import CircuitBreaker
+from lambda_functions.worker.limiter_pool import LimiterPool
 from lambda_functions.worker.markets import MarketCatalog
 from lambda_functions.worker.settings import WorkerSettings
 
@@ -39,11 +40,9 @@ def install_handlers(server: Any, store: LocalResultsStore) -> None:
     settings = WorkerSettings(_env_file=None, bitget_base=server.base_url)  # type: ignore[call-arg]
     credentials = Credentials("sandbox-key", "sandbox-secret", "sandbox-pass")
 
-    def make_client() -> BitgetClient:
+    def make_client(limiter: RateLimiter) -> BitgetClient:
         retry = RetryPolicy(retries=2, base_delay_s=0.01, max_delay_s=0.05)
-        return BitgetClient(
-            server.base_url, credentials, timeout_s=5, retry=retry, limiter=RateLimiter(FAST_LIMITS)
-        )
+        return BitgetClient(server.base_url, credentials, timeout_s=5, retry=retry, limiter=limiter)
 
     worker_app.set_dependencies(
         worker_app.Dependencies(
@@ -52,6 +51,7 @@ def install_handlers(server: Any, store: LocalResultsStore) -> None:
             results_prefix=PREFIX,
             catalog=MarketCatalog(settings.markets_ttl_s),
             breaker=CircuitBreaker(),
+            limiters=LimiterPool(lambda: RateLimiter(FAST_LIMITS)),
             make_client=make_client,
             clock=Clock(),
         )

@@ -81,7 +81,6 @@ def test_second_hydration_adds_nothing(service: DatabaseService, engine: Engine,
     assert [log["message"] for log in service.list_logs(ARN)] == ["hydration started", "hydration finished"]
 
 
-@pytest.mark.slow
 def test_ten_concurrent_callers_store_one_copy(
     service: DatabaseService, engine: Engine, document: Path
 ) -> None:
