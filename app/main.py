@@ -153,7 +153,7 @@ def _database(settings: Settings, stack: ExitStack) -> DatabaseService:
 
 def store_settings(settings: Settings) -> StoreSettings:
     return StoreSettings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         results_store=settings.results_store,
         results_bucket=settings.results_bucket,
         results_prefix=settings.results_prefix,

@@ -55,7 +55,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
 def _settings(server: SandboxServer, workers: int, plan: bool) -> WorkerSettings:
     creds = server.credentials
     return WorkerSettings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         bitget_base=server.base_url,
         bitget_api_key=SecretStr(creds.api_key),
         bitget_api_secret=SecretStr(creds.api_secret),

@@ -139,9 +139,7 @@ class SandboxApp:
         if request.path.startswith("/sandbox/"):
             return self._admin(request)
         self._count(request.path)
-        response = (
-            self._api(request) if request.path.startswith("/api/") else self._error(not_found(), False)
-        )
+        response = self._api(request) if request.path.startswith("/api/") else self._error(not_found(), False)
         if response.wire_fault not in ("reset", "timeout"):
             self._count(request.path, status=response.status)
         return response

@@ -20,7 +20,7 @@ def coordinator() -> Coordinator:
     """Built once per container, so warm invocations reuse the boto3 clients."""
     import boto3
 
-    settings = CoordinatorSettings()  # type: ignore[call-arg]  # STATE_MACHINE_ARN comes from the environment
+    settings = CoordinatorSettings()  # STATE_MACHINE_ARN comes from the environment
     configure_json_logging(settings.log_level)
     store = build_results_store(StoreSettings())
     sfn = boto3.client("stepfunctions", region_name=settings.aws_default_region)

@@ -52,7 +52,7 @@ def crawl(exchange: ccxt.bitget, symbol: str, since: int, until: int) -> list[st
     params: dict[str, Any] = {"until": until}
     while page := exchange.fetch_canceled_and_closed_orders(symbol, since, PAGE, params):
         ids += [order["id"] for order in page]
-        params = {"until": until, "idLessThan": min(ids[-len(page) :], key=int)}
+        params = {"until": until, "idLessThan": min((order["id"] for order in page), key=int)}
     return ids
 
 
@@ -75,8 +75,11 @@ def test_load_markets_lists_the_sandbox_symbols_and_contracts(started) -> None:
         if market["contract"]
     }
     assert spot == {spec.symbol for spec in specs if "spot" in spec.markets}
-    assert contracts == {(spec.symbol, market) for spec in specs for market in spec.markets if market != "spot"}
-    assert exchange.options["uta"] is False  # the sandbox answered /api/v3/account/settings as a classic account
+    assert contracts == {
+        (spec.symbol, market) for spec in specs for market in spec.markets if market != "spot"
+    }
+    # ccxt asked /api/v3/account/settings and took the sandbox's 40084 answer for a classic account.
+    assert exchange.options["uta"] is False
 
 
 def test_fetch_time_is_the_server_clock(started) -> None:
@@ -118,7 +121,9 @@ def test_implicit_signed_call_returns_the_sandbox_envelope(started) -> None:
         {"productType": "USDT-FUTURES", "symbol": "BTCUSDT", "limit": "5"}
     )
     assert (spot["code"], spot["msg"], type(spot["requestTime"])) == ("00000", "success", int)
-    assert [row["orderId"] for row in spot["data"]] == truth_ids(server, "BTCUSDT", "spot_normal", since, until)[:5]
+    assert [row["orderId"] for row in spot["data"]] == truth_ids(
+        server, "BTCUSDT", "spot_normal", since, until
+    )[:5]
     assert (futures["code"], type(futures["requestTime"])) == ("00000", str)
     assert futures["data"]["endId"] == futures["data"]["entrustedList"][-1]["orderId"]
     assert [row["orderId"] for row in futures["data"]["entrustedList"]] == truth_ids(
