@@ -21,7 +21,8 @@ from app.orchestration.base import (
     StartedExecution,
 )
 from app.orchestration.embedded import started_from_response
-from app.orchestration.manifest import progress, read_manifest, state_from_manifest
+from app.orchestration.manifest import progress, state_from_manifest
+from lambda_functions.common.manifest import read_manifest
 from lambda_functions.common.results_store import ResultsStore
 from lambda_functions.coordinator.naming import execution_name_from_arn
 

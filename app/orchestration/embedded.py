@@ -27,8 +27,9 @@ from app.orchestration.base import (
 )
 from app.orchestration.definition import load_definition
 from app.orchestration.local_sfn import LocalFunction, LocalStepFunctions
-from app.orchestration.manifest import failed_manifest, progress, read_manifest, state_from_manifest
+from app.orchestration.manifest import failed_manifest, progress, state_from_manifest
 from lambda_functions.common.keys import manifest_key
+from lambda_functions.common.manifest import read_manifest
 from lambda_functions.common.results_store import ResultsStore
 from lambda_functions.coordinator.naming import execution_name_from_arn
 from lambda_functions.coordinator.service import Coordinator

@@ -6,22 +6,14 @@ import datetime as dt
 from typing import Any
 
 from app.orchestration.base import ExecutionState
-from lambda_functions.common.keys import execution_prefix, manifest_key
-from lambda_functions.common.results_store import ResultNotFoundError, ResultsStore
+from lambda_functions.common.keys import execution_prefix
+from lambda_functions.common.results_store import ResultsStore
 
 
 def parse_time(value: Any) -> dt.datetime | None:
     if not value:
         return None
     return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-
-
-def read_manifest(store: ResultsStore, prefix: str, execution: str) -> dict[str, Any] | None:
-    try:
-        manifest = store.get_json(manifest_key(prefix, execution))
-    except ResultNotFoundError:
-        return None
-    return manifest if isinstance(manifest, dict) else None
 
 
 def progress(store: ResultsStore, prefix: str, execution: str, total: int) -> dict[str, int]:

@@ -10,19 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from lambda_functions.common.keys import manifest_key
-from lambda_functions.common.results_store import ResultNotFoundError, ResultsStore
+from lambda_functions.common.manifest import read_manifest
+from lambda_functions.common.results_store import ResultsStore
 
 SUCCEEDED = "SUCCEEDED"
 FAILED = "FAILED"
 MAX_CAUSE_CHARS = 4000  # a Lambda stack trace can be long; the manifest stays small
-
-
-def read_manifest(store: ResultsStore, prefix: str, execution: str) -> dict[str, Any] | None:
-    try:
-        manifest = store.get_json(manifest_key(prefix, execution))
-    except ResultNotFoundError:
-        return None
-    return manifest if isinstance(manifest, dict) else None
 
 
 def _base(existing: dict[str, Any] | None, execution: str) -> dict[str, Any]:

@@ -75,7 +75,9 @@ def test_signed_request_succeeds(sandbox) -> None:
 )
 def test_auth_errors_have_bitget_codes_and_http_400(sandbox, overrides, code) -> None:
     overrides = dict(overrides)
-    if "timestamp_offset_ms" in overrides:  # computed now, not at collection time: the suite may run for minutes
+    if (
+        "timestamp_offset_ms" in overrides
+    ):  # computed now, not at collection time: the suite may run for minutes
         overrides["timestamp"] = str(time.time_ns() // 1_000_000 + overrides.pop("timestamp_offset_ms"))
     response = get(sandbox, HISTORY, {"symbol": "BTCUSDT"}, **overrides)
     assert response.status_code == 400
