@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import ExitStack, asynccontextmanager, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy import Engine
 
 from app.api.deps import Runtime
 from app.api.routes import health, orders, results, symbols
@@ -36,6 +37,7 @@ from app.orchestration.base import (
 )
 from app.orchestration.factory import build_orchestrator
 from app.services.database_service import DatabaseService, InvalidCursorError
+from app.services.health_service import HealthChecks
 from app.services.orders_service import OrdersService
 from app.services.symbols_service import SymbolsClient, SymbolsService
 from lambda_functions.common.config import StoreSettings, build_results_store
@@ -99,7 +101,7 @@ def build_runtime(settings: Settings, overrides: Overrides, stack: ExitStack) ->
     """Every long-lived part, built once; `stack` closes them in reverse order at shutdown."""
     configure_json_logging(settings.log_level)
     _export_aws_credentials(settings)
-    db = _database(settings, stack)
+    db, engine = _database(settings, stack)
     store = overrides.store or _results_store(settings)
     log.info("results store: %s (%s)", settings.results_store, _store_location(settings))
     needs_exchange = overrides.orchestrator is None or overrides.symbols_client is None
@@ -107,6 +109,9 @@ def build_runtime(settings: Settings, overrides: Overrides, stack: ExitStack) ->
     orchestrator = overrides.orchestrator or _orchestrator(settings, store, exchange, stack)
     log.info("orchestration: %s", orchestrator.mode)
     symbols_client = overrides.symbols_client or _symbols_client(settings, exchange, stack)
+    health = HealthChecks(
+        engine, store, settings.results_prefix, _exchange_probe(exchange, symbols_client, stack)
+    )
     return Runtime(
         settings=settings,
         store=store,
@@ -117,6 +122,7 @@ def build_runtime(settings: Settings, overrides: Overrides, stack: ExitStack) ->
             store,
             results_prefix=settings.results_prefix,
             max_symbols=settings.max_symbols,
+            window_days=settings.default_window_days,
             hydration_wait_s=settings.hydration_wait_seconds,
         ),
         symbols=SymbolsService(
@@ -126,6 +132,7 @@ def build_runtime(settings: Settings, overrides: Overrides, stack: ExitStack) ->
         ),
         exchange_base_url=exchange.base_url,
         info=_info(settings, orchestrator, exchange),
+        health=health,
     )
 
 
@@ -139,7 +146,7 @@ def _export_aws_credentials(settings: Settings) -> None:
             os.environ[name] = value.get_secret_value()
 
 
-def _database(settings: Settings, stack: ExitStack) -> DatabaseService:
+def _database(settings: Settings, stack: ExitStack) -> tuple[DatabaseService, Engine]:
     url = settings.effective_database_url
     log.info("database: %s from %s", settings.safe_database_url, settings.database_source)
     if settings.auto_migrate:
@@ -148,7 +155,7 @@ def _database(settings: Settings, stack: ExitStack) -> DatabaseService:
     stack.callback(engine.dispose)
     db = DatabaseService(make_session_factory(engine))
     stack.callback(db.join_background, 5.0)  # let a running hydration commit its chunk before the engine goes
-    return db
+    return db, engine
 
 
 def store_settings(settings: Settings) -> StoreSettings:
@@ -219,9 +226,9 @@ def _orchestrator(
         worker_timeout_s=settings.lambda_timeout_seconds,
         aggregator_timeout_s=settings.lambda_timeout_seconds,
     )
-    runner = getattr(orchestrator, "runner", None)
-    if runner is not None and hasattr(runner, "close"):
-        stack.callback(runner.close)
+    close = getattr(orchestrator, "close", None)
+    if close is not None:
+        stack.callback(close)  # embedded: its executions now count as interrupted; the runner forgets them
     return orchestrator
 
 
@@ -230,7 +237,9 @@ def _embedded_handlers(settings: Settings, store: ResultsStore, exchange: Exchan
     """Hand the in-process worker and aggregator the API's store and exchange; undo at shutdown."""
     from lambda_functions.aggregator import app as aggregator_app
     from lambda_functions.aggregator.settings import AggregatorSettings
+    from lambda_functions.common.bitget import RateLimiter
     from lambda_functions.worker import app as worker_app
+    from lambda_functions.worker.limiter_pool import LimiterPool
     from lambda_functions.worker.settings import WorkerSettings
 
     with _environ(RESULTS_PREFIX=settings.results_prefix):
@@ -243,7 +252,15 @@ def _embedded_handlers(settings: Settings, store: ResultsStore, exchange: Exchan
             "map_max_concurrency": settings.map_max_concurrency,
         }
         worker_settings = WorkerSettings(**exchange_values)  # the rest from the environment, as on Lambda
-        worker_app.set_dependencies(worker_app.build_dependencies(worker_settings, store))
+        deps = worker_app.build_dependencies(worker_settings, store)
+        # In one process every worker invocation, of every concurrent execution, spends the same account's
+        # budget: one limiter at the full published limits keeps them together under it whatever the number
+        # of executions, and lends an idle worker's share to the busy ones. Separate Lambdas cannot share a
+        # limiter and take fixed 1/MaxConcurrency shares instead; here N such shares would exceed the account
+        # limit as soon as two executions overlap.
+        shared = RateLimiter()
+        deps = replace(deps, limiters=LimiterPool(lambda: shared))
+        worker_app.set_dependencies(deps)
         store_values: dict[str, Any] = {
             "results_prefix": settings.results_prefix,
             "presigned_url_expires": settings.presigned_url_expires,
@@ -279,6 +296,19 @@ def _symbols_client(settings: Settings, exchange: Exchange, stack: ExitStack) ->
     return client
 
 
+def _exchange_probe(
+    exchange: Exchange, symbols_client: SymbolsClient, stack: ExitStack
+) -> Callable[[], Any] | None:
+    """Asks the exchange for its server time: quickly (2 s, no retry), so /info answers fast when it is down."""
+    if exchange.base_url:
+        from lambda_functions.common.bitget import BitgetClient, RetryPolicy
+
+        client = BitgetClient(exchange.base_url, timeout_s=2.0, retry=RetryPolicy(retries=0))
+        stack.callback(client.close)
+        return client.server_time_ms
+    return getattr(symbols_client, "server_time_ms", None)  # an injected client (tests) may offer it
+
+
 def _info(settings: Settings, orchestrator: Orchestrator, exchange: Exchange) -> dict[str, Any]:
     """What GET /info shows: modes and non-secret settings (the DB URL with its password masked)."""
     exchange_info: dict[str, Any] = {
@@ -289,9 +319,7 @@ def _info(settings: Settings, orchestrator: Orchestrator, exchange: Exchange) ->
     if exchange.mode == "sandbox":
         exchange_info["warning"] = "SANDBOX exchange: synthetic demo orders, not your Bitget account"
     return {
-        "configuration": {
-            "valid": True,
-            "problems": [],
+        "configuration": {  # `valid`, `checks` and `problems` are added live by GET /info
             "aws_region": settings.aws_default_region,
             "mysql_host": settings.mysql_host or None,
             "mysql_port": settings.mysql_port,

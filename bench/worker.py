@@ -9,7 +9,10 @@ and are compared with the sandbox's ground truth.
 Figures:
 - requests: every /api/v2 request the sandbox received (history pages, retries, the market lists);
 - ideal_requests: sum over queries of max(1, ceil(n / 100)): the fewest pages at 100 per page (a futures plan
-  stream is three queries, one per planType Bitget requires);
+  stream is three queries, one per planType Bitget requires); a stream that turned out not applicable (its
+  market does not have the symbol) needs 0;
+- streams: every stream the workers ran, not-applicable ones included (each of those costs one probe, which
+  the target "requests <= ideal_requests + one per stream" allows); not_applicable: how many of them;
 - bound_s: the rate-limit bound, per endpoint family (spot, futures): requests / published limit, the larger;
   bound_path_s: the same per endpoint path (each path has its own limit): the tighter, honest bound;
 - efficiency = bound_s / wall_s (efficiency_path likewise);
@@ -99,11 +102,12 @@ def _bounds(stats: dict[str, Any]) -> tuple[float, float]:
 
 
 def _compare(store: LocalResultsStore, server: SandboxServer, summaries: list[dict[str, Any]], plan: bool):
-    lost = duplicated = unexpected = ideal = streams_total = 0
+    lost = duplicated = unexpected = ideal = streams_total = not_applicable = 0
     for summary in summaries:
         detail = store.get_json(summary["detail_key"])
         streams = [name for name, s in detail["streams"].items() if not s["not_applicable"]]
-        streams_total += len(streams)
+        streams_total += len(detail["streams"])
+        not_applicable += len(detail["streams"]) - len(streams)
         window = summary["window"]
         truth = server.truth(summary["symbol"], window["start_ms"], window["end_ms"])
         truth = [t for t in truth if plan or not t["stream"].endswith("_plan")]
@@ -114,7 +118,7 @@ def _compare(store: LocalResultsStore, server: SandboxServer, summaries: list[di
         duplicated += len(got) - len(set(got))
         lost += len(expected - set(got))
         unexpected += len(set(got) - expected)
-    return lost, duplicated, unexpected, ideal, streams_total
+    return lost, duplicated, unexpected, ideal, streams_total, not_applicable
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -137,7 +141,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         finally:
             app.set_dependencies(None)
         stats = server.stats()
-        lost, duplicated, unexpected, ideal, streams = _compare(store, server, summaries, plan)
+        lost, duplicated, unexpected, ideal, streams, not_applicable = _compare(
+            store, server, summaries, plan
+        )
     bound_s, bound_path_s = _bounds(stats)
     result = {
         "bench": "worker",
@@ -148,6 +154,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "orders": sum(s["orders"] for s in summaries),
         "complete": all(s["complete"] for s in summaries),
         "streams": streams,
+        "not_applicable": not_applicable,
         "requests": stats["requests"],
         "ideal_requests": ideal,
         "retries": sum(s["retries"] for s in summaries),

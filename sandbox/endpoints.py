@@ -13,7 +13,7 @@ from sandbox.data import PLAN_QUERY_TYPES, RETENTION_MS
 from sandbox.errors import ApiError, bad_parameter, missing_parameter, unknown_symbol
 from sandbox.history import Account, Filters
 from sandbox.markets import contract_row, spot_symbol_row
-from sandbox.profiles import PRODUCT_TYPES
+from sandbox.profiles import PRODUCT_TYPES, SymbolSpec
 
 Params = Mapping[str, str]
 MAX_LIMIT = 100
@@ -96,16 +96,19 @@ def server_time(account: Account, params: Params, now_ms: int) -> Any:
     return {"serverTime": str(now_ms)}
 
 
+def _listed(account: Account, market: str, symbol: str | None) -> list[SymbolSpec]:
+    """The market's current list: a delisted symbol ("listed": false) keeps its history but leaves the list."""
+    return [spec for spec in account.symbols_in(market) if spec.listed and symbol in (None, spec.symbol)]
+
+
 def spot_symbols(account: Account, params: Params, now_ms: int) -> Any:
-    symbol = _symbol(params, account, "spot")
-    specs = [spec for spec in account.symbols_in("spot") if symbol in (None, spec.symbol)]
+    specs = _listed(account, "spot", _symbol(params, account, "spot"))
     return [spot_symbol_row(spec.symbol, account.coins(spec.symbol)) for spec in specs]
 
 
 def contracts(account: Account, params: Params, now_ms: int) -> Any:
     product_type = _product_type(params)
-    symbol = _symbol(params, account, product_type)
-    specs = [spec for spec in account.symbols_in(product_type) if symbol in (None, spec.symbol)]
+    specs = _listed(account, product_type, _symbol(params, account, product_type))
     launch = account.anchor_ms - 400 * 86_400_000
     return [contract_row(spec.symbol, product_type, account.coins(spec.symbol), launch) for spec in specs]
 

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 
 from app.core.config import Settings
 from app.services.database_service import DatabaseService
+from app.services.health_service import HealthChecks
 from app.services.orders_service import OrdersService
 from app.services.symbols_service import SymbolsService
 from lambda_functions.common.results_store import ResultsStore
@@ -25,6 +26,7 @@ class Runtime:
     symbols: SymbolsService
     exchange_base_url: str
     info: dict[str, Any] = field(default_factory=dict)  # the modes in use, for GET /info
+    health: HealthChecks | None = None  # the live checks of GET /info
 
 
 def get_runtime(request: Request) -> Runtime:

@@ -3,6 +3,11 @@
 STANDARD executions are also described with DescribeExecution. EXPRESS ones never are (AWS rejects it): their
 status is the manifest alone, and a RUNNING manifest older than Express's 5-minute limit (plus a grace period)
 is reported FAILED, since such an execution can no longer be running.
+
+An ARN whose name matches a manifest but whose account, region or state machine differ from the manifest's is
+unknown (404). DescribeExecution's ExecutionDoesNotExist means "unknown" (404, or the manifest's word when
+there is one); any other AWS failure (throttling, AccessDenied, network) is an OrchestrationError (502), never
+a false "not found".
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import json
 from collections.abc import Callable
 from typing import Any, Literal
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from app.orchestration.base import (
     ExecutionNotFoundError,
@@ -21,7 +26,7 @@ from app.orchestration.base import (
     StartedExecution,
 )
 from app.orchestration.embedded import started_from_response
-from app.orchestration.manifest import progress, state_from_manifest
+from app.orchestration.manifest import arn_belongs_to_manifest, progress, state_from_manifest
 from lambda_functions.common.manifest import read_manifest
 from lambda_functions.common.results_store import ResultsStore
 from lambda_functions.coordinator.naming import execution_name_from_arn
@@ -70,6 +75,8 @@ class AwsOrchestrator:
         if name is None:
             raise ExecutionNotFoundError(execution_arn)
         manifest = read_manifest(self.store, self.results_prefix, name)
+        if manifest is not None and not arn_belongs_to_manifest(execution_arn, name, manifest):
+            raise ExecutionNotFoundError(execution_arn)  # same name, another account/region/machine
         if self.state_machine_type == "STANDARD":
             return self._describe_standard(execution_arn, name, manifest)
         if manifest is None:
@@ -91,9 +98,14 @@ class AwsOrchestrator:
         try:
             live = self.sfn_client.describe_execution(executionArn=arn)
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "ExecutionDoesNotExist" or manifest is None:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code != "ExecutionDoesNotExist":
+                raise OrchestrationError(f"DescribeExecution failed: {code or type(exc).__name__}") from exc
+            if manifest is None:
                 raise ExecutionNotFoundError(arn) from exc
             return self._state(arn, name, manifest)
+        except BotoCoreError as exc:  # network, credentials, timeouts
+            raise OrchestrationError(f"DescribeExecution failed: {type(exc).__name__}") from exc
         state = self._state(
             arn, name, manifest or {"symbols": json.loads(live.get("input") or "{}").get("symbols")}
         )

@@ -2,8 +2,12 @@
 
 A process restart loses the runner's executions. Their manifests would say RUNNING forever, so `describe`
 reports (and records) FAILED "interrupted by a restart of the service" for a RUNNING manifest this runner does
-not know, when the manifest's owner (host:pid:id) is an earlier orchestrator of this process (a restart
-re-creates it) or a process of this host that no longer exists.
+not know, when the manifest's owner (host:pid:id) is an orchestrator of this process that is no longer alive
+(a restart re-creates it; live ones are kept in a process-level registry, so two orchestrators of one process,
+as in tests and benchmarks, never fail each other's executions) or a process of this host that no longer exists.
+
+`describe` answers only for ARNs this deployment started: an ARN whose name matches a manifest but whose
+account, region or state machine differ is unknown (404), and nothing is written for it.
 """
 
 from __future__ import annotations
@@ -12,7 +16,9 @@ import datetime as dt
 import json
 import os
 import socket
+import threading
 import uuid
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -27,7 +33,12 @@ from app.orchestration.base import (
 )
 from app.orchestration.definition import load_definition
 from app.orchestration.local_sfn import LocalFunction, LocalStepFunctions
-from app.orchestration.manifest import failed_manifest, progress, state_from_manifest
+from app.orchestration.manifest import (
+    arn_belongs_to_manifest,
+    failed_manifest,
+    progress,
+    state_from_manifest,
+)
 from lambda_functions.common.keys import manifest_key
 from lambda_functions.common.manifest import read_manifest
 from lambda_functions.common.results_store import ResultsStore
@@ -38,6 +49,24 @@ from lambda_functions.coordinator.validation import DEFAULT_MAX_SYMBOLS, DEFAULT
 INTERRUPTED_ERROR = "ServiceRestarted"
 INTERRUPTED_CAUSE = "interrupted by a restart of the service"
 STATE_MACHINE_NAME = "bitget-orders"
+
+_LIVE_OWNERS: set[str] = set()  # owners of the orchestrators alive in this process
+_LIVE_OWNERS_LOCK = threading.Lock()
+
+
+def _register_owner(owner: str) -> None:
+    with _LIVE_OWNERS_LOCK:
+        _LIVE_OWNERS.add(owner)
+
+
+def _forget_owner(owner: str) -> None:
+    with _LIVE_OWNERS_LOCK:
+        _LIVE_OWNERS.discard(owner)
+
+
+def _owner_alive_here(owner: str) -> bool:
+    with _LIVE_OWNERS_LOCK:
+        return owner in _LIVE_OWNERS
 
 
 def new_owner() -> str:
@@ -79,7 +108,8 @@ def _owner_is_gone(owner: Any, me: str) -> bool:
     if not pid.isdigit():
         return True
     if int(pid) == os.getpid():
-        return True  # our pid, another life: the previous process that had it restarted
+        # Our pid: another orchestrator of this process (alive: it runs it) or of an earlier life (restarted).
+        return not _owner_alive_here(owner)
     try:
         os.kill(int(pid), 0)
     except ProcessLookupError:
@@ -107,7 +137,11 @@ class EmbeddedOrchestrator:
         self.store = store
         self.results_prefix = results_prefix
         self.clock = clock
-        self.owner = new_owner()  # one orchestrator per process: a new one means the service restarted
+        self.owner = new_owner()
+        _register_owner(self.owner)
+        # An orchestrator dropped without close() no longer runs anything either.
+        self._forget = weakref.finalize(self, _forget_owner, self.owner)
+        self.state_machine_arn = state_machine_arn
         self.coordinator = Coordinator(
             runner,
             store,
@@ -123,9 +157,18 @@ class EmbeddedOrchestrator:
         answer = self.coordinator.handle({"symbols": symbols, "start_ms": start_ms, "end_ms": end_ms})
         return started_from_response(answer)
 
+    def close(self) -> None:
+        """Stop owning executions (shutdown): from now on they count as interrupted by a restart."""
+        self._forget()
+        self.runner.close()
+
     def describe(self, execution_arn: str) -> ExecutionState:
         name = execution_name_from_arn(execution_arn)
         manifest = read_manifest(self.store, self.results_prefix, name) if name else None
+        if manifest is not None and not arn_belongs_to_manifest(
+            execution_arn, name or "", manifest, self.state_machine_arn
+        ):
+            manifest = None  # same name, another account/region/machine: not ours
         try:
             live = self.runner.describe_execution(executionArn=execution_arn)
         except ClientError:

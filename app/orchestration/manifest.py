@@ -46,3 +46,22 @@ def state_from_manifest(
 def failed_manifest(manifest: dict[str, Any], error: str, cause: str, now: dt.datetime) -> dict[str, Any]:
     stopped = now.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     return manifest | {"status": "FAILED", "stopped_at": stopped, "error": error, "cause": cause}
+
+
+def arn_belongs_to_manifest(
+    execution_arn: str, name: str, manifest: dict[str, Any], machine_arn: str | None = None
+) -> bool:
+    """True when `execution_arn` is the execution the manifest describes, not a same-name foreign ARN.
+
+    The manifest's recorded `execution_arn` decides; before it is recorded (just after the start), the ARN must
+    be one the manifest's state machine (or `machine_arn`) gives that name, standard or express.
+    """
+    recorded = manifest.get("execution_arn")
+    if recorded:
+        return bool(execution_arn == recorded)
+    machine = str(manifest.get("state_machine_arn") or machine_arn or "")
+    if ":stateMachine:" not in machine:
+        return False
+    standard = machine.replace(":stateMachine:", ":execution:", 1) + f":{name}"
+    express = machine.replace(":stateMachine:", ":express:", 1) + f":{name}:"
+    return execution_arn == standard or execution_arn.startswith(express)

@@ -44,7 +44,9 @@ class HealthResponse(BaseModel):
 
 
 class InfoResponse(BaseModel):
-    """Modes in use, the exchange base URL and the configuration's validity; never a secret."""
+    """Modes in use, the exchange base URL, and `configuration.valid`: true only when the configuration loaded and
+    every live check passed (`checks`: database SELECT 1, exchange server time, results store write/read);
+    `problems` names each failed check with its error type. Never a secret."""
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -53,6 +55,12 @@ class InfoResponse(BaseModel):
                     "application": {"name": "Bitget Orders API", "version": "1.0.0", "description": "..."},
                     "configuration": {
                         "valid": True,
+                        "checks": {
+                            "configuration": True,
+                            "database": True,
+                            "results_store": True,
+                            "exchange": True,
+                        },
                         "problems": [],
                         "aws_region": "us-east-2",
                         "mysql_host": None,

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
-import re
+import time
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
 
-SYMBOL_RE = re.compile(r"^[A-Z0-9]{2,40}$")
-# arn:aws:states:<region>:<account>:execution:<state machine>:<execution name>
+from lambda_functions.coordinator.validation import (
+    DEFAULT_WINDOW_DAYS,
+    MAX_MS,
+    RequestError,
+    normalise_symbol,
+    parse_window,
+)
+
+# Standard: arn:aws:states:<region>:<account>:execution:<state machine>:<name>
+# Express:  arn:aws:states:<region>:<account>:express:<state machine>:<name>:<run id>
+_ARN_HEAD = r"^arn:aws[a-z-]*:states:[a-z0-9-]{1,40}:[0-9]{1,12}:"
+_MACHINE, _NAME, _RUN_ID = r"[A-Za-z0-9_.-]{1,80}", r"[A-Za-z0-9_-]{1,80}", r"[A-Za-z0-9_.-]{1,80}"
 EXECUTION_ARN_PATTERN = (
-    r"^arn:aws[a-z-]*:states:[a-z0-9-]{1,40}:[0-9]{1,12}:execution:[A-Za-z0-9_.-]{1,80}:[A-Za-z0-9_.-]{1,80}$"
+    f"{_ARN_HEAD}(execution:{_MACHINE}:{_NAME}|express:{_MACHINE}:{_NAME}:{_RUN_ID})$"
 )
 EXAMPLE_ARN = "arn:aws:states:us-east-2:123456789012:execution:bitget-orders:orders-20240101T100000Z-3f2a9c1b"
 
@@ -30,28 +40,42 @@ class OrdersRequest(BaseModel):
     )
 
     symbols: list[str] = Field(
-        ..., min_length=1, description="Bitget v2 symbols: upper-case letters and digits, e.g. BTCUSDT"
+        ...,
+        min_length=1,
+        description="Bitget v2 symbols (2-30 letters and digits, e.g. BTCUSDT); lower case and v1 suffixes "
+        "such as BTCUSDT_UMCBL are normalised to the v2 name",
     )
-    start_ms: int | None = Field(
-        None, ge=0, description="Window start, ms since epoch (default: 90 days ago)"
+    start_ms: StrictInt | None = Field(
+        None,
+        ge=0,
+        le=MAX_MS,
+        description="Window start, ms since epoch (default: end_ms - 90 days); not in the future",
     )
-    end_ms: int | None = Field(None, ge=0, description="Window end, ms since epoch (default: now)")
+    end_ms: StrictInt | None = Field(
+        None,
+        ge=0,
+        le=MAX_MS,
+        description="Window end, ms since epoch (default: now); after now - 90 days (Bitget's retention)",
+    )
 
-    @field_validator("symbols")
+    @field_validator("symbols", mode="before")
     @classmethod
-    def _symbols_are_v2_names(cls, symbols: list[str]) -> list[str]:
-        for index, symbol in enumerate(symbols):
-            if not SYMBOL_RE.match(symbol):
-                raise ValueError(
-                    f"symbols[{index}] = {symbol[:50]!r} is not a Bitget v2 symbol "
-                    "(2-40 upper-case letters and digits, e.g. BTCUSDT)"
-                )
-        return symbols
+    def _symbols_are_v2_names(cls, raw: Any) -> Any:
+        """The coordinator's own rule (same normalisation, same messages): API and coordinator agree."""
+        if not isinstance(raw, list):
+            return raw  # pydantic reports "should be a valid list"
+        try:
+            return list(dict.fromkeys(normalise_symbol(item) for item in raw))
+        except RequestError as exc:
+            raise ValueError(str(exc)) from None
 
     @model_validator(mode="after")
-    def _window_is_ordered(self) -> OrdersRequest:
-        if self.start_ms is not None and self.end_ms is not None and self.start_ms >= self.end_ms:
-            raise ValueError(f"start_ms ({self.start_ms}) must be earlier than end_ms ({self.end_ms})")
+    def _window_is_valid(self) -> OrdersRequest:
+        """Ordered, inside Bitget's retention, not in the future: the coordinator's `parse_window`."""
+        try:
+            parse_window(self.start_ms, self.end_ms, int(time.time() * 1000), DEFAULT_WINDOW_DAYS)
+        except RequestError as exc:
+            raise ValueError(str(exc)) from None
         return self
 
 

@@ -4,7 +4,12 @@ Policy for GET /orders/{arn}: the orchestrator (the manifest in the results stor
 source of truth for the status; the database keeps a copy. On success the consolidated document is read
 *through the results store by key* (never through the presigned URL, which may have expired), in a background
 thread that `DatabaseService` claims atomically: concurrent polls never duplicate orders and never block for
-long; they report "saving" with the count so far.
+long; they report "saving" with the count so far. Every poll of a SUCCEEDED execution not yet "saved" asks for
+the claim, so a hydration cut off by a crash (its heartbeat gone stale) is taken over and completed.
+
+POST /orders validates the whole request with the coordinator's own rules before anything starts; once the
+execution has started, nothing (not even a database failure) turns the answer into an error: the 202 reports
+`database_saved: false` with the reason, and the first GET records the execution from its manifest.
 """
 
 from __future__ import annotations
@@ -16,8 +21,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from app.orchestration.base import (
     ExecutionNotFoundError,
     ExecutionState,
@@ -25,20 +28,21 @@ from app.orchestration.base import (
     Orchestrator,
 )
 from app.services.database_service import DatabaseService, HydrationState
+from lambda_functions.aggregator.timefmt import format_duration
 from lambda_functions.common import keys
 from lambda_functions.common.results_store import ResultNotFoundError, ResultsStore, key_from_s3_uri
+from lambda_functions.coordinator.naming import execution_name_from_arn
+from lambda_functions.coordinator.validation import DEFAULT_WINDOW_DAYS, RequestError, parse_request
 
 log = logging.getLogger(__name__)
 
 
-def execution_name_of(execution_arn: str) -> str:
-    return execution_arn.rsplit(":", 1)[-1]
-
-
-def format_duration(seconds: float) -> str:
-    """Human form of the original: `1m 55.092s`, `8.245s`."""
-    minutes, rest = divmod(round(seconds, 3), 60)
-    return f"{int(minutes)}m {rest:.3f}s" if minutes else f"{rest:.3f}s"
+def execution_name(execution_arn: str) -> str:
+    """The name inside a standard or express execution ARN; unknown execution (404) when there is none."""
+    name = execution_name_from_arn(execution_arn)
+    if name is None:
+        raise ExecutionNotFoundError(f"execution not found: {execution_arn}")
+    return name
 
 
 class OrdersService:
@@ -52,6 +56,7 @@ class OrdersService:
         *,
         results_prefix: str,
         max_symbols: int,
+        window_days: int = DEFAULT_WINDOW_DAYS,
         hydration_wait_s: float = 2.0,
     ) -> None:
         self.orchestrator = orchestrator
@@ -59,15 +64,12 @@ class OrdersService:
         self.store = store
         self.results_prefix = results_prefix
         self.max_symbols = max_symbols
+        self.window_days = window_days
         self.hydration_wait_s = hydration_wait_s
 
     # POST /orders ------------------------------------------------------------------------------------------
     def start(self, symbols: list[str], start_ms: int | None, end_ms: int | None) -> dict[str, Any]:
-        unique = list(dict.fromkeys(symbols))
-        if len(unique) > self.max_symbols:
-            raise InvalidRequestError(
-                f"symbols: at most {self.max_symbols} symbols per request (MAX_SYMBOLS), got {len(unique)}"
-            )
+        unique = self._validated(symbols, start_ms, end_ms)
         started = self.orchestrator.start(unique, start_ms, end_ms)
         saved, db_message = self._record_started(started.execution_arn, started.execution_name, started)
         log.info("execution started", extra={"execution": started.execution_name, "symbols": len(unique)})
@@ -84,6 +86,20 @@ class OrdersService:
             "status_url": f"/orders/{started.execution_arn}",
         }
 
+    def _validated(self, symbols: list[str], start_ms: int | None, end_ms: int | None) -> list[str]:
+        """The coordinator's own checks with this service's limits, so it is only ever called with valid input."""
+        unique = list(dict.fromkeys(symbols))
+        if len(unique) > self.max_symbols:
+            raise InvalidRequestError(
+                f"symbols: at most {self.max_symbols} symbols per request (MAX_SYMBOLS), got {len(unique)}"
+            )
+        body = {"symbols": unique, "start_ms": start_ms, "end_ms": end_ms}
+        try:
+            request = parse_request(body, int(time.time() * 1000), self.max_symbols, self.window_days)
+        except RequestError as exc:
+            raise InvalidRequestError(str(exc)) from None
+        return request.symbols
+
     def _record_started(self, arn: str, name: str, started: Any) -> tuple[bool, str]:
         try:
             self.db.record_execution(
@@ -93,7 +109,7 @@ class OrdersService:
                 start_ms=int(started.start_ms),
                 end_ms=int(started.end_ms),
             )
-        except SQLAlchemyError as exc:
+        except Exception as exc:  # noqa: BLE001 - the execution has started: never answer 500 for it
             # The execution runs anyway; the first GET /orders/{arn} records it from the manifest.
             log.error("could not record execution", extra={"execution": name, "error": type(exc).__name__})
             return (
@@ -183,7 +199,7 @@ class OrdersService:
 
     def _record_from_manifest(self, execution_arn: str) -> dict[str, Any] | None:
         """Record an execution the DB has not seen (started elsewhere, or its first save failed)."""
-        name = execution_name_of(execution_arn)
+        name = execution_name(execution_arn)
         try:
             manifest = self.store.get_json(keys.manifest_key(self.results_prefix, name))
         except (ResultNotFoundError, ValueError):
@@ -210,12 +226,14 @@ class OrdersService:
             path = Path(urlsplit(uri).path)
             if path.is_relative_to(root):
                 return path.relative_to(root).as_posix()
-        return keys.result_key(self.results_prefix, execution_name_of(execution_arn))
+        return keys.result_key(self.results_prefix, execution_name(execution_arn))
 
     def _hydrate(self, execution_arn: str, key: str) -> HydrationState:
         current = self.db.hydration_state(execution_arn)
-        if current.state in ("saved", "saving"):
-            return current
+        if current.state == "saved":
+            return current  # a read instead of a claim attempt (a write) on every poll of a finished execution
+        # "saving" too: the claim fails while the hydrating thread's heartbeat is fresh (its state is returned)
+        # and succeeds once it is stale (the process died), so a cut-off hydration is completed.
         return self.db.hydrate_in_background(
             execution_arn,
             lambda: self.store.reader(key),
@@ -245,7 +263,7 @@ class OrdersService:
             "startDate": state.start_date,
             "stopDate": state.stop_date,
             "duration_seconds": duration,
-            "duration_formatted": format_duration(duration) if duration is not None else None,
+            "duration_formatted": format_duration(duration) if duration is not None and duration >= 0 else None,
             "stateMachineArn": state.state_machine_arn,
         }
 
@@ -289,7 +307,7 @@ class OrdersService:
 
     # POST /orders/{arn}/save-from-url ----------------------------------------------------------------------
     def save_from_url(self, execution_arn: str, public_url: str) -> dict[str, Any]:
-        expected = keys.result_key(self.results_prefix, execution_name_of(execution_arn))
+        expected = keys.result_key(self.results_prefix, execution_name(execution_arn))
         key = self.store.key_from_url(public_url)
         if key is None:
             raise InvalidRequestError(

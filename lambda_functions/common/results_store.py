@@ -52,7 +52,8 @@ class ResultsStore(Protocol):
         """The key a URL of this store points at, or None when the URL is not this deployment's."""
 
 
-def _dumps(obj: Any) -> bytes:
+def dumps_compact(obj: Any) -> bytes:
+    """Compact UTF-8 JSON (no spaces, non-ASCII kept): the bytes every results file is made of."""
     return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
 
 
@@ -93,7 +94,7 @@ class LocalResultsStore:
 
     def put_json(self, key: str, obj: Any) -> None:
         with self.writer(key) as fh:
-            fh.write(_dumps(obj))
+            fh.write(dumps_compact(obj))
 
     def get_json(self, key: str) -> Any:
         with self.reader(key) as fh:
@@ -159,7 +160,9 @@ class S3ResultsStore:
             body.close()
 
     def put_json(self, key: str, obj: Any) -> None:
-        self.client.put_object(Bucket=self.bucket, Key=key, Body=_dumps(obj), ContentType="application/json")
+        self.client.put_object(
+            Bucket=self.bucket, Key=key, Body=dumps_compact(obj), ContentType="application/json"
+        )
 
     def get_json(self, key: str) -> Any:
         with self.reader(key) as fh:

@@ -1,7 +1,9 @@
 """Validation of an extraction request: symbols and the time window.
 
 Every rejection raises `RequestError` with a message that names the problem; nothing is started or written for
-a rejected request. Symbols are upper-cased, stripped and deduplicated (first occurrence wins). Bitget v1
+a rejected request. Times are integer milliseconds since the epoch, at most `MAX_MS` (2100-01-01). A window
+must reach into Bitget's 90-day order-history retention (it may start before it: the worker clamps the start
+and says so) and must not start in the future. Symbols are upper-cased, stripped and deduplicated (first occurrence wins). Bitget v1
 symbols with a product suffix (`BTCUSDT_UMCBL`, `BTCUSDT_SPBL`, ...) are normalised to the v2 symbol
 (`BTCUSDT`): v2 has no suffixes, and the worker queries every market for the symbol anyway. Any other
 underscore is rejected.
@@ -16,6 +18,9 @@ from typing import Any
 DAY_MS = 24 * 60 * 60 * 1000
 DEFAULT_WINDOW_DAYS = 90
 DEFAULT_MAX_SYMBOLS = 500
+RETENTION_DAYS = 90  # Bitget keeps 90 days of order history
+MAX_MS = 4_102_444_800_000  # 2100-01-01T00:00:00Z: beyond any real order, and far inside a 64-bit column
+FUTURE_TOLERANCE_MS = 60_000  # clock skew between the caller and us
 
 SYMBOL_PATTERN = re.compile(r"[A-Z0-9]{2,30}")
 # Bitget v1 product suffixes: spot, USDT/coin/USDC futures and their simulation ("S") variants.
@@ -74,17 +79,32 @@ def parse_millis(name: str, raw: Any) -> int | None:
         raise RequestError(f"'{name}' must be an integer number of milliseconds since the epoch, got {raw!r}")
     if raw < 0:
         raise RequestError(f"'{name}' must not be negative, got {raw!r}")
+    if raw > MAX_MS:
+        raise RequestError(f"'{name}' must be at most {MAX_MS} (2100-01-01T00:00:00Z), got {raw!r}")
     return int(raw)
 
 
 def parse_window(raw_start: Any, raw_end: Any, now_ms: int, window_days: int) -> tuple[int, int]:
-    """Defaults: end = now, start = end - window_days."""
+    """Defaults: end = now, start = end - window_days; then `check_window`."""
     start_ms, end_ms = parse_millis("start_ms", raw_start), parse_millis("end_ms", raw_end)
     end = end_ms if end_ms is not None else now_ms
     start = start_ms if start_ms is not None else end - window_days * DAY_MS
+    check_window(start, end, now_ms)
+    return start, end
+
+
+def check_window(start: int, end: int, now_ms: int) -> None:
+    """Ordered, reaching into Bitget's retention, not starting in the future; RequestError otherwise."""
     if start >= end:
         raise RequestError(f"'start_ms' ({start}) must be before 'end_ms' ({end})")
-    return start, end
+    oldest = now_ms - RETENTION_DAYS * DAY_MS
+    if end <= oldest:
+        raise RequestError(
+            f"'end_ms' ({end}) is older than Bitget's {RETENTION_DAYS}-day order-history retention: "
+            f"the window must end after {oldest} (now - {RETENTION_DAYS} days), or no order can be returned"
+        )
+    if start > now_ms + FUTURE_TOLERANCE_MS:
+        raise RequestError(f"'start_ms' ({start}) is in the future (now is {now_ms}): no order can exist there")
 
 
 def parse_request(

@@ -6,11 +6,14 @@ threads. All threads share the worker's one client, hence its one rate limiter. 
 errors are categorised into its `StreamResult`, and whatever it fetched before an error is kept (the stream
 is then marked incomplete). Orders are deduplicated per (stream, orderId), sorted newest first and written
 item by item.
+
+A market whose current list lacks the symbol is still asked once: a symbol delisted within the retention
+still has orders there. Bitget answers 40034/40309 for a symbol it does not know, which ends the stream after
+that one request as not applicable (`not_listed`); an answer with data is paged to its end as usual.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -19,7 +22,7 @@ from typing import Any
 
 from lambda_functions.common import keys
 from lambda_functions.common.bitget import BitgetError
-from lambda_functions.common.results_store import ResultsStore
+from lambda_functions.common.results_store import ResultsStore, dumps_compact
 from lambda_functions.common.streams import (
     FUTURES_PLAN_TYPES,
     FUTURES_PRODUCT_TYPES,
@@ -39,6 +42,7 @@ from lambda_functions.worker.settings import WorkerSettings
 from lambda_functions.worker.summary import (
     AUTH,
     CIRCUIT_OPEN,
+    NOT_LISTED,
     SERVER_ERROR,
     SYMBOL_NOT_FOUND,
     WORKER_ERROR,
@@ -185,10 +189,13 @@ def run_stream(
     seen: dict[str, dict[str, Any]] = {}
     breaker_key = f"{request.symbol}:{spec.name}"
     try:
-        if _skip_stream(spec, request, run, result, breaker_key):
+        result.listed = run.catalog.listed(run.client, spec.market, request.symbol)
+        if _breaker_skips(run.breaker, result, breaker_key):
             return result
         _page_stream(spec, request, windows, run, result, seen)
         run.breaker.record_success(breaker_key)
+        if result.listed is False and result.complete and not seen:
+            result.not_applicable, result.reason = True, NOT_LISTED  # unlisted, and Bitget had nothing
     except BitgetError as exc:
         _record_error(result, categorize(exc), bool(seen), run.breaker, breaker_key)
     except Exception:  # a bug or an unexpected shape: the stream is incomplete, the worker goes on
@@ -200,17 +207,12 @@ def run_stream(
     return result
 
 
-def _skip_stream(
-    spec: StreamSpec, request: WorkerRequest, run: Extraction, result: StreamResult, breaker_key: str
-) -> bool:
-    """Skip without a history request when the market does not list the symbol, or the breaker is open."""
-    if run.catalog.listed(run.client, spec.market, request.symbol) is False:
-        result.not_applicable, result.reason = True, "not_listed"
-        return True
-    if run.breaker.allow(breaker_key):
+def _breaker_skips(breaker: CircuitBreaker, result: StreamResult, breaker_key: str) -> bool:
+    """Skip without a history request only while the breaker is open for this symbol+stream."""
+    if breaker.allow(breaker_key):
         return False
     result.breaker_skipped, result.reason = True, CIRCUIT_OPEN
-    if run.breaker.open_category(breaker_key) == SYMBOL_NOT_FOUND:
+    if breaker.open_category(breaker_key) == SYMBOL_NOT_FOUND:
         result.not_applicable = True  # repeatedly told the symbol does not exist there: nothing can be missed
     else:
         result.complete, result.error = False, CIRCUIT_OPEN
@@ -260,7 +262,9 @@ def _record_error(
     else:
         breaker.record_success(breaker_key)  # a transient failure proves nothing: never keep the breaker shut
     if category == SYMBOL_NOT_FOUND and not has_orders:
-        result.not_applicable, result.reason = True, SYMBOL_NOT_FOUND  # 40034 = not listed in this market
+        # 40034/40309 = Bitget does not know the symbol in this market: not applicable, not an error
+        result.not_applicable = True
+        result.reason = NOT_LISTED if result.listed is False else SYMBOL_NOT_FOUND
         return
     result.complete, result.reason, result.error = False, category, category
 
@@ -273,18 +277,20 @@ def _annotate(row: dict[str, Any], stream: str, symbol: str) -> dict[str, Any]:
     return row
 
 
-def _dumps(obj: Any) -> bytes:
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
-
-
 def write_orders(
     store: ResultsStore, key: str, symbol: str, execution: str, orders: list[dict[str, Any]]
 ) -> None:
     """The per-symbol orders file, written item by item (`orders` last so readers can stream it)."""
     with store.writer(key) as fh:
-        fh.write(b'{"symbol":' + _dumps(symbol) + b',"execution":' + _dumps(execution) + b',"orders":[')
+        fh.write(
+            b'{"symbol":'
+            + dumps_compact(symbol)
+            + b',"execution":'
+            + dumps_compact(execution)
+            + b',"orders":['
+        )
         for index, order in enumerate(orders):
             if index:
                 fh.write(b",")
-            fh.write(_dumps(order))
+            fh.write(dumps_compact(order))
         fh.write(b"]}")

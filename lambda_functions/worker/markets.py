@@ -1,9 +1,10 @@
 """Which markets list a symbol: Bitget's spot symbol list and the futures contract lists, cached per process.
 
-Smart pagination's second saving: a stream whose market does not list the symbol cannot hold its orders, so
-it costs zero history requests. The lists are public and fetched once per process (warm invocations reuse
-them) and refreshed after a TTL. When a list cannot be fetched the answer is "unknown" and the history
-endpoint itself decides (a 40034 there also means "not applicable").
+The lists say which markets currently trade a symbol. They cannot rule a market out: a symbol delisted
+within Bitget's 90-day retention is gone from them but still has orders, so the extraction sends an
+unlisted market one history request and lets Bitget's answer decide (40034/40309: not applicable; data:
+paged to the end). The lists are public and fetched once per process (warm invocations reuse them) and
+refreshed after a TTL. When a list cannot be fetched the answer is "unknown" (None).
 """
 
 from __future__ import annotations

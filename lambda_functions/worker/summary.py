@@ -28,6 +28,7 @@ MAX_PAGES = "max_pages"
 CLIENT_ERROR = "client_error"
 CIRCUIT_OPEN = "circuit_open"
 WORKER_ERROR = "worker_error"
+NOT_LISTED = "not_listed"  # a not-applicable reason, not an error: the market's list lacks the symbol
 
 NOT_FOUND_CODES = frozenset({"40034", "40309"})
 # Bitget's credential / signature / permission codes (BITGET_API.md §4).
@@ -92,6 +93,7 @@ class StreamResult:
     page_size: int = 0
     page_size_adjustments: int = 0
     breaker_skipped: bool = False
+    listed: bool | None = None  # in the market's current list; None when the list could not be fetched
     duration_s: float = 0.0
 
     def detail(self) -> dict[str, Any]:
@@ -102,6 +104,7 @@ class StreamResult:
             "reason": self.reason,
             "not_applicable": self.not_applicable,
             "error": self.error,
+            "listed": self.listed,
             "duration_s": round(self.duration_s, 3),
         }
 
@@ -120,7 +123,11 @@ class ExtractionResult:
     timings: dict[str, float] = field(default_factory=dict)
 
     def error_counts(self) -> dict[str, int]:
-        """Non-zero categories only; a symbol listed nowhere is one symbol_not_found, not one per stream."""
+        """Non-zero categories only.
+
+        A symbol no market knows (every stream not applicable) is most likely a typo: it counts as one
+        symbol_not_found, not one per stream. A single market lacking the symbol is no error at all.
+        """
         counts: Counter[str] = Counter(s.error for s in self.streams if s.error)
         if self.streams and all(s.not_applicable for s in self.streams):
             counts[SYMBOL_NOT_FOUND] += 1
@@ -157,7 +164,9 @@ def build_detail(result: ExtractionResult, summary: dict[str, Any]) -> dict[str,
     detail["circuit_breaker"] = {"skipped_streams": sum(s.breaker_skipped for s in streams)}
     detail["smart_pagination"] = {
         "requests_saved_short_page": sum(s.requests_saved for s in streams),
-        "markets_skipped_not_listed": sum(s.reason == "not_listed" for s in streams),
+        # A market whose list lacks the symbol still gets one request (it may have been delisted lately).
+        "unlisted_markets_probed": sum(s.listed is False and not s.breaker_skipped for s in streams),
+        "unlisted_markets_with_orders": sum(s.listed is False and bool(s.orders) for s in streams),
     }
     detail["page_size"] = {
         "adjustments": sum(s.page_size_adjustments for s in streams),

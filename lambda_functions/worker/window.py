@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-DAY_MS = 24 * 60 * 60 * 1000
-RETENTION_MS = 90 * DAY_MS
-MAX_SPAN_MS = 90 * DAY_MS
+from lambda_functions.common.timewindow import DAY_MS, RETENTION_MS
+
+MAX_SPAN_MS = 90 * DAY_MS  # Bitget's widest startTime..endTime span
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,7 @@ class SymbolSpec:
     base: str | None = None
     quote: str | None = None
     price: float | None = None
+    listed: bool = True  # False: delisted lately: left out of the symbol/contract lists, history still served
 
     def streams(self) -> tuple[str, ...]:
         return tuple(stream for market in self.markets for stream in streams_of_market(market))
@@ -120,6 +121,9 @@ def _symbol_spec(item: dict[str, Any], defaults: dict[str, Any]) -> SymbolSpec:
     if not 0 <= tie_share < 1:
         raise ValueError(f"profile symbol {symbol}: 'tie_share' must be in [0, 1)")
     price = item.get("price")
+    listed = item.get("listed", True)
+    if not isinstance(listed, bool):
+        raise ValueError(f"profile symbol {symbol}: 'listed' must be true or false")
     return SymbolSpec(
         symbol,
         markets,
@@ -129,6 +133,7 @@ def _symbol_spec(item: dict[str, Any], defaults: dict[str, Any]) -> SymbolSpec:
         item.get("base"),
         item.get("quote"),
         None if price is None else float(price),
+        listed,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 from app.orchestration.base import (
@@ -13,8 +14,10 @@ from app.orchestration.base import (
 )
 from lambda_functions.common import keys
 from lambda_functions.common.results_store import ResultsStore
+from lambda_functions.coordinator.naming import execution_name_from_arn
 
 ARN_PREFIX = "arn:aws:states:us-east-2:123456789012:execution:bitget-orders:"
+EXPRESS_PREFIX = "arn:aws:states:us-east-2:123456789012:express:bitget-orders:"
 UNKNOWN_ARN = ARN_PREFIX + "never-started"
 BASE_MS = 1_700_000_000_000
 BASE_ID = 1_115_965_643_967_582_214
@@ -31,13 +34,17 @@ def order(i: int, symbol: str = "BTCUSDT", stream: str = "spot_normal") -> dict[
 
 
 class FakeOrchestrator:
-    """Starts nothing; `succeed`/`fail` move an execution on as the real pipeline would."""
+    """Starts nothing; `succeed`/`fail` move an execution on as the real pipeline would.
+
+    `express = True` makes it answer EXPRESS ARNs (`...:express:<machine>:<name>:<run id>`), as AWS does.
+    """
 
     mode = "fake"
 
     def __init__(self, store: ResultsStore, prefix: str = "bitget-results/") -> None:
         self.store = store
         self.prefix = prefix
+        self.express = False
         self.started: list[StartedExecution] = []
         self.states: dict[str, ExecutionState] = {}
 
@@ -45,7 +52,8 @@ class FakeOrchestrator:
         if "NOSUCHCOIN" in symbols:
             raise InvalidRequestError("symbols: NOSUCHCOIN is not listed on Bitget")
         name = f"exec-{len(self.started) + 1}"
-        started = StartedExecution(ARN_PREFIX + name, name, list(symbols), start_ms or 1, end_ms or 2)
+        arn = f"{EXPRESS_PREFIX}{name}:{uuid.uuid4()}" if self.express else ARN_PREFIX + name
+        started = StartedExecution(arn, name, list(symbols), start_ms or 1, end_ms or 2)
         self.started.append(started)
         now = dt.datetime.now(dt.UTC)
         self.states[started.execution_arn] = ExecutionState(
@@ -60,7 +68,7 @@ class FakeOrchestrator:
 
     def succeed(self, execution_arn: str, orders: list[dict[str, Any]]) -> str:
         """Write the consolidated document and mark the execution SUCCEEDED; returns its results URL."""
-        name = execution_arn.rsplit(":", 1)[-1]
+        name = execution_name_from_arn(execution_arn) or ""
         key = keys.result_key(self.prefix, name)
         self.store.put_json(key, {"execution": name, "execution_arn": execution_arn, "orders": orders})
         state = self.states[execution_arn]
@@ -86,6 +94,13 @@ class FakeSymbolsClient:
     def __init__(self) -> None:
         self.calls = 0
         self.fail = False
+
+    def server_time_ms(self) -> int:
+        if self.fail:
+            from lambda_functions.common.bitget import BitgetTransportError
+
+            raise BitgetTransportError("connection refused")
+        return 1_700_000_000_000
 
     def spot_symbols(self, symbol: str | None = None) -> list[dict]:
         self.calls += 1

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy import create_engine
+
 from app.main import Overrides, create_app
 from lambda_functions.common.results_store import LocalResultsStore
 from tests.api.conftest import TestClient, test_settings
@@ -41,6 +43,51 @@ def test_info_reports_modes(sqlite_api) -> None:
     }
     assert info["results_store"]["base_url"] == "http://127.0.0.1:8000/results"
     assert info["endpoints"]["orders"] == "/orders"
+
+
+def test_info_checks_every_part_live(sqlite_api) -> None:
+    # GIVEN a running service whose database, results store and exchange all answer
+    info = sqlite_api.client.get("/info").json()["configuration"]
+    # THEN every check passes and the configuration is valid
+    assert info["checks"] == {
+        "configuration": True,
+        "database": True,
+        "results_store": True,
+        "exchange": True,
+    }
+    assert (info["valid"], info["problems"]) == (True, [])
+    assert sqlite_api.store.list_keys("") == []  # the store probe leaves nothing behind
+
+
+def test_info_is_invalid_when_the_exchange_is_unreachable(sqlite_api) -> None:
+    # GIVEN an exchange that refuses connections
+    sqlite_api.symbols.fail = True
+    # WHEN /info is asked
+    info = sqlite_api.client.get("/info").json()["configuration"]
+    # THEN the exchange check fails, valid is false, and the problem is named
+    assert info["checks"]["exchange"] is False
+    assert info["checks"]["database"] is True
+    assert info["valid"] is False
+    assert info["problems"] == ["exchange: BitgetTransportError"]
+
+
+def test_info_is_invalid_when_the_results_store_is_not_writable(sqlite_api, monkeypatch) -> None:
+    def refuse(key, obj):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(sqlite_api.store, "put_json", refuse)
+    info = sqlite_api.client.get("/info").json()["configuration"]
+    assert (info["checks"]["results_store"], info["valid"]) == (False, False)
+    assert info["problems"] == ["results_store: PermissionError"]
+
+
+def test_info_is_invalid_when_the_database_is_unreachable(sqlite_api, monkeypatch) -> None:
+    runtime = sqlite_api.client.app.state.runtime
+    runtime.health.engine.dispose()
+    monkeypatch.setattr(runtime.health, "engine", create_engine("sqlite:////nonexistent-dir/x/db.sqlite"))
+    info = sqlite_api.client.get("/info").json()["configuration"]
+    assert (info["checks"]["database"], info["valid"]) == (False, False)
+    assert info["problems"] == ["database: OperationalError"]
 
 
 def test_info_never_shows_a_secret(tmp_path: Path, monkeypatch) -> None:

@@ -3,9 +3,17 @@ getting a clear 4xx that changes nothing."""
 
 from __future__ import annotations
 
-import pytest
+import datetime as dt
+import time
 
-from tests.api.fakes import ARN_PREFIX, UNKNOWN_ARN, order
+import pytest
+from sqlalchemy import create_engine, text
+
+from lambda_functions.coordinator.validation import DAY_MS, RequestError, normalise_symbol
+from tests.api.fakes import ARN_PREFIX, EXPRESS_PREFIX, UNKNOWN_ARN, order
+
+NOW_MS = int(time.time() * 1000)
+START, END = NOW_MS - 10 * DAY_MS, NOW_MS - 5 * DAY_MS  # inside Bitget's 90-day retention
 
 MALFORMED_ARNS = [
     "not-an-arn",
@@ -19,14 +27,14 @@ MALFORMED_ARNS = [
 # ---- POST /orders -----------------------------------------------------------------------------------------
 def test_post_orders_starts_and_records_at_once(api) -> None:
     response = api.client.post(
-        "/orders", json={"symbols": ["BTCUSDT", "ETHUSDT"], "start_ms": 5, "end_ms": 9}
+        "/orders", json={"symbols": ["BTCUSDT", "ETHUSDT"], "start_ms": START, "end_ms": END}
     )
     assert response.status_code == 202
     body = response.json()
     assert body["status"] == "started"
     assert body["executionArn"] == ARN_PREFIX + "exec-1"
     assert body["symbols"] == ["BTCUSDT", "ETHUSDT"]
-    assert (body["start_ms"], body["end_ms"]) == (5, 9)
+    assert (body["start_ms"], body["end_ms"]) == (START, END)
     assert body["message"] == "Procesamiento iniciado para 2 símbolos"
     assert body["database_saved"] is True
     assert body["database_message"]
@@ -46,15 +54,27 @@ BAD_BODIES = [
     ({"symbols": []}, 422, "symbols"),
     ({}, 422, "symbols"),
     ({"symbols": "BTCUSDT"}, 422, "symbols"),
-    ({"symbols": ["btcusdt"]}, 422, "btcusdt"),
-    ({"symbols": ["BTC-USDT"]}, 422, "BTC-USDT"),
-    ({"symbols": ["BTCUSDT", ""]}, 422, "symbols[1]"),
-    ({"symbols": ["BTCUSDT", 7]}, 422, "symbols"),
+    ({"symbols": ["BTC-USDT"]}, 422, "invalid symbol 'BTC-USDT'"),
+    ({"symbols": ["BTCUSDT", ""]}, 422, "invalid symbol ''"),
+    ({"symbols": ["BTCUSDT", 7]}, 422, "every symbol must be a string"),
+    ({"symbols": ["A" * 31]}, 422, "2 to 30 letters and digits"),
+    ({"symbols": ["BTCUSDT_XYZ"]}, 422, "invalid symbol 'BTCUSDT_XYZ'"),
     ({"symbols": ["A1", "B2", "C3", "D4", "E5", "F6"]}, 400, "MAX_SYMBOLS"),
-    ({"symbols": ["BTCUSDT"], "start_ms": 10, "end_ms": 10}, 422, "start_ms"),
-    ({"symbols": ["BTCUSDT"], "start_ms": 20, "end_ms": 10}, 422, "earlier than end_ms"),
+    ({"symbols": ["BTCUSDT"], "start_ms": START, "end_ms": START}, 422, f"'start_ms' ({START}) must be before"),
+    ({"symbols": ["BTCUSDT"], "start_ms": END, "end_ms": START}, 422, "must be before"),
     ({"symbols": ["BTCUSDT"], "start_ms": -1}, 422, "start_ms"),
     ({"symbols": ["BTCUSDT"], "end_ms": "soon"}, 422, "end_ms"),
+    ({"symbols": ["BTCUSDT"], "start_ms": str(START)}, 422, "start_ms"),
+    ({"symbols": ["BTCUSDT"], "end_ms": str(END)}, 422, "end_ms"),
+    ({"symbols": ["BTCUSDT"], "start_ms": True}, 422, "start_ms"),
+    ({"symbols": ["BTCUSDT"], "start_ms": 10**30, "end_ms": 10**31}, 422, "4102444800000"),
+    ({"symbols": ["BTCUSDT"], "end_ms": 4102444800001}, 422, "4102444800000"),
+    ({"symbols": ["BTCUSDT"], "start_ms": 1_000, "end_ms": 2_000}, 422, "90-day order-history retention"),
+    (
+        {"symbols": ["BTCUSDT"], "start_ms": NOW_MS + DAY_MS, "end_ms": NOW_MS + 2 * DAY_MS},
+        422,
+        "is in the future",
+    ),
     ({"symbols": ["BTCUSDT"], "colour": "red"}, 422, "colour"),
     ({"symbols": ["NOSUCHCOIN"]}, 400, "NOSUCHCOIN"),
 ]
@@ -68,6 +88,52 @@ def test_post_orders_rejects_bad_bodies_and_changes_nothing(sqlite_api, body, st
     assert named in response.text
     assert sqlite_api.counts() == before
     assert [s for s in sqlite_api.orchestrator.started if s.symbols != ["NOSUCHCOIN"]] == []
+
+
+@pytest.mark.parametrize(
+    ("raw", "normalised"),
+    [(["btcusdt", " ethusdt "], ["BTCUSDT", "ETHUSDT"]), (["BTCUSDT_UMCBL", "BTCUSDT"], ["BTCUSDT"])],
+)
+def test_post_orders_normalises_symbols_as_the_coordinator_does(sqlite_api, raw, normalised) -> None:
+    # GIVEN lower-case and v1-suffixed symbols, which the coordinator normalises
+    # WHEN they are posted
+    response = sqlite_api.client.post("/orders", json={"symbols": raw})
+    # THEN the API accepts them and hands the coordinator the same normalised names
+    assert response.status_code == 202, response.text
+    assert sqlite_api.orchestrator.started[0].symbols == normalised
+
+
+@pytest.mark.parametrize("symbol", ["B", "BTC-USDT", "A" * 31, "BTCUSDT_XYZ", "   "])
+def test_post_orders_rejects_symbols_with_the_coordinators_message(sqlite_api, symbol) -> None:
+    with pytest.raises(RequestError) as coordinator:
+        normalise_symbol(symbol)
+    response = sqlite_api.client.post("/orders", json={"symbols": [symbol]})
+    assert response.status_code == 422
+    assert str(coordinator.value) in response.json()["detail"][0]["msg"]
+    assert sqlite_api.orchestrator.started == []
+
+
+def test_window_starting_before_the_retention_but_ending_inside_it_is_accepted(sqlite_api) -> None:
+    body = {"symbols": ["BTCUSDT"], "start_ms": NOW_MS - 365 * DAY_MS, "end_ms": END}
+    response = sqlite_api.client.post("/orders", json=body)
+    assert response.status_code == 202, response.text
+    assert (response.json()["start_ms"], response.json()["end_ms"]) == (NOW_MS - 365 * DAY_MS, END)
+
+
+def test_a_database_error_after_the_start_is_reported_not_a_500(sqlite_api, monkeypatch) -> None:
+    # GIVEN a database that fails with a non-SQLAlchemy error when the started execution is recorded
+    def broken(**_kwargs):
+        raise OverflowError("Python int too large to convert to SQLite INTEGER")
+
+    monkeypatch.setattr(sqlite_api.client.app.state.runtime.db, "record_execution", broken)
+    # WHEN an execution is started
+    response = sqlite_api.client.post("/orders", json={"symbols": ["BTCUSDT"]})
+    # THEN the 202 reports the execution with database_saved false and the reason
+    assert response.status_code == 202, response.text
+    body = response.json()
+    assert body["executionArn"] == ARN_PREFIX + "exec-1"
+    assert body["database_saved"] is False
+    assert "OverflowError" in body["database_message"]
 
 
 @pytest.mark.parametrize(
@@ -97,7 +163,9 @@ def test_list_is_newest_first_and_paginated(api) -> None:
     assert full["executions"][0]["symbols"] == ["BTCUSDT", "ETHUSDT"]
 
 
-@pytest.mark.parametrize("params", [{"limit": 101}, {"limit": 0}, {"skip": -1}, {"skip": "x"}])
+@pytest.mark.parametrize(
+    "params", [{"limit": 101}, {"limit": 0}, {"skip": -1}, {"skip": "x"}, {"skip": 10**20}, {"skip": 10_000_001}]
+)
 def test_list_rejects_bad_paging(sqlite_api, params) -> None:
     response = sqlite_api.client.get("/orders/list", params=params)
     assert response.status_code == 422
@@ -236,6 +304,7 @@ def test_database_filters_by_symbol_and_stream(saved) -> None:
         ({"limit": 101}, 422, "limit"),
         ({"limit": 0}, 422, "limit"),
         ({"skip": -1}, 422, "skip"),
+        ({"skip": 10**20}, 422, "skip"),
         ({"cursor": "not-a-cursor"}, 400, "cursor"),
         ({"symbol": "btc usdt"}, 422, "symbol"),
         ({"stream": "spot normal;"}, 422, "stream"),
@@ -307,3 +376,54 @@ def test_save_from_url_unknown_execution_is_404(sqlite_api) -> None:
 def test_save_from_url_without_url_is_422(sqlite_api) -> None:
     arn = sqlite_api.start()
     assert sqlite_api.client.post(f"/orders/{arn}/save-from-url").status_code == 422
+
+
+# ---- EXPRESS executions, stale hydrations -------------------------------------------------------------
+def test_express_arns_work_on_every_route(api) -> None:
+    # GIVEN an orchestrator answering EXPRESS ARNs (...:express:<machine>:<name>:<run id>), as AWS does
+    api.orchestrator.express = True
+    arn = api.start()
+    assert arn.startswith(EXPRESS_PREFIX + "exec-1:")
+    # WHEN it is polled while running, then after it succeeded
+    running = api.client.get(f"/orders/{arn}")
+    url = api.orchestrator.succeed(arn, [order(i) for i in range(7)])
+    done = api.client.get(f"/orders/{arn}").json()
+    # THEN every route accepts the ARN and finds the execution's results by its name
+    assert (running.status_code, running.json()["status"]) == (200, "RUNNING")
+    assert (done["status"], done["database_info"]["state"]) == ("SUCCEEDED", "saved")
+    assert done["database_info"]["orders_in_db"] == 7
+    page = api.client.get(f"/orders/{arn}/database", params={"limit": 100}).json()
+    assert page["pagination"]["total_orders"] == 7
+    saved = api.client.post(f"/orders/{arn}/save-from-url", params={"public_url": url})
+    assert (saved.status_code, saved.json()["saved_orders_count"]) == (200, 7)
+    assert api.counts()["orders"] == 7
+
+
+def test_a_stale_saving_hydration_is_taken_over_and_completed_by_a_poll(api) -> None:
+    # GIVEN a succeeded execution whose hydration died an hour ago after saving 4 of its 9 orders
+    arn = api.start()
+    api.orchestrator.succeed(arn, [order(i) for i in range(9)])
+    assert api.client.get(f"/orders/{arn}").json()["database_info"]["state"] == "saved"
+    engine = create_engine(api.database_url)
+    with engine.begin() as connection:
+        connection.execute(
+            text("DELETE FROM orders WHERE execution_arn = :a AND c_time >= :t"),
+            {"a": arn, "t": int(order(4)["cTime"])},  # the 5 newest: the 4 oldest stay, as saved
+        )
+        connection.execute(
+            text(
+                "UPDATE execution_results SET hydration_state = 'saving', hydration_token = 'dead', "
+                "hydration_heartbeat_at = :t, orders_saved = 4 WHERE execution_arn = :a"
+            ),
+            {"t": dt.datetime(2000, 1, 1), "a": arn},
+        )
+    engine.dispose()
+    assert api.counts()["orders"] == 4
+    # WHEN it is polled
+    api.client.get(f"/orders/{arn}")
+    api.client.app.state.runtime.db.join_background(30)
+    final = api.client.get(f"/orders/{arn}").json()
+    # THEN the poll took the hydration over and completed it, without a duplicate
+    assert final["database_info"]["state"] == "saved"
+    assert final["database_info"]["orders_in_db"] == 9
+    assert api.counts()["orders"] == 9

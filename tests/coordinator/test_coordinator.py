@@ -16,6 +16,7 @@ from lambda_functions.coordinator.validation import DAY_MS
 
 NOW = dt.datetime(2025, 3, 1, 12, 0, 0, tzinfo=dt.UTC)
 NOW_MS = int(NOW.timestamp() * 1000)
+START, END = NOW_MS - 10 * DAY_MS, NOW_MS - 5 * DAY_MS  # a window inside Bitget's retention
 MACHINE = "arn:aws:states:us-east-2:123456789012:stateMachine:bitget-orders"
 
 
@@ -66,6 +67,17 @@ def coordinator(store, sfn, max_symbols=500):
         ({"symbols": ["BTCUSDT"], "end_ms": True}, "'end_ms' must be an integer"),
         ({"symbols": ["BTCUSDT"], "start_ms": -1}, "'start_ms' must not be negative"),
         ({"symbols": ["BTCUSDT"], "start_ms": NOW_MS + 1}, "must be before"),
+        ({"symbols": ["BTCUSDT"], "start_ms": 10**30}, "'start_ms' must be at most 4102444800000"),
+        ({"symbols": ["BTCUSDT"], "end_ms": 4102444800001}, "'end_ms' must be at most 4102444800000"),
+        ({"symbols": ["BTCUSDT"], "start_ms": 1_000, "end_ms": 2_000}, "90-day order-history retention"),
+        (
+            {"symbols": ["BTCUSDT"], "start_ms": NOW_MS - 99 * DAY_MS, "end_ms": NOW_MS - 90 * DAY_MS},
+            f"must end after {NOW_MS - 90 * DAY_MS}",
+        ),
+        (
+            {"symbols": ["BTCUSDT"], "start_ms": NOW_MS + 3_600_000, "end_ms": NOW_MS + 7_200_000},
+            "is in the future",
+        ),
         (["BTCUSDT"], "must be a JSON object"),
         ({"requestContext": {"http": {"method": "POST"}}, "body": "{not json"}, "not valid JSON"),
         ({"requestContext": {"http": {"method": "POST"}}, "body": ""}, "request body is empty"),
@@ -85,8 +97,8 @@ def test_good_input_writes_the_manifest_first_then_starts_once(store):
     sfn = RecordingSfn(store)
     event = {
         "symbols": [" btcusdt", "ETHUSDT", "BTCUSDT_UMCBL", "ethusdt_spbl"],
-        "start_ms": 1_000,
-        "end_ms": 2_000,
+        "start_ms": START,
+        "end_ms": END,
     }
     answer = coordinator(store, sfn).handle(event)
 
@@ -99,14 +111,25 @@ def test_good_input_writes_the_manifest_first_then_starts_once(store):
     assert json.loads(call["input"]) == {
         "execution": body["execution"],
         "symbols": ["BTCUSDT", "ETHUSDT"],
-        "start_ms": 1_000,
-        "end_ms": 2_000,
+        "start_ms": START,
+        "end_ms": END,
     }
     assert sfn.manifest_seen_at_start["status"] == "RUNNING"
     manifest = store.get_json(manifest_key("p/", body["execution"]))
     assert manifest["execution_arn"] == body["executionArn"]
     assert manifest["started_at"] == "2025-03-01T12:00:00.000Z"
-    assert (manifest["start_ms"], manifest["end_ms"], manifest["status"]) == (1_000, 2_000, "RUNNING")
+    assert (manifest["start_ms"], manifest["end_ms"], manifest["status"]) == (START, END, "RUNNING")
+
+
+def test_a_window_starting_before_the_retention_but_ending_inside_it_is_accepted(store):
+    # GIVEN a window from a year ago to yesterday (the worker clamps its start and reports it)
+    event = {"symbols": ["BTCUSDT"], "start_ms": NOW_MS - 365 * DAY_MS, "end_ms": NOW_MS - DAY_MS}
+    # WHEN the coordinator handles it
+    answer = coordinator(store, RecordingSfn()).handle(event)
+    # THEN it starts with the window as given
+    assert answer["statusCode"] == 202
+    body = json.loads(answer["body"])
+    assert (body["start_ms"], body["end_ms"]) == (NOW_MS - 365 * DAY_MS, NOW_MS - DAY_MS)
 
 
 def test_default_window_is_the_last_90_days(store):
@@ -118,7 +141,7 @@ def test_default_window_is_the_last_90_days(store):
 @pytest.mark.parametrize("encode", [False, True])
 def test_function_url_event_with_plain_or_base64_body(store, encode):
     sfn = RecordingSfn()
-    raw = json.dumps({"symbols": ["BTCUSDT"], "start_ms": 1, "end_ms": 2})
+    raw = json.dumps({"symbols": ["BTCUSDT"], "start_ms": START, "end_ms": END})
     event = {
         "requestContext": {"http": {"method": "POST", "path": "/"}},
         "body": base64.b64encode(raw.encode()).decode() if encode else raw,

@@ -15,11 +15,12 @@ import traceback
 import boto3
 import pytest
 import requests
+from botocore.exceptions import ClientError, EndpointConnectionError
 from moto import mock_aws
 from moto.awslambda_simple.models import LambdaSimpleBackend
 
 from app.orchestration.aws import EXPRESS_TIMEOUT_CAUSE, AwsOrchestrator
-from app.orchestration.base import InvalidRequestError
+from app.orchestration.base import ExecutionNotFoundError, InvalidRequestError, OrchestrationError
 from app.orchestration.definition import load_definition
 from app.orchestration.local_sfn import LambdaContext
 from lambda_functions.common.keys import manifest_key
@@ -30,6 +31,8 @@ from tests.orchestration.fakes import PREFIX, FakeAggregator, FakeWorker, fake_o
 pytestmark = pytest.mark.aws
 
 REGION, ACCOUNT, BUCKET = "us-east-1", "123456789012", "results-bucket"
+MACHINE_ARN = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:bitget-orders"
+NAME = "20250101T000000Z-abcdef12-abcdef"
 
 
 def lambda_arn(name: str) -> str:
@@ -120,7 +123,7 @@ def wait(orchestrator, arn, timeout_s=30.0):
 
 def test_express_end_to_end_never_calls_describe_execution(aws, monkeypatch):
     orchestrator, calls, _ = deploy(aws, monkeypatch, "EXPRESS")
-    started = orchestrator.start(["BTCUSDT", "ethusdt", "BADCOIN"], 1_000, 2_000)
+    started = orchestrator.start(["BTCUSDT", "ethusdt", "BADCOIN"], None, None)
     assert started.symbols == ["BTCUSDT", "ETHUSDT", "BADCOIN"]
 
     state = wait(orchestrator, started.execution_arn)
@@ -163,6 +166,7 @@ def test_express_running_past_the_limit_is_reported_failed(tmp_path):
         "status": "RUNNING",
         "symbols": ["BTCUSDT"],
         "started_at": started.isoformat(),
+        "state_machine_arn": MACHINE_ARN,
     }
     store.put_json(manifest_key(PREFIX, name), manifest)
     arn = f"arn:aws:states:{REGION}:{ACCOUNT}:express:bitget-orders:{name}:0a1b2c"
@@ -176,3 +180,80 @@ def test_express_running_past_the_limit_is_reported_failed(tmp_path):
     assert orchestrator_at(4).describe(arn).status == "RUNNING"
     late = orchestrator_at(10).describe(arn)
     assert (late.status, late.cause) == ("FAILED", EXPRESS_TIMEOUT_CAUSE)
+
+
+class StubSfn:
+    """DescribeExecution answering with a fixed error, counting calls."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+        self.calls = 0
+
+    def describe_execution(self, **kwargs):
+        self.calls += 1
+        raise self.error
+
+
+def client_error(code: str) -> ClientError:
+    return ClientError({"Error": {"Code": code, "Message": "m"}}, "DescribeExecution")
+
+
+def standard_with(store, sfn) -> AwsOrchestrator:
+    return AwsOrchestrator(
+        None, sfn, store, coordinator_function="c", results_prefix=PREFIX, state_machine_type="STANDARD"
+    )
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        client_error("ThrottlingException"),
+        client_error("AccessDeniedException"),
+        EndpointConnectionError(endpoint_url="https://states.us-east-1.amazonaws.com"),
+    ],
+)
+def test_standard_describe_failure_other_than_does_not_exist_is_an_orchestration_error(tmp_path, error):
+    # GIVEN a STANDARD deployment whose DescribeExecution fails for a reason other than "does not exist"
+    orchestrator = standard_with(LocalResultsStore(tmp_path), StubSfn(error))
+    # WHEN an execution is described
+    with pytest.raises(OrchestrationError) as raised:
+        orchestrator.describe(f"arn:aws:states:{REGION}:{ACCOUNT}:execution:bitget-orders:{NAME}")
+    # THEN it is an OrchestrationError (502), never "not found" (404)
+    assert not isinstance(raised.value, ExecutionNotFoundError)
+
+
+def test_standard_execution_does_not_exist_is_not_found(tmp_path):
+    orchestrator = standard_with(LocalResultsStore(tmp_path), StubSfn(client_error("ExecutionDoesNotExist")))
+    with pytest.raises(ExecutionNotFoundError):
+        orchestrator.describe(f"arn:aws:states:{REGION}:{ACCOUNT}:execution:bitget-orders:{NAME}")
+
+
+@pytest.mark.parametrize("machine_type", ["EXPRESS", "STANDARD"])
+@pytest.mark.parametrize(
+    "foreign",
+    [
+        f"arn:aws:states:{REGION}:999999999999:execution:bitget-orders:{NAME}",
+        f"arn:aws:states:eu-west-1:{ACCOUNT}:execution:bitget-orders:{NAME}",
+        f"arn:aws:states:{REGION}:{ACCOUNT}:execution:other-machine:{NAME}",
+        f"arn:aws:states:{REGION}:999999999999:express:bitget-orders:{NAME}:run-1",
+    ],
+)
+def test_a_same_name_foreign_arn_is_not_found_and_writes_nothing(tmp_path, machine_type, foreign):
+    # GIVEN the manifest of one of our executions, already past Express's limit
+    store = LocalResultsStore(tmp_path)
+    ours = f"arn:aws:states:{REGION}:{ACCOUNT}:execution:bitget-orders:{NAME}"
+    manifest = {
+        "execution": NAME, "status": "RUNNING", "symbols": ["BTCUSDT"], "execution_arn": ours,
+        "state_machine_arn": MACHINE_ARN, "started_at": "2025-01-01T00:00:00Z",
+    }  # fmt: skip
+    store.put_json(manifest_key(PREFIX, NAME), manifest)
+    sfn = StubSfn(client_error("AccessDeniedException"))
+    orchestrator = AwsOrchestrator(
+        None, sfn, store, coordinator_function="c", results_prefix=PREFIX, state_machine_type=machine_type
+    )
+    # WHEN an ARN with the same name but another account, region or machine is described
+    with pytest.raises(ExecutionNotFoundError):
+        orchestrator.describe(foreign)
+    # THEN it is unknown, AWS was not asked, and the manifest is unchanged
+    assert sfn.calls == 0
+    assert store.get_json(manifest_key(PREFIX, NAME)) == manifest

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
 import threading
+import time
 
 import pytest
 
@@ -11,7 +14,15 @@ from app.orchestration.base import ExecutionNotFoundError, InvalidRequestError
 from app.orchestration.embedded import INTERRUPTED_CAUSE, EmbeddedOrchestrator, build_runner
 from lambda_functions.common.keys import manifest_key, result_key
 from lambda_functions.common.results_store import LocalResultsStore
+from lambda_functions.coordinator.validation import DAY_MS
 from tests.orchestration.fakes import PREFIX, FakeAggregator, FakeWorker, fake_orders
+
+
+DEAD_OWNER = f"{socket.gethostname()}:{os.getpid()}:gone"  # this process, an orchestrator no longer alive
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
 
 
 @pytest.fixture
@@ -33,9 +44,10 @@ def wait_done(orchestrator, arn):
 
 def test_start_runs_every_symbol_and_reports_success(store):
     orchestrator = make_orchestrator(store)
-    started = orchestrator.start(["btcusdt", "ETHUSDT", "BTCUSDT_UMCBL"], 1_000, 2_000)
+    start_ms, end_ms = now_ms() - 10 * DAY_MS, now_ms() - DAY_MS
+    started = orchestrator.start(["btcusdt", "ETHUSDT", "BTCUSDT_UMCBL"], start_ms, end_ms)
     assert started.symbols == ["BTCUSDT", "ETHUSDT"]
-    assert (started.start_ms, started.end_ms) == (1_000, 2_000)
+    assert (started.start_ms, started.end_ms) == (start_ms, end_ms)
 
     state = wait_done(orchestrator, started.execution_arn)
 
@@ -107,7 +119,8 @@ def test_execution_interrupted_by_a_restart_is_reported_failed(store):
     before = make_orchestrator(store, worker=FakeWorker(store, gate=gate))
     started = before.start(["BTCUSDT"], None, None)
     try:
-        # WHEN a restarted service (a new orchestrator, same store) is asked about it
+        # WHEN the old orchestrator is gone and a restarted one (same store) is asked about it
+        before.close()
         after = make_orchestrator(store)
         state = after.describe(started.execution_arn)
         # THEN it is FAILED with the restart as the reason, and the manifest says so too
@@ -128,6 +141,44 @@ def test_manifest_of_another_host_is_left_running(store):
     state = orchestrator.describe(f"arn:aws:states:us-east-1:000000000000:execution:bitget-orders:{name}")
     assert state.status == "RUNNING"
     assert json.loads(json.dumps(store.get_json(manifest_key(PREFIX, name))))["status"] == "RUNNING"
+
+
+def test_two_live_orchestrators_of_one_process_leave_each_others_executions_running(store):
+    # GIVEN two orchestrators alive in one process, the first running an execution
+    gate = threading.Event()
+    first = make_orchestrator(store, worker=FakeWorker(store, gate=gate))
+    started = first.start(["BTCUSDT"], None, None)
+    try:
+        # WHEN the second is asked about it
+        state = make_orchestrator(store).describe(started.execution_arn)
+        # THEN it is still RUNNING, in the answer and in the manifest
+        assert state.status == "RUNNING"
+        assert store.get_json(manifest_key(PREFIX, started.execution_name))["status"] == "RUNNING"
+    finally:
+        gate.set()
+    assert wait_done(first, started.execution_arn).status == "SUCCEEDED"
+
+
+@pytest.mark.parametrize(
+    "foreign",
+    [
+        "arn:aws:states:us-east-1:999999999999:execution:bitget-orders:{name}",
+        "arn:aws:states:eu-west-1:000000000000:execution:bitget-orders:{name}",
+        "arn:aws:states:us-east-1:000000000000:execution:other-machine:{name}",
+        "arn:aws:states:us-east-1:999999999999:express:bitget-orders:{name}:run-1",
+    ],
+)
+def test_a_same_name_foreign_arn_is_not_found_and_writes_nothing(store, foreign):
+    # GIVEN a RUNNING manifest left by a process that no longer exists (describe would mark it FAILED)
+    orchestrator = make_orchestrator(store)
+    name = "20250101T000000Z-abcdef12-abcdef"
+    manifest = {"execution": name, "status": "RUNNING", "symbols": ["BTCUSDT"], "owner": DEAD_OWNER}
+    store.put_json(manifest_key(PREFIX, name), manifest)
+    # WHEN an ARN with that name but another account, region or machine is described
+    with pytest.raises(ExecutionNotFoundError):
+        orchestrator.describe(foreign.format(name=name))
+    # THEN it is unknown and the manifest is unchanged
+    assert store.get_json(manifest_key(PREFIX, name)) == manifest
 
 
 @pytest.mark.slow

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from lambda_functions.common.bitget import BitgetError
+from lambda_functions.common.bitget import BitgetAPIError, BitgetError
 
 
 class FakeClock:
@@ -50,7 +50,9 @@ class FakeClient:
 
     `orders[stream]` holds the rows of a stream (stream names as in lambda_functions.common.streams);
     `listed[market]` the symbols a market lists (missing market -> the list call fails); `fail` maps a stream
-    to an exception raised on every history call of it (or a callable deciding per call).
+    to an exception raised on every history call of it (or a callable deciding per call). Like Bitget, a
+    history call answers 40034 for a symbol its market does not list, unless that stream holds orders (a
+    symbol delisted lately keeps its history).
     """
 
     def __init__(
@@ -66,7 +68,13 @@ class FakeClient:
         self.calls: list[tuple[str, dict[str, Any]]] = []
 
     def _page(
-        self, stream: str, start_ms: int | None, end_ms: int | None, id_less_than: str | None, limit: int
+        self,
+        stream: str,
+        symbol: str,
+        start_ms: int | None,
+        end_ms: int | None,
+        id_less_than: str | None,
+        limit: int,
     ):
         self.stats.requests += 1
         self.calls.append(
@@ -77,6 +85,9 @@ class FakeClient:
             failure = failure(len([c for c in self.calls if c[0] == stream]))
         if failure is not None:
             raise failure
+        market = "spot" if stream.startswith("spot_") else stream.split("_plan")[0]
+        if symbol not in self.listed.get(market, {symbol}) and not self.orders.get(stream):
+            raise BitgetAPIError("40034", f"Parameter {symbol} does not exist", 400)
         rows = [
             r
             for r in self.orders.get(stream, [])
@@ -110,10 +121,10 @@ class FakeClient:
         tpsl_type="normal",
         timeout_s=None,
     ):
-        return self._page(f"spot_{tpsl_type}", start_ms, end_ms, id_less_than, limit)
+        return self._page(f"spot_{tpsl_type}", symbol, start_ms, end_ms, id_less_than, limit)
 
     def spot_plan_history(self, symbol, *, start_ms, end_ms, id_less_than=None, limit=100, timeout_s=None):
-        rows = self._page("spot_plan", start_ms, end_ms, id_less_than, limit)
+        rows = self._page("spot_plan", symbol, start_ms, end_ms, id_less_than, limit)
         more = len(rows) == limit
         return {"nextFlag": more, "idLessThan": rows[-1]["orderId"] if rows else None, "orderList": rows}
 
@@ -128,7 +139,7 @@ class FakeClient:
         limit=100,
         timeout_s=None,
     ):
-        rows = self._page(product_type, start_ms, end_ms, id_less_than, limit)
+        rows = self._page(product_type, symbol, start_ms, end_ms, id_less_than, limit)
         return {"entrustedList": rows, "endId": rows[-1]["orderId"] if rows else None}
 
     def futures_plan_history(
@@ -143,7 +154,7 @@ class FakeClient:
         limit=100,
         timeout_s=None,
     ):
-        rows = self._page(f"{product_type}_plan:{plan_type}", start_ms, end_ms, id_less_than, limit)
+        rows = self._page(f"{product_type}_plan:{plan_type}", symbol, start_ms, end_ms, id_less_than, limit)
         return {"entrustedList": rows, "endId": rows[-1]["orderId"] if rows else None}
 
     def history_calls(self, stream: str) -> int:

@@ -11,8 +11,8 @@ from lambda_functions.common.bitget import (
     BitgetTransportError,
 )
 from lambda_functions.common.streams import newest_first_key
+from lambda_functions.common.timewindow import DAY_MS, RETENTION_MS
 from lambda_functions.worker.extraction import WorkerRequest, extract_symbol
-from lambda_functions.worker.window import DAY_MS, RETENTION_MS
 from tests.worker.conftest import make_run
 from tests.worker.fakes import FakeClient, FakeClock, make_orders
 
@@ -50,8 +50,8 @@ def test_orders_of_every_stream_are_written_newest_first_with_their_stream(store
     assert summary["complete"]
     assert summary["errors"] == {}
     assert summary["incomplete_streams"] == []
-    # unlisted futures markets cost no history request
-    assert client.history_calls("USDC-FUTURES") == client.history_calls("COIN-FUTURES") == 0
+    # an unlisted futures market costs exactly one history request: Bitget's 40034 settles it
+    assert client.history_calls("USDC-FUTURES") == client.history_calls("COIN-FUTURES") == 1
     detail = store.get_json(summary["detail_key"])
     assert detail["streams"]["USDC-FUTURES"] == {
         "orders": 0,
@@ -60,19 +60,62 @@ def test_orders_of_every_stream_are_written_newest_first_with_their_stream(store
         "reason": "not_listed",
         "not_applicable": True,
         "error": None,
+        "listed": False,
         "duration_s": 0.0,
     }
     assert detail["streams"]["spot_normal"]["pages"] == 2
-    assert detail["smart_pagination"]["markets_skipped_not_listed"] == 2
+    assert detail["streams"]["spot_normal"]["listed"] is True
+    assert detail["smart_pagination"]["unlisted_markets_probed"] == 2
+    assert detail["smart_pagination"]["unlisted_markets_with_orders"] == 0
 
 
-def test_symbol_listed_nowhere_is_one_symbol_not_found_and_no_history_request(store):
+def test_symbol_missing_from_the_lists_but_with_orders_is_paged_to_the_end(store):
+    # A symbol delisted within the retention: no list has it any more, but its history is still there.
+    spot = make_orders(250, newest_ms=NOW - 10, first_id=1000)
+    futures = make_orders(101, newest_ms=NOW - 20, first_id=5000)
+    client = FakeClient(
+        {"spot_normal": spot, "COIN-FUTURES": futures},
+        listed={m: {"ETHUSDT"} for m in ALL_MARKETS},
+    )
+    summary = extract_symbol(WorkerRequest("BTCUSDT", "exec-1"), make_run(client, store))
+    orders = _read_orders(store, summary)["orders"]
+    assert {(o["stream"], o["orderId"]) for o in orders} == {("spot_normal", o["orderId"]) for o in spot} | {
+        ("COIN-FUTURES", o["orderId"]) for o in futures
+    }
+    assert summary["complete"]
+    assert summary["errors"] == {}  # the symbol exists somewhere: not a symbol_not_found
+    assert client.history_calls("spot_normal") == 3 and client.history_calls("COIN-FUTURES") == 2
+    for stream in ("spot_tpsl", "USDT-FUTURES", "USDC-FUTURES"):
+        assert client.history_calls(stream) == 1  # one probe, answered 40034
+    detail = store.get_json(summary["detail_key"])
+    assert detail["streams"]["spot_normal"] | {"duration_s": 0} == {
+        "orders": 250,
+        "pages": 3,
+        "complete": True,
+        "reason": None,
+        "not_applicable": False,
+        "error": None,
+        "listed": False,
+        "duration_s": 0,
+    }
+    assert detail["streams"]["USDT-FUTURES"]["reason"] == "not_listed"
+    assert detail["smart_pagination"]["unlisted_markets_probed"] == 5
+    assert detail["smart_pagination"]["unlisted_markets_with_orders"] == 2
+
+
+def test_symbol_listed_nowhere_is_one_symbol_not_found_and_one_request_per_stream(store):
     client = FakeClient(listed={m: {"ETHUSDT"} for m in ALL_MARKETS})
-    summary = extract_symbol(WorkerRequest("BTCUSDT_UMCBL", "exec-1"), make_run(client, store))
+    summary = extract_symbol(
+        WorkerRequest("BTCUSDT_UMCBL", "exec-1"), make_run(client, store, include_plan_orders=True)
+    )
     assert summary["errors"] == {"symbol_not_found": 1}
     assert summary["orders"] == 0
     assert summary["complete"]
-    assert client.calls == []
+    # 9 streams (3 spot, 3 futures, 3 futures plan): one probe each, a plan stream's first planType only
+    assert sorted(name for name, _ in client.calls) == sorted(
+        ["spot_normal", "spot_tpsl", "spot_plan", "USDT-FUTURES", "USDC-FUTURES", "COIN-FUTURES"]
+        + [f"{pt}_plan:normal_plan" for pt in ("USDT-FUTURES", "USDC-FUTURES", "COIN-FUTURES")]
+    )
     assert "BTCUSDT" in store.get_json(summary["detail_key"])["hint"]
 
 
@@ -132,6 +175,7 @@ def test_errors_are_categorised_and_keep_what_was_fetched(store):
         "reason": "server_error",
         "not_applicable": False,
         "error": "server_error",
+        "listed": True,
         "duration_s": 0,
     }
 
@@ -219,6 +263,16 @@ def test_exhausted_budget_marks_streams_incomplete_timeout(store):
     )
     run = make_run(client, store, clock, max_execution_time=20, budget_safety_margin_s=1)
     summary = extract_symbol(WorkerRequest("BTCUSDT", "e"), run)
-    assert summary["errors"] == {"timeout": 1}
-    assert summary["incomplete_streams"] == ["spot_normal"]  # spot_tpsl (empty) ended within the budget
+    assert "spot_normal" in summary["incomplete_streams"]
+    assert summary["errors"] == {"timeout": len(summary["incomplete_streams"])}
     assert 0 < summary["orders"] < 10_000
+    # An unlisted market whose one probe the budget could not afford is incomplete too, never "not applicable"
+    # (threads share the ticking clock, so which probes got through before the budget ran out varies).
+    detail = store.get_json(summary["detail_key"])
+    for name in ("USDT-FUTURES", "USDC-FUTURES", "COIN-FUTURES"):
+        stream = detail["streams"][name]
+        assert (
+            stream["not_applicable"]
+            == (stream["reason"] == "not_listed")
+            == (client.history_calls(name) == 1)
+        )

@@ -14,12 +14,12 @@ import pytest
 
 from lambda_functions.common.bitget import BitgetClient, Credentials, RateLimiter, RetryPolicy
 from lambda_functions.common.bitget import endpoints as ep
+from lambda_functions.common.timewindow import DAY_MS
 from lambda_functions.worker import app
 from lambda_functions.worker.budget import Clock
 from lambda_functions.worker.circuit_breaker import CircuitBreaker
 from lambda_functions.worker.limiter_pool import LimiterPool
 from lambda_functions.worker.markets import MarketCatalog
-from lambda_functions.worker.window import DAY_MS
 from tests.worker.conftest import PREFIX, worker_settings
 
 pytestmark = pytest.mark.sandbox
@@ -45,6 +45,8 @@ PROFILE = {
         },
         {"symbol": "BIGUSDT", "orders": {"spot_normal": 10_000, "USDT-FUTURES": 101}},
         {"symbol": "TIEUSDT", "tie_share": 0.6, "orders": {"spot_normal": 400, "USDT-FUTURES": 350}},
+        {"symbol": "GONEUSDT", "listed": False,
+         "orders": {"spot_normal": 150, "spot_plan": 3, "USDT-FUTURES": 230, "USDT-FUTURES_plan": 12}},
     ],
 }  # fmt: skip
 
@@ -138,23 +140,62 @@ def test_window_longer_than_90_days_is_clamped_and_still_exact(exchange, store):
     _assert_exact(_orders(store, summary), exchange.truth("EDGEUSDT", now - 200 * DAY_MS, now))
 
 
+# With plan orders: spot normal/tpsl/plan, 3 futures product types and their plan streams.
+STREAMS = 9
+# One probe per stream: a futures plan stream asks its first planType only (40034 ends it).
+PROBES_PER_PATH = {
+    ep.SPOT_HISTORY_ORDERS: 2,
+    ep.SPOT_PLAN_HISTORY: 1,
+    ep.FUTURES_HISTORY_ORDERS: 3,
+    ep.FUTURES_PLAN_HISTORY: 3,
+}
+
+
 @pytest.mark.parametrize("symbol", ["NOPEUSDT", "BTCUSDT_UMCBL"])
-def test_unknown_and_v1_symbols_are_not_found_without_history_requests(exchange, store, symbol):
+def test_unknown_and_v1_symbols_cost_one_request_per_stream_and_are_not_found(exchange, store, symbol):
     summary = app.handler({"symbol": symbol, "execution": "unknown"}, None)
-    assert summary["errors"] == {"symbol_not_found": 1}
+    assert summary["errors"] == {"symbol_not_found": 1}  # no market knows it: most likely a typo
     assert summary["orders"] == 0
     assert summary["complete"]
-    assert _history_requests(exchange) == 0
+    endpoints = exchange.stats()["endpoints"]
+    assert {path: endpoints[path]["requests"] for path in HISTORY_PATHS} == PROBES_PER_PATH
+    assert _history_requests(exchange) == STREAMS
     assert _orders(store, summary) == []
+    detail = store.get_json(summary["detail_key"])
+    assert {s["reason"] for s in detail["streams"].values()} == {"not_listed"}
 
 
-def test_symbol_missing_from_a_market_costs_no_request_there(exchange, store):
+def test_symbol_missing_from_a_market_costs_one_request_there_and_is_no_error(exchange, store):
     summary = app.handler({"symbol": "TIEUSDT", "execution": "markets"}, None)
+    assert summary["errors"] == {}
     endpoints = exchange.stats()["endpoints"]
     assert endpoints[ep.SPOT_PLAN_HISTORY]["requests"] == 1  # listed in spot: one (empty) page
+    # USDT-FUTURES_plan (listed, empty) asks each of its 3 planTypes; USDC-/COIN- plan: one probe each
+    assert endpoints[ep.FUTURES_PLAN_HISTORY]["requests"] == 3 + 2
     detail = store.get_json(summary["detail_key"])
     assert detail["streams"]["USDC-FUTURES"]["reason"] == "not_listed"
-    assert detail["streams"]["USDC-FUTURES"]["pages"] == 0
+    assert detail["streams"]["USDC-FUTURES"]["not_applicable"]
+    assert detail["smart_pagination"]["unlisted_markets_probed"] == 4
+
+
+def test_delisted_symbol_with_history_is_extracted_exactly(exchange, store):
+    # GIVEN a symbol the sandbox serves history for but leaves out of every symbol/contract list
+    client = BitgetClient(exchange.base_url, None)
+    assert "GONEUSDT" not in {row["symbol"] for row in client.spot_symbols()}
+    assert "GONEUSDT" not in {row["symbol"] for row in client.futures_contracts("USDT-FUTURES")}
+    # WHEN the worker extracts it
+    summary = app.handler({"symbol": "GONEUSDT", "execution": "delisted"}, None)
+    # THEN every order is there, exactly, and the markets that never had it are merely not applicable
+    truth = exchange.truth("GONEUSDT", summary["window"]["start_ms"], summary["window"]["end_ms"])
+    assert len(truth) == 150 + 3 + 230 + 12
+    _assert_exact(_orders(store, summary), truth)
+    assert summary["complete"]
+    assert summary["errors"] == {}
+    detail = store.get_json(summary["detail_key"])
+    assert detail["smart_pagination"]["unlisted_markets_with_orders"] == 4
+    assert detail["streams"]["USDT-FUTURES"]["listed"] is False
+    assert detail["streams"]["USDT-FUTURES"]["pages"] == 3
+    assert detail["streams"]["COIN-FUTURES"]["reason"] == "not_listed"
 
 
 @pytest.mark.slow
@@ -186,8 +227,9 @@ def test_rate_limited_beyond_the_retry_budget_is_rate_limit(exchange, store):
     exchange.reset()
     exchange.set_faults(burst_429=1.0)
     summary = app.handler({"symbol": "TIEUSDT", "execution": "limited"}, None)
-    assert summary["errors"] == {"rate_limit": 5}  # spot normal/tpsl/plan, USDT-FUTURES and its plan
-    assert summary["http_429"] == summary["requests"] == 5  # one per stream: each stops at its first error
+    # every stream, the unlisted markets' probes included: a 429 says nothing about the symbol
+    assert summary["errors"] == {"rate_limit": STREAMS}
+    assert summary["http_429"] == summary["requests"] == STREAMS  # each stream stops at its first error
     assert exchange.stats()["endpoints"].get(ep.SPOT_SYMBOLS) is None  # lists came from the cache
 
 

@@ -2,7 +2,8 @@
 
 import pytest
 
-from lambda_functions.worker.window import DAY_MS, RETENTION_MS, Window, resolve_window, slices
+from lambda_functions.common.timewindow import DAY_MS, RETENTION_MS
+from lambda_functions.worker.window import Window, resolve_window, slices
 
 NOW = 1_700_000_000_000
 

@@ -34,10 +34,14 @@ def health() -> dict[str, str]:
 
 @router.get("/info", response_model=InfoResponse, summary="Modes in use and configuration (no secrets)")
 def info(runtime: RuntimeDep) -> dict[str, Any]:
-    """Which orchestration, results store, database and exchange are in use; never a secret."""
+    """Modes in use and live checks (database, exchange, results store): `valid` only when all pass."""
+    configuration = dict(runtime.info.get("configuration", {}))
+    if runtime.health is not None:
+        configuration |= runtime.health.run()
     return {
         "application": {"name": APP_NAME, "version": APP_VERSION, "description": APP_DESCRIPTION},
         **runtime.info,
+        "configuration": configuration,
         "endpoints": {
             "orders": "/orders",
             "orders_list": "/orders/list",

@@ -19,13 +19,15 @@ from app.schemas.orders import (
 )
 
 router = APIRouter(prefix="/orders", tags=["orders"])
+MAX_SKIP = 10_000_000  # beyond any real page; keeps the offset inside every database's integer range
 
 ExecutionArn = Annotated[
     str,
     Path(
         pattern=EXECUTION_ARN_PATTERN,
         max_length=256,
-        description="arn:aws:states:<region>:<account>:execution:<state machine>:<name>",
+        description="arn:aws:states:<region>:<account>:execution:<state machine>:<name>, or for EXPRESS "
+        "arn:aws:states:<region>:<account>:express:<state machine>:<name>:<run id>",
         examples=[EXAMPLE_ARN],
     ),
 ]
@@ -51,7 +53,7 @@ def start_orders(body: OrdersRequest, orders: OrdersServiceDep) -> dict[str, Any
 @router.get("/list", response_model=ExecutionListResponse, summary="Executions saved, newest first")
 def list_orders(
     orders: OrdersServiceDep,
-    skip: Annotated[int, Query(ge=0, description="Executions to skip")] = 0,
+    skip: Annotated[int, Query(ge=0, le=MAX_SKIP, description="Executions to skip")] = 0,
     limit: Annotated[int, Query(ge=1, le=100, description="Executions to return (max 100)")] = 50,
 ) -> dict[str, Any]:
     """Every execution in the database, newest first, paginated."""
@@ -79,7 +81,9 @@ def get_order_status(execution_arn: ExecutionArn, orders: OrdersServiceDep) -> d
 def get_saved_orders(
     execution_arn: ExecutionArn,
     orders: OrdersServiceDep,
-    skip: Annotated[int, Query(ge=0, description="Orders to skip (offset paging)")] = 0,
+    skip: Annotated[
+        int, Query(ge=0, le=MAX_SKIP, description="Orders to skip (offset paging; deep pages: use `cursor`)")
+    ] = 0,
     limit: Annotated[int, Query(ge=1, le=100, description="Orders per page (max 100)")] = 10,
     cursor: Annotated[
         str | None,

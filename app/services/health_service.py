@@ -1,0 +1,66 @@
+"""The live checks behind GET /info: is each part the service depends on usable right now?
+
+- `configuration`: the settings loaded and were consistent (an inconsistent configuration never starts, so
+  this is true whenever the service answers; it is listed so `valid` covers everything);
+- `database`: `SELECT 1` through the engine;
+- `exchange`: Bitget's (or the sandbox's) server time, with a short timeout and no retry;
+- `results_store`: a small probe object written, read back and deleted.
+
+A failed check appears in `problems` with the exception's type only: exception text may carry a URL with a
+password, and /info never shows a secret.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, text
+
+from lambda_functions.common.results_store import ResultsStore
+
+PROBE_NAME = "_health/probe.json"
+
+
+@dataclass
+class HealthChecks:
+    engine: Engine
+    store: ResultsStore
+    results_prefix: str
+    exchange_time: Callable[[], Any] | None  # None: no exchange configured, nothing to check
+
+    def run(self) -> dict[str, Any]:
+        """`{"valid": all checks true, "checks": {name: bool}, "problems": ["name: ErrorType", ...]}`."""
+        checks: dict[str, bool] = {"configuration": True}
+        problems: list[str] = []
+        probes: dict[str, Callable[[], Any]] = {
+            "database": self._database,
+            "results_store": self._results_store,
+        }
+        if self.exchange_time is not None:
+            probes["exchange"] = self.exchange_time
+        for name, probe in probes.items():
+            try:
+                probe()
+            except Exception as exc:  # noqa: BLE001 - any failure means "not usable"; reported, not raised
+                checks[name] = False
+                problems.append(f"{name}: {type(exc).__name__}")
+            else:
+                checks[name] = True
+        return {"valid": all(checks.values()), "checks": checks, "problems": problems}
+
+    def _database(self) -> None:
+        with self.engine.connect() as connection:
+            connection.execute(text("SELECT 1")).scalar_one()
+
+    def _results_store(self) -> None:
+        key = f"{self.results_prefix}{PROBE_NAME}"
+        stamp = {"checked_at_ms": int(time.time() * 1000)}
+        self.store.put_json(key, stamp)
+        try:
+            if self.store.get_json(key) != stamp:
+                raise OSError("the probe read back differs from what was written")
+        finally:
+            self.store.delete([key])
