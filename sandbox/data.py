@@ -15,10 +15,9 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+from lambda_functions.common.timewindow import DAY_MS, RETENTION_MS
 from sandbox.markets import Coins, coins_of, margin_coin
 
-DAY_MS = 86_400_000
-RETENTION_MS = 90 * DAY_MS
 # No order is generated from 2 minutes before to 20 minutes after the retention edge as seen at the anchor:
 # while a test session runs, that edge moves with the wall clock, and truth() and a crawl made a few seconds
 # apart must agree.

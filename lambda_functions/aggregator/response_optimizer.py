@@ -104,8 +104,7 @@ def optimisation_counters(detail: Mapping[str, Any] | None) -> dict[str, int]:
 
     return {
         "circuit_breaker_saves": number("circuit_breaker", "skipped_streams"),
-        "smart_pagination_stops": number("smart_pagination", "requests_saved_short_page")
-        + number("smart_pagination", "markets_skipped_not_listed"),
+        "smart_pagination_stops": number("smart_pagination", "requests_saved_short_page"),
         "adaptive_size_adjustments": number("page_size", "adjustments"),
     }
 

@@ -172,13 +172,13 @@ def test_response_max_orders_adds_the_newest(run, three_symbols) -> None:
 def test_optimisation_counters_come_from_the_worker_detail(run, store, three_symbols) -> None:
     detail = {
         "circuit_breaker": {"skipped_streams": 2},
-        "smart_pagination": {"requests_saved_short_page": 3, "markets_skipped_not_listed": 1},
+        "smart_pagination": {"requests_saved_short_page": 3, "unlisted_markets_probed": 1},
         "page_size": {"adjustments": 4},
     }
     store.put_json(symbol_detail_key(PREFIX, EXECUTION, "BTCUSDT"), detail)
     metrics = run(_event(_ok_results(three_symbols)))["summary"]["performance_metrics"]
     assert metrics["circuit_breaker_saves"] == 2
-    assert metrics["smart_pagination_stops"] == 4
+    assert metrics["smart_pagination_stops"] == 3  # probes of unlisted markets cost a request: not a saving
     assert metrics["adaptive_size_adjustments"] == 4
     assert metrics["retries"] == 3
     assert metrics["worker_seconds_max_formatted"] == "1.500s"

@@ -21,12 +21,13 @@ from lambda_functions.common.bitget import (
 )
 from lambda_functions.common.bitget import endpoints as ep
 from lambda_functions.common.streams import FUTURES_PLAN_TYPES, FUTURES_PRODUCT_TYPES
+from lambda_functions.common.timewindow import DAY_MS
 from sandbox import Credentials as SandboxCredentials
 from sandbox import SandboxServer
 
 pytestmark = pytest.mark.sandbox
 
-DAY_MS = 86_400_000
+
 DEFAULTS = SandboxCredentials()
 GOOD = Credentials(DEFAULTS.api_key, DEFAULTS.api_secret, DEFAULTS.passphrase)
 

@@ -14,9 +14,9 @@ from typing import Any
 import ccxt
 import pytest
 
+from lambda_functions.common.timewindow import DAY_MS
 from sandbox import SandboxServer
 
-DAY_MS = 86_400_000
 PAGE = 100
 SPOT_SYMBOL, SWAP_SYMBOL = "BTC/USDT", "BTC/USDT:USDT"
 
