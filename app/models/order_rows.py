@@ -15,10 +15,10 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from typing import IO, Any
 
-import ijson
 import orjson
 
 from app.models.database import utcnow
+from app.models.order_stream import iter_orders
 from lambda_functions.common.streams import PLAN_SUFFIX, is_spot_stream
 
 ORDER_COLUMNS = (
@@ -85,8 +85,15 @@ def spot_fee(fee_detail: Any) -> str | None:
     return None
 
 
-def order_row(order: dict[str, Any], execution_arn: str, created_at: datetime) -> tuple[Any, ...]:
-    """The `orders` row (values in ORDER_COLUMNS order) for one order record; OrderRecordError if unusable."""
+def order_row(
+    order: dict[str, Any], execution_arn: str, created_at: datetime, raw: str | None = None
+) -> tuple[Any, ...]:
+    """The `orders` row (values in ORDER_COLUMNS order) for one order record; OrderRecordError if unusable.
+
+    `raw` is the record's JSON text when the caller has it (the source's own bytes); else it is encoded.
+    """
+    if not isinstance(order, dict):
+        raise OrderRecordError(f"order record is not an object: {str(order)[:200]}")
     stream = order.get("stream")
     order_id = order.get("orderId")
     symbol = order.get("symbol")
@@ -104,17 +111,16 @@ def order_row(order: dict[str, Any], execution_arn: str, created_at: datetime) -
         _as_text(status), _as_text(get("side")), _as_text(get("orderType")), _as_text(get("tradeSide")),
         _as_text(get("leverage")), _as_text(get("marginMode")), _as_text(get("posSide")), fee,
         _as_text(get("quoteVolume")), _as_text(get("baseVolume")), _as_int(order, "cTime", required=True),
-        _as_int(order, "uTime", required=False), _encode_raw(order), created_at,
+        _as_int(order, "uTime", required=False), raw if raw is not None else _encode_raw(order), created_at,
     )  # fmt: skip
 
 
 def row_chunks(stream: IO[bytes], execution_arn: str, chunk_rows: int) -> Iterator[list[tuple[Any, ...]]]:
-    """Rows of the document's `orders` array, `chunk_rows` at a time, parsed incrementally (ijson, C backend)."""
+    """Rows of the document's `orders` array, `chunk_rows` at a time, parsed incrementally (order_stream)."""
     created_at = utcnow()
     chunk: list[tuple[Any, ...]] = []
-    # use_float: Decimal values would not survive json encoding of the raw object.
-    for order in ijson.items(stream, "orders.item", use_float=True):
-        chunk.append(order_row(order, execution_arn, created_at))
+    for order, raw in iter_orders(stream):
+        chunk.append(order_row(order, execution_arn, created_at, raw))
         if len(chunk) >= chunk_rows:
             yield chunk
             chunk = []
