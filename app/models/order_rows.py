@@ -2,7 +2,7 @@
 
 An order record (CONTRACTS.md: Bitget's raw fields + `stream` + `symbol`) becomes a tuple in ORDER_COLUMNS
 order. This is the hot path of hydration (hundreds of thousands of calls): tuples, not dicts, and plain
-look-ups; the database layer hands the tuples straight to the driver's executemany.
+look-ups; the database layer hands the tuples straight to the driver (app/services/order_inserts.py).
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ def spot_fee(fee_detail: Any) -> str | None:
 
 
 def order_row(
-    order: dict[str, Any], execution_arn: str, created_at: datetime, raw: str | None = None
+    order: dict[str, Any], execution_arn: str, created_at: datetime | str, raw: str | None = None
 ) -> tuple[Any, ...]:
     """The `orders` row (values in ORDER_COLUMNS order) for one order record; OrderRecordError if unusable.
 
@@ -117,7 +117,9 @@ def order_row(
 
 def row_chunks(stream: IO[bytes], execution_arn: str, chunk_rows: int) -> Iterator[list[tuple[Any, ...]]]:
     """Rows of the document's `orders` array, `chunk_rows` at a time, parsed incrementally (order_stream)."""
-    created_at = utcnow()
+    # As text, once: the drivers would otherwise convert the same datetime for every row (0.3 s per 200,000).
+    # The format SQLAlchemy writes and reads on SQLite; MySQL's DATETIME(6) takes it as is.
+    created_at = utcnow().strftime("%Y-%m-%d %H:%M:%S.%f")
     chunk: list[tuple[Any, ...]] = []
     for order, raw in iter_orders(stream):
         chunk.append(order_row(order, execution_arn, created_at, raw))

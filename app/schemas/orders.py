@@ -20,9 +20,7 @@ from lambda_functions.coordinator.validation import (
 # Express:  arn:aws:states:<region>:<account>:express:<state machine>:<name>:<run id>
 _ARN_HEAD = r"^arn:aws[a-z-]*:states:[a-z0-9-]{1,40}:[0-9]{1,12}:"
 _MACHINE, _NAME, _RUN_ID = r"[A-Za-z0-9_.-]{1,80}", r"[A-Za-z0-9_-]{1,80}", r"[A-Za-z0-9_.-]{1,80}"
-EXECUTION_ARN_PATTERN = (
-    f"{_ARN_HEAD}(execution:{_MACHINE}:{_NAME}|express:{_MACHINE}:{_NAME}:{_RUN_ID})$"
-)
+EXECUTION_ARN_PATTERN = f"{_ARN_HEAD}(execution:{_MACHINE}:{_NAME}|express:{_MACHINE}:{_NAME}:{_RUN_ID})$"
 EXAMPLE_ARN = "arn:aws:states:us-east-2:123456789012:execution:bitget-orders:orders-20240101T100000Z-3f2a9c1b"
 
 

@@ -44,7 +44,7 @@ class HealthChecks:
         for name, probe in probes.items():
             try:
                 probe()
-            except Exception as exc:  # noqa: BLE001 - any failure means "not usable"; reported, not raised
+            except Exception as exc:  # any failure means "not usable": reported, never raised
                 checks[name] = False
                 problems.append(f"{name}: {type(exc).__name__}")
             else:

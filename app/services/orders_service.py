@@ -109,7 +109,7 @@ class OrdersService:
                 start_ms=int(started.start_ms),
                 end_ms=int(started.end_ms),
             )
-        except Exception as exc:  # noqa: BLE001 - the execution has started: never answer 500 for it
+        except Exception as exc:  # any error (e.g. a driver's OverflowError): it has started, never a 500
             # The execution runs anyway; the first GET /orders/{arn} records it from the manifest.
             log.error("could not record execution", extra={"execution": name, "error": type(exc).__name__})
             return (
@@ -230,8 +230,8 @@ class OrdersService:
 
     def _hydrate(self, execution_arn: str, key: str) -> HydrationState:
         current = self.db.hydration_state(execution_arn)
-        if current.state == "saved":
-            return current  # a read instead of a claim attempt (a write) on every poll of a finished execution
+        if current.state == "saved":  # a read, not a claim attempt (a write), on each poll of a finished one
+            return current
         # "saving" too: the claim fails while the hydrating thread's heartbeat is fresh (its state is returned)
         # and succeeds once it is stale (the process died), so a cut-off hydration is completed.
         return self.db.hydrate_in_background(
@@ -263,7 +263,7 @@ class OrdersService:
             "startDate": state.start_date,
             "stopDate": state.stop_date,
             "duration_seconds": duration,
-            "duration_formatted": format_duration(duration) if duration is not None and duration >= 0 else None,
+            "duration_formatted": None if duration is None or duration < 0 else format_duration(duration),
             "stateMachineArn": state.state_machine_arn,
         }
 

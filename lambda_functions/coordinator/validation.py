@@ -104,7 +104,9 @@ def check_window(start: int, end: int, now_ms: int) -> None:
             f"the window must end after {oldest} (now - {RETENTION_DAYS} days), or no order can be returned"
         )
     if start > now_ms + FUTURE_TOLERANCE_MS:
-        raise RequestError(f"'start_ms' ({start}) is in the future (now is {now_ms}): no order can exist there")
+        raise RequestError(
+            f"'start_ms' ({start}) is in the future (now is {now_ms}): no order can exist there"
+        )
 
 
 def parse_request(

@@ -60,7 +60,11 @@ BAD_BODIES = [
     ({"symbols": ["A" * 31]}, 422, "2 to 30 letters and digits"),
     ({"symbols": ["BTCUSDT_XYZ"]}, 422, "invalid symbol 'BTCUSDT_XYZ'"),
     ({"symbols": ["A1", "B2", "C3", "D4", "E5", "F6"]}, 400, "MAX_SYMBOLS"),
-    ({"symbols": ["BTCUSDT"], "start_ms": START, "end_ms": START}, 422, f"'start_ms' ({START}) must be before"),
+    (
+        {"symbols": ["BTCUSDT"], "start_ms": START, "end_ms": START},
+        422,
+        f"'start_ms' ({START}) must be before",
+    ),
     ({"symbols": ["BTCUSDT"], "start_ms": END, "end_ms": START}, 422, "must be before"),
     ({"symbols": ["BTCUSDT"], "start_ms": -1}, 422, "start_ms"),
     ({"symbols": ["BTCUSDT"], "end_ms": "soon"}, 422, "end_ms"),
@@ -164,7 +168,8 @@ def test_list_is_newest_first_and_paginated(api) -> None:
 
 
 @pytest.mark.parametrize(
-    "params", [{"limit": 101}, {"limit": 0}, {"skip": -1}, {"skip": "x"}, {"skip": 10**20}, {"skip": 10_000_001}]
+    "params",
+    [{"limit": 101}, {"limit": 0}, {"skip": -1}, {"skip": "x"}, {"skip": 10**20}, {"skip": 10_000_001}],
 )
 def test_list_rejects_bad_paging(sqlite_api, params) -> None:
     response = sqlite_api.client.get("/orders/list", params=params)

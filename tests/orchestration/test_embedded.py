@@ -17,7 +17,6 @@ from lambda_functions.common.results_store import LocalResultsStore
 from lambda_functions.coordinator.validation import DAY_MS
 from tests.orchestration.fakes import PREFIX, FakeAggregator, FakeWorker, fake_orders
 
-
 DEAD_OWNER = f"{socket.gethostname()}:{os.getpid()}:gone"  # this process, an orchestrator no longer alive
 
 

@@ -1,0 +1,227 @@
+"""Execution records (one row per extraction), their processing log, and the symbol metadata cache."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import desc, func, select, update
+from sqlalchemy.dialects.mysql import insert as mysql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+
+from app.models.database import ExecutionResult, ProcessingLog, SymbolMetadata, utcnow
+from app.services.db_values import UsesSessions, iso, json_or_none
+
+
+def _execution_dict(row: ExecutionResult) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "execution_arn": row.execution_arn,
+        "execution_name": row.execution_name,
+        "symbols": json_or_none(row.symbols) or [],
+        "status": row.status,
+        "start_ms": row.start_ms,
+        "end_ms": row.end_ms,
+        "total_symbols": row.total_symbols,
+        "total_orders": row.total_orders,
+        "s3_uri": row.s3_uri,
+        "public_url": row.public_url,
+        "result": json_or_none(row.result_data),
+        "processing_time_seconds": row.processing_time_seconds,
+        "error": row.error,
+        "hydration_state": row.hydration_state,
+        "orders_saved": row.orders_saved,
+        "hydration_started_at": iso(row.hydration_started_at),
+        "hydration_finished_at": iso(row.hydration_finished_at),
+        "hydration_source": row.hydration_source,
+        "hydration_error": row.hydration_error,
+        "created_at": iso(row.created_at),
+        "updated_at": iso(row.updated_at),
+    }
+
+
+class ExecutionRecords(UsesSessions):
+    """Executions, their processing log and the symbol cache (DatabaseService's bookkeeping part)."""
+
+    # ---- executions -------------------------------------------------------------------------------------
+
+    def record_execution(
+        self, *, execution_arn: str, execution_name: str, symbols: list[str], start_ms: int, end_ms: int
+    ) -> dict[str, Any]:
+        """Store a started execution (status RUNNING); recording the same ARN again changes nothing."""
+        existing = self.get_execution(execution_arn)
+        if existing is not None:
+            return existing
+        try:
+            with self._sessions() as session, session.begin():
+                session.add(
+                    ExecutionResult(
+                        execution_arn=execution_arn,
+                        execution_name=execution_name,
+                        status="RUNNING",
+                        symbols=json.dumps(symbols),
+                        total_symbols=len(symbols),
+                        start_ms=start_ms,
+                        end_ms=end_ms,
+                    )
+                )
+        except IntegrityError:
+            pass  # a concurrent call recorded it first: same outcome
+        found = self.get_execution(execution_arn)
+        assert found is not None
+        return found
+
+    def get_execution(self, execution_arn: str) -> dict[str, Any] | None:
+        with self._sessions() as session:
+            row = session.scalar(
+                select(ExecutionResult).where(ExecutionResult.execution_arn == execution_arn)
+            )
+            return _execution_dict(row) if row else None
+
+    def list_executions(self, *, skip: int, limit: int) -> tuple[int, list[dict[str, Any]]]:
+        """(total, page) newest first."""
+        with self._sessions() as session:
+            total = session.scalar(select(func.count()).select_from(ExecutionResult)) or 0
+            rows = session.scalars(
+                select(ExecutionResult).order_by(desc(ExecutionResult.id)).offset(skip).limit(limit)
+            ).all()
+            return total, [_execution_dict(row) for row in rows]
+
+    def update_execution(
+        self,
+        execution_arn: str,
+        *,
+        status: str,
+        result: dict[str, Any] | None = None,
+        s3_uri: str | None = None,
+        public_url: str | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Record a status change (and the aggregator's response on success); creates the row if missing."""
+        self._ensure_execution(execution_arn)
+        values: dict[str, Any] = {"status": status, "updated_at": utcnow()}
+        if result is not None:
+            values.update(self._result_values(result))
+        for column, value in (("s3_uri", s3_uri), ("public_url", public_url), ("error", error)):
+            if value is not None:
+                values[column] = value
+        with self._sessions() as session, session.begin():
+            session.execute(
+                update(ExecutionResult).where(ExecutionResult.execution_arn == execution_arn).values(**values)
+            )
+
+    @staticmethod
+    def _result_values(result: dict[str, Any]) -> dict[str, Any]:
+        values: dict[str, Any] = {"result_data": json.dumps(result, default=str)}
+        summary: dict[str, Any] = result["summary"] if isinstance(result.get("summary"), dict) else {}
+        if isinstance(summary.get("total_orders"), int):
+            values["total_orders"] = summary["total_orders"]
+        if isinstance(summary.get("total_symbols_processed"), int):
+            values["total_symbols"] = summary["total_symbols_processed"]
+        duration = result.get("aws_total_duration_seconds", result.get("processing_time_seconds"))
+        if isinstance(duration, int | float):
+            values["processing_time_seconds"] = float(duration)
+        return values
+
+    def _ensure_execution(self, execution_arn: str) -> None:
+        """Create a bare row for an ARN we have not recorded (e.g. an execution started before a DB reset)."""
+        with self._sessions() as session:
+            exists = session.scalar(
+                select(ExecutionResult.id).where(ExecutionResult.execution_arn == execution_arn)
+            )
+        if exists is not None:
+            return
+        try:
+            with self._sessions() as session, session.begin():
+                session.add(ExecutionResult(execution_arn=execution_arn, status="UNKNOWN"))
+        except IntegrityError:
+            pass  # created concurrently
+
+    # ---- logs and symbols ---------------------------------------------------------------------------------
+
+    def add_log(
+        self, execution_arn: str, level: str, message: str, details: dict[str, Any] | None = None
+    ) -> None:
+        with self._sessions() as session, session.begin():
+            session.add(
+                ProcessingLog(
+                    execution_arn=execution_arn,
+                    level=level.upper(),
+                    message=message,
+                    details=json.dumps(details, default=str) if details is not None else None,
+                )
+            )
+
+    def list_logs(self, execution_arn: str) -> list[dict[str, Any]]:
+        """The execution's processing log, oldest first."""
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(ProcessingLog)
+                .where(ProcessingLog.execution_arn == execution_arn)
+                .order_by(ProcessingLog.id)
+            ).all()
+            return [
+                {
+                    "level": r.level,
+                    "message": r.message,
+                    "details": json_or_none(r.details),
+                    "created_at": iso(r.created_at),
+                }
+                for r in rows
+            ]
+
+    def upsert_symbols(self, rows: list[dict[str, Any]]) -> None:
+        """Insert or refresh symbol metadata; each row needs `symbol` and `product_type`."""
+        if not rows:
+            return
+        now = utcnow()
+        values = [self._symbol_values(row, now) for row in rows]
+        with self._sessions() as session, session.begin():
+            connection = session.connection()
+            changing = ("status", "base_coin", "quote_coin", "data", "updated_at")
+            statement: Any
+            if connection.dialect.name == "sqlite":
+                lite = sqlite_insert(SymbolMetadata)
+                statement = lite.on_conflict_do_update(
+                    index_elements=["symbol", "product_type"], set_={c: lite.excluded[c] for c in changing}
+                )
+            else:
+                my = mysql_insert(SymbolMetadata)
+                statement = my.on_duplicate_key_update({c: my.inserted[c] for c in changing})
+            connection.execute(statement, values)
+
+    @staticmethod
+    def _symbol_values(row: dict[str, Any], now: datetime) -> dict[str, Any]:
+        if not row.get("symbol") or not row.get("product_type"):
+            raise ValueError(f"symbol metadata needs symbol and product_type: {row!r}")
+        data = row.get("data")
+        return {
+            "symbol": row["symbol"],
+            "product_type": row["product_type"],
+            "status": row.get("status"),
+            "base_coin": row.get("base_coin"),
+            "quote_coin": row.get("quote_coin"),
+            "data": json.dumps(data) if data is not None else None,
+            "updated_at": now,
+        }
+
+    def get_symbols(self, product_type: str | None = None) -> list[dict[str, Any]]:
+        """Cached symbol metadata (all product types, or one), with when each row was refreshed."""
+        query = select(SymbolMetadata).order_by(SymbolMetadata.product_type, SymbolMetadata.symbol)
+        if product_type is not None:
+            query = query.where(SymbolMetadata.product_type == product_type)
+        with self._sessions() as session:
+            return [
+                {
+                    "symbol": r.symbol,
+                    "product_type": r.product_type,
+                    "status": r.status,
+                    "base_coin": r.base_coin,
+                    "quote_coin": r.quote_coin,
+                    "data": json_or_none(r.data),
+                    "updated_at": iso(r.updated_at),
+                }
+                for r in session.scalars(query).all()
+            ]

@@ -1,0 +1,244 @@
+"""Hydration: load a consolidated results document's orders into `orders`, exactly once (docs/database.md).
+
+- *exactly once*: a caller must first win an atomic claim (`UPDATE ... SET hydration_state='saving'
+  WHERE hydration_state IN ('pending','failed')`, or a 'saving' claim whose heartbeat is stale); losers return
+  the current state (and the running count) at once;
+- *complete or failed, never silently short*: the winner deletes what a previous failed attempt left, then
+  streams `orders` and inserts chunk by chunk (one transaction per chunk, progress and heartbeat in the same
+  transaction); any error marks the execution `failed`, and the next call retries;
+- *no duplicates*: the unique key (execution_arn, stream, order_id) plus INSERT IGNORE, and a fencing token so
+  a writer whose claim was taken over stops at its next chunk;
+- *bounded memory*: at most a few chunks of rows are held.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import IO, Any, Literal, cast
+
+from sqlalchemy import and_, delete, func, or_, select, update
+
+from app.models.database import ExecutionResult, Order, utcnow
+from app.models.order_rows import prefetched
+from app.services.db_values import UsesSessions, aware
+from app.services.order_inserts import insert_rows
+
+logger = logging.getLogger(__name__)
+
+HydrationStatus = Literal["pending", "saving", "saved", "failed"]
+OpenSource = Callable[[], AbstractContextManager[IO[bytes]]]
+
+DEFAULT_CHUNK_ROWS = 2000
+DEFAULT_STALE_CLAIM_S = 300.0
+_CLAIMABLE = ("pending", "failed")
+_MAX_ERROR_CHARS = 1000
+_URL_QUERY = re.compile(r"(\w+://[^\s?#]+)\?[^\s]*")
+
+
+class HydrationClaimLostError(RuntimeError):
+    """Another caller took over this hydration (our claim went stale); this writer must stop."""
+
+
+@dataclass
+class HydrationState:
+    state: HydrationStatus
+    orders_saved: int
+    started_at: datetime | None
+    finished_at: datetime | None
+    duration_s: float | None
+    error: str | None
+
+
+def redact(text: str) -> str:
+    """Text safe to store and show: URL query strings (presigned signatures) cut, length bounded."""
+    return _URL_QUERY.sub(r"\1?…", text)[:_MAX_ERROR_CHARS]
+
+
+class OrderHydration(UsesSessions):
+    """DatabaseService's hydration part; the other parts provide add_log and _ensure_execution."""
+
+    chunk_rows: int
+    stale_claim_s: float
+    _threads: list[threading.Thread]
+    _threads_lock: threading.Lock
+
+    def add_log(
+        self, execution_arn: str, level: str, message: str, details: dict[str, Any] | None = None
+    ) -> None:
+        raise NotImplementedError
+
+    def _ensure_execution(self, execution_arn: str) -> None:
+        raise NotImplementedError
+
+    def hydration_state(self, execution_arn: str) -> HydrationState:
+        with self._sessions() as session:
+            row = session.execute(
+                select(
+                    ExecutionResult.hydration_state,
+                    ExecutionResult.orders_saved,
+                    ExecutionResult.hydration_started_at,
+                    ExecutionResult.hydration_finished_at,
+                    ExecutionResult.hydration_error,
+                ).where(ExecutionResult.execution_arn == execution_arn)
+            ).first()
+        if row is None:
+            return HydrationState("pending", 0, None, None, None, None)
+        state, saved, started, finished, error = row
+        duration = (finished - started).total_seconds() if started and finished else None
+        return HydrationState(
+            cast(HydrationStatus, state), saved, aware(started), aware(finished), duration, error
+        )
+
+    def hydrate(self, execution_arn: str, open_source: OpenSource, *, source: str) -> HydrationState:
+        """Load the document's orders once; a caller that loses the claim gets the current state at once."""
+        token = self._claim(execution_arn, source)
+        if token is None:
+            return self.hydration_state(execution_arn)
+        return self._run_claimed(execution_arn, token, open_source, source)
+
+    def hydrate_in_background(
+        self, execution_arn: str, open_source: OpenSource, *, source: str, wait_s: float = 2.0
+    ) -> HydrationState:
+        """Claim, load in a thread, wait up to `wait_s`, then report (often 'saving' with the running count)."""
+        token = self._claim(execution_arn, source)
+        if token is None:
+            return self.hydration_state(execution_arn)
+        thread = threading.Thread(
+            target=self._run_claimed,
+            args=(execution_arn, token, open_source, source),
+            name="hydrate-orders",
+            daemon=True,
+        )
+        with self._threads_lock:
+            self._threads = [t for t in self._threads if t.is_alive()] + [thread]
+        thread.start()
+        thread.join(wait_s)
+        return self.hydration_state(execution_arn)
+
+    def join_background(self, timeout_s: float | None = None) -> None:
+        """Wait for background hydrations started by this service (shutdown, tests)."""
+        with self._threads_lock:
+            threads = list(self._threads)
+        for thread in threads:
+            thread.join(timeout_s)
+
+    def _claim(self, execution_arn: str, source: str) -> str | None:
+        """Atomically take the right to hydrate; None when another caller holds it or it is done."""
+        self._ensure_execution(execution_arn)
+        token = uuid.uuid4().hex
+        now = utcnow()
+        stale = now - timedelta(seconds=self.stale_claim_s)
+        table = ExecutionResult
+        claimable = or_(
+            table.hydration_state.in_(_CLAIMABLE),
+            and_(table.hydration_state == "saving", table.hydration_heartbeat_at < stale),
+        )
+        with self._sessions() as session, session.begin():
+            result = session.connection().execute(
+                update(table)
+                .where(table.execution_arn == execution_arn, claimable)
+                .values(
+                    hydration_state="saving",
+                    hydration_token=token,
+                    hydration_heartbeat_at=now,
+                    hydration_started_at=now,
+                    hydration_finished_at=None,
+                    hydration_error=None,
+                    hydration_source=redact(source),
+                    orders_saved=0,
+                    updated_at=now,
+                )
+            )
+            return token if result.rowcount == 1 else None
+
+    def _run_claimed(
+        self, execution_arn: str, token: str, open_source: OpenSource, source: str
+    ) -> HydrationState:
+        started = time.monotonic()
+        self.add_log(execution_arn, "INFO", "hydration started", {"source": redact(source)})
+        try:
+            saved = self._load(execution_arn, token, open_source)
+        except Exception as exc:
+            error = redact(f"{type(exc).__name__}: {exc}")
+            logger.exception("hydration failed", extra={"execution_arn": execution_arn})
+            self._finish(execution_arn, token, "failed", error=error)
+            self.add_log(execution_arn, "ERROR", "hydration failed", {"error": error})
+            return self.hydration_state(execution_arn)
+        self._finish(execution_arn, token, "saved", orders_saved=saved)
+        duration = round(time.monotonic() - started, 3)
+        self.add_log(
+            execution_arn, "INFO", "hydration finished", {"orders_saved": saved, "duration_s": duration}
+        )
+        logger.info("hydration finished", extra={"execution_arn": execution_arn, "orders_saved": saved})
+        return self.hydration_state(execution_arn)
+
+    def _load(self, execution_arn: str, token: str, open_source: OpenSource) -> int:
+        """Delete leftovers of earlier attempts, then stream the document in chunks; returns rows stored."""
+        with self._sessions() as session, session.begin():
+            session.execute(delete(Order).where(Order.execution_arn == execution_arn))
+        inserted = 0
+        with prefetched(open_source, execution_arn, self.chunk_rows) as chunks:
+            for chunk in chunks:
+                inserted += self._insert_chunk(execution_arn, token, chunk, inserted)
+        return self._stored_count(execution_arn)
+
+    def _insert_chunk(self, execution_arn: str, token: str, rows: list[tuple[Any, ...]], before: int) -> int:
+        """Insert one chunk and publish progress in the same transaction, only while our claim holds."""
+        with self._sessions() as session, session.begin():
+            connection = session.connection()
+            added = insert_rows(connection, rows)
+            table = ExecutionResult
+            progress = connection.execute(
+                update(table)
+                .where(table.execution_arn == execution_arn, table.hydration_token == token)
+                .values(orders_saved=before + added, hydration_heartbeat_at=utcnow())
+            )
+            if progress.rowcount != 1:
+                raise HydrationClaimLostError(
+                    f"hydration of {execution_arn} was taken over by another caller"
+                )
+        return added
+
+    def _finish(
+        self,
+        execution_arn: str,
+        token: str,
+        state: str,
+        *,
+        orders_saved: int | None = None,
+        error: str | None = None,
+    ) -> None:
+        now = utcnow()
+        values: dict[str, Any] = {
+            "hydration_state": state,
+            "hydration_finished_at": now,
+            "hydration_error": error,
+            "updated_at": now,
+        }
+        if orders_saved is not None:
+            values["orders_saved"] = orders_saved
+        table = ExecutionResult
+        with self._sessions() as session, session.begin():
+            session.execute(
+                update(table)
+                .where(table.execution_arn == execution_arn, table.hydration_token == token)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+
+    def _stored_count(self, execution_arn: str) -> int:
+        with self._sessions() as session:
+            return (
+                session.scalar(
+                    select(func.count()).select_from(Order).where(Order.execution_arn == execution_arn)
+                )
+                or 0
+            )
