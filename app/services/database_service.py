@@ -4,7 +4,7 @@ One class for the API (docs/helpers/DB_API.md), assembled from parts of one idea
 - `execution_records.py`: executions, their processing log, the symbol metadata cache;
 - `hydration.py`: loading a consolidated document's orders exactly once (claim, chunks, fencing, failures);
 - `order_queries.py`: paged reads of orders (offset and keyset cursors);
-- `order_inserts.py` / `app/models/order_rows.py` / `app/models/order_stream.py`: the hydration hot path.
+- `order_inserts.py` / `app/models/order_rows.py`: the hydration hot path.
 """
 
 from __future__ import annotations
