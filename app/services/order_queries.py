@@ -46,7 +46,8 @@ def decode_cursor(cursor: str) -> tuple[int, int, int]:
     if (
         not isinstance(values, list)
         or len(values) != 3
-        or not all(type(v) is int and v >= 0 for v in values)  # bool is an int subclass: excluded
+        # bool is an int subclass: excluded; values beyond BIGINT would overflow the driver (a 500, not a 400)
+        or not all(type(v) is int and 0 <= v < 2**63 for v in values)
     ):
         raise InvalidCursorError("cursor is malformed: pass the next_cursor of a previous page")
     return values[0], values[1], values[2]

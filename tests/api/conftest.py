@@ -1,7 +1,7 @@
 """API test fixtures: an app on a fresh database (SQLite in tmp_path; MariaDB when marked `mysql`) with a fake
 orchestrator and a fake symbols client, and helpers to count rows.
 
-MariaDB: database `bitget_orders_api_test`, created and migrated once per session, emptied after each test,
+MariaDB: database `bitget_orders_api_test_<pid>`, created and migrated once per session, emptied after each test,
 dropped at the end. Unreachable: skip locally, FAIL when CI=true.
 """
 
@@ -24,7 +24,8 @@ from app.main import Overrides, create_app
 from lambda_functions.common.results_store import LocalResultsStore
 from tests.api.fakes import FakeOrchestrator, FakeSymbolsClient
 
-MYSQL_DATABASE = "bitget_orders_api_test"
+# One database per test run, so concurrent runs on the shared server never drop each other's tables.
+MYSQL_DATABASE = f"bitget_orders_api_test_{os.getpid()}"
 TABLES = ("orders", "processing_logs", "symbol_metadata", "execution_results")
 BASE_URL = "http://127.0.0.1:8000/results"
 

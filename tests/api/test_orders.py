@@ -3,6 +3,7 @@ getting a clear 4xx that changes nothing."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import time
 
@@ -432,3 +433,13 @@ def test_a_stale_saving_hydration_is_taken_over_and_completed_by_a_poll(api) -> 
     assert final["database_info"]["state"] == "saved"
     assert final["database_info"]["orders_in_db"] == 9
     assert api.counts()["orders"] == 9
+
+
+def test_a_cursor_with_values_beyond_bigint_is_a_400_not_a_500(saved) -> None:
+    api, arn = saved
+    huge = base64.urlsafe_b64encode(b"[1000000000000000000000000000000,1,1]").decode().rstrip("=")
+
+    response = api.client.get(f"/orders/{arn}/database", params={"cursor": huge})
+
+    assert response.status_code == 400
+    assert "cursor" in response.json()["detail"]
