@@ -7,6 +7,7 @@ the server) and READ COMMITTED, so a poll reads the hydration progress committed
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -81,4 +82,6 @@ def run_migrations(database_url: str) -> None:
     from alembic import command
 
     ensure_sqlite_directory(database_url)
+    # Alembic announces each of its plugins at INFO on every start: noise, not news.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     command.upgrade(alembic_config(database_url), "head")

@@ -13,7 +13,7 @@ from lambda_functions.aggregator.settings import AggregatorSettings
 from lambda_functions.common.bitget import BitgetClient, Credentials, RateLimiter, RetryPolicy
 from lambda_functions.common.bitget import endpoints as ep
 from lambda_functions.common.keys import result_key
-from lambda_functions.common.results_store import LocalResultsStore
+from lambda_functions.common.results_store import LocalResultsStore, ResultsStore
 from lambda_functions.worker import app as worker_app
 from lambda_functions.worker.budget import Clock
 from lambda_functions.worker.circuit_breaker import CircuitBreaker
@@ -36,8 +36,9 @@ PROFILE = {
 }
 
 
-def install_handlers(server: Any, store: LocalResultsStore) -> None:
-    settings = WorkerSettings(_env_file=None, bitget_base=server.base_url)  # type: ignore[call-arg]
+def install_worker(server: Any, store: ResultsStore) -> None:
+    """The real worker handler, talking to `server` and writing to `store`."""
+    settings = WorkerSettings(_env_file=None, bitget_base=server.base_url)
     credentials = Credentials("sandbox-key", "sandbox-secret", "sandbox-pass")
 
     def make_client(limiter: RateLimiter) -> BitgetClient:
@@ -56,7 +57,11 @@ def install_handlers(server: Any, store: LocalResultsStore) -> None:
             clock=Clock(),
         )
     )
-    aggregator_settings = AggregatorSettings(_env_file=None, results_prefix=PREFIX)  # type: ignore[call-arg]
+
+
+def install_handlers(server: Any, store: ResultsStore) -> None:
+    install_worker(server, store)
+    aggregator_settings = AggregatorSettings(_env_file=None, results_prefix=PREFIX)
     aggregator_app.set_dependencies(aggregator_app.Dependencies(store=store, settings=aggregator_settings))
 
 
