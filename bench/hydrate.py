@@ -14,7 +14,7 @@ database (a SQLite file; MariaDB in a database of its own, dropped afterwards) o
 One JSON line per database is printed (with the 1-minute load average: the machine is shared); the returned
 dict holds both.
 
-    python -m bench hydrate [--orders 200000] [--chunk-rows 2000] [--skip-mysql]
+    python -m bench hydrate [--orders 200000] [--chunk-rows 2000] [--skip-mysql] [--parser auto|subprocess|in-process]
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ BASE_ID = 1_115_965_643_967_582_214
 BASE_MS = 1_760_000_000_000
 SYMBOLS = ("BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT", "ADAUSDT")
 STREAMS = ("spot_normal", "spot_tpsl", "USDT-FUTURES", "USDT-FUTURES_plan", "USDC-FUTURES")
+PARSERS = {"auto": None, "subprocess": True, "in-process": False}  # DatabaseService.parse_in_subprocess
 _encode = json.JSONEncoder(separators=(",", ":")).encode
 
 
@@ -140,23 +141,29 @@ class PeakRss:
         return round((self.peak_rss - self.start_rss) / 2**20, 1)
 
 
-def measure_hydrate(database_url: str, path: Path, chunk_rows: int) -> dict[str, Any]:
+def measure_hydrate(
+    database_url: str, path: Path, chunk_rows: int, parse_in_subprocess: bool | None = None
+) -> dict[str, Any]:
     engine = make_engine(database_url)
     try:
         service = DatabaseService(make_session_factory(engine), chunk_rows=chunk_rows)
+        service.parse_in_subprocess = parse_in_subprocess
         with PeakRss() as rss:
             started = time.perf_counter()
             state = service.hydrate("arn:bench:ours", lambda: path.open("rb"), source=path.as_uri())
             elapsed = time.perf_counter() - started
         if state.state != "saved":
             raise RuntimeError(f"hydration did not finish: {state}")
+        parse = service.list_logs("arn:bench:ours")[-1]["details"]  # "hydration finished": how it parsed
         return {"rows": state.orders_saved, "seconds": round(elapsed, 2), "rows_per_s": round(state.orders_saved / elapsed),
-                "rss_growth_mb": rss.growth_mb}  # fmt: skip
+                "rss_growth_mb": rss.growth_mb, "parser": parse["parser"],
+                "child_peak_rss_mb": parse.get("parser_peak_rss_mb"),
+                "child_rss_growth_mb": parse.get("parser_rss_growth_mb")}  # fmt: skip
     finally:
         engine.dispose()
 
 
-def run_sqlite(path: Path, workdir: Path, chunk_rows: int) -> dict[str, Any]:
+def run_sqlite(path: Path, workdir: Path, chunk_rows: int, parse: bool | None = None) -> dict[str, Any]:
     import sqlite3
 
     baseline_db, multirow_db, ours_db = workdir / "baseline.db", workdir / "multirow.db", workdir / "ours.db"
@@ -174,10 +181,12 @@ def run_sqlite(path: Path, workdir: Path, chunk_rows: int) -> dict[str, Any]:
         )
         baselines[name] = round(raw_rows_per_s(connection, insert, path, chunk_rows))
         connection.close()
-    return {"database": "sqlite", **baselines} | measure_hydrate(f"sqlite:///{ours_db}", path, chunk_rows)
+    return {"database": "sqlite", **baselines} | measure_hydrate(
+        f"sqlite:///{ours_db}", path, chunk_rows, parse
+    )
 
 
-def run_mysql(path: Path, chunk_rows: int) -> dict[str, Any]:
+def run_mysql(path: Path, chunk_rows: int, parse: bool | None = None) -> dict[str, Any]:
     server = pymysql.connect(**MYSQL, connect_timeout=3)
     url = f"mysql+pymysql://{MYSQL['user']}@{MYSQL['host']}:{MYSQL['port']}/{MYSQL_DATABASE}"
     try:
@@ -193,7 +202,7 @@ def run_mysql(path: Path, chunk_rows: int) -> dict[str, Any]:
             conn.execute(text("TRUNCATE TABLE orders"))
         engine.dispose()
         return {"database": "mariadb", "baseline_rows_per_s": round(baseline)} | measure_hydrate(
-            url, path, chunk_rows
+            url, path, chunk_rows, parse
         )
     finally:
         with server.cursor() as cursor:
@@ -216,6 +225,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--orders", type=int, default=200_000)
     parser.add_argument("--chunk-rows", type=int, default=DEFAULT_CHUNK_ROWS)
     parser.add_argument("--skip-mysql", action="store_true")
+    parser.add_argument(
+        "--parser",
+        choices=PARSERS,
+        default="auto",
+        help="where hydrate() parses: DatabaseService default (auto)",
+    )
     args = parser.parse_args(argv or [])
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="bench-hydrate-") as tmp:
@@ -223,11 +238,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         document = workdir / "result.json"
         write_document(document, args.orders)
         results["sqlite"] = _finish(
-            run_sqlite(document, workdir, args.chunk_rows), args.orders, args.chunk_rows
+            run_sqlite(document, workdir, args.chunk_rows, PARSERS[args.parser]), args.orders, args.chunk_rows
         )
         if not args.skip_mysql:
             try:
-                line = run_mysql(document, args.chunk_rows)
+                line = run_mysql(document, args.chunk_rows, PARSERS[args.parser])
             except pymysql.MySQLError as exc:
                 line = {"database": "mariadb", "error": f"{type(exc).__name__}: {exc}"}
             results["mariadb"] = _finish(line, args.orders, args.chunk_rows)

@@ -1,6 +1,6 @@
 """DatabaseService: every read and write of the API's database (routes never commit).
 
-One class for the API (docs/helpers/DB_API.md), assembled from parts of one idea each:
+One class for the API (docs/database.md), assembled from parts of one idea each:
 - `execution_records.py`: executions, their processing log, the symbol metadata cache;
 - `hydration.py`: loading a consolidated document's orders exactly once (claim, chunks, fencing, failures);
 - `order_queries.py`: paged reads of orders (offset and keyset cursors);

@@ -27,9 +27,9 @@ from typing import IO, Any, Literal, cast
 from sqlalchemy import and_, delete, func, or_, select, update
 
 from app.models.database import ExecutionResult, Order, utcnow
-from app.models.order_rows import prefetched
 from app.services.db_values import UsesSessions, aware
 from app.services.order_inserts import insert_rows
+from app.services.parse_process import ParseStats, order_chunks
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +67,9 @@ class OrderHydration(UsesSessions):
 
     chunk_rows: int
     stale_claim_s: float
+    # Where the document is parsed: True a child process, False this process (a thread), None by size
+    # (app/services/parse_process.py: a child for documents over 4 MiB).
+    parse_in_subprocess: bool | None = None
     _threads: list[threading.Thread]
     _threads_lock: threading.Lock
 
@@ -164,8 +167,9 @@ class OrderHydration(UsesSessions):
     ) -> HydrationState:
         started = time.monotonic()
         self.add_log(execution_arn, "INFO", "hydration started", {"source": redact(source)})
+        stats = ParseStats()
         try:
-            saved = self._load(execution_arn, token, open_source)
+            saved = self._load(execution_arn, token, open_source, stats)
         except Exception as exc:
             error = redact(f"{type(exc).__name__}: {exc}")
             logger.exception("hydration failed", extra={"execution_arn": execution_arn})
@@ -174,18 +178,21 @@ class OrderHydration(UsesSessions):
             return self.hydration_state(execution_arn)
         self._finish(execution_arn, token, "saved", orders_saved=saved)
         duration = round(time.monotonic() - started, 3)
-        self.add_log(
-            execution_arn, "INFO", "hydration finished", {"orders_saved": saved, "duration_s": duration}
-        )
+        details: dict[str, Any] = {"orders_saved": saved, "duration_s": duration, "parser": stats.parser}
+        if stats.child_peak_rss_mb is not None:
+            details["parser_peak_rss_mb"] = stats.child_peak_rss_mb
+            details["parser_rss_growth_mb"] = stats.child_rss_growth_mb
+        self.add_log(execution_arn, "INFO", "hydration finished", details)
         logger.info("hydration finished", extra={"execution_arn": execution_arn, "orders_saved": saved})
         return self.hydration_state(execution_arn)
 
-    def _load(self, execution_arn: str, token: str, open_source: OpenSource) -> int:
+    def _load(self, execution_arn: str, token: str, open_source: OpenSource, stats: ParseStats) -> int:
         """Delete leftovers of earlier attempts, then stream the document in chunks; returns rows stored."""
         with self._sessions() as session, session.begin():
             session.execute(delete(Order).where(Order.execution_arn == execution_arn))
         inserted = 0
-        with prefetched(open_source, execution_arn, self.chunk_rows) as chunks:
+        parse = order_chunks(open_source, execution_arn, self.chunk_rows, self.parse_in_subprocess, stats)
+        with parse as chunks:
             for chunk in chunks:
                 inserted += self._insert_chunk(execution_arn, token, chunk, inserted)
         return self._stored_count(execution_arn)

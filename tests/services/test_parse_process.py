@@ -1,0 +1,119 @@
+"""Parsing in a child process: the same rows and the same failures as in-process, and no process left behind."""
+
+from __future__ import annotations
+
+import io
+import multiprocessing.forkserver
+import multiprocessing.resource_tracker
+from pathlib import Path
+
+import psutil
+import pytest
+
+from app.models.order_rows import row_chunks
+from app.services import parse_process
+from app.services.database_service import DatabaseService
+from app.services.parse_process import ParseStats, child_parsed_chunks
+from tests.services.factories import document_bytes, file_source, make_orders, write_document
+
+ARN = "arn:aws:states:us-east-2:1:execution:bitget-orders:parse"
+CREATED_AT = -1  # the last column: set per run, compared apart
+
+
+def stray_processes() -> set[int]:
+    """Our descendants other than multiprocessing's long-lived fork server and resource tracker."""
+    keep = {
+        multiprocessing.forkserver._forkserver._forkserver_pid,
+        multiprocessing.resource_tracker._resource_tracker._pid,
+    }
+    return {p.pid for p in psutil.Process().children(recursive=True) if p.pid not in keep}
+
+
+@pytest.fixture
+def no_leftover_processes() -> object:
+    before = stray_processes()
+    yield None
+    assert stray_processes() <= before
+
+
+def test_the_child_builds_the_same_rows_as_in_process(no_leftover_processes: object) -> None:
+    data = document_bytes(make_orders(2500))
+    expected = list(row_chunks(io.BytesIO(data), ARN, 400))
+    stats = ParseStats()
+    with child_parsed_chunks(io.BytesIO(data[1000:]), data[:1000], ARN, 400, stats) as chunks:
+        got = list(chunks)
+    # same chunking, same values row for row (created_at is the time of each run, in the same format)
+    assert [[row[:CREATED_AT] for row in chunk] for chunk in got] == [
+        [row[:CREATED_AT] for row in chunk] for chunk in expected
+    ]
+    assert {len(row[CREATED_AT]) for chunk in got for row in chunk} == {len(expected[0][0][CREATED_AT])}
+    assert stats.child_peak_rss_mb is not None and stats.child_peak_rss_mb > 0
+
+
+@pytest.mark.parametrize(
+    ("case", "expected"),
+    [
+        ("truncated", "IncompleteJSONError"),
+        ("bad_record", "OrderRecordError: order '"),
+        ("not_json", "Error"),
+    ],
+)
+def test_a_malformed_document_fails_the_same_way_in_the_child(
+    service: DatabaseService, tmp_path: Path, case: str, expected: str, no_leftover_processes: object
+) -> None:
+    orders = make_orders(1200)
+    if case == "bad_record":
+        del orders[900]["cTime"]
+    data = document_bytes(orders)
+    data = {"truncated": data[: len(data) - 3000], "bad_record": data, "not_json": b"<html>busy</html>"}[case]
+    path = tmp_path / "doc.json"
+    path.write_bytes(data)
+    errors = {}
+    for in_subprocess in (True, False):
+        service.parse_in_subprocess = in_subprocess
+        state = service.hydrate(ARN, file_source(path), source="file")
+        assert state.state == "failed"
+        errors[in_subprocess] = state.error
+    assert errors[True] == errors[False]
+    assert errors[True] is not None and expected in errors[True]
+    logs = service.list_logs(ARN)
+    assert [log["message"] for log in logs][-2:] == ["hydration started", "hydration failed"]
+    assert logs[-1]["details"]["error"] == errors[True]
+
+
+def test_leaving_early_stops_the_child(no_leftover_processes: object) -> None:
+    """The caller's own failure (a lost claim, a database error) mid-document: the child is terminated."""
+    data = document_bytes(make_orders(3000))
+
+    def insert_then_lose_the_claim() -> None:
+        with child_parsed_chunks(io.BytesIO(data), b"", ARN, 100, ParseStats()) as chunks:
+            next(chunks)
+            raise RuntimeError("claim lost")
+
+    with pytest.raises(RuntimeError, match="claim lost"):
+        insert_then_lose_the_claim()
+
+
+def test_hydration_through_the_child_stores_every_order_and_says_so(
+    service: DatabaseService, tmp_path: Path, no_leftover_processes: object
+) -> None:
+    orders = make_orders(1500)
+    document = write_document(tmp_path / "doc.json", orders)
+    service.parse_in_subprocess = True
+    state = service.hydrate(ARN, file_source(document), source="file")
+    assert (state.state, state.orders_saved) == ("saved", len(orders))
+    finished = service.list_logs(ARN)[-1]["details"]
+    assert finished["parser"] == "subprocess" and finished["parser_peak_rss_mb"] > 0
+
+
+@pytest.mark.parametrize(("limit", "parser"), [(10**9, "in-process"), (10_000, "subprocess")])
+def test_auto_parses_small_documents_in_process_and_large_ones_in_a_child(
+    service: DatabaseService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: int, parser: str
+) -> None:
+    monkeypatch.setattr(parse_process, "SMALL_DOCUMENT_BYTES", limit)
+    orders = make_orders(600)
+    document = write_document(tmp_path / "doc.json", orders)
+    assert service.parse_in_subprocess is None  # the default
+    state = service.hydrate(ARN, file_source(document), source="file")
+    assert (state.state, state.orders_saved) == ("saved", len(orders))
+    assert service.list_logs(ARN)[-1]["details"]["parser"] == parser
