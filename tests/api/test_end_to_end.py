@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from app.main import Exchange, Overrides, create_app
+from lambda_functions.worker import app as worker_app
 from tests.api.conftest import TestClient, test_settings
 
 SYMBOLS = ["SOLUSDT", "XRPUSDT"]
@@ -109,12 +110,17 @@ def test_concurrent_executions_share_the_account_rate_limit(embedded) -> None:
         runner.wait(body["executionArn"], timeout_s=120)
     stats = sandbox.stats()
     answers = [wait_saved(client, body["executionArn"]) for body in bodies]
-    # THEN their workers together stayed under the limits and each saved exactly the truth. Without the one
-    # shared limiter (each execution at the full account limit) this run sees 11 429s. With it the schedule
-    # never exceeds the limit, but on a loaded machine a paced thread can wake ~60 ms late and bunch with the
-    # next on a 10 req/s endpoint: at most a couple of 429s, which the client retries.
+    # THEN every worker invocation, whichever execution it belongs to, paces itself on the one account-wide
+    # limiter (two invocations running at once borrow the same object)...
+    limiters = worker_app.dependencies().limiters
+    with limiters.lend() as first, limiters.lend() as second:
+        assert first is second
+    # ...so together they stayed under the limits. Without the shared limiter (each execution at the full
+    # account limit) this run sees about 11 429s. With it the schedule never exceeds the limit, but on a loaded
+    # machine a paced thread can wake ~60 ms late and bunch with the next one: a few 429s, which the client
+    # retries. The bound is loose on purpose; the identity above is the exact check.
     assert stats["requests"] > 0
-    assert stats["http_429"] <= 2, {path: e["status"] for path, e in stats["endpoints"].items()}
+    assert stats["http_429"] <= max(3, stats["requests"] // 25), stats["endpoints"]
     for body, answer in zip(bodies, answers, strict=True):
         assert (answer["status"], answer["database_info"]["state"]) == ("SUCCEEDED", "saved")
         rows = saved_orders(database_url, body["executionArn"])
