@@ -7,15 +7,14 @@ STAMP := $(VENV)/.installed-stamp
 .PHONY: run test lint format bench package clean
 
 $(STAMP): requirements.txt requirements-dev.txt
-	$(PYTHON) -m venv $(VENV)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q -r requirements-dev.txt
 	touch $(STAMP)
 
 run: $(STAMP)  ## start the service with the embedded defaults
 	$(PY) run.py
 
-test: $(STAMP)  ## lint, then the whole test suite
-	$(PY) -m ruff check .
+test: lint  ## lint and type-check, then the whole test suite
 	$(PY) -m pytest
 
 lint: $(STAMP)

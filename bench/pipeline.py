@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             bound, counts = rate_limit_bound(sandbox.stats())
     orders = status["database_info"]["orders_in_db"]
     result = {
-        "benchmark": "pipeline",
+        "bench": "pipeline",
         "symbols": len(SYMBOLS),
         "orders": orders,
         "orders_expected": args.orders_per_symbol * len(SYMBOLS),

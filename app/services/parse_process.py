@@ -45,7 +45,7 @@ from multiprocessing.context import ForkServerContext
 from multiprocessing.process import BaseProcess
 from multiprocessing.reduction import ForkingPickler
 from types import ModuleType
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from app.models.order_rows import prefetched, row_chunks
 
@@ -295,7 +295,8 @@ def _child_main(
     sender = _Sender(rows_in)
     sender.start()
     try:
-        for chunk in row_chunks(PipeReader(source_out), execution_arn, chunk_rows):
+        reader = cast(IO[bytes], PipeReader(source_out))  # file-like enough for ijson: read(n) only
+        for chunk in row_chunks(reader, execution_arn, chunk_rows):
             sender.put(chunk)
         peak_mb = _peak_rss_mb()
         sender.put(_Done(round(peak_mb, 1), round(peak_mb - start_mb, 1)))
@@ -318,7 +319,7 @@ class _Sender(threading.Thread):
     def __init__(self, pipe: multiprocessing.connection.Connection) -> None:
         super().__init__(name="hydrate-send", daemon=True)
         self._pipe = pipe
-        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=self.QUEUED_CHUNKS)
+        self._queue: queue.Queue[bytes | memoryview | None] = queue.Queue(maxsize=self.QUEUED_CHUNKS)
 
     def put(self, message: object) -> None:
         data = ForkingPickler.dumps(message)  # what Connection.send does, here in the parsing thread
