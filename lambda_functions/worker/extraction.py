@@ -118,9 +118,7 @@ def _futures_queries(client: Any, pt: str, symbol: str) -> Callable[[int, int], 
 
 def _plan_queries(client: Any, pt: str, symbol: str) -> Callable[[int, int], list[pg.FetchPage]]:
     # A futures plan stream is the union of one paged query per planType.
-    return lambda s, e: [
-        pg.futures_plan_fetcher(client, pt, plan, symbol, s, e) for plan in FUTURES_PLAN_TYPES
-    ]
+    return lambda s, e: [pg.futures_fetcher(client, pt, symbol, s, e, plan) for plan in FUTURES_PLAN_TYPES]
 
 
 def extract_symbol(request: WorkerRequest, run: Extraction) -> dict[str, Any]:

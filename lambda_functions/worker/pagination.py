@@ -152,46 +152,26 @@ def spot_plan_fetcher(client: Any, symbol: str, start_ms: int, end_ms: int) -> F
     return fetch
 
 
-def futures_fetcher(client: Any, product_type: str, symbol: str, start_ms: int, end_ms: int) -> FetchPage:
-    """Futures order history: `{entrustedList, endId}`; endId is the next cursor."""
-
-    def fetch(cursor: str | None, limit: int, timeout_s: float) -> Page:
-        data = (
-            client.futures_history_orders(
-                product_type,
-                symbol=symbol,
-                start_ms=start_ms,
-                end_ms=end_ms,
-                id_less_than=cursor,
-                limit=limit,
-                timeout_s=timeout_s,
-            )
-            or {}
-        )
-        return Page(list(data.get("entrustedList") or []), data.get("endId") or None)
-
-    return fetch
-
-
-def futures_plan_fetcher(
-    client: Any, product_type: str, plan_type: str, symbol: str, start_ms: int, end_ms: int
+def futures_fetcher(
+    client: Any, product_type: str, symbol: str, start_ms: int, end_ms: int, plan_type: str | None = None
 ) -> FetchPage:
-    """Futures plan history for one planType: same shape as futures order history."""
+    """Futures order history, or with `plan_type` one planType of plan history: both answer
+    `{entrustedList, endId}`, and endId is the next cursor."""
 
     def fetch(cursor: str | None, limit: int, timeout_s: float) -> Page:
-        data = (
-            client.futures_plan_history(
-                product_type,
-                plan_type,
-                symbol=symbol,
-                start_ms=start_ms,
-                end_ms=end_ms,
-                id_less_than=cursor,
-                limit=limit,
-                timeout_s=timeout_s,
-            )
-            or {}
-        )
+        query: dict[str, Any] = {
+            "symbol": symbol,
+            "start_ms": start_ms,
+            "end_ms": end_ms,
+            "id_less_than": cursor,
+            "limit": limit,
+            "timeout_s": timeout_s,
+        }
+        if plan_type is None:
+            data = client.futures_history_orders(product_type, **query)
+        else:
+            data = client.futures_plan_history(product_type, plan_type, **query)
+        data = data or {}
         return Page(list(data.get("entrustedList") or []), data.get("endId") or None)
 
     return fetch
