@@ -38,16 +38,16 @@ def main(argv: list[str] | None = None) -> None:
         enforce_rate_limits=not args.no_rate_limits,
     )
     with server:
-        # Printing the credentials is intended: they only open this local sandbox.
+        # Printing the default credentials is intended: they only open this local sandbox.
         print(
             f"Bitget sandbox ({server.profile.name} profile, seed {args.seed}) at {server.base_url}",
             flush=True,
         )
-        print(
-            f"  api key: {credentials.api_key}  secret: {credentials.api_secret}  "
-            f"passphrase: {credentials.passphrase}",
-            flush=True,
-        )
+        # A secret or passphrase of your own is not echoed back (it may be a real one reused by mistake).
+        defaults = Credentials()
+        secret = credentials.api_secret if credentials.api_secret == defaults.api_secret else "***"
+        passphrase = credentials.passphrase if credentials.passphrase == defaults.passphrase else "***"
+        print(f"  api key: {credentials.api_key}  secret: {secret}  passphrase: {passphrase}", flush=True)
         print(f"  rate limits: {'off' if args.no_rate_limits else 'on'}; Ctrl-C to stop", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait()

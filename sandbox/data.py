@@ -321,10 +321,3 @@ def _futures_plan_order(rng, symbol, stream, coins, order_id, ctime, anchor, use
         "stopLossTriggerType": "fill_price" if tpsl else "",
     }
 
-
-def plan_query_type(plan_type: str) -> str:
-    """The planType query value (normal_plan, track_plan, profit_loss) that returns a row of `plan_type`."""
-    for query, members in PLAN_QUERY_TYPES.items():
-        if plan_type in members:
-            return query
-    raise ValueError(f"unknown planType {plan_type!r}")

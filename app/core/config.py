@@ -142,14 +142,6 @@ class Settings(BaseSettings):
     def database_backend(self) -> str:
         return make_url(self.effective_database_url).get_backend_name()
 
-    def secret_values(self) -> list[str]:
-        """Every secret this process knows (for tests and log scrubbing); empty ones left out."""
-        secrets = [*self._bitget_secrets(), self.aws_secret_access_key, self.aws_access_key_id]
-        secrets += [self.mysql_password]
-        url_password = make_url(self.effective_database_url).password
-        values = [s.get_secret_value() for s in secrets] + [str(url_password or "")]
-        return [v for v in values if v]
-
     def _bitget_secrets(self) -> tuple[SecretStr, SecretStr, SecretStr]:
         return (self.bitget_api_key, self.bitget_api_secret, self.bitget_api_passphrase)
 

@@ -119,12 +119,6 @@ def _forkserver() -> ForkServerContext:
     return context
 
 
-def start_parser_server() -> None:
-    """Start the fork server now (e.g. at application start): its imports then do not delay a first hydration."""
-    _forkserver()
-    multiprocessing.forkserver.ensure_running()
-
-
 @contextmanager
 def order_chunks(
     open_source: OpenSource,

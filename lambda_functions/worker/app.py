@@ -9,10 +9,14 @@ Dependencies that warm invocations reuse (settings, HTTP session, results store,
 breaker, rate limiters) are built once per process; tests replace them with `set_dependencies`. Each
 invocation gets its own client (its own counters) and borrows one rate limiter (limiter_pool.py), shared
 by its threads and sized by WORKER_RATE_SHARE.
+
+Credentials: with BITGET_SECRET_ARN set (AWS deployments) the Secrets Manager secret is read once, when the
+dependencies are built at cold start; otherwise BITGET_API_KEY / BITGET_API_SECRET / BITGET_API_PASSPHRASE.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections.abc import Callable
@@ -31,8 +35,10 @@ from lambda_functions.worker.circuit_breaker import CircuitBreaker
 from lambda_functions.worker.extraction import Extraction, WorkerRequest, extract_symbol
 from lambda_functions.worker.limiter_pool import LimiterPool
 from lambda_functions.worker.markets import MarketCatalog
-from lambda_functions.worker.settings import WorkerSettings
+from lambda_functions.worker.settings import WorkerSettings, settings_from_environment
 
+_SECRET_FIELDS = ("api_key", "api_secret", "passphrase")
+_SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:([a-z0-9-]+):\d{12}:secret:.+$")
 _SYMBOL = re.compile(r"^[A-Z0-9_$]{1,40}$")
 _EXECUTION = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")
 
@@ -53,8 +59,13 @@ _deps: Dependencies | None = None
 _deps_lock = threading.Lock()
 
 
-def credentials(settings: WorkerSettings) -> Credentials | None:
-    """The API credentials, or None when not configured (signed calls then fail with an auth error)."""
+def credentials(settings: WorkerSettings, secrets_client: Any = None) -> Credentials | None:
+    """The API credentials, or None when not configured (signed calls then fail with an auth error).
+
+    With BITGET_SECRET_ARN they come from Secrets Manager (one GetSecretValue call); callers build them once.
+    """
+    if settings.bitget_secret_arn:
+        return secret_credentials(settings.bitget_secret_arn, secrets_client)
     key = settings.bitget_api_key.get_secret_value()
     if not key:
         return None
@@ -65,11 +76,52 @@ def credentials(settings: WorkerSettings) -> Credentials | None:
     )
 
 
+def secret_credentials(arn: str, secrets_client: Any = None) -> Credentials:
+    """Credentials from the Secrets Manager secret `arn`, whose SecretString is JSON
+    {"api_key": ..., "api_secret": ..., "passphrase": ...}. Errors name the secret and the problem, never
+    its value."""
+    where = f"Bitget secret {arn} (BITGET_SECRET_ARN)"
+    if secrets_client is None:
+        import boto3
+
+        match = _SECRET_ARN.match(arn)
+        region = match.group(1) if match else StoreSettings().aws_default_region
+        secrets_client = boto3.client("secretsmanager", region_name=region)
+    try:
+        response = secrets_client.get_secret_value(SecretId=arn)
+    except Exception as exc:  # botocore ClientError / connection errors: their text never holds the value
+        error = getattr(exc, "response", None)
+        error = error.get("Error", {}) if isinstance(error, dict) else {}
+        reason = ": ".join(str(part) for part in (error.get("Code"), error.get("Message")) if part)
+        raise ValueError(f"could not read the {where}: {reason or type(exc).__name__}") from None
+    text = response.get("SecretString")
+    if not isinstance(text, str):
+        raise ValueError(f"the {where} has no SecretString; store JSON with keys {', '.join(_SECRET_FIELDS)}")
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        raise ValueError(
+            f"the {where} is not a JSON object; store JSON with keys {', '.join(_SECRET_FIELDS)}"
+        ) from None
+    bad = [name for name in _SECRET_FIELDS if not isinstance(data.get(name), str) or not data[name].strip()]
+    if bad:
+        raise ValueError(f"the {where} lacks non-empty string values for: {', '.join(bad)}")
+    return Credentials(
+        api_key=data["api_key"].strip(),
+        api_secret=data["api_secret"].strip(),
+        passphrase=data["passphrase"].strip(),
+    )
+
+
 def client_factory(
-    settings: WorkerSettings, session: requests.Session | None = None
+    settings: WorkerSettings, session: requests.Session | None = None, secrets_client: Any = None
 ) -> Callable[[RateLimiter], Any]:
-    """Clients for single invocations (own counters) sharing one HTTP session (warm connections)."""
-    creds = credentials(settings)
+    """Clients for single invocations (own counters) sharing one HTTP session (warm connections).
+
+    The credentials (from the secret when BITGET_SECRET_ARN is set) are resolved here, once."""
+    creds = credentials(settings, secrets_client)
     retry = RetryPolicy(retries=settings.bitget_retries)
 
     def make(limiter: RateLimiter) -> BitgetClient:
@@ -95,9 +147,12 @@ def http_session() -> requests.Session:
 
 
 def build_dependencies(
-    settings: WorkerSettings | None = None, store: ResultsStore | None = None
+    settings: WorkerSettings | None = None,
+    store: ResultsStore | None = None,
+    secrets_client: Any = None,
 ) -> Dependencies:
-    settings = settings or WorkerSettings()
+    """Everything warm invocations share; reads the Bitget secret (when configured) exactly once."""
+    settings = settings or settings_from_environment()
     clock = Clock()
     return Dependencies(
         settings=settings,
@@ -111,7 +166,7 @@ def build_dependencies(
             monotonic=clock.monotonic,
         ),
         limiters=LimiterPool(lambda: RateLimiter(share=settings.rate_share)),
-        make_client=client_factory(settings, http_session()),
+        make_client=client_factory(settings, http_session(), secrets_client),
         clock=clock,
     )
 

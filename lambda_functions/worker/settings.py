@@ -8,11 +8,15 @@ the page cap, is what normally bounds a run.
 Rate share: Bitget's limits are per account (UID), so N workers running at once (Step Functions Map with
 MaxConcurrency N) must split them. Set WORKER_RATE_SHARE=1/N, or set MAP_MAX_CONCURRENCY=N and leave
 WORKER_RATE_SHARE unset to have it derived.
+
+Credentials: on AWS, BITGET_SECRET_ARN names a Secrets Manager secret (JSON `api_key`, `api_secret`,
+`passphrase`) that the worker reads once per process (app.py); locally or embedded, BITGET_API_KEY /
+BITGET_API_SECRET / BITGET_API_PASSPHRASE give them directly. Setting both is a configuration error.
 """
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 BITGET_MAX_LIMIT = 100  # Bitget's largest page on every history endpoint (BITGET_API.md §3)
@@ -26,6 +30,7 @@ class WorkerSettings(BaseSettings):
     bitget_api_key: SecretStr = SecretStr("")
     bitget_api_secret: SecretStr = SecretStr("")
     bitget_api_passphrase: SecretStr = SecretStr("")
+    bitget_secret_arn: str = ""  # Secrets Manager secret holding the three above (AWS deployments)
     bitget_base: str = "https://api.bitget.com"
     bitget_timeout: float = Field(
         default=15.0, gt=0
@@ -73,6 +78,22 @@ class WorkerSettings(BaseSettings):
             )
         if not self.bitget_base.startswith(("http://", "https://")):
             raise ValueError("BITGET_BASE must be an http(s) URL")
+        self.bitget_secret_arn = self.bitget_secret_arn.strip()
+        plain = [
+            name
+            for name, value in (
+                ("BITGET_API_KEY", self.bitget_api_key),
+                ("BITGET_API_SECRET", self.bitget_api_secret),
+                ("BITGET_API_PASSPHRASE", self.bitget_api_passphrase),
+            )
+            if value.get_secret_value()
+        ]
+        if self.bitget_secret_arn and plain:
+            raise ValueError(
+                f"BITGET_SECRET_ARN is set together with {', '.join(plain)}: give the Bitget credentials either "
+                "as a Secrets Manager secret (BITGET_SECRET_ARN) or as BITGET_API_KEY / BITGET_API_SECRET / "
+                "BITGET_API_PASSPHRASE, not both"
+            )
         return self
 
     @property
@@ -83,3 +104,19 @@ class WorkerSettings(BaseSettings):
         if self.map_max_concurrency:
             return 1.0 / self.map_max_concurrency
         return 1.0
+
+
+def settings_from_environment() -> WorkerSettings:
+    """WorkerSettings from the environment; a ValueError naming each bad setting, never echoing the input.
+
+    pydantic's ValidationError text repeats the input values, which include the Bitget secret: only each
+    error's location and message are kept, and the original is not chained.
+    """
+    try:
+        return WorkerSettings()
+    except ValidationError as exc:
+        problems = [
+            f"{'.'.join(str(part) for part in error['loc']) or 'settings'}: {error['msg']}"
+            for error in exc.errors(include_input=False, include_url=False, include_context=False)
+        ]
+        raise ValueError("invalid worker settings: " + "; ".join(problems)) from None

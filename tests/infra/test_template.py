@@ -49,11 +49,36 @@ def test_function_url_is_iam_by_default(resources):
     template, _ = decode(str(ROOT / "template.yaml"))
     assert template["Parameters"]["FunctionUrlAuthType"]["Default"] == "AWS_IAM"
     assert template["Parameters"]["StateMachineType"]["Default"] == "EXPRESS"
-    for secret in ("BitgetApiKey", "BitgetApiSecret", "BitgetApiPassphrase"):
-        assert template["Parameters"][secret]["NoEcho"] is True
 
 
-def test_worker_can_only_write_under_the_prefix(resources):
-    (statement,) = resources["WorkerFunction"]["Properties"]["Policies"][0]["Statement"]
-    assert statement["Action"] == ["s3:PutObject", "s3:AbortMultipartUpload"]
-    assert statement["Resource"] == {"Fn::Sub": "${ResultsBucket.Arn}/${ResultsPrefix}*"}
+def test_bitget_credentials_come_from_secrets_manager_not_the_environment(resources):
+    template, _ = decode(str(ROOT / "template.yaml"))
+    parameters = template["Parameters"]
+    assert parameters["BitgetSecretArn"]["Type"] == "String"
+    assert "Default" not in parameters["BitgetSecretArn"]  # must be given at deploy time
+    for gone in ("BitgetApiKey", "BitgetApiSecret", "BitgetApiPassphrase"):
+        assert gone not in parameters
+    for name, resource in resources.items():
+        variables = resource.get("Properties", {}).get("Environment", {}).get("Variables", {})
+        for plain in ("BITGET_API_KEY", "BITGET_API_SECRET", "BITGET_API_PASSPHRASE"):
+            assert plain not in variables, f"{name} passes {plain} as a plain environment variable"
+    for plain in ("BITGET_API_KEY", "BITGET_API_SECRET", "BITGET_API_PASSPHRASE"):
+        assert plain not in template["Globals"]["Function"]["Environment"]["Variables"]
+    worker_env = resources["WorkerFunction"]["Properties"]["Environment"]["Variables"]
+    assert worker_env["BITGET_SECRET_ARN"] == {"Ref": "BitgetSecretArn"}
+
+
+def test_worker_can_only_write_under_the_prefix_and_read_its_one_secret(resources):
+    s3, secret = resources["WorkerFunction"]["Properties"]["Policies"][0]["Statement"]
+    assert s3["Action"] == ["s3:PutObject", "s3:AbortMultipartUpload"]
+    assert s3["Resource"] == {"Fn::Sub": "${ResultsBucket.Arn}/${ResultsPrefix}*"}
+    assert secret["Effect"] == "Allow"
+    assert secret["Action"] == "secretsmanager:GetSecretValue"
+    assert secret["Resource"] == {"Ref": "BitgetSecretArn"}
+
+
+def test_only_the_worker_may_read_the_secret(resources):
+    for name, resource in resources.items():
+        if name == "WorkerFunction":
+            continue
+        assert "secretsmanager" not in str(resource.get("Properties", {}).get("Policies", "")), name

@@ -109,7 +109,19 @@ def test_truth_over_http_matches_the_method(sandbox) -> None:
 
 def test_cli_starts_and_prints_url_and_credentials() -> None:
     process = subprocess.Popen(
-        [sys.executable, "-m", "sandbox", "--port", "0", "--profile", "bench", "--api-key", "k1"],
+        [
+            sys.executable,
+            "-m",
+            "sandbox",
+            "--port",
+            "0",
+            "--profile",
+            "bench",
+            "--api-key",
+            "k1",
+            "--passphrase",
+            "my-real-passphrase",
+        ],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -120,7 +132,8 @@ def test_cli_starts_and_prints_url_and_credentials() -> None:
         assert "http://127.0.0.1:" in first
         url = first.split(" at ")[1].strip()
         assert "k1" in second
-        assert "sandbox-secret" in second
+        assert "sandbox-secret" in second  # the published default is shown
+        assert "my-real-passphrase" not in second  # one of your own is not
         symbols = requests.get(url + "/api/v2/spot/public/symbols", timeout=5).json()["data"]
         assert len(symbols) >= 24
     finally:
