@@ -11,6 +11,7 @@ import threading
 from bisect import bisect_left, bisect_right
 from typing import Any
 
+from lambda_functions.common.streams import newest_first_key
 from sandbox.data import RETENTION_MS, generate_stream_orders
 from sandbox.markets import Coins, coins_of
 from sandbox.profiles import Profile, SymbolSpec
@@ -135,8 +136,3 @@ class Account:
         ]
         rows.sort(key=newest_first_key, reverse=True)
         return rows
-
-
-def newest_first_key(order: Order) -> tuple[int, int, str]:
-    """The project's newest-first key (docs/CONTRACTS.md): (cTime, orderId, stream); use reverse=True."""
-    return (int(order["cTime"]), int(order["orderId"]), str(order.get("stream", "")))
