@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -24,6 +26,7 @@ from lambda_functions.common.streams import FUTURES_PLAN_TYPES, FUTURES_PRODUCT_
 from lambda_functions.common.timewindow import DAY_MS
 from sandbox import Credentials as SandboxCredentials
 from sandbox import SandboxServer
+from sandbox import app as sandbox_app
 
 pytestmark = pytest.mark.sandbox
 
@@ -257,24 +260,55 @@ def test_a_burst_of_200_signed_requests_sees_no_429(sandbox: SandboxServer) -> N
     assert recorder.slots[-1] - recorder.slots[0] >= (200 - 1) / rate - 1e-6
 
 
+class _SharedClock:
+    """One fake monotonic clock for the sandbox's rate-limit window and the client: sleeping advances it."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self._now = start
+        self._lock = threading.Lock()
+
+    def monotonic(self) -> float:
+        with self._lock:
+            return self._now
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:
+            self._now += max(seconds, 0.0)
+
+
 def test_without_spacing_the_sandbox_rate_limits_and_the_client_recovers(
-    sandbox: SandboxServer,
+    sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # GIVEN a client whose limiter allows far more than the sandbox (so the 429 path is real)
+    # GIVEN the sandbox's real per-second limit enforced on a clock the test controls (so the burst lands in
+    # one window however slow the machine), and a client whose limiter allows far more than the sandbox
+    clock = _SharedClock()
+    monkeypatch.setattr(sandbox_app, "time", SimpleNamespace(monotonic=clock.monotonic, time_ns=time.time_ns))
     sleeps: list[float] = []
+
+    def client_sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        clock.sleep(seconds)
+
     client = client_for(
         sandbox,
         retry=RetryPolicy(retries=3, base_delay_s=0.01, max_delay_s=0.05),
-        limiter=RateLimiter({ep.SPOT_HISTORY_ORDERS: 1000}),
-        sleep=lambda s: (sleeps.append(s), time.sleep(s)),
+        limiter=RateLimiter({ep.SPOT_HISTORY_ORDERS: 1000}, monotonic=clock.monotonic, sleep=clock.sleep),
+        sleep=client_sleep,
     )
-    # WHEN it fires more than one second's worth of requests
-    for _ in range(30):
-        client.spot_history_orders("BTCUSDT", limit=1)
-    # THEN it was rate limited, waited the window out (x-mbx-used-remain-limit: 0) and lost nothing
-    assert client.stats.snapshot()["http_429"] >= 1
-    assert sandbox.stats()["http_429"] == client.stats.snapshot()["http_429"]
-    assert min(sleeps) >= 1.0
+    burst = 3 * ep.PUBLISHED_LIMITS[ep.SPOT_HISTORY_ORDERS]
+    try:
+        # WHEN it fires three seconds' worth of requests at 1000/s
+        for _ in range(int(burst)):
+            client.spot_history_orders("BTCUSDT", limit=1)
+        stats = sandbox.stats()
+    finally:
+        sandbox.reset()  # no window of fake timestamps outlives the test
+    # THEN the sandbox refused real requests (429), the client waited the window out
+    # (x-mbx-used-remain-limit: 0) and lost nothing
+    assert client.stats.snapshot()["http_429"] >= 2
+    assert stats["http_429"] == client.stats.snapshot()["http_429"]
+    assert stats["endpoints"][ep.SPOT_HISTORY_ORDERS]["status"]["200"] == int(burst)
+    assert sleeps and min(sleeps) >= 1.0
     assert client.stats.snapshot()["errors"] == 0
 
 

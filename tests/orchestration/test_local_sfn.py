@@ -83,16 +83,23 @@ def test_unhandled_error_is_caught_with_its_python_class_name(runner):
 
 
 def test_map_max_concurrency_from_the_substitution_is_respected(runner):
-    # GIVEN the real definition with MapMaxConcurrency=2 and a slow worker that records concurrency
+    # GIVEN the real definition with MapMaxConcurrency=2 and workers that record concurrency and cannot
+    # finish until a second one runs beside them (a Barrier of 2, not a sleep): the peak reaches 2 whatever
+    # the machine's speed. Each then stays a moment so that a Map wrongly running a third one at once shows
+    # a peak above 2 (that pause only helps catch a bug; the passing case never depends on timing).
     lock, active, peak = threading.Lock(), [0], [0]
+    pair = threading.Barrier(2, timeout=10)
 
     def worker(event, context):
         with lock:
             active[0] += 1
             peak[0] = max(peak[0], active[0])
-        time.sleep(0.1)
-        with lock:
-            active[0] -= 1
+        try:
+            pair.wait()  # BrokenBarrierError after 10 s if the Map never runs two at once
+            time.sleep(0.05)
+        finally:
+            with lock:
+                active[0] -= 1
         return {"symbol": event["symbol"]}
 
     values = {
@@ -106,7 +113,8 @@ def test_map_max_concurrency_from_the_substitution_is_respected(runner):
     started = runner.start_execution(stateMachineArn=machine, name="e1", input=json.dumps(payload))
     final = runner.wait(started["executionArn"])
     # THEN never more than 2 workers at once, and every symbol reached the aggregator in order
-    assert final["status"] == "SUCCEEDED"
+    assert final["status"] == "SUCCEEDED", final
+    assert not pair.broken
     assert peak[0] == 2
     assert [r["symbol"] for r in json.loads(final["output"])["results"]] == symbols
 
