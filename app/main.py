@@ -240,7 +240,7 @@ def _embedded_handlers(settings: Settings, store: ResultsStore, exchange: Exchan
     from lambda_functions.common.bitget import RateLimiter
     from lambda_functions.worker import app as worker_app
     from lambda_functions.worker.limiter_pool import LimiterPool
-    from lambda_functions.worker.settings import WorkerSettings
+    from lambda_functions.worker.settings import settings_from_environment
 
     with _environ(RESULTS_PREFIX=settings.results_prefix):
         exchange_values: dict[str, Any] = {
@@ -251,7 +251,8 @@ def _embedded_handlers(settings: Settings, store: ResultsStore, exchange: Exchan
             "bitget_timeout": settings.bitget_timeout,
             "map_max_concurrency": settings.map_max_concurrency,
         }
-        worker_settings = WorkerSettings(**exchange_values)  # the rest from the environment, as on Lambda
+        # The rest from the environment, as on Lambda; errors never echo the credentials.
+        worker_settings = settings_from_environment(**exchange_values)
         deps = worker_app.build_dependencies(worker_settings, store)
         # In one process every worker invocation, of every concurrent execution, spends the same account's
         # budget: one limiter at the full published limits keeps them together under it whatever the number

@@ -16,6 +16,8 @@ BITGET_API_SECRET / BITGET_API_PASSPHRASE give them directly. Setting both is a 
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -106,14 +108,15 @@ class WorkerSettings(BaseSettings):
         return 1.0
 
 
-def settings_from_environment() -> WorkerSettings:
-    """WorkerSettings from the environment; a ValueError naming each bad setting, never echoing the input.
+def settings_from_environment(**overrides: Any) -> WorkerSettings:
+    """WorkerSettings from the environment (and `overrides`); a ValueError naming each bad setting, never
+    echoing the input.
 
     pydantic's ValidationError text repeats the input values, which include the Bitget secret: only each
     error's location and message are kept, and the original is not chained.
     """
     try:
-        return WorkerSettings()
+        return WorkerSettings(**overrides)
     except ValidationError as exc:
         problems = [
             f"{'.'.join(str(part) for part in error['loc']) or 'settings'}: {error['msg']}"
