@@ -320,4 +320,3 @@ def _futures_plan_order(rng, symbol, stream, coins, order_id, ctime, anchor, use
         "stopLossTriggerPrice": _fmt(trigger * 0.95, coins.price_place) if tpsl else "",
         "stopLossTriggerType": "fill_price" if tpsl else "",
     }
-
