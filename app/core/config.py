@@ -46,7 +46,6 @@ class Settings(BaseSettings):
     # Orchestration
     orchestration_mode: Literal["embedded", "aws"] = "embedded"
     coord_lambda_name: str = ""
-    state_machine_arn: str = ""
     state_machine_type: Literal["EXPRESS", "STANDARD"] = "EXPRESS"
     max_symbols: int = Field(DEFAULT_MAX_SYMBOLS, ge=1, le=10_000)
     default_window_days: int = Field(DEFAULT_WINDOW_DAYS, ge=1, le=3650)

@@ -6,13 +6,27 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
+
+from app.models.database import Order
 
 
 class UsesSessions:
     """Base of the DatabaseService parts: each opens its own sessions from the one factory."""
 
     _sessions: sessionmaker[Session]
+
+
+def count_stored_orders(sessions: sessionmaker[Session], execution_arn: str) -> int:
+    """Rows in `orders` for one execution."""
+    with sessions() as session:
+        return (
+            session.scalar(
+                select(func.count()).select_from(Order).where(Order.execution_arn == execution_arn)
+            )
+            or 0
+        )
 
 
 def iso(value: datetime | None) -> str | None:

@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import IO, Any, Literal, cast
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 
 from app.models.database import ExecutionResult, Order, utcnow
-from app.services.db_values import UsesSessions, aware
+from app.services.db_values import UsesSessions, aware, count_stored_orders
 from app.services.order_inserts import insert_rows
 from app.services.parse_process import ParseStats, order_chunks
 
@@ -242,10 +242,4 @@ class OrderHydration(UsesSessions):
             )
 
     def _stored_count(self, execution_arn: str) -> int:
-        with self._sessions() as session:
-            return (
-                session.scalar(
-                    select(func.count()).select_from(Order).where(Order.execution_arn == execution_arn)
-                )
-                or 0
-            )
+        return count_stored_orders(self._sessions, execution_arn)

@@ -12,7 +12,7 @@ from sqlalchemy import and_, desc, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.models.database import ExecutionResult, Order
-from app.services.db_values import UsesSessions, iso
+from app.services.db_values import UsesSessions, count_stored_orders, iso
 
 
 class InvalidCursorError(ValueError):
@@ -103,13 +103,7 @@ class OrderQueries(UsesSessions):
     """DatabaseService's query part."""
 
     def count_orders(self, execution_arn: str) -> int:
-        with self._sessions() as session:
-            return (
-                session.scalar(
-                    select(func.count()).select_from(Order).where(Order.execution_arn == execution_arn)
-                )
-                or 0
-            )
+        return count_stored_orders(self._sessions, execution_arn)
 
     def query_orders(
         self,

@@ -88,12 +88,7 @@ class OrdersService:
 
     def _validated(self, symbols: list[str], start_ms: int | None, end_ms: int | None) -> list[str]:
         """The coordinator's own checks with this service's limits, so it is only ever called with valid input."""
-        unique = list(dict.fromkeys(symbols))
-        if len(unique) > self.max_symbols:
-            raise InvalidRequestError(
-                f"symbols: at most {self.max_symbols} symbols per request (MAX_SYMBOLS), got {len(unique)}"
-            )
-        body = {"symbols": unique, "start_ms": start_ms, "end_ms": end_ms}
+        body = {"symbols": symbols, "start_ms": start_ms, "end_ms": end_ms}
         try:
             request = parse_request(body, int(time.time() * 1000), self.max_symbols, self.window_days)
         except RequestError as exc:

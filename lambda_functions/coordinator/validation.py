@@ -63,7 +63,9 @@ def parse_symbols(raw: Any, max_symbols: int) -> list[str]:
     if not symbols:
         raise RequestError("'symbols' is empty: give at least one symbol, like [\"BTCUSDT\"]")
     if len(symbols) > max_symbols:
-        raise RequestError(f"too many symbols: {len(symbols)} (at most {max_symbols} per request)")
+        raise RequestError(
+            f"too many symbols: {len(symbols)} (at most {max_symbols} per request, MAX_SYMBOLS)"
+        )
     return symbols
 
 
