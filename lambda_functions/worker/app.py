@@ -165,7 +165,7 @@ def build_dependencies(
             enabled=settings.enable_circuit_breaker,
             monotonic=clock.monotonic,
         ),
-        limiters=LimiterPool(lambda: RateLimiter(share=settings.rate_share)),
+        limiters=LimiterPool(lambda share: RateLimiter(share=share), settings.rate_share),
         make_client=client_factory(settings, http_session(), secrets_client),
         clock=clock,
     )
@@ -208,7 +208,26 @@ def parse_event(event: Any) -> WorkerRequest:
     start, end = bounds["start_ms"], bounds["end_ms"]
     if start is not None and end is not None and start >= end:
         raise ValueError(f"'start_ms' ({start}) must be before 'end_ms' ({end})")
-    return WorkerRequest(symbol.strip().upper(), execution, start, end)
+    options = {name: _optional_bool(event, name) for name in ("include_plan_orders", "include_simulation")}
+    return WorkerRequest(
+        symbol.strip().upper(), execution, start, end, rate_share=_optional_share(event), **options
+    )
+
+
+def _optional_bool(event: dict[str, Any], name: str) -> bool | None:
+    value = event.get(name)
+    if value is not None and not isinstance(value, bool):
+        raise ValueError(f"'{name}' must be true, false or absent, got {value!r}")
+    return value
+
+
+def _optional_share(event: dict[str, Any]) -> float | None:
+    value = event.get("rate_share")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
+        raise ValueError(f"'rate_share' must be a number in (0, 1], got {value!r}")
+    return float(value)
 
 
 def handler(event: Any, context: Any = None) -> dict[str, Any]:
@@ -216,7 +235,7 @@ def handler(event: Any, context: Any = None) -> dict[str, Any]:
     configure_json_logging()
     request = parse_event(event)
     deps = dependencies()
-    with deps.limiters.lend() as limiter:
+    with deps.limiters.lend(request.rate_share) as limiter:
         return extract_symbol(request, _extraction(deps, limiter, context))
 
 

@@ -1,63 +1,57 @@
-"""Extract every order of one symbol: plan the streams, run them in parallel, write the results, summarise.
+"""Extract every order of one symbol: plan the streams, page them as shards at the rate limit, write, summarise.
 
-Streams: spot normal and tpsl (and spot plan with INCLUDE_PLAN_ORDERS) on a pool of MAX_CONCURRENT_SPOT
-threads; futures order history per product type (and its plan history) on a pool of MAX_CONCURRENT_FUTURES
-threads. All threads share the worker's one client, hence its one rate limiter. A stream never raises: its
-errors are categorised into its `StreamResult`, and whatever it fetched before an error is kept (the stream
-is then marked incomplete). Orders are deduplicated per (stream, orderId), sorted newest first and written
-item by item.
-
-A market whose current list lacks the symbol is still asked once: a symbol delisted within the retention
-still has orders there. Bitget answers 40034/40309 for a symbol it does not know, which ends the stream after
-that one request as not applicable (`not_listed`); an answer with data is paged to its end as usual.
+1. The window comes from Bitget's clock (`client.server_now_ms()`), never the local one.
+2. Each stream (`stream_plan.py`) is checked against the symbol's name rules, the market lists and the circuit
+   breaker; a market the name rules out is not asked (USDT-quoted symbols cannot trade in COIN- or
+   USDC-FUTURES), an unlisted one is asked once (a symbol delisted within the retention still has history).
+3. Every query of every stream starts as one shard per ≤90-day slice; shards split themselves when heavy
+   (`shards.py`) and run on one lane per endpoint path (`scheduler.py`), all sharing the invocation's client and
+   so its rate limiter.
+4. Rows go to part files as they arrive (`parts.py`); the per-symbol orders file is their streaming merge, so
+   memory never holds the symbol's orders.
+5. The per-stream detail (completeness, Bitget's error code and message, rejected rows) goes beside the orders;
+   the compact summary is returned.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from lambda_functions.common import keys
-from lambda_functions.common.bitget import BitgetError
-from lambda_functions.common.results_store import ResultsStore, dumps_compact
-from lambda_functions.common.streams import (
-    FUTURES_PLAN_TYPES,
-    FUTURES_PRODUCT_TYPES,
-    SIMULATION_PRODUCT_TYPES,
-    SPOT_NORMAL,
-    SPOT_PLAN,
-    SPOT_TPSL,
-    futures_plan_stream,
-    newest_first_key,
-)
+from lambda_functions.common.results_store import ResultsStore
 from lambda_functions.worker import pagination as pg
 from lambda_functions.worker.budget import Clock, TimeBudget
 from lambda_functions.worker.circuit_breaker import CircuitBreaker
-from lambda_functions.worker.markets import SPOT, MarketCatalog
-from lambda_functions.worker.page_size import PageSizer
+from lambda_functions.worker.markets import MarketCatalog, excluded_by_name
+from lambda_functions.worker.parts import PartSet, merge_parts
+from lambda_functions.worker.scheduler import Lane, run_lanes
 from lambda_functions.worker.settings import WorkerSettings
+from lambda_functions.worker.shard_job import RunContext, ShardJob, StreamRun
+from lambda_functions.worker.stream_plan import StreamSpec, is_spot_path, plan_streams
 from lambda_functions.worker.summary import (
     AUTH,
     CIRCUIT_OPEN,
     NOT_LISTED,
     SERVER_ERROR,
     SYMBOL_NOT_FOUND,
-    WORKER_ERROR,
     ExtractionResult,
     StreamResult,
     build_detail,
     build_summary,
-    categorize,
 )
 from lambda_functions.worker.window import Window, resolve_window, slices
 
 log = logging.getLogger(__name__)
 
 PERMANENT = frozenset({SYMBOL_NOT_FOUND, AUTH})  # failures a retry cannot heal: the breaker counts these
-INCOMPLETE_CATEGORY = {pg.MAX_PAGES: pg.MAX_PAGES, pg.TIMEOUT: pg.TIMEOUT, pg.CURSOR_STALLED: SERVER_ERROR}
+INCOMPLETE_CATEGORY = {pg.MAX_PAGES: pg.MAX_PAGES, pg.TIMEOUT: pg.TIMEOUT}
+# A range that aged out of Bitget's 90-day retention while the run went on holds nothing Bitget can still
+# serve: like the window's own clamp to the retention, it ends the shard without making the stream incomplete.
+FINISHED = frozenset({pg.COMPLETE, pg.EXPIRED})
 
 
 @dataclass(frozen=True)
@@ -66,16 +60,9 @@ class WorkerRequest:
     execution: str
     start_ms: int | None = None
     end_ms: int | None = None
-
-
-@dataclass(frozen=True)
-class StreamSpec:
-    """One stream: its market (listing check), its family (pool, page cap), its queries per slice."""
-
-    name: str
-    market: str
-    family: str  # "spot" | "futures"
-    queries: Callable[[int, int], list[pg.FetchPage]]
+    include_plan_orders: bool | None = None  # None: the worker's INCLUDE_PLAN_ORDERS
+    include_simulation: bool | None = None  # None: the worker's INCLUDE_SIMULATION
+    rate_share: float | None = None  # the share of the account's limits (aws mode; the coordinator sets it)
 
 
 @dataclass
@@ -90,58 +77,38 @@ class Extraction:
     budget: TimeBudget
     clock: Clock
     results_prefix: str
-
-
-def plan_streams(client: Any, symbol: str, settings: WorkerSettings) -> list[StreamSpec]:
-    """The streams the settings ask for, spot first."""
-    specs = [
-        StreamSpec(SPOT_NORMAL, SPOT, "spot", lambda s, e: [pg.spot_fetcher(client, symbol, "normal", s, e)]),
-        StreamSpec(SPOT_TPSL, SPOT, "spot", lambda s, e: [pg.spot_fetcher(client, symbol, "tpsl", s, e)]),
-    ]
-    if settings.include_plan_orders:
-        specs.append(
-            StreamSpec(SPOT_PLAN, SPOT, "spot", lambda s, e: [pg.spot_plan_fetcher(client, symbol, s, e)])
-        )
-    product_types = FUTURES_PRODUCT_TYPES + (SIMULATION_PRODUCT_TYPES if settings.include_simulation else ())
-    for pt in product_types:
-        specs.append(StreamSpec(pt, pt, "futures", _futures_queries(client, pt, symbol)))
-        if settings.include_plan_orders:
-            specs.append(
-                StreamSpec(futures_plan_stream(pt), pt, "futures", _plan_queries(client, pt, symbol))
-            )
-    return specs
-
-
-def _futures_queries(client: Any, pt: str, symbol: str) -> Callable[[int, int], list[pg.FetchPage]]:
-    return lambda s, e: [pg.futures_fetcher(client, pt, symbol, s, e)]
-
-
-def _plan_queries(client: Any, pt: str, symbol: str) -> Callable[[int, int], list[pg.FetchPage]]:
-    # A futures plan stream is the union of one paged query per planType.
-    return lambda s, e: [pg.futures_fetcher(client, pt, symbol, s, e, plan) for plan in FUTURES_PLAN_TYPES]
+    sleep: Callable[[float], object] | None = None
 
 
 def extract_symbol(request: WorkerRequest, run: Extraction) -> dict[str, Any]:
     """Run every stream of one symbol, write orders + detail to the results store, return the summary."""
     started = run.clock.monotonic()
-    window = resolve_window(request.start_ms, request.end_ms, run.clock.wall_ms())
-    specs = plan_streams(run.client, request.symbol, run.settings)
-    results = _run_streams(specs, request, window, run)
-    streams_done = run.clock.monotonic()
-
-    orders = [order for result in results for order in result.orders]
-    orders.sort(key=newest_first_key, reverse=True)
-    prefix, execution, symbol = run.results_prefix, request.execution, request.symbol
-    orders_key = keys.symbol_orders_key(prefix, execution, symbol)
-    write_orders(run.store, orders_key, symbol, execution, orders)
+    window = resolve_window(request.start_ms, request.end_ms, run.client.server_now_ms())
+    settings = run.settings
+    specs = plan_streams(
+        run.client,
+        request.symbol,
+        plan_orders=_choose(request.include_plan_orders, settings.include_plan_orders),
+        simulation=_choose(request.include_simulation, settings.include_simulation),
+    )
+    parts = PartSet(settings.worker_tmp_dir or None)
+    try:
+        streams = _run_streams(specs, request, window, run, parts)
+        streams_done = run.clock.monotonic()
+        prefix, execution, symbol = run.results_prefix, request.execution, request.symbol
+        orders_key = keys.symbol_orders_key(prefix, execution, symbol)
+        counts = merge_parts(parts, run.store, orders_key, symbol, execution)
+    finally:
+        parts.cleanup()
     written = run.clock.monotonic()
-
+    for stream in streams:
+        stream.order_count = counts.get(stream.stream, 0)
     result = ExtractionResult(
         symbol=symbol,
         execution=execution,
         window=window,
-        streams=results,
-        order_count=len(orders),
+        streams=streams,
+        order_count=sum(counts.values()),
         client_stats=dict(run.client.stats.snapshot()),
         orders_key=orders_key,
         detail_key=keys.symbol_detail_key(prefix, execution, symbol),
@@ -150,7 +117,7 @@ def extract_symbol(request: WorkerRequest, run: Extraction) -> dict[str, Any]:
     )
     summary = build_summary(result)
     detail = build_detail(result, summary)
-    if "_" in symbol and result.error_counts().get(SYMBOL_NOT_FOUND):
+    if "_" in symbol and result.symbol_not_found():
         detail["hint"] = (
             "v1 symbols (e.g. BTCUSDT_UMCBL) do not exist on Bitget v2: use the plain symbol (BTCUSDT)"
         )
@@ -159,136 +126,109 @@ def extract_symbol(request: WorkerRequest, run: Extraction) -> dict[str, Any]:
     return summary
 
 
+def _choose(requested: bool | None, default: bool) -> bool:
+    return default if requested is None else requested
+
+
 def _run_streams(
-    specs: list[StreamSpec], request: WorkerRequest, window: Window, run: Extraction
+    specs: list[StreamSpec], request: WorkerRequest, window: Window, run: Extraction, parts: PartSet
 ) -> list[StreamResult]:
-    """Spot and futures streams on their own pools, both pools at once; results in plan order."""
-    windows = slices(window)
-    spot_pool = ThreadPoolExecutor(run.settings.max_concurrent_spot, thread_name_prefix="worker-spot")
-    futures_pool = ThreadPoolExecutor(
-        run.settings.max_concurrent_futures, thread_name_prefix="worker-futures"
-    )
-    with spot_pool, futures_pool:
-        jobs = [
-            (spot_pool if spec.family == "spot" else futures_pool).submit(
-                run_stream, spec, request, windows, run
-            )
-            for spec in specs
-        ]
-        return [job.result() for job in jobs]
-
-
-def run_stream(
-    spec: StreamSpec, request: WorkerRequest, windows: list[tuple[int, int]], run: Extraction
-) -> StreamResult:
-    """Page one stream to its end (or to its cap / the budget); never raises."""
-    result = StreamResult(spec.name)
-    started = run.clock.monotonic()
-    seen: dict[str, dict[str, Any]] = {}
-    breaker_key = f"{request.symbol}:{spec.name}"
-    try:
-        result.listed = run.catalog.listed(run.client, spec.market, request.symbol)
-        if _breaker_skips(run.breaker, result, breaker_key):
-            return result
-        _page_stream(spec, request, windows, run, result, seen)
-        run.breaker.record_success(breaker_key)
-        if result.listed is False and result.complete and not seen:
-            result.not_applicable, result.reason = True, NOT_LISTED  # unlisted, and Bitget had nothing
-    except BitgetError as exc:
-        _record_error(result, categorize(exc), bool(seen), run.breaker, breaker_key)
-    except Exception:  # a bug or an unexpected shape: the stream is incomplete, the worker goes on
-        log.exception("stream failed", extra={"execution": request.execution, "symbol": request.symbol})
-        result.complete, result.reason, result.error = False, WORKER_ERROR, WORKER_ERROR
-    finally:
-        result.orders = [_annotate(row, spec.name, request.symbol) for row in seen.values()]
-        result.duration_s = run.clock.monotonic() - started
-    return result
-
-
-def _breaker_skips(breaker: CircuitBreaker, result: StreamResult, breaker_key: str) -> bool:
-    """Skip without a history request only while the breaker is open for this symbol+stream."""
-    if breaker.allow(breaker_key):
-        return False
-    result.breaker_skipped, result.reason = True, CIRCUIT_OPEN
-    if breaker.open_category(breaker_key) == SYMBOL_NOT_FOUND:
-        result.not_applicable = True  # repeatedly told the symbol does not exist there: nothing can be missed
-    else:
-        result.complete, result.error = False, CIRCUIT_OPEN
-    return True
-
-
-def _page_stream(
-    spec: StreamSpec,
-    request: WorkerRequest,
-    windows: list[tuple[int, int]],
-    run: Extraction,
-    result: StreamResult,
-    seen: dict[str, dict[str, Any]],
-) -> None:
+    """Shards of every stream on one lane per endpoint path; results in plan order."""
     settings = run.settings
-    max_pages = settings.spot_max_pages if spec.family == "spot" else settings.futures_max_pages
-    state = pg.PagingState(max_pages)
-    sizer = PageSizer(settings.min_page_size, settings.max_page_size, adaptive=settings.adaptive_page_sizing)
-    try:
-        for start, end in windows:
-            for fetch in spec.queries(start, end):
-                pages = pg.paginate(
-                    fetch,
-                    state,
-                    sizer,
-                    run.budget,
-                    smart=settings.enable_smart_pagination,
-                    monotonic=run.clock.monotonic,
-                )
-                for rows in pages:
-                    for row in rows:  # the first (newest slice's) copy wins across slice borders
-                        seen.setdefault(str(row["orderId"]), row)
-                if not state.complete:
-                    result.complete, result.reason = False, state.end
-                    result.error = INCOMPLETE_CATEGORY.get(state.end or "", SERVER_ERROR)
-                    return
-    finally:
-        result.pages, result.requests_saved = state.pages, state.requests_saved
-        result.page_size, result.page_size_adjustments = sizer.size, sizer.adjustments
+    lanes: dict[str, Lane[ShardJob]] = {}
+
+    def lane(path: str) -> Lane[ShardJob]:
+        if path not in lanes:
+            threads = settings.max_concurrent_spot if is_spot_path(path) else settings.max_concurrent_futures
+            lanes[path] = Lane(path, threads, ShardJob.step)
+        return lanes[path]
+
+    context = RunContext(
+        symbol=request.symbol,
+        budget=run.budget,
+        server_now_ms=run.client.server_now_ms,
+        parts=parts,
+        spawn=lambda job: lane(job.path).add(job),
+        idle_threads=lambda path: lane(path).idle_threads(),
+        sleep=run.sleep or time.sleep,
+        monotonic=run.clock.monotonic,
+        min_page_size=settings.min_page_size,
+        max_page_size=settings.max_page_size,
+        adaptive_page_sizing=settings.adaptive_page_sizing,
+        second_pass_pause_s=settings.second_pass_pause_s,
+        second_passes=settings.second_passes,
+    )
+    started = run.clock.monotonic()
+    planned: list[tuple[StreamSpec, StreamRun | StreamResult]] = []
+    for spec in specs:
+        outcome = _open_stream(spec, request.symbol, run)
+        planned.append((spec, outcome))
+        if isinstance(outcome, StreamRun):
+            for query in spec.queries:
+                for start, end in slices(window):
+                    outcome.shards += 1
+                    context.spawn(ShardJob(outcome, query, start, end, context))
+    run_lanes(list(lanes.values()))
+    elapsed = run.clock.monotonic() - started
+    return [_finish(spec, item, request.symbol, run.breaker, elapsed) for spec, item in planned]
 
 
-def _record_error(
-    result: StreamResult, category: str, has_orders: bool, breaker: CircuitBreaker, breaker_key: str
-) -> None:
-    if category in PERMANENT:
-        breaker.record_failure(breaker_key, category)
-    else:
-        breaker.record_success(breaker_key)  # a transient failure proves nothing: never keep the breaker shut
-    if category == SYMBOL_NOT_FOUND and not has_orders:
-        # 40034/40309 = Bitget does not know the symbol in this market: not applicable, not an error
-        result.not_applicable = True
-        result.reason = NOT_LISTED if result.listed is False else SYMBOL_NOT_FOUND
-        return
-    result.complete, result.reason, result.error = False, category, category
-
-
-def _annotate(row: dict[str, Any], stream: str, symbol: str) -> dict[str, Any]:
-    """Bitget's raw fields, plus the stream, plus the symbol where Bitget left it out (spot plan rows)."""
-    row["stream"] = stream
-    if not row.get("symbol"):
-        row["symbol"] = symbol
-    return row
-
-
-def write_orders(
-    store: ResultsStore, key: str, symbol: str, execution: str, orders: list[dict[str, Any]]
-) -> None:
-    """The per-symbol orders file, written item by item (`orders` last so readers can stream it)."""
-    with store.writer(key) as fh:
-        fh.write(
-            b'{"symbol":'
-            + dumps_compact(symbol)
-            + b',"execution":'
-            + dumps_compact(execution)
-            + b',"orders":['
+def _open_stream(spec: StreamSpec, symbol: str, run: Extraction) -> StreamRun | StreamResult:
+    """A StreamRun to page, or the final StreamResult of a stream that needs no request."""
+    listed = run.catalog.listed(run.client, spec.market, symbol)
+    if listed is not True and excluded_by_name(symbol, spec.market):
+        return StreamResult(
+            spec.name, listed=listed, not_applicable=True, reason="name_rule", skipped_by_name=True
         )
-        for index, order in enumerate(orders):
-            if index:
-                fh.write(b",")
-            fh.write(dumps_compact(order))
-        fh.write(b"]}")
+    key = f"{symbol}:{spec.name}"
+    if not run.breaker.allow(key):
+        result = StreamResult(spec.name, listed=listed, breaker_skipped=True, reason=CIRCUIT_OPEN)
+        if run.breaker.open_category(key) == SYMBOL_NOT_FOUND:
+            result.not_applicable = (
+                True  # repeatedly told the symbol does not exist there: nothing can be missed
+            )
+        else:
+            result.complete, result.error = False, CIRCUIT_OPEN
+        return result
+    settings = run.settings
+    max_pages = settings.spot_max_pages if spec.market == "spot" else settings.futures_max_pages
+    return StreamRun(spec.name, symbol, listed, max_pages, settings.max_shards_per_stream)
+
+
+def _finish(
+    spec: StreamSpec, item: StreamRun | StreamResult, symbol: str, breaker: CircuitBreaker, elapsed: float
+) -> StreamResult:
+    """The StreamResult of a paged stream, and the breaker told how it went."""
+    if isinstance(item, StreamResult):
+        return item
+    result = StreamResult(
+        spec.name,
+        pages=item.pages,
+        shards=item.shards,
+        listed=item.listed,
+        rejected_rows=item.rejected.count,
+        rejected=item.rejected.samples,
+        second_passes=item.second_passes,
+        page_size_adjustments=item.page_size_adjustments,
+        duration_s=elapsed,
+    )
+    key = f"{symbol}:{spec.name}"
+    if item.not_applicable:
+        result.not_applicable, result.reason = True, item.reason
+        breaker.record_failure(key, SYMBOL_NOT_FOUND)
+        return result
+    failed = [end for end in item.ends if end not in FINISHED]
+    if not failed and item.listed is False and item.rows == 0:
+        result.not_applicable, result.reason = True, NOT_LISTED  # unlisted, and Bitget had nothing
+
+    if failed:
+        result.complete, result.reason = False, failed[0]
+        if item.error is not None:
+            result.error, result.error_code, result.error_message = item.error
+        else:
+            result.error = INCOMPLETE_CATEGORY.get(failed[0], SERVER_ERROR)
+    if item.error is not None and item.error[0] in PERMANENT:
+        breaker.record_failure(key, item.error[0])
+    else:
+        breaker.record_success(key)  # a transient failure proves nothing: never keep the breaker shut
+    return result

@@ -10,6 +10,7 @@ refreshed after a TTL. When a list cannot be fetched the answer is "unknown" (No
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -56,3 +57,38 @@ class MarketCatalog:
             log.warning("market list unavailable", extra={"market": market, "error": type(exc).__name__})
             return None
         return frozenset(str(row.get("symbol", "")) for row in rows or [])
+
+
+# What a symbol's name says about where it can trade (BITGET_API.md §2.3, §5.1): USDT-margined contracts are
+# quoted in USDT (BTCUSDT), USDC-margined ones end in PERP or USDC (BTCPERP), coin-margined ones in USD with an
+# optional delivery code (BTCUSD, BTCUSDZ25). The simulation types follow their real twins (SBTCSUSDT).
+_QUOTE_OF_PRODUCT = {
+    "USDT-FUTURES": "USDT",
+    "SUSDT-FUTURES": "USDT",
+    "USDC-FUTURES": "USDC",
+    "SUSDC-FUTURES": "USDC",
+    "COIN-FUTURES": "USD",
+    "SCOIN-FUTURES": "USD",
+}
+_COIN_MARGINED = re.compile(r"USD([A-Z]\d{2}|\d{4,6})?$")
+
+
+def name_quote(symbol: str) -> str | None:
+    """The settlement family a symbol's name implies (USDT, USDC or USD), or None when it does not say."""
+    if symbol.endswith("USDT"):
+        return "USDT"
+    if symbol.endswith(("PERP", "USDC")):
+        return "USDC"
+    if _COIN_MARGINED.search(symbol):
+        return "USD"
+    return None
+
+
+def excluded_by_name(symbol: str, market: str) -> bool:
+    """True when the symbol's name proves it cannot exist in this futures market, so asking is wasted.
+
+    Only futures markets are ruled out, and only when the name is unambiguous; any other shape is asked.
+    """
+    family = _QUOTE_OF_PRODUCT.get(market)
+    quote = name_quote(symbol)
+    return family is not None and quote is not None and quote != family

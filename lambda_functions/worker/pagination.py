@@ -1,17 +1,21 @@
-"""Paging one Bitget history backwards with idLessThan, as generators with explicit stop rules.
+"""Walking one Bitget history query backwards with idLessThan, one page at a time, with explicit stop rules.
 
-`paginate` walks one query (one stream, one time slice, one planType) from the newest page to the oldest and
-yields each page's rows. It stops for exactly one of these reasons, recorded in `PagingState.end`:
+A `Walker` pages one query (one stream's endpoint and parameters, over one time range) from its newest page to
+its oldest. Each `step()` sends one request; the walk ends for exactly one reason, kept in `end`:
 
-- `complete`: the data ended: an empty page, `nextFlag=false` (spot plan), no cursor (`endId` null), or, with
-  smart pagination, a page shorter than the size asked for (Bitget fills every page while data remains, so the
-  request after a short page cannot return anything: that request is skipped, and counted as saved);
-- `max_pages`: the stream's page cap was reached while more data may exist (incomplete, never silent);
-- `timeout`: the time budget cannot afford another request (incomplete);
-- `cursor_stalled`: the cursor did not move (a server bug; stopping avoids an endless loop; incomplete).
+- `complete`: the data ended. Only an **empty page** proves that (for futures an empty or null
+  `entrustedList`); on spot plan history `nextFlag: false` on an empty or short page also does. A short page is
+  *not* the end: Bitget has answered pages shorter than `limit` while older rows existed (BITGET_API.md §10a),
+  so the request after a short page is always sent.
+- `cursor_stalled`: a page with rows gave no new cursor (none at all, or the one just used): the walk cannot
+  go on without looping; incomplete.
+- `timeout`: the time budget cannot afford another request; incomplete.
+- `expired`: the whole range fell out of Bitget's 90-day retention while the run went on (nothing left to ask).
 
-Errors from the client propagate to the caller, which categorises them. The per-endpoint adapters below turn
-each endpoint family's response shape into a `Page`.
+The query window is computed per request (`bounds()`), from Bitget's clock, so a run that crosses the retention
+edge while paging moves its startTime with it instead of failing with 40704. Errors from the client propagate;
+the walker keeps its cursor, so a new `step()` after a pause continues where the failed one stopped.
+`paginate()` is the same walk as a generator, for sequential use and tests.
 """
 
 from __future__ import annotations
@@ -23,97 +27,109 @@ from typing import Any
 
 from lambda_functions.worker.budget import TimeBudget
 from lambda_functions.worker.page_size import PageSizer
+from lambda_functions.worker.rows import row_problem
 
 COMPLETE = "complete"
 MAX_PAGES = "max_pages"
 TIMEOUT = "timeout"
 CURSOR_STALLED = "cursor_stalled"
+EXPIRED = "expired"
 
 
 @dataclass(frozen=True)
 class Page:
-    rows: list[dict[str, Any]]
+    rows: list[Any]
     cursor: str | None  # the idLessThan for the next page
     has_more: bool | None = None  # an explicit "more data" flag when the endpoint has one (spot plan)
 
 
-# (id_less_than, limit, timeout_s) -> Page
-FetchPage = Callable[[str | None, int, float], Page]
+# (id_less_than, limit, start_ms, end_ms, timeout_s) -> Page
+FetchPage = Callable[[str | None, int, int, int, float], Page]
+# -> (startTime, endTime) for the next request, or None when the range has nothing left to ask
+Bounds = Callable[[], tuple[int, int] | None]
 
 
-@dataclass
-class PagingState:
-    """Shared by every query of one stream, so the page cap counts the whole stream."""
+def end_of_data(page: Page, limit: int) -> bool:
+    """True when no older page can hold data."""
+    if not page.rows:
+        return True
+    # Spot plan history says whether more exists; trust a "no" only on a page that is not full.
+    return page.has_more is False and len(page.rows) < limit
 
-    max_pages: int
-    pages: int = 0
-    end: str | None = None
-    requests_saved: int = 0  # requests smart pagination skipped after a short page
+
+class Walker:
+    """The cursor walk of one query over a time range; not shared between threads at the same time."""
+
+    def __init__(
+        self,
+        fetch: FetchPage,
+        bounds: Bounds,
+        sizer: PageSizer,
+        budget: TimeBudget,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.fetch = fetch
+        self.bounds = bounds
+        self.sizer = sizer
+        self.budget = budget
+        self.monotonic = monotonic
+        self.cursor: str | None = None
+        self.pages = 0
+        self.end: str | None = None
 
     @property
-    def complete(self) -> bool:
-        return self.end == COMPLETE
+    def done(self) -> bool:
+        return self.end is not None
+
+    def step(self) -> Page | None:
+        """Send the next request and return its page; None (with `end` set) when the walk is over."""
+        if self.end is not None:
+            return None
+        window = self.bounds()
+        if window is None:
+            self.end = EXPIRED
+            return None
+        timeout_s = self.budget.request_timeout()
+        if timeout_s is None:
+            self.end = TIMEOUT
+            return None
+        limit = self.sizer.size
+        started = self.monotonic()
+        page = self.fetch(self.cursor, limit, window[0], window[1], timeout_s)
+        self.sizer.record(self.monotonic() - started)
+        self.pages += 1
+        if end_of_data(page, limit):
+            self.end = COMPLETE
+        elif not page.cursor or page.cursor == self.cursor:
+            self.end = CURSOR_STALLED
+        else:
+            self.cursor = page.cursor
+        return page
 
 
-def end_of_data(page: Page, limit: int, smart: bool) -> str | None:
-    """Why no further page can hold data, or None when another page may."""
-    if not page.rows:
-        return "empty_page"
-    if page.has_more is not None:
-        return None if page.has_more else "no_more_flag"
-    if not page.cursor:
-        return "no_cursor"
-    if smart and len(page.rows) < limit:
-        return "short_page"
+def paginate(walker: Walker) -> Iterator[list[Any]]:
+    """Yield the rows of every page, newest first; `walker.end` says why it stopped."""
+    while (page := walker.step()) is not None:
+        if page.rows:
+            yield page.rows
+
+
+# ---- per-endpoint adapters: each family's response shape as a Page ------------------------------------------
+
+
+def _last_valid_id(rows: list[Any]) -> str | None:
+    """The orderId of the oldest row that has a usable one (a malformed last row must not end the walk)."""
+    for row in reversed(rows):
+        if row_problem(row) is None:
+            return str(row["orderId"]).strip()
     return None
 
 
-def paginate(
-    fetch: FetchPage,
-    state: PagingState,
-    sizer: PageSizer,
-    budget: TimeBudget,
-    *,
-    smart: bool = True,
-    monotonic: Callable[[], float] = time.monotonic,
-) -> Iterator[list[dict[str, Any]]]:
-    """Yield the rows of every page of one query, newest first; `state.end` says why it stopped."""
-    cursor: str | None = None
-    state.end = None
-    while True:
-        if state.pages >= state.max_pages:
-            state.end = MAX_PAGES
-            return
-        timeout_s = budget.request_timeout()
-        if timeout_s is None:
-            state.end = TIMEOUT
-            return
-        limit = sizer.size
-        started = monotonic()
-        page = fetch(cursor, limit, timeout_s)
-        sizer.record(monotonic() - started)
-        state.pages += 1
-        if page.rows:
-            yield page.rows
-        stop = end_of_data(page, limit, smart)
-        if stop is not None:
-            state.requests_saved += stop == "short_page"
-            state.end = COMPLETE
-            return
-        if page.cursor == cursor:
-            state.end = CURSOR_STALLED
-            return
-        cursor = page.cursor
+def spot_fetcher(client: Any, symbol: str | None, tpsl_type: str) -> FetchPage:
+    """Spot history (normal or tpsl): a bare array (or null); the cursor is the last row's orderId."""
 
-
-def _last_order_id(rows: list[dict[str, Any]]) -> str | None:
-    return str(rows[-1]["orderId"]) if rows else None
-
-
-def spot_fetcher(client: Any, symbol: str, tpsl_type: str, start_ms: int, end_ms: int) -> FetchPage:
-    """Spot history (normal or tpsl): a bare array; the cursor is the last row's orderId."""
-
-    def fetch(cursor: str | None, limit: int, timeout_s: float) -> Page:
+    def fetch(cursor: str | None, limit: int, start_ms: int, end_ms: int, timeout_s: float) -> Page:
         rows = client.spot_history_orders(
             symbol,
             start_ms=start_ms,
@@ -124,41 +140,39 @@ def spot_fetcher(client: Any, symbol: str, tpsl_type: str, start_ms: int, end_ms
             timeout_s=timeout_s,
         )
         rows = list(rows or [])
-        return Page(rows, _last_order_id(rows))
+        return Page(rows, _last_valid_id(rows))
 
     return fetch
 
 
-def spot_plan_fetcher(client: Any, symbol: str, start_ms: int, end_ms: int) -> FetchPage:
-    """Spot plan history: `{nextFlag, idLessThan, orderList}`; nextFlag decides whether more exists."""
+def spot_plan_fetcher(client: Any, symbol: str) -> FetchPage:
+    """Spot plan history: `{nextFlag, idLessThan, orderList}` (orderList may be null)."""
 
-    def fetch(cursor: str | None, limit: int, timeout_s: float) -> Page:
-        data = (
-            client.spot_plan_history(
-                symbol,
-                start_ms=start_ms,
-                end_ms=end_ms,
-                id_less_than=cursor,
-                limit=limit,
-                timeout_s=timeout_s,
-            )
-            or {}
+    def fetch(cursor: str | None, limit: int, start_ms: int, end_ms: int, timeout_s: float) -> Page:
+        data = client.spot_plan_history(
+            symbol,
+            start_ms=start_ms,
+            end_ms=end_ms,
+            id_less_than=cursor,
+            limit=limit,
+            timeout_s=timeout_s,
         )
+        data = data or {}
         rows = list(data.get("orderList") or [])
         flag = data.get("nextFlag")
         has_more = None if flag is None else flag in (True, "true")
-        return Page(rows, data.get("idLessThan") or _last_order_id(rows), has_more)
+        return Page(rows, data.get("idLessThan") or _last_valid_id(rows), has_more)
 
     return fetch
 
 
 def futures_fetcher(
-    client: Any, product_type: str, symbol: str, start_ms: int, end_ms: int, plan_type: str | None = None
+    client: Any, product_type: str, symbol: str | None, plan_type: str | None = None
 ) -> FetchPage:
     """Futures order history, or with `plan_type` one planType of plan history: both answer
-    `{entrustedList, endId}`, and endId is the next cursor."""
+    `{entrustedList, endId}` (either may be null); endId is the next cursor, else the last row's orderId."""
 
-    def fetch(cursor: str | None, limit: int, timeout_s: float) -> Page:
+    def fetch(cursor: str | None, limit: int, start_ms: int, end_ms: int, timeout_s: float) -> Page:
         query: dict[str, Any] = {
             "symbol": symbol,
             "start_ms": start_ms,
@@ -172,6 +186,7 @@ def futures_fetcher(
         else:
             data = client.futures_plan_history(product_type, plan_type, **query)
         data = data or {}
-        return Page(list(data.get("entrustedList") or []), data.get("endId") or None)
+        rows = list(data.get("entrustedList") or [])
+        return Page(rows, data.get("endId") or _last_valid_id(rows))
 
     return fetch

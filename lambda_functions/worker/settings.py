@@ -1,7 +1,7 @@
 """The worker's settings, read once from its environment (the original's names and meaning where it had them).
 
 Page caps: the original defaulted SPOT_MAX_PAGES / FUTURES_MAX_PAGES to 25, which cuts an account at 2,500
-orders per stream, silently. Here the default is 1000 pages (100,000 orders per stream) and hitting a cap
+orders per stream, silently. Here the default is 20,000 pages (2,000,000 orders per stream) and hitting a cap
 never truncates silently: the stream is reported incomplete with reason `max_pages`. The time budget, not
 the page cap, is what normally bounds a run.
 
@@ -37,13 +37,16 @@ class WorkerSettings(BaseSettings):
     bitget_timeout: float = Field(
         default=15.0, gt=0
     )  # seconds per request, before the time budget shortens it
-    bitget_retries: int = Field(default=2, ge=0, le=10)
+    bitget_retries: int = Field(default=6, ge=0, le=10)
+    # after the client's retries are spent on a transient failure: pause, then the same page again
+    second_passes: int = Field(default=1, ge=0, le=5)
+    second_pass_pause_s: float = Field(default=5.0, ge=0)
 
     spot_max_pages: int = Field(
-        default=1000, ge=1, validation_alias=AliasChoices("SPOT_MAX_PAGES", "BITGET_MAX_PAGES")
+        default=20000, ge=1, validation_alias=AliasChoices("SPOT_MAX_PAGES", "BITGET_MAX_PAGES")
     )
     futures_max_pages: int = Field(
-        default=1000, ge=1, validation_alias=AliasChoices("FUTURES_MAX_PAGES", "BITGET_MAX_PAGES")
+        default=20000, ge=1, validation_alias=AliasChoices("FUTURES_MAX_PAGES", "BITGET_MAX_PAGES")
     )
     min_page_size: int = Field(default=50, ge=1, le=BITGET_MAX_LIMIT)
     max_page_size: int = Field(
@@ -56,8 +59,12 @@ class WorkerSettings(BaseSettings):
     # seconds; used when no Lambda context gives the real deadline
     max_execution_time: float = Field(default=50.0, gt=0)
     budget_safety_margin_s: float = Field(default=3.0, ge=0)  # kept free at the end to write the results
-    max_concurrent_spot: int = Field(default=2, ge=1, le=16)
-    max_concurrent_futures: int = Field(default=3, ge=1, le=16)
+    # threads per endpoint path (each path has its own rate limit): enough requests in flight to reach the
+    # limit at the latency of the link (20/s at 300 ms needs 6)
+    max_concurrent_spot: int = Field(default=6, ge=1, le=32)
+    max_concurrent_futures: int = Field(default=4, ge=1, le=32)
+    max_shards_per_stream: int = Field(default=64, ge=1, le=1024)
+    worker_tmp_dir: str = ""  # where pages are spooled while a symbol is paged (default: the system temp dir)
 
     enable_circuit_breaker: bool = True
     circuit_breaker_failures: int = Field(default=3, ge=1)
@@ -66,7 +73,7 @@ class WorkerSettings(BaseSettings):
     adaptive_page_sizing: bool = True
 
     include_simulation: bool = False
-    include_plan_orders: bool = False
+    include_plan_orders: bool = True
     markets_ttl_s: float = Field(default=300.0, ge=0)  # how long the spot symbol / contract lists stay cached
 
     worker_rate_share: float | None = Field(default=None, gt=0, le=1)

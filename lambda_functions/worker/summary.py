@@ -80,17 +80,22 @@ def categorize(exc: BaseException) -> str:
 
 @dataclass
 class StreamResult:
-    """The outcome of one stream. `orders` stays in memory only; it never enters the summary or detail."""
+    """The outcome of one stream (its orders are in the part files, never here)."""
 
     stream: str
-    orders: list[dict[str, Any]] = field(default_factory=list)
+    order_count: int = 0
     pages: int = 0
+    shards: int = 0
     complete: bool = True
     reason: str | None = None  # why incomplete, or why not applicable
     not_applicable: bool = False
     error: str | None = None  # error category when the stream ended on an error
-    requests_saved: int = 0
-    page_size: int = 0
+    error_code: str | None = None  # Bitget's code of that error, when Bitget gave one
+    error_message: str | None = None  # Bitget's message (or the transport error), secrets removed
+    rejected_rows: int = 0
+    rejected: list[dict[str, Any]] = field(default_factory=list)  # the first few, with reason and raw row
+    second_passes: int = 0
+    skipped_by_name: bool = False  # not asked: the symbol's name rules this market out
     page_size_adjustments: int = 0
     breaker_skipped: bool = False
     listed: bool | None = None  # in the market's current list; None when the list could not be fetched
@@ -98,12 +103,18 @@ class StreamResult:
 
     def detail(self) -> dict[str, Any]:
         return {
-            "orders": len(self.orders),
+            "orders": self.order_count,
             "pages": self.pages,
+            "shards": self.shards,
             "complete": self.complete,
             "reason": self.reason,
             "not_applicable": self.not_applicable,
             "error": self.error,
+            "error_code": self.error_code,
+            "error_message": self.error_message,
+            "rejected_rows": self.rejected_rows,
+            "rejected": self.rejected,
+            "second_passes": self.second_passes,
             "listed": self.listed,
             "duration_s": round(self.duration_s, 3),
         }
@@ -122,6 +133,11 @@ class ExtractionResult:
     duration_s: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
 
+    def symbol_not_found(self) -> bool:
+        """Every stream that was asked answered that the symbol does not exist (most likely a typo)."""
+        asked = [s for s in self.streams if not s.skipped_by_name]
+        return bool(asked) and all(s.not_applicable for s in asked)
+
     def error_counts(self) -> dict[str, int]:
         """Non-zero categories only.
 
@@ -129,7 +145,7 @@ class ExtractionResult:
         symbol_not_found, not one per stream. A single market lacking the symbol is no error at all.
         """
         counts: Counter[str] = Counter(s.error for s in self.streams if s.error)
-        if self.streams and all(s.not_applicable for s in self.streams):
+        if self.symbol_not_found():
             counts[SYMBOL_NOT_FOUND] += 1
         return dict(sorted(counts.items()))
 
@@ -143,6 +159,8 @@ def build_summary(result: ExtractionResult) -> dict[str, Any]:
         "orders": result.order_count,
         "complete": not incomplete,
         "incomplete_streams": incomplete,
+        "symbol_not_found": result.symbol_not_found(),
+        "rejected_rows": sum(s.rejected_rows for s in result.streams),
         "errors": result.error_counts(),
         "requests": int(result.client_stats.get("requests", 0)),
         "retries": int(result.client_stats.get("retries", 0)),
@@ -163,15 +181,17 @@ def build_detail(result: ExtractionResult, summary: dict[str, Any]) -> dict[str,
     detail["streams"] = {s.stream: s.detail() for s in streams}
     detail["circuit_breaker"] = {"skipped_streams": sum(s.breaker_skipped for s in streams)}
     detail["smart_pagination"] = {
-        "requests_saved_short_page": sum(s.requests_saved for s in streams),
+        # Markets the symbol's name rules out are not asked at all (markets.excluded_by_name).
+        "requests_saved_by_name": sum(s.skipped_by_name for s in streams),
         # A market whose list lacks the symbol still gets one request (it may have been delisted lately).
-        "unlisted_markets_probed": sum(s.listed is False and not s.breaker_skipped for s in streams),
-        "unlisted_markets_with_orders": sum(s.listed is False and bool(s.orders) for s in streams),
+        "unlisted_markets_probed": sum(
+            s.listed is False and not s.breaker_skipped and not s.skipped_by_name for s in streams
+        ),
+        "unlisted_markets_with_orders": sum(s.listed is False and s.order_count > 0 for s in streams),
+        "shards": sum(s.shards for s in streams),
+        "second_passes": sum(s.second_passes for s in streams),
     }
-    detail["page_size"] = {
-        "adjustments": sum(s.page_size_adjustments for s in streams),
-        "final": {s.stream: s.page_size for s in streams if s.pages},
-    }
+    detail["page_size"] = {"adjustments": sum(s.page_size_adjustments for s in streams)}
     detail["client"] = {k: v for k, v in result.client_stats.items() if isinstance(v, int | float | dict)}
     detail["timings"] = {k: round(v, 3) for k, v in result.timings.items()}
     return detail

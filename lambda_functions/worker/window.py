@@ -2,9 +2,9 @@
 
 Bitget keeps 90 days of order history and accepts at most 90 days between startTime and endTime
 (BITGET_API.md §3). A window reaching further back is clamped to the retention (and the summary says so); a
-window longer than the span is cut into slices walked newest first. Adjacent slices share their border
-millisecond so no order can fall between them whether Bitget treats the bounds as inclusive or exclusive; the
-order that may then appear twice is removed by the (stream, orderId) dedupe.
+window longer than the span is cut into slices walked newest first. Slices are inclusive millisecond ranges
+that neither overlap nor leave a gap: each becomes a shard that owns its milliseconds (shards.py), which is
+what keeps an order at a border from being lost or doubled whatever Bitget does with its bounds.
 """
 
 from __future__ import annotations
@@ -13,7 +13,17 @@ from dataclasses import dataclass
 
 from lambda_functions.common.timewindow import DAY_MS, RETENTION_MS
 
-MAX_SPAN_MS = 90 * DAY_MS  # Bitget's widest startTime..endTime span
+# Bitget drops orders older than 90 days by its own clock; a startTime at the very edge can fail with 40704 by
+# the time the request arrives. Orders within this margin of expiring are not asked for.
+RETENTION_EDGE_MARGIN_MS = 5_000
+# Bitget's widest startTime..endTime span is 90 days; a slice asks 1 ms beyond each end (shards.py), so a slice
+# holds at most 90 days less 1 ms. Any window inside the retention fits in one slice.
+MAX_SPAN_MS = 90 * DAY_MS - 1
+
+
+def retention_edge_ms(server_now_ms: int) -> int:
+    """The oldest startTime that is safe to send at `server_now_ms` (Bitget's clock)."""
+    return server_now_ms - RETENTION_MS + RETENTION_EDGE_MARGIN_MS
 
 
 @dataclass(frozen=True)
@@ -28,12 +38,13 @@ class Window:
 
 
 def resolve_window(start_ms: int | None, end_ms: int | None, now_ms: int) -> Window:
-    """Defaults (the last 90 days), then the retention clamp. Raises ValueError when nothing is left."""
+    """Defaults (the last 90 days), then the retention clamp, both by Bitget's clock `now_ms`. Raises
+    ValueError when nothing is left."""
     end = now_ms if end_ms is None else end_ms
-    start = end - RETENTION_MS if start_ms is None else start_ms
+    oldest = retention_edge_ms(now_ms)
+    start = max(end - RETENTION_MS, oldest) if start_ms is None else start_ms
     if start >= end:
         raise ValueError(f"start_ms ({start}) must be before end_ms ({end})")
-    oldest = now_ms - RETENTION_MS
     if start >= oldest:
         return Window(start, end)
     if end <= oldest:
@@ -42,12 +53,13 @@ def resolve_window(start_ms: int | None, end_ms: int | None, now_ms: int) -> Win
 
 
 def slices(window: Window, max_span_ms: int = MAX_SPAN_MS) -> list[tuple[int, int]]:
-    """(start, end) pairs of at most `max_span_ms`, newest first, covering the window without gaps."""
+    """Inclusive (first_ms, last_ms) ranges of at most `max_span_ms`, newest first, covering the window
+    (both ends included) without gaps or overlaps."""
     result: list[tuple[int, int]] = []
     end = window.end_ms
     while True:
-        start = max(window.start_ms, end - max_span_ms)
+        start = max(window.start_ms, end - max_span_ms + 1)
         result.append((start, end))
         if start == window.start_ms:
             return result
-        end = start
+        end = start - 1

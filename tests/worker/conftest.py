@@ -32,7 +32,8 @@ def make_run(
     client: Any, store: LocalResultsStore, clock: FakeClock | None = None, **overrides: Any
 ) -> Extraction:
     clock = clock or FakeClock()
-    settings = worker_settings(**overrides)
+    # These tests name the plan streams they want; the product's default (on) is tested in test_settings.
+    settings = worker_settings(**{"include_plan_orders": False, **overrides})
     return Extraction(
         client=client,
         store=store,
@@ -47,4 +48,5 @@ def make_run(
         ),
         clock=Clock(wall_ms=clock.wall_ms, monotonic=clock.monotonic),
         results_prefix=PREFIX,
+        sleep=lambda seconds: None,  # second passes do not wait in tests
     )

@@ -36,11 +36,11 @@ class FakeStats:
 
 
 def make_orders(
-    n: int, *, newest_ms: int, step_ms: int = 1000, first_id: int = 10_000
+    n: int, *, newest_ms: int, step_ms: int = 1000, first_id: int = 10_000, symbol: str = "BTCUSDT"
 ) -> list[dict[str, Any]]:
     """`n` orders newest first, ids descending with time (as Bitget's ids grow with time)."""
     return [
-        {"orderId": str(first_id + n - i), "cTime": str(newest_ms - i * step_ms), "symbol": "BTCUSDT"}
+        {"orderId": str(first_id + n - i), "cTime": str(newest_ms - i * step_ms), "symbol": symbol}
         for i in range(n)
     ]
 
@@ -60,7 +60,9 @@ class FakeClient:
         orders: dict[str, list[dict[str, Any]]] | None = None,
         listed: dict[str, set[str]] | None = None,
         fail: dict[str, BitgetError | Callable[[int], BitgetError | None]] | None = None,
+        server_ms: int = 1_700_000_000_000,
     ) -> None:
+        self.server_ms = server_ms
         self.orders = orders or {}
         self.listed = listed if listed is not None else {}
         self.fail = fail or {}
@@ -97,6 +99,9 @@ class FakeClient:
         ]
         rows.sort(key=lambda r: int(r.get("orderId", 0)), reverse=True)
         return [dict(r) for r in rows[:limit]]
+
+    def server_now_ms(self) -> int:
+        return self.server_ms
 
     def spot_symbols(self, symbol: str | None = None) -> list[dict]:
         return self._list("spot")

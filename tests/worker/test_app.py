@@ -33,7 +33,7 @@ def install(store):
                 results_prefix=PREFIX,
                 catalog=MarketCatalog(monotonic=clock.monotonic),
                 breaker=CircuitBreaker(monotonic=clock.monotonic),
-                limiters=LimiterPool(RateLimiter),
+                limiters=LimiterPool(lambda share: RateLimiter(share=share)),
                 make_client=lambda limiter: client,
                 clock=Clock(wall_ms=clock.wall_ms, monotonic=clock.monotonic),
             )

@@ -13,6 +13,7 @@ from lambda_functions.common.bitget import (
 from lambda_functions.common.streams import newest_first_key
 from lambda_functions.common.timewindow import DAY_MS, RETENTION_MS
 from lambda_functions.worker.extraction import WorkerRequest, extract_symbol
+from lambda_functions.worker.window import MAX_SPAN_MS, RETENTION_EDGE_MARGIN_MS
 from tests.worker.conftest import make_run
 from tests.worker.fakes import FakeClient, FakeClock, make_orders
 
@@ -50,56 +51,58 @@ def test_orders_of_every_stream_are_written_newest_first_with_their_stream(store
     assert summary["complete"]
     assert summary["errors"] == {}
     assert summary["incomplete_streams"] == []
-    # an unlisted futures market costs exactly one history request: Bitget's 40034 settles it
-    assert client.history_calls("USDC-FUTURES") == client.history_calls("COIN-FUTURES") == 1
+    # a USDT-quoted symbol cannot exist in USDC- or COIN-FUTURES: those markets are not asked at all
+    assert client.history_calls("USDC-FUTURES") == client.history_calls("COIN-FUTURES") == 0
     detail = store.get_json(summary["detail_key"])
-    assert detail["streams"]["USDC-FUTURES"] == {
+    assert detail["streams"]["USDC-FUTURES"] | {"duration_s": 0} == {
         "orders": 0,
         "pages": 0,
+        "shards": 0,
         "complete": True,
-        "reason": "not_listed",
+        "reason": "name_rule",
         "not_applicable": True,
         "error": None,
+        "error_code": None,
+        "error_message": None,
+        "rejected_rows": 0,
+        "rejected": [],
+        "second_passes": 0,
         "listed": False,
-        "duration_s": 0.0,
+        "duration_s": 0,
     }
-    assert detail["streams"]["spot_normal"]["pages"] == 2
+    assert detail["streams"]["spot_normal"]["pages"] == 3  # 100 + 50 + the empty page that proves the end
     assert detail["streams"]["spot_normal"]["listed"] is True
-    assert detail["smart_pagination"]["unlisted_markets_probed"] == 2
+    assert detail["smart_pagination"]["requests_saved_by_name"] == 2
+    assert detail["smart_pagination"]["unlisted_markets_probed"] == 0
     assert detail["smart_pagination"]["unlisted_markets_with_orders"] == 0
 
 
 def test_symbol_missing_from_the_lists_but_with_orders_is_paged_to_the_end(store):
     # A symbol delisted within the retention: no list has it any more, but its history is still there.
-    spot = make_orders(250, newest_ms=NOW - 10, first_id=1000)
-    futures = make_orders(101, newest_ms=NOW - 20, first_id=5000)
+    spot = make_orders(250, newest_ms=NOW - 10, first_id=1000, symbol="BTCUSD")
+    futures = make_orders(101, newest_ms=NOW - 20, first_id=5000, symbol="BTCUSD")
     client = FakeClient(
         {"spot_normal": spot, "COIN-FUTURES": futures},
         listed={m: {"ETHUSDT"} for m in ALL_MARKETS},
     )
-    summary = extract_symbol(WorkerRequest("BTCUSDT", "exec-1"), make_run(client, store))
+    summary = extract_symbol(WorkerRequest("BTCUSD", "exec-1"), make_run(client, store))
     orders = _read_orders(store, summary)["orders"]
     assert {(o["stream"], o["orderId"]) for o in orders} == {("spot_normal", o["orderId"]) for o in spot} | {
         ("COIN-FUTURES", o["orderId"]) for o in futures
     }
     assert summary["complete"]
     assert summary["errors"] == {}  # the symbol exists somewhere: not a symbol_not_found
-    assert client.history_calls("spot_normal") == 3 and client.history_calls("COIN-FUTURES") == 2
-    for stream in ("spot_tpsl", "USDT-FUTURES", "USDC-FUTURES"):
-        assert client.history_calls(stream) == 1  # one probe, answered 40034
+    assert client.history_calls("spot_normal") == 4 and client.history_calls("COIN-FUTURES") == 3
+    assert client.history_calls("spot_tpsl") == 1  # one probe, answered 40034
+    # a coin-margined name (BTCUSD) rules out USDT- and USDC-FUTURES: not asked
+    assert client.history_calls("USDT-FUTURES") == client.history_calls("USDC-FUTURES") == 0
     detail = store.get_json(summary["detail_key"])
-    assert detail["streams"]["spot_normal"] | {"duration_s": 0} == {
-        "orders": 250,
-        "pages": 3,
-        "complete": True,
-        "reason": None,
-        "not_applicable": False,
-        "error": None,
-        "listed": False,
-        "duration_s": 0,
-    }
-    assert detail["streams"]["USDT-FUTURES"]["reason"] == "not_listed"
-    assert detail["smart_pagination"]["unlisted_markets_probed"] == 5
+    spot_detail = detail["streams"]["spot_normal"]
+    assert (spot_detail["orders"], spot_detail["pages"], spot_detail["complete"]) == (250, 4, True)
+    assert (spot_detail["reason"], spot_detail["error"], spot_detail["listed"]) == (None, None, False)
+    assert detail["streams"]["spot_tpsl"]["reason"] == "not_listed"
+    assert detail["streams"]["USDT-FUTURES"]["reason"] == "name_rule"
+    assert detail["smart_pagination"]["unlisted_markets_probed"] == 3
     assert detail["smart_pagination"]["unlisted_markets_with_orders"] == 2
 
 
@@ -111,10 +114,16 @@ def test_symbol_listed_nowhere_is_one_symbol_not_found_and_one_request_per_strea
     assert summary["errors"] == {"symbol_not_found": 1}
     assert summary["orders"] == 0
     assert summary["complete"]
-    # 9 streams (3 spot, 3 futures, 3 futures plan): one probe each, a plan stream's first planType only
+    # The v1 name says nothing reliable about its market: every stream is asked once per query
+    # (3 spot, 3 futures, 3 futures plan with one query per planType)
+    plan_queries = [
+        f"{pt}_plan:{plan}"
+        for pt in ("USDT-FUTURES", "USDC-FUTURES", "COIN-FUTURES")
+        for plan in ("normal_plan", "track_plan", "profit_loss")
+    ]
     assert sorted(name for name, _ in client.calls) == sorted(
         ["spot_normal", "spot_tpsl", "spot_plan", "USDT-FUTURES", "USDC-FUTURES", "COIN-FUTURES"]
-        + [f"{pt}_plan:normal_plan" for pt in ("USDT-FUTURES", "USDC-FUTURES", "COIN-FUTURES")]
+        + plan_queries
     )
     assert "BTCUSDT" in store.get_json(summary["detail_key"])["hint"]
 
@@ -135,26 +144,27 @@ def test_40034_on_a_history_call_means_not_applicable_when_lists_are_unavailable
     assert summary["orders"] == 5
     assert summary["complete"]
     assert summary["errors"] == {}
-    assert client.history_calls("USDC-FUTURES") == 1
+    assert client.history_calls("USDT-FUTURES") == 1
     detail = store.get_json(summary["detail_key"])
-    assert detail["streams"]["USDC-FUTURES"]["not_applicable"]
-    assert detail["streams"]["USDC-FUTURES"]["reason"] == "symbol_not_found"
+    assert detail["streams"]["USDT-FUTURES"]["not_applicable"]
+    assert detail["streams"]["USDT-FUTURES"]["reason"] == "symbol_not_found"
 
 
-def test_errors_are_categorised_and_keep_what_was_fetched(store):
-    calls_until_failure = {"spot_normal": BitgetTimeoutError("read timeout")}
+def test_errors_are_categorised_keep_bitgets_code_and_what_was_fetched(store):
     client = FakeClient(
         {"USDT-FUTURES": make_orders(300, newest_ms=NOW - 1)},
         listed=ALL_MARKETS,
         fail={
-            **calls_until_failure,
+            "spot_normal": BitgetTimeoutError("read timeout"),
             "spot_tpsl": BitgetRateLimitError(),
-            "USDT-FUTURES": lambda n: BitgetTransportError("reset") if n == 2 else None,
-            "USDC-FUTURES": BitgetAPIError("40009", "sign signature error", 400),
-            "COIN-FUTURES": BitgetAPIError("40017", "Parameter verification failed", 400),
+            "USDT-FUTURES": lambda n: BitgetTransportError("reset") if n >= 2 else None,
+            "spot_plan": BitgetAPIError("40009", "sign signature error", 400),
+            "USDT-FUTURES_plan:normal_plan": BitgetAPIError("40017", "Parameter verification failed", 400),
         },
     )
-    summary = extract_symbol(WorkerRequest("BTCUSDT", "exec-1"), make_run(client, store))
+    summary = extract_symbol(
+        WorkerRequest("BTCUSDT", "exec-1"), make_run(client, store, include_plan_orders=True)
+    )
     assert summary["errors"] == {
         "auth": 1,
         "client_error": 1,
@@ -164,51 +174,106 @@ def test_errors_are_categorised_and_keep_what_was_fetched(store):
     }
     assert not summary["complete"]
     assert sorted(summary["incomplete_streams"]) == sorted(
-        ["spot_normal", "spot_tpsl", "USDT-FUTURES", "USDC-FUTURES", "COIN-FUTURES"]
+        ["spot_normal", "spot_tpsl", "spot_plan", "USDT-FUTURES", "USDT-FUTURES_plan"]
     )
     assert summary["orders"] == 100  # the first USDT-FUTURES page survived the failure of the second
+    # transient failures got one second pass from the same cursor before the stream was given up
+    assert client.history_calls("USDT-FUTURES") == 3
+    assert client.history_calls("spot_normal") == 2
+    assert client.history_calls("spot_plan") == 1  # an auth error is not retried
     detail = store.get_json(summary["detail_key"])
-    assert detail["streams"]["USDT-FUTURES"] | {"duration_s": 0} == {
-        "orders": 100,
-        "pages": 1,
-        "complete": False,
-        "reason": "server_error",
-        "not_applicable": False,
-        "error": "server_error",
-        "listed": True,
-        "duration_s": 0,
-    }
+    futures = detail["streams"]["USDT-FUTURES"]
+    assert (futures["orders"], futures["pages"], futures["complete"]) == (100, 1, False)
+    assert (futures["reason"], futures["error"], futures["second_passes"]) == (
+        "server_error",
+        "server_error",
+        1,
+    )
+    assert futures["error_code"] is None and "reset" in futures["error_message"]
+    plan = detail["streams"]["spot_plan"]
+    assert (plan["error"], plan["error_code"], plan["error_message"]) == (
+        "auth",
+        "40009",
+        "sign signature error",
+    )
+    assert detail["streams"]["USDT-FUTURES_plan"]["error_code"] == "40017"
+
+
+def test_a_second_pass_that_succeeds_leaves_the_stream_complete(store):
+    client = FakeClient(
+        {"USDT-FUTURES": make_orders(300, newest_ms=NOW - 1)},
+        listed=ALL_MARKETS,
+        fail={"USDT-FUTURES": lambda n: BitgetTransportError("reset") if n == 2 else None},
+    )
+    summary = extract_symbol(WorkerRequest("BTCUSDT", "exec-1"), make_run(client, store))
+    assert summary["complete"] and summary["orders"] == 300
+    assert store.get_json(summary["detail_key"])["streams"]["USDT-FUTURES"]["second_passes"] == 1
+
+
+def test_malformed_rows_are_rejected_with_their_reason_and_the_rest_is_kept(store):
+    rows = make_orders(150, newest_ms=NOW - 10)
+    rows[40] = {**rows[40], "cTime": "not-a-time"}
+    rows[60] = {"orderId": None, "cTime": rows[60]["cTime"]}
+    client = FakeClient({"spot_normal": rows}, listed=ALL_MARKETS)
+    client._page = _by_position(client)
+    summary = extract_symbol(WorkerRequest("BTCUSDT", "exec-1"), make_run(client, store))
+    orders = _read_orders(store, summary)["orders"]
+    assert {o["orderId"] for o in orders} == {r["orderId"] for i, r in enumerate(rows) if i not in (40, 60)}
+    assert summary["rejected_rows"] == 2 and summary["complete"]
+    rejected = store.get_json(summary["detail_key"])["streams"]["spot_normal"]["rejected"]
+    assert [r["row"] for r in rejected] == [rows[40], rows[60]]
+    assert "cTime" in rejected[0]["reason"] and "orderId" in rejected[1]["reason"]
+
+
+def _by_position(client):
+    """Serve a stream's rows in list order, cursor by position: malformed rows are served as they are."""
+
+    def serve(stream, symbol, start_ms, end_ms, id_less_than, limit):
+        client.stats.requests += 1
+        client.calls.append((stream, {"start": start_ms, "end": end_ms, "idLessThan": id_less_than}))
+        rows = client.orders.get(stream, [])
+        start = 0
+        if id_less_than is not None:
+            start = next(i for i, r in enumerate(rows) if r.get("orderId") == id_less_than) + 1
+        return [dict(r) for r in rows[start : start + limit]]
+
+    return serve
 
 
 def test_unexpected_exception_in_a_stream_is_a_worker_error_not_a_crash(store):
     client = FakeClient(
-        {"spot_normal": [{"cTime": str(NOW - 1)}]},  # no orderId: a shape the worker cannot use
+        {"spot_normal": make_orders(3, newest_ms=NOW - 1)},
         listed={"spot": {"BTCUSDT"}, "USDT-FUTURES": set(), "USDC-FUTURES": set(), "COIN-FUTURES": set()},
     )
+    client.spot_history_orders = lambda *a, **k: 42  # a shape the worker cannot use
     summary = extract_symbol(WorkerRequest("BTCUSDT", "exec-1"), make_run(client, store))
-    assert summary["errors"] == {"worker_error": 1}
-    assert summary["incomplete_streams"] == ["spot_normal"]
+    assert summary["errors"] == {"worker_error": 2}
+    assert summary["incomplete_streams"] == ["spot_normal", "spot_tpsl"]
 
 
 def test_window_beyond_retention_is_clamped_and_says_so(store):
     client = FakeClient(listed={m: set() for m in ALL_MARKETS} | {"spot": {"BTCUSDT"}})
     start = NOW - 200 * DAY_MS
     summary = extract_symbol(WorkerRequest("BTCUSDT", "e", start, NOW), make_run(client, store))
-    assert summary["window"] == {"start_ms": NOW - RETENTION_MS, "end_ms": NOW, "clamped": True}
+    edge = NOW - RETENTION_MS + RETENTION_EDGE_MARGIN_MS
+    assert summary["window"] == {"start_ms": edge, "end_ms": NOW, "clamped": True}
     assert store.get_json(summary["detail_key"])["window"]["requested_start_ms"] == start
-    assert all(call["start"] == NOW - RETENTION_MS for _, call in client.calls)
+    # every request starts at the retention edge by Bitget's clock, a few seconds inside it (never 40704)
+    assert all(call["start"] == NOW - RETENTION_MS + RETENTION_EDGE_MARGIN_MS for _, call in client.calls)
 
 
 def test_long_window_is_sliced_and_border_orders_are_not_duplicated(store):
     end = NOW + 60 * DAY_MS  # a window reaching into the future: 150 days -> two slices
-    border = end - 90 * DAY_MS
+    border = end - MAX_SPAN_MS + 1  # the newest slice owns border..end, the older one ..border-1
     rows = make_orders(5, newest_ms=border + 2, step_ms=1)  # border+2 .. border-2: straddles the border
     client = FakeClient({"spot_normal": rows}, listed={m: set() for m in ALL_MARKETS} | {"spot": {"BTCUSDT"}})
     summary = extract_symbol(WorkerRequest("BTCUSDT", "e", NOW - 80 * DAY_MS, end), make_run(client, store))
     orders = _read_orders(store, summary)["orders"]
     assert [o["orderId"] for o in orders] == [r["orderId"] for r in rows]
-    slices = [(c["start"], c["end"]) for s, c in client.calls if s == "spot_normal"]
-    assert slices == [(border, end), (NOW - 80 * DAY_MS, border)]
+    # each slice asks one ms beyond its own range on both sides (Bitget's bounds may be exclusive) and keeps
+    # only its own milliseconds: the rows at border-1 and border come back twice, and are kept once
+    slices = sorted({(c["start"], c["end"]) for s, c in client.calls if s == "spot_normal"}, reverse=True)
+    assert slices == [(border - 1, end + 1), (NOW - 80 * DAY_MS - 1, border)]
 
 
 def test_plan_streams_are_the_union_of_plan_types(store):
@@ -230,7 +295,7 @@ def test_plan_streams_are_the_union_of_plan_types(store):
     detail = store.get_json(summary["detail_key"])
     assert detail["streams"]["spot_plan"]["orders"] == 120
     assert detail["streams"]["USDT-FUTURES_plan"]["orders"] == 6
-    assert detail["streams"]["USDT-FUTURES_plan"]["pages"] == 3
+    assert detail["streams"]["USDT-FUTURES_plan"]["pages"] == 6  # a page and the empty one, per planType
     assert summary["orders"] == 126
     assert summary["complete"]
 
@@ -269,7 +334,9 @@ def test_exhausted_budget_marks_streams_incomplete_timeout(store):
     # An unlisted market whose one probe the budget could not afford is incomplete too, never "not applicable"
     # (threads share the ticking clock, so which probes got through before the budget ran out varies).
     detail = store.get_json(summary["detail_key"])
-    for name in ("USDT-FUTURES", "USDC-FUTURES", "COIN-FUTURES"):
+    for name in ("USDC-FUTURES", "COIN-FUTURES"):
+        assert detail["streams"][name]["reason"] == "name_rule" and client.history_calls(name) == 0
+    for name in ("USDT-FUTURES",):
         stream = detail["streams"][name]
         assert (
             stream["not_applicable"]

@@ -73,7 +73,7 @@ def _install(server, store, *, retries: int = 2, **overrides: Any) -> None:
             results_prefix=PREFIX,
             catalog=MarketCatalog(settings.markets_ttl_s),
             breaker=CircuitBreaker(),
-            limiters=LimiterPool(lambda: RateLimiter(FAST_LIMITS, share=settings.rate_share)),
+            limiters=LimiterPool(lambda share: RateLimiter(FAST_LIMITS, share=share), settings.rate_share),
             make_client=make_client,
             clock=clock,
         )

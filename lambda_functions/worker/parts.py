@@ -1,0 +1,98 @@
+"""Pages go to disk as they arrive; the symbol's file is a streaming merge of them. Memory never holds orders.
+
+Each shard appends its rows, one JSON line each, to its own part file in a temporary directory (Lambda's /tmp
+locally to the invocation). A shard's pages arrive newest first, so every part is already in order; at the end
+`merge_parts` does a k-way merge of all parts of the symbol (one row per part in memory) into the per-symbol
+orders file of the results store, newest first. Two copies of one (stream, orderId) meet side by side in that
+order and only the first is kept: a safety net, since shards own disjoint time ranges.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import tempfile
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from lambda_functions.common.results_store import ResultsStore, dumps_compact
+from lambda_functions.common.streams import newest_first_key
+
+
+class PartWriter:
+    """One shard's rows as JSON lines in a temporary file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.rows = 0
+        self._fh: IO[bytes] | None = None
+
+    def write(self, row: dict[str, Any]) -> None:
+        if self._fh is None:
+            self._fh = self.path.open("wb")
+        self._fh.write(dumps_compact(row) + b"\n")
+        self.rows += 1
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+
+    def read(self) -> Iterator[dict[str, Any]]:
+        if not self.rows:
+            return
+        with self.path.open("rb") as fh:
+            for line in fh:
+                yield json.loads(line)
+
+
+class PartSet:
+    """The part files of one invocation, in a temporary directory removed by `cleanup`."""
+
+    def __init__(self, root: str | None = None) -> None:
+        self._dir = tempfile.TemporaryDirectory(prefix="bitget-worker-", dir=root)
+        self._parts: list[PartWriter] = []
+        self._lock = threading.Lock()
+
+    def new(self) -> PartWriter:
+        with self._lock:
+            part = PartWriter(Path(self._dir.name) / f"{len(self._parts):05d}.ndjson")
+            self._parts.append(part)
+            return part
+
+    def close(self) -> None:
+        for part in self._parts:
+            part.close()
+
+    def cleanup(self) -> None:
+        self.close()
+        self._dir.cleanup()
+
+    def merged(self) -> Iterator[dict[str, Any]]:
+        """Every row of every part, newest first, adjacent copies of one (stream, orderId) dropped."""
+        self.close()
+        streams = [part.read() for part in self._parts if part.rows]
+        previous: tuple[str, str] | None = None
+        for row in heapq.merge(*streams, key=newest_first_key, reverse=True):
+            identity = (str(row.get("stream")), str(row["orderId"]))
+            if identity == previous:
+                continue
+            previous = identity
+            yield row
+
+
+def merge_parts(parts: PartSet, store: ResultsStore, key: str, symbol: str, execution: str) -> Counter[str]:
+    """Write the per-symbol orders file (`orders` last so readers can stream it); returns orders per stream."""
+    counts: Counter[str] = Counter()
+    with store.writer(key) as fh:
+        fh.write(b'{"symbol":' + dumps_compact(symbol) + b',"execution":' + dumps_compact(execution))
+        fh.write(b',"orders":[')
+        for index, row in enumerate(parts.merged()):
+            if index:
+                fh.write(b",")
+            fh.write(dumps_compact(row))
+            counts[str(row.get("stream"))] += 1
+        fh.write(b"]}")
+    return counts

@@ -1,0 +1,247 @@
+"""One shard as a job for the scheduler: one page per step, rows checked and written, splits, second passes.
+
+A step sends one request (`Walker.step`), keeps the rows the shard owns (`shards.py`), writes them to the
+shard's part file, and may split the shard. It never raises: a Bitget error whose retries are exhausted gets a
+second pass from the same cursor after a pause when it is transient (5xx, resets, 429, timeouts); otherwise,
+or when that fails too, the shard ends with the error's category, Bitget's code and message, and the stream
+is reported incomplete. A 40034 on a stream's very first request means the market does not know the symbol:
+the stream is not applicable, not failed.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from lambda_functions.common.bitget import BitgetAPIError, BitgetError
+from lambda_functions.worker import pagination as pg
+from lambda_functions.worker import shards
+from lambda_functions.worker.budget import TimeBudget
+from lambda_functions.worker.page_size import PageSizer
+from lambda_functions.worker.parts import PartSet, PartWriter
+from lambda_functions.worker.rows import Rejected, created_ms, row_problem
+from lambda_functions.worker.summary import (
+    NOT_LISTED,
+    RATE_LIMIT,
+    SERVER_ERROR,
+    SYMBOL_NOT_FOUND,
+    TIMEOUT,
+    WORKER_ERROR,
+    categorize,
+)
+
+log = logging.getLogger(__name__)
+
+TRANSIENT = frozenset({RATE_LIMIT, SERVER_ERROR, TIMEOUT})  # worth a second pass after a pause
+_MESSAGE_LIMIT = 300
+
+
+@dataclass(frozen=True)
+class Query:
+    """One paged Bitget query of a stream: its endpoint path (its rate limit, its lane) and its fetcher."""
+
+    path: str
+    fetch: pg.FetchPage
+
+
+@dataclass
+class StreamRun:
+    """What the shards of one stream share: counters, the page cap, the first error, rejected rows."""
+
+    name: str
+    symbol: str
+    listed: bool | None
+    max_pages: int
+    max_shards: int
+    pages: int = 0
+    shards: int = 0
+    second_passes: int = 0
+    ends: list[str] = field(default_factory=list)
+    error: tuple[str, str | None, str | None] | None = None  # (category, Bitget code, message)
+    not_applicable: bool = False
+    reason: str | None = None
+    rejected: Rejected = field(default_factory=Rejected)
+    page_size_adjustments: int = 0
+    rows: int = 0  # rows kept by the shards that ended
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def take_page(self) -> bool:
+        """Count one more page; False when the stream's page cap is reached."""
+        with self.lock:
+            if self.pages >= self.max_pages:
+                return False
+            self.pages += 1
+            return True
+
+    def give_back_page(self) -> None:
+        with self.lock:
+            self.pages -= 1
+
+    def reserve_shards(self, wanted: int) -> int:
+        with self.lock:
+            granted = max(0, min(wanted, self.max_shards - self.shards))
+            self.shards += granted
+            return granted
+
+    def record_end(
+        self, end: str, rows: int, error: BaseException | None = None, category: str | None = None
+    ) -> None:
+        with self.lock:
+            self.ends.append(end)
+            self.rows += rows
+            if category is not None and self.error is None:
+                self.error = (category, *_code_and_message(error))
+
+
+@dataclass
+class RunContext:
+    """The invocation's shared pieces, handed to every shard."""
+
+    symbol: str
+    budget: TimeBudget
+    server_now_ms: Callable[[], int]
+    parts: PartSet
+    spawn: Callable[[ShardJob], None]
+    idle_threads: Callable[[str], int]  # threads of a path's lane that have no shard to page
+    sleep: Callable[[float], object]
+    monotonic: Callable[[], float]
+    min_page_size: int
+    max_page_size: int
+    adaptive_page_sizing: bool
+    second_pass_pause_s: float
+    second_passes: int
+
+
+class ShardJob:
+    """The shard owning `lo..hi` of one query of one stream."""
+
+    def __init__(self, stream: StreamRun, query: Query, lo: int, hi: int, run: RunContext) -> None:
+        self.stream, self.query, self.run = stream, query, run
+        self.lo, self.hi = lo, hi
+        self.sizer = PageSizer(run.min_page_size, run.max_page_size, adaptive=run.adaptive_page_sizing)
+        self.walker = pg.Walker(query.fetch, self._bounds, self.sizer, run.budget, monotonic=run.monotonic)
+        self.part: PartWriter = run.parts.new()
+        self.passes_left = run.second_passes
+        self.kept = 0
+        self.newest_ms: int | None = None
+        self.oldest_ms: int | None = None
+        self.pages_since_check = 0
+        self._previous_ids: set[str] = set()
+
+    @property
+    def path(self) -> str:
+        return self.query.path
+
+    def _bounds(self) -> tuple[int, int] | None:
+        return shards.query_bounds(self.lo, self.hi, self.run.server_now_ms())
+
+    def step(self) -> bool:
+        """One page; True when the shard is done."""
+        if not self.stream.take_page():
+            return self._end(pg.MAX_PAGES)
+        try:
+            page = self.walker.step()
+        except BitgetError as exc:
+            self.stream.give_back_page()
+            return self._failed(exc)
+        except Exception as exc:  # a bug or an unexpected shape: this shard is incomplete, the others go on
+            log.exception("shard failed", extra={"symbol": self.run.symbol, "stream": self.stream.name})
+            return self._end(WORKER_ERROR, exc, WORKER_ERROR)
+        if page is None:
+            self.stream.give_back_page()
+            return self._end(self.walker.end or pg.COMPLETE)
+        self._accept(page.rows)
+        if self.walker.done:
+            return self._end(self.walker.end or pg.COMPLETE)
+        self._maybe_split(len(page.rows))
+        return False
+
+    def _accept(self, rows: list[Any]) -> None:
+        """Keep the valid rows this shard owns, once each; count and sample the rest."""
+        ids: set[str] = set()
+        for row in rows:
+            problem = row_problem(row)
+            if problem is not None:
+                self.stream.rejected.add(problem, row)
+                continue
+            c_time, order_id = created_ms(row), str(row["orderId"]).strip()
+            ids.add(order_id)
+            # Rows of other shards' milliseconds, and the cursor row if Bitget repeats it, are not ours.
+            if not self.lo <= c_time <= self.hi or order_id in self._previous_ids:
+                continue
+            row["stream"] = self.stream.name
+            if not row.get("symbol"):
+                row["symbol"] = self.run.symbol  # spot plan rows may leave it out
+            self.part.write(row)
+            self.kept += 1
+            self.newest_ms = c_time if self.newest_ms is None else max(self.newest_ms, c_time)
+            self.oldest_ms = c_time if self.oldest_ms is None else min(self.oldest_ms, c_time)
+        self._previous_ids = ids
+
+    def _maybe_split(self, page_rows: int) -> None:
+        self.pages_since_check += 1
+        if self.pages_since_check < shards.CHECK_EVERY_PAGES:
+            return
+        self.pages_since_check = 0
+        idle = self.run.idle_threads(self.path)
+        if idle < 1 or self.oldest_ms is None or self.newest_ms is None or page_rows == 0:
+            return
+        span = self.newest_ms - self.oldest_ms + 1
+        limit = self.sizer.max_size
+        new_lo, ranges = shards.split_ranges(
+            self.lo, self.oldest_ms, self.kept, span, limit, min(idle, shards.MAX_NEW_SHARDS_PER_SPLIT)
+        )
+        granted = self.stream.reserve_shards(len(ranges))
+        if granted < len(ranges):
+            if granted == 0:
+                return
+            # Fewer shards than planned: the oldest granted one takes everything below it.
+            ranges = ranges[:granted]
+            ranges[-1].lo = self.lo
+        self.lo = new_lo
+        for part in ranges:
+            self.run.spawn(ShardJob(self.stream, self.query, part.lo, part.hi, self.run))
+
+    def _failed(self, exc: BitgetError) -> bool:
+        category = categorize(exc)
+        pause = self.run.second_pass_pause_s
+        if category in TRANSIENT and self.passes_left > 0 and self.run.budget.remaining_s() > pause + 1.0:
+            # The client's retries are spent; after a pause the same request (same cursor) gets a new budget.
+            self.passes_left -= 1
+            with self.stream.lock:
+                self.stream.second_passes += 1
+            log.warning(
+                "second pass",
+                extra={"symbol": self.run.symbol, "stream": self.stream.name, "category": category},
+            )
+            self.run.sleep(pause)
+            return False
+        if category == SYMBOL_NOT_FOUND and self._stream_untouched():
+            # Bitget does not know the symbol in this market: nothing exists to be missed.
+            with self.stream.lock:
+                self.stream.not_applicable = True
+                self.stream.reason = NOT_LISTED if self.stream.listed is False else SYMBOL_NOT_FOUND
+            return self._end(pg.COMPLETE)
+        return self._end(category, exc, category)
+
+    def _stream_untouched(self) -> bool:
+        return self.stream.pages == 0 and self.kept == 0
+
+    def _end(self, end: str, error: BaseException | None = None, category: str | None = None) -> bool:
+        self.part.close()
+        self.stream.page_size_adjustments += self.sizer.adjustments
+        self.stream.record_end(end, self.kept, error, category)
+        return True
+
+
+def _code_and_message(error: BaseException | None) -> tuple[str | None, str | None]:
+    """Bitget's code and message for the user (the client already removed any secret from the text)."""
+    if error is None:
+        return None, None
+    if isinstance(error, BitgetAPIError):
+        message = getattr(error, "message", None) or str(error)
+        return str(error.code), str(message)[:_MESSAGE_LIMIT]
+    return None, f"{type(error).__name__}: {error}"[:_MESSAGE_LIMIT]

@@ -1,0 +1,66 @@
+"""Which streams a symbol has and which Bitget queries page each of them.
+
+Spot: normal and tpsl order history (one endpoint, `tpslType`), spot plan history. Futures, per product type:
+order history, and plan history as the union of one query per planType (Bitget requires planType). Simulation
+product types only when asked for. Plan streams are part of an account's order history: on unless switched off.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from lambda_functions.common.bitget import endpoints
+from lambda_functions.common.streams import (
+    FUTURES_PLAN_TYPES,
+    FUTURES_PRODUCT_TYPES,
+    SIMULATION_PRODUCT_TYPES,
+    SPOT_NORMAL,
+    SPOT_PLAN,
+    SPOT_TPSL,
+    futures_plan_stream,
+)
+from lambda_functions.worker import pagination as pg
+from lambda_functions.worker.markets import SPOT
+from lambda_functions.worker.shard_job import Query
+
+SPOT_PATHS = frozenset({endpoints.SPOT_HISTORY_ORDERS, endpoints.SPOT_PLAN_HISTORY})
+
+
+@dataclass(frozen=True)
+class StreamSpec:
+    """One stream: its name, the market whose list and naming rules apply, its queries."""
+
+    name: str
+    market: str
+    queries: tuple[Query, ...]
+
+
+def plan_streams(client: Any, symbol: str, *, plan_orders: bool, simulation: bool) -> list[StreamSpec]:
+    """The streams to page for one symbol, spot first."""
+    specs = [
+        StreamSpec(SPOT_NORMAL, SPOT, (_spot(client, symbol, "normal"),)),
+        StreamSpec(SPOT_TPSL, SPOT, (_spot(client, symbol, "tpsl"),)),
+    ]
+    if plan_orders:
+        fetch = pg.spot_plan_fetcher(client, symbol)
+        specs.append(StreamSpec(SPOT_PLAN, SPOT, (Query(endpoints.SPOT_PLAN_HISTORY, fetch),)))
+    product_types = FUTURES_PRODUCT_TYPES + (SIMULATION_PRODUCT_TYPES if simulation else ())
+    for pt in product_types:
+        history = Query(endpoints.FUTURES_HISTORY_ORDERS, pg.futures_fetcher(client, pt, symbol))
+        specs.append(StreamSpec(pt, pt, (history,)))
+        if plan_orders:
+            plans = tuple(
+                Query(endpoints.FUTURES_PLAN_HISTORY, pg.futures_fetcher(client, pt, symbol, plan))
+                for plan in FUTURES_PLAN_TYPES
+            )
+            specs.append(StreamSpec(futures_plan_stream(pt), pt, plans))
+    return specs
+
+
+def _spot(client: Any, symbol: str, tpsl_type: str) -> Query:
+    return Query(endpoints.SPOT_HISTORY_ORDERS, pg.spot_fetcher(client, symbol, tpsl_type))
+
+
+def is_spot_path(path: str) -> bool:
+    return path in SPOT_PATHS
