@@ -18,10 +18,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from lambda_functions.common import keys
+from lambda_functions.common.bitget import BitgetError
 from lambda_functions.common.results_store import ResultsStore
 from lambda_functions.worker import pagination as pg
 from lambda_functions.worker.budget import Clock, TimeBudget
@@ -46,6 +48,8 @@ from lambda_functions.worker.summary import (
 from lambda_functions.worker.window import Window, resolve_window, slices
 
 log = logging.getLogger(__name__)
+
+LIST_FETCH_THREADS = 4
 
 PERMANENT = frozenset({SYMBOL_NOT_FOUND, AUTH})  # failures a retry cannot heal: the breaker counts these
 INCOMPLETE_CATEGORY = {pg.MAX_PAGES: pg.MAX_PAGES, pg.TIMEOUT: pg.TIMEOUT}
@@ -83,7 +87,8 @@ class Extraction:
 def extract_symbol(request: WorkerRequest, run: Extraction) -> dict[str, Any]:
     """Run every stream of one symbol, write orders + detail to the results store, return the summary."""
     started = run.clock.monotonic()
-    window = resolve_window(request.start_ms, request.end_ms, run.client.server_now_ms())
+    server_now_ms, clock_note = server_clock(run.client, run.clock)
+    window = resolve_window(request.start_ms, request.end_ms, server_now_ms())
     settings = run.settings
     specs = plan_streams(
         run.client,
@@ -93,7 +98,7 @@ def extract_symbol(request: WorkerRequest, run: Extraction) -> dict[str, Any]:
     )
     parts = PartSet(settings.worker_tmp_dir or None)
     try:
-        streams = _run_streams(specs, request, window, run, parts)
+        streams = _run_streams(specs, request, window, run, parts, server_now_ms)
         streams_done = run.clock.monotonic()
         prefix, execution, symbol = run.results_prefix, request.execution, request.symbol
         orders_key = keys.symbol_orders_key(prefix, execution, symbol)
@@ -117,6 +122,7 @@ def extract_symbol(request: WorkerRequest, run: Extraction) -> dict[str, Any]:
     )
     summary = build_summary(result)
     detail = build_detail(result, summary)
+    detail["clock"] = clock_note
     if "_" in symbol and result.symbol_not_found():
         detail["hint"] = (
             "v1 symbols (e.g. BTCUSDT_UMCBL) do not exist on Bitget v2: use the plain symbol (BTCUSDT)"
@@ -126,12 +132,31 @@ def extract_symbol(request: WorkerRequest, run: Extraction) -> dict[str, Any]:
     return summary
 
 
+def server_clock(client: Any, clock: Clock) -> tuple[Callable[[], int], dict[str, Any]]:
+    """Bitget's clock for this invocation: the local clock plus the offset read once from the server.
+
+    Windows and the retention edge follow Bitget's clock; a local clock minutes off must not lose an order.
+    When the server time cannot be read the local clock is used, and the detail says so.
+    """
+    try:
+        offset = int(client.server_now_ms()) - clock.wall_ms()
+    except BitgetError as exc:
+        log.warning("server time unavailable, using the local clock", extra={"error": str(exc)[:200]})
+        return clock.wall_ms, {"source": "local", "reason": f"{type(exc).__name__}: {exc}"[:300]}
+    return (lambda: clock.wall_ms() + offset), {"source": "server", "offset_ms": offset}
+
+
 def _choose(requested: bool | None, default: bool) -> bool:
     return default if requested is None else requested
 
 
 def _run_streams(
-    specs: list[StreamSpec], request: WorkerRequest, window: Window, run: Extraction, parts: PartSet
+    specs: list[StreamSpec],
+    request: WorkerRequest,
+    window: Window,
+    run: Extraction,
+    parts: PartSet,
+    server_now_ms: Callable[[], int],
 ) -> list[StreamResult]:
     """Shards of every stream on one lane per endpoint path; results in plan order."""
     settings = run.settings
@@ -146,7 +171,7 @@ def _run_streams(
     context = RunContext(
         symbol=request.symbol,
         budget=run.budget,
-        server_now_ms=run.client.server_now_ms,
+        server_now_ms=server_now_ms,
         parts=parts,
         spawn=lambda job: lane(job.path).add(job),
         idle_threads=lambda path: lane(path).idle_threads(),
@@ -159,15 +184,22 @@ def _run_streams(
         second_passes=settings.second_passes,
     )
     started = run.clock.monotonic()
-    planned: list[tuple[StreamSpec, StreamRun | StreamResult]] = []
-    for spec in specs:
-        outcome = _open_stream(spec, request.symbol, run)
-        planned.append((spec, outcome))
+    # The market lists are fetched at once (one request per market, cached per process).
+    with ThreadPoolExecutor(LIST_FETCH_THREADS, thread_name_prefix="worker-lists") as pool:
+        outcomes = list(pool.map(lambda spec: _open_stream(spec, request.symbol, run), specs))
+    planned = list(zip(specs, outcomes, strict=True))
+    for spec, outcome in planned:
         if isinstance(outcome, StreamRun):
-            for query in spec.queries:
-                for start, end in slices(window):
-                    outcome.shards += 1
-                    context.spawn(ShardJob(outcome, query, start, end, context))
+            jobs = [
+                ShardJob(outcome, q, start, end, context)
+                for q in spec.queries
+                for start, end in slices(window)
+            ]
+            outcome.shards = len(jobs)
+            if outcome.listed is not True:
+                jobs, outcome.waiting = jobs[:1], jobs[1:]  # probe first (stream_run.waiting)
+            for job in jobs:
+                context.spawn(job)
     run_lanes(list(lanes.values()))
     elapsed = run.clock.monotonic() - started
     return [_finish(spec, item, request.symbol, run.breaker, elapsed) for spec, item in planned]

@@ -66,6 +66,9 @@ class StreamRun:
     rejected: Rejected = field(default_factory=Rejected)
     page_size_adjustments: int = 0
     rows: int = 0  # rows kept by the shards that ended
+    # A market that may not know the symbol is probed with the stream's first query alone; the others start
+    # once it has answered with a page (a 40034 settles the whole stream with one request).
+    waiting: list[ShardJob] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def take_page(self) -> bool:
@@ -153,11 +156,18 @@ class ShardJob:
         if page is None:
             self.stream.give_back_page()
             return self._end(self.walker.end or pg.COMPLETE)
+        self._release_waiting()
         self._accept(page.rows)
         if self.walker.done:
             return self._end(self.walker.end or pg.COMPLETE)
         self._maybe_split(len(page.rows))
         return False
+
+    def _release_waiting(self) -> None:
+        with self.stream.lock:
+            waiting, self.stream.waiting = self.stream.waiting, []
+        for job in waiting:
+            self.run.spawn(job)
 
     def _accept(self, rows: list[Any]) -> None:
         """Keep the valid rows this shard owns, once each; count and sample the rest."""
@@ -224,6 +234,7 @@ class ShardJob:
             with self.stream.lock:
                 self.stream.not_applicable = True
                 self.stream.reason = NOT_LISTED if self.stream.listed is False else SYMBOL_NOT_FOUND
+                self.stream.waiting = []  # never asked: the stream is settled
             return self._end(pg.COMPLETE)
         return self._end(category, exc, category)
 

@@ -52,6 +52,7 @@ PROFILE = {
 
 
 def _install(server, store, *, retries: int = 2, **overrides: Any) -> None:
+    overrides = {"second_pass_pause_s": 0.05, **overrides}
     settings = worker_settings(
         bitget_base=server.base_url, include_plan_orders=True, bitget_retries=retries, **overrides
     )
@@ -141,13 +142,21 @@ def test_window_longer_than_90_days_is_clamped_and_still_exact(exchange, store):
 
 
 # With plan orders: spot normal/tpsl/plan, 3 futures product types and their plan streams.
-STREAMS = 9
-# One probe per stream: a futures plan stream asks its first planType only (40034 ends it).
+# One probe per stream: a futures plan stream asks its first planType only (40034 ends it). A USDT-quoted
+# name cannot exist in USDC- or COIN-FUTURES: those are not asked; a v1 name says nothing: all are.
 PROBES_PER_PATH = {
-    ep.SPOT_HISTORY_ORDERS: 2,
-    ep.SPOT_PLAN_HISTORY: 1,
-    ep.FUTURES_HISTORY_ORDERS: 3,
-    ep.FUTURES_PLAN_HISTORY: 3,
+    "NOPEUSDT": {
+        ep.SPOT_HISTORY_ORDERS: 2,
+        ep.SPOT_PLAN_HISTORY: 1,
+        ep.FUTURES_HISTORY_ORDERS: 1,
+        ep.FUTURES_PLAN_HISTORY: 1,
+    },
+    "BTCUSDT_UMCBL": {
+        ep.SPOT_HISTORY_ORDERS: 2,
+        ep.SPOT_PLAN_HISTORY: 1,
+        ep.FUTURES_HISTORY_ORDERS: 3,
+        ep.FUTURES_PLAN_HISTORY: 3,
+    },
 }
 
 
@@ -158,11 +167,13 @@ def test_unknown_and_v1_symbols_cost_one_request_per_stream_and_are_not_found(ex
     assert summary["orders"] == 0
     assert summary["complete"]
     endpoints = exchange.stats()["endpoints"]
-    assert {path: endpoints[path]["requests"] for path in HISTORY_PATHS} == PROBES_PER_PATH
-    assert _history_requests(exchange) == STREAMS
+    probes = PROBES_PER_PATH[symbol]
+    assert {path: endpoints.get(path, {}).get("requests", 0) for path in HISTORY_PATHS} == probes
+    assert _history_requests(exchange) == sum(probes.values())
     assert _orders(store, summary) == []
     detail = store.get_json(summary["detail_key"])
-    assert {s["reason"] for s in detail["streams"].values()} == {"not_listed"}
+    reasons = {s["reason"] for s in detail["streams"].values()}
+    assert reasons == ({"not_listed", "name_rule"} if symbol == "NOPEUSDT" else {"not_listed"})
 
 
 def test_symbol_missing_from_a_market_costs_one_request_there_and_is_no_error(exchange, store):
@@ -170,12 +181,12 @@ def test_symbol_missing_from_a_market_costs_one_request_there_and_is_no_error(ex
     assert summary["errors"] == {}
     endpoints = exchange.stats()["endpoints"]
     assert endpoints[ep.SPOT_PLAN_HISTORY]["requests"] == 1  # listed in spot: one (empty) page
-    # USDT-FUTURES_plan (listed, empty) asks each of its 3 planTypes; USDC-/COIN- plan: one probe each
-    assert endpoints[ep.FUTURES_PLAN_HISTORY]["requests"] == 3 + 2
+    # USDT-FUTURES_plan (listed, empty) asks each of its 3 planTypes; USDC-/COIN- plan: not asked (name rule)
+    assert endpoints[ep.FUTURES_PLAN_HISTORY]["requests"] == 3
     detail = store.get_json(summary["detail_key"])
-    assert detail["streams"]["USDC-FUTURES"]["reason"] == "not_listed"
+    assert detail["streams"]["USDC-FUTURES"]["reason"] == "name_rule"
     assert detail["streams"]["USDC-FUTURES"]["not_applicable"]
-    assert detail["smart_pagination"]["unlisted_markets_probed"] == 4
+    assert detail["smart_pagination"]["requests_saved_by_name"] == 4
 
 
 def test_delisted_symbol_with_history_is_extracted_exactly(exchange, store):
@@ -194,8 +205,8 @@ def test_delisted_symbol_with_history_is_extracted_exactly(exchange, store):
     detail = store.get_json(summary["detail_key"])
     assert detail["smart_pagination"]["unlisted_markets_with_orders"] == 4
     assert detail["streams"]["USDT-FUTURES"]["listed"] is False
-    assert detail["streams"]["USDT-FUTURES"]["pages"] == 3
-    assert detail["streams"]["COIN-FUTURES"]["reason"] == "not_listed"
+    assert detail["streams"]["USDT-FUTURES"]["pages"] == 4  # 100 + 100 + 30 + the empty page
+    assert detail["streams"]["COIN-FUTURES"]["reason"] == "name_rule"  # USDT-quoted: never coin-margined
 
 
 @pytest.mark.slow
@@ -215,8 +226,12 @@ def test_faults_beyond_the_retry_budget_are_categorised_not_raised(exchange, sto
     exchange.set_faults(error_5xx=1.0)
     summary = app.handler({"symbol": "EDGEUSDT", "execution": "broken"}, None)
     assert summary["complete"] is False
-    # the market lists failed too, so no market could be ruled out: all 9 streams failed
-    assert summary["errors"] == {"server_error": 9}
+    # the market lists failed too; the name still rules out USDC- and COIN-FUTURES: the 5 other streams failed,
+    # each after a second pass
+    assert summary["errors"] == {"server_error": 5}
+    detail = store.get_json(summary["detail_key"])
+    assert {s["second_passes"] for s in detail["streams"].values() if not s["not_applicable"]} >= {1}
+    assert detail["clock"]["source"] == "local"  # the server time failed too: the detail says so
     assert summary["orders"] == 0
     assert len(json.dumps(summary)) < 1024
 
@@ -227,9 +242,10 @@ def test_rate_limited_beyond_the_retry_budget_is_rate_limit(exchange, store):
     exchange.reset()
     exchange.set_faults(burst_429=1.0)
     summary = app.handler({"symbol": "TIEUSDT", "execution": "limited"}, None)
-    # every stream, the unlisted markets' probes included: a 429 says nothing about the symbol
-    assert summary["errors"] == {"rate_limit": STREAMS}
-    assert summary["http_429"] == summary["requests"] == STREAMS  # each stream stops at its first error
+    # every stream the name allows (spot normal/tpsl/plan, USDT-FUTURES and its plan): a 429 says nothing about
+    # the symbol; each query is asked, paused, asked again (its second pass), then given up
+    assert summary["errors"] == {"rate_limit": 5}
+    assert summary["http_429"] == summary["requests"] == 1 + 2 * (4 + 3)  # + the server time read
     assert exchange.stats()["endpoints"].get(ep.SPOT_SYMBOLS) is None  # lists came from the cache
 
 
@@ -244,7 +260,9 @@ def test_time_budget_exhausted_is_incomplete_timeout_and_keeps_a_true_prefix(exc
         t for t in exchange.truth("BIGUSDT", summary["window"]["start_ms"]) if t["stream"] == "spot_normal"
     ]
     assert 0 < len(orders) < len(truth)
-    assert orders == truth[: len(orders)]  # newest first, nothing skipped, nothing invented
+    # shards page different time ranges at once: what was fetched is newest first, exact and never doubled
+    assert orders == [t for t in truth if t in orders]
+    assert orders[0] == truth[0]  # the newest shard started from the newest order
 
 
 def test_writing_twice_is_idempotent(exchange, store):

@@ -16,10 +16,11 @@ def test_defaults_keep_the_original_meaning_with_honest_page_caps(monkeypatch):
     ):
         monkeypatch.delenv(name, raising=False)
     settings = worker_settings()
-    assert (settings.spot_max_pages, settings.futures_max_pages) == (1000, 1000)
+    assert (settings.spot_max_pages, settings.futures_max_pages) == (20_000, 20_000)
     assert (settings.min_page_size, settings.max_page_size) == (50, 100)
-    assert (settings.max_concurrent_spot, settings.max_concurrent_futures) == (2, 3)
-    assert settings.include_plan_orders is False
+    assert (settings.max_concurrent_spot, settings.max_concurrent_futures) == (6, 4)
+    assert (settings.bitget_retries, settings.second_passes) == (6, 1)
+    assert settings.include_plan_orders is True  # plan orders are part of the account's history
     assert settings.include_simulation is False
     assert settings.rate_share == 1.0
 

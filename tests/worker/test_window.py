@@ -1,5 +1,7 @@
 """Window defaults, the 90-day retention clamp (by Bitget's clock) and slicing to Bitget's maximum span."""
 
+import itertools
+
 import pytest
 
 from lambda_functions.common.timewindow import DAY_MS, RETENTION_MS
@@ -39,7 +41,7 @@ def test_slices_cover_the_window_newest_first_without_gaps_or_overlaps():
     window = Window(0, 200 * DAY_MS)
     parts = slices(window)
     assert parts[0][1] == window.end_ms and parts[-1][0] == window.start_ms
-    for (newer_lo, _), (_, older_hi) in zip(parts, parts[1:], strict=False):
+    for (newer_lo, _), (_, older_hi) in itertools.pairwise(parts):
         assert older_hi == newer_lo - 1
     assert all(hi - lo + 1 <= MAX_SPAN_MS for lo, hi in parts)
     assert len(parts) == 3
