@@ -1,0 +1,65 @@
+"""The lane scheduler: round robin one step at a time, jobs added from inside a step, every job finished."""
+
+import threading
+
+from lambda_functions.worker.scheduler import Lane, run_lanes
+
+
+class Countdown:
+    def __init__(self, name, steps, spawn=None):
+        self.name, self.left, self.spawn, self.trace = name, steps, spawn, []
+
+    def step(self):
+        self.trace.append(threading.current_thread().name)
+        self.left -= 1
+        if self.spawn is not None and self.left == 1:
+            self.spawn()
+            self.spawn = None
+        return self.left == 0
+
+
+def test_every_job_runs_to_the_end_and_jobs_spawned_by_steps_run_too():
+    lane = Lane("path", 3, lambda job: job.step())
+    children = []
+
+    def spawn_child():
+        child = Countdown("child", 4)
+        children.append(child)
+        lane.add(child)
+
+    jobs = [Countdown("a", 5, spawn_child), Countdown("b", 2), Countdown("c", 7)]
+    for job in jobs:
+        lane.add(job)
+    run_lanes([lane])
+    assert [job.left for job in jobs + children] == [0, 0, 0, 0]
+    assert len(children) == 1
+
+
+def test_a_job_whose_step_raises_ends_without_stopping_the_lane():
+    def step(job):
+        if job == "bad":
+            raise RuntimeError("bug")
+        done.append(job)
+        return True
+
+    done = []
+    lane = Lane("path", 2, step)
+    for job in ("bad", "a", "b"):
+        lane.add(job)
+    run_lanes([lane])
+    assert sorted(done) == ["a", "b"]
+
+
+def test_idle_threads_count_the_threads_without_a_job():
+    lane = Lane("path", 4, lambda job: True)
+    assert lane.idle_threads() == 4
+    lane.add("a")
+    assert lane.idle_threads() == 3
+    run_lanes([lane])
+    assert lane.idle_threads() == 4
+
+
+def test_an_empty_lane_starts_no_thread():
+    lane = Lane("path", 4, lambda job: True)
+    run_lanes([lane])
+    assert lane.idle_threads() == 4
