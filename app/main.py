@@ -30,6 +30,7 @@ from app.api.routes import health, orders, results, symbols
 from app.core.config import APP_DESCRIPTION, APP_NAME, APP_VERSION, Settings, load_settings
 from app.core.db import make_engine, make_session_factory, run_migrations
 from app.orchestration.base import (
+    AccountRejectedError,
     ExecutionNotFoundError,
     InvalidRequestError,
     OrchestrationError,
@@ -43,6 +44,8 @@ from app.services.symbols_service import SymbolsClient, SymbolsService
 from lambda_functions.common.config import StoreSettings, build_results_store
 from lambda_functions.common.logs import configure_json_logging
 from lambda_functions.common.results_store import ResultsStore
+from lambda_functions.coordinator.account_check import AccountChecker
+from lambda_functions.coordinator.service import OptionDefaults
 
 log = logging.getLogger("app")
 
@@ -91,9 +94,14 @@ def _add_error_handlers(app: FastAPI) -> None:
 
         return respond
 
+    async def account_rejected(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, AccountRejectedError)
+        return JSONResponse(exc.body(), exc.status_code)
+
     app.add_exception_handler(InvalidRequestError, handler(400))
     app.add_exception_handler(InvalidCursorError, handler(400))
     app.add_exception_handler(ExecutionNotFoundError, handler(404))
+    app.add_exception_handler(AccountRejectedError, account_rejected)
     app.add_exception_handler(OrchestrationError, handler(502))
 
 
@@ -106,11 +114,16 @@ def build_runtime(settings: Settings, overrides: Overrides, stack: ExitStack) ->
     log.info("results store: %s (%s)", settings.results_store, _store_location(settings))
     needs_exchange = overrides.orchestrator is None or overrides.symbols_client is None
     exchange = overrides.exchange or (_exchange(settings, stack) if needs_exchange else Exchange("none", ""))
-    orchestrator = overrides.orchestrator or _orchestrator(settings, store, exchange, stack)
+    checker = _account_checker(settings, exchange, stack)
+    orchestrator = overrides.orchestrator or _orchestrator(settings, store, exchange, checker, stack)
     log.info("orchestration: %s", orchestrator.mode)
     symbols_client = overrides.symbols_client or _symbols_client(settings, exchange, stack)
     health = HealthChecks(
-        engine, store, settings.results_prefix, _exchange_probe(exchange, symbols_client, stack)
+        engine,
+        store,
+        settings.results_prefix,
+        _exchange_probe(exchange, symbols_client, stack),
+        account=checker.check if checker is not None else None,
     )
     return Runtime(
         settings=settings,
@@ -208,8 +221,26 @@ def _exchange(settings: Settings, stack: ExitStack) -> Exchange:
     return Exchange("sandbox", server.base_url, creds.api_key, creds.api_secret, creds.passphrase)
 
 
+def _account_checker(settings: Settings, exchange: Exchange, stack: ExitStack) -> AccountChecker | None:
+    """The authenticated check of the account this process extracts (embedded), or that its API credentials
+    name (aws, when configured here; the coordinator Lambda checks with its own before every start)."""
+    if not exchange.api_key or (settings.orchestration_mode == "aws" and exchange.mode != "live"):
+        return None
+    from lambda_functions.common.bitget import Credentials
+
+    checker = AccountChecker(
+        exchange.base_url, Credentials(exchange.api_key, exchange.api_secret, exchange.passphrase)
+    )
+    stack.callback(checker.close)
+    return checker
+
+
 def _orchestrator(
-    settings: Settings, store: ResultsStore, exchange: Exchange, stack: ExitStack
+    settings: Settings,
+    store: ResultsStore,
+    exchange: Exchange,
+    checker: AccountChecker | None,
+    stack: ExitStack,
 ) -> Orchestrator:
     if settings.orchestration_mode == "embedded":
         stack.enter_context(_embedded_handlers(settings, store, exchange))
@@ -225,6 +256,8 @@ def _orchestrator(
         default_window_days=settings.default_window_days,
         worker_timeout_s=settings.lambda_timeout_seconds,
         aggregator_timeout_s=settings.lambda_timeout_seconds,
+        defaults=OptionDefaults(settings.include_plan_orders, settings.include_simulation),
+        account_checker=checker if settings.account_precheck else None,
     )
     close = getattr(orchestrator, "close", None)
     if close is not None:
@@ -250,6 +283,9 @@ def _embedded_handlers(settings: Settings, store: ResultsStore, exchange: Exchan
             "bitget_api_passphrase": exchange.passphrase,
             "bitget_timeout": settings.bitget_timeout,
             "map_max_concurrency": settings.map_max_concurrency,
+            # The coordinator puts both options in every worker event; these only serve direct invokes.
+            "include_plan_orders": settings.include_plan_orders,
+            "include_simulation": settings.include_simulation,
         }
         # The rest from the environment, as on Lambda; errors never echo the credentials.
         worker_settings = settings_from_environment(**exchange_values)
@@ -257,10 +293,10 @@ def _embedded_handlers(settings: Settings, store: ResultsStore, exchange: Exchan
         # In one process every worker invocation, of every concurrent execution, spends the same account's
         # budget: one limiter at the full published limits keeps them together under it whatever the number
         # of executions, and lends an idle worker's share to the busy ones. Separate Lambdas cannot share a
-        # limiter and take fixed 1/MaxConcurrency shares instead; here N such shares would exceed the account
-        # limit as soon as two executions overlap.
-        shared = RateLimiter()
-        deps = replace(deps, limiters=LimiterPool(lambda: shared))
+        # limiter and take the coordinator's fixed `rate_share` instead (1 / the workers running at once); the
+        # shared pool ignores it, since N such shares would exceed the account limit as soon as two executions
+        # overlap.
+        deps = replace(deps, limiters=LimiterPool.shared(RateLimiter()))
         worker_app.set_dependencies(deps)
         store_values: dict[str, Any] = {
             "results_prefix": settings.results_prefix,
@@ -326,6 +362,9 @@ def _info(settings: Settings, orchestrator: Orchestrator, exchange: Exchange) ->
             "mysql_port": settings.mysql_port,
             "mysql_database": settings.mysql_database,
             "log_level": settings.log_level,
+            "include_plan_orders": settings.include_plan_orders,
+            "include_simulation": settings.include_simulation,
+            "account_precheck": settings.account_precheck,
         },
         "modes": {
             "orchestration": orchestrator.mode,
@@ -346,7 +385,16 @@ def _info(settings: Settings, orchestrator: Orchestrator, exchange: Exchange) ->
             "url": settings.safe_database_url,
             "source": settings.database_source,
         },
+        # Replaced by the live check in GET /info when this process can sign requests for the account.
+        "account": {"status": "not_checked", "message": NOT_CHECKED[settings.orchestration_mode == "aws"]},
     }
+
+
+NOT_CHECKED = {
+    False: "no Bitget credentials in this process: the account cannot be checked here",
+    True: "aws mode: the coordinator Lambda checks the account with its own credentials (BITGET_SECRET_ARN) "
+    "before each execution; set BITGET_API_KEY/SECRET/PASSPHRASE here to check it from /info too",
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -1,172 +1,228 @@
-"""Worker benchmark: N symbols through 5 parallel workers (as the Map runs them) against the rate-limited
-sandbox.
+"""Worker benchmark: the extraction against the rate-limited sandbox, compared with the rate-limit bound.
 
-The sandbox runs in-process with the bench profile, Bitget's rate limits enforced and 50 ms latency. A
-ThreadPoolExecutor of `--workers` calls the worker handler once per symbol, like a Step Functions Map with
-that MaxConcurrency, each worker with WORKER_RATE_SHARE = 1/workers. Results go to a temporary local store
-and are compared with the sandbox's ground truth.
+Shapes:
+- `light`: 20 symbols of the bench profile through MaxConcurrency (default 5) parallel workers, as the Map runs
+  them;
+- `heavy`: one symbol with about 200,000 orders across its streams (one worker).
 
-Figures:
-- requests: every /api/v2 request the sandbox received (history pages, retries, the market lists);
-- ideal_requests: sum over queries of max(1, ceil(n / 100)): the fewest pages at 100 per page (a futures plan
-  stream is three queries, one per planType Bitget requires); a stream that turned out not applicable (its
-  market does not have the symbol) needs 0;
-- streams: every stream the workers ran, not-applicable ones included (each of those costs one probe, which
-  the target "requests <= ideal_requests + one per stream" allows); not_applicable: how many of them;
-- bound_s: the rate-limit bound, per endpoint family (spot, futures): requests / published limit, the larger;
-  bound_path_s: the same per endpoint path (each path has its own limit): the tighter, honest bound;
-- efficiency = bound_s / wall_s (efficiency_path likewise);
-- lost / duplicated / unexpected against the truth; http_429 from the sandbox's counters.
+The sandbox runs in its own process (bench/sandbox_process.py) with Bitget's rate limits enforced and 50 ms of
+latency. Embedded mode (the default) shares one rate limiter between all workers, as the service does;
+`--aws-share` gives each worker its own limiter at the share the coordinator computes for AWS
+(1 / min(symbols, MaxConcurrency)), since Lambdas share no memory.
 
-    python -m bench worker [--symbols 20] [--workers 5] [--latency-ms 50] [--no-plan]
+Figures (one JSON line):
+- ideal_requests: the fewest history requests a complete extraction needs: per query ceil(orders / 100) + 1
+  (the empty page that proves the end); a probe answered "unknown symbol" needs 1; a market the symbol's name
+  rules out needs 0. `requests` is what the sandbox received on the history paths: every extra one counts;
+- bound_path_s: per endpoint path (each has its own limit), ideal requests / published limit, the largest;
+  efficiency_path = bound_path_s / wall_s;
+- http_429 and its share of the requests; peak_rss_mb: the benchmark process's resident memory growth while
+  the workers ran (the sandbox's is not in it);
+- lost / duplicated / unexpected against the sandbox's ground truth.
+
+    python -m bench worker [--shape light|heavy] [--aws-share] [--latency-ms 50] [--map-max-concurrency 5]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import math
 import tempfile
+import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr
 
-from lambda_functions.common.bitget import endpoints as ep
+from bench.ideal import HISTORY_PATHS, bound_seconds, ideal_per_path
+from bench.sandbox_process import SandboxProcess
+from lambda_functions.common.bitget import RateLimiter
 from lambda_functions.common.results_store import LocalResultsStore
 from lambda_functions.worker import app
+from lambda_functions.worker.limiter_pool import LimiterPool
 from lambda_functions.worker.settings import WorkerSettings
-from sandbox import SandboxServer
-from sandbox.data import PLAN_QUERY_TYPES
 
-SPOT_PATHS = (ep.SPOT_HISTORY_ORDERS, ep.SPOT_PLAN_HISTORY)
-FUTURES_PATHS = (ep.FUTURES_HISTORY_ORDERS, ep.FUTURES_PLAN_HISTORY)
-_QUERY_OF_PLAN = {plan: query for query, plans in PLAN_QUERY_TYPES.items() for plan in plans}
+HEAVY_SYMBOL = "BTCUSDT"
+HEAVY_PROFILE: dict[str, Any] = {
+    "name": "bench-heavy",
+    "days": 85,
+    "tie_share": 0.05,
+    "symbols": [
+        {
+            "symbol": HEAVY_SYMBOL,
+            "orders": {
+                "spot_normal": 90_000,
+                "spot_tpsl": 10_000,
+                "spot_plan": 5_000,
+                "USDT-FUTURES": 80_000,
+                "USDT-FUTURES_plan": 15_000,
+            },
+        }
+    ],
+}
 
 
 def _args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench worker")
-    parser.add_argument("--symbols", type=int, default=20)
-    parser.add_argument("--workers", type=int, default=5)
+    parser.add_argument("--shape", choices=("light", "heavy"), default="light")
+    parser.add_argument("--symbols", type=int, default=20, help="light shape: how many symbols")
+    parser.add_argument("--map-max-concurrency", type=int, default=5, help="workers at once (the Map's)")
     parser.add_argument("--latency-ms", type=float, default=50.0)
-    parser.add_argument("--no-plan", action="store_true", help="leave plan-order streams out")
+    parser.add_argument("--aws-share", action="store_true", help="a limiter per worker at the AWS share")
     return parser.parse_args(argv)
 
 
-def _settings(server: SandboxServer, workers: int, plan: bool) -> WorkerSettings:
-    creds = server.credentials
+def _settings(sandbox: SandboxProcess) -> WorkerSettings:
+    creds = sandbox.credentials
     return WorkerSettings(
         _env_file=None,
-        bitget_base=server.base_url,
+        bitget_base=sandbox.base_url,
         bitget_api_key=SecretStr(creds.api_key),
         bitget_api_secret=SecretStr(creds.api_secret),
         bitget_api_passphrase=SecretStr(creds.passphrase),
-        worker_rate_share=1.0 / workers,
-        include_plan_orders=plan,
-        max_execution_time=900,
+        max_execution_time=3600,
     )
 
 
-def _query_key(order: dict[str, Any]) -> str:
-    """The Bitget query an order comes from: its stream, plus the planType query for futures plan streams."""
-    stream = order["stream"]
-    if stream.endswith("_plan") and not stream.startswith("spot"):
-        return f"{stream}:{_QUERY_OF_PLAN.get(order.get('planType', ''), 'normal_plan')}"
-    return stream
+def _ideal_per_path(truth: list[dict[str, Any]], detail: dict[str, Any]) -> Counter[str]:
+    streams = detail["streams"]
+    paged = [name for name, s in streams.items() if not s["not_applicable"]]
+    probed = [name for name, s in streams.items() if s["not_applicable"] and s["reason"] != "name_rule"]
+    return ideal_per_path(truth, paged, probed)
 
 
-def _ideal_requests(truth: list[dict[str, Any]], streams: list[str]) -> int:
-    per_query = Counter(_query_key(order) for order in truth)
-    queries: list[str] = []
-    for stream in streams:
-        if stream.endswith("_plan") and not stream.startswith("spot"):
-            queries += [f"{stream}:{query}" for query in PLAN_QUERY_TYPES]
-        else:
-            queries.append(stream)
-    return sum(max(1, math.ceil(per_query.get(query, 0) / 100)) for query in queries)
+class PeakRss:
+    """Samples this process's resident set size in a thread; `growth_mb` over the value at start."""
+
+    def __init__(self, every_s: float = 0.05) -> None:
+        self._every_s = every_s
+        self._stop = threading.Event()
+        self.start_kb = self.peak_kb = _rss_kb()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> PeakRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._every_s):
+            self.peak_kb = max(self.peak_kb, _rss_kb())
+
+    @property
+    def growth_mb(self) -> float:
+        return (self.peak_kb - self.start_kb) / 1024
 
 
-def _bounds(stats: dict[str, Any]) -> tuple[float, float]:
-    """(family bound, per-path bound) in seconds from the sandbox's per-endpoint request counts."""
-    counts = {
-        path: stats["endpoints"].get(path, {}).get("requests", 0) for path in SPOT_PATHS + FUTURES_PATHS
-    }
-    family = max(
-        sum(counts[p] for p in SPOT_PATHS) / ep.PUBLISHED_LIMITS[ep.SPOT_HISTORY_ORDERS],
-        sum(counts[p] for p in FUTURES_PATHS) / ep.PUBLISHED_LIMITS[ep.FUTURES_HISTORY_ORDERS],
-    )
-    per_path = max(counts[p] / ep.PUBLISHED_LIMITS[p] for p in counts)
-    return family, per_path
+def _rss_kb() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
 
 
-def _compare(store: LocalResultsStore, server: SandboxServer, summaries: list[dict[str, Any]], plan: bool):
-    lost = duplicated = unexpected = ideal = streams_total = not_applicable = 0
+def _dependencies(sandbox: SandboxProcess, store: LocalResultsStore, aws_share: bool) -> app.Dependencies:
+    deps = app.build_dependencies(_settings(sandbox), store)
+    if aws_share:
+        return replace(deps, limiters=LimiterPool(lambda share: RateLimiter(share=share)))
+    return replace(deps, limiters=LimiterPool.shared(RateLimiter()))  # embedded: one limiter, the account's
+
+
+def _compare(
+    store: LocalResultsStore, sandbox: SandboxProcess, summaries: list[dict[str, Any]]
+) -> dict[str, Any]:
+    lost = duplicated = unexpected = 0
+    ideal: Counter[str] = Counter()
     for summary in summaries:
         detail = store.get_json(summary["detail_key"])
-        streams = [name for name, s in detail["streams"].items() if not s["not_applicable"]]
-        streams_total += len(detail["streams"])
-        not_applicable += len(detail["streams"]) - len(streams)
         window = summary["window"]
-        truth = server.truth(summary["symbol"], window["start_ms"], window["end_ms"])
-        truth = [t for t in truth if plan or not t["stream"].endswith("_plan")]
-        ideal += _ideal_requests(truth, streams)
+        truth = sandbox.truth(summary["symbol"], window["start_ms"], window["end_ms"])
+        ideal += _ideal_per_path(truth, detail)
         with store.reader(summary["orders_key"]) as fh:
             got = [(o["stream"], o["orderId"]) for o in json.load(fh)["orders"]]
         expected = {(t["stream"], t["orderId"]) for t in truth}
         duplicated += len(got) - len(set(got))
         lost += len(expected - set(got))
         unexpected += len(set(got) - expected)
-    return lost, duplicated, unexpected, ideal, streams_total, not_applicable
+    return {"lost": lost, "duplicated": duplicated, "unexpected": unexpected, "ideal": ideal}
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = _args(argv)
-    plan = not args.no_plan
-    with (
-        SandboxServer("bench", seed=42, enforce_rate_limits=True) as server,
-        tempfile.TemporaryDirectory() as tmp,
-    ):
-        server.set_faults(latency_ms=args.latency_ms)
-        symbols = [spec.symbol for spec in server.profile.symbols][: args.symbols]
+    profile: str | dict[str, Any] = HEAVY_PROFILE if args.shape == "heavy" else "bench"
+    with SandboxProcess(profile) as sandbox, tempfile.TemporaryDirectory() as tmp:
+        sandbox.set_faults(latency_ms=args.latency_ms)
+        symbols = [HEAVY_SYMBOL] if args.shape == "heavy" else _bench_symbols(args.symbols)
         store = LocalResultsStore(tmp)
-        app.set_dependencies(app.build_dependencies(_settings(server, args.workers, plan), store))
-        events = [{"symbol": symbol, "execution": "bench-worker"} for symbol in symbols]
+        app.set_dependencies(_dependencies(sandbox, store, args.aws_share))
+        workers = min(len(symbols), args.map_max_concurrency)
+        share = 1.0 / workers  # what the coordinator gives each Map item in aws mode
+        events = [
+            {
+                "symbol": symbol,
+                "execution": "bench-worker",
+                **({"rate_share": share} if args.aws_share else {}),
+            }
+            for symbol in symbols
+        ]
         try:
-            started = time.perf_counter()
-            with ThreadPoolExecutor(args.workers, thread_name_prefix="map") as pool:
-                summaries = list(pool.map(lambda event: app.handler(event, None), events))
-            wall_s = time.perf_counter() - started
+            with PeakRss() as rss:
+                started = time.perf_counter()
+                with ThreadPoolExecutor(workers, thread_name_prefix="map") as pool:
+                    summaries = list(pool.map(lambda event: app.handler(event, None), events))
+                wall_s = time.perf_counter() - started
         finally:
             app.set_dependencies(None)
-        stats = server.stats()
-        lost, duplicated, unexpected, ideal, streams, not_applicable = _compare(
-            store, server, summaries, plan
-        )
-    bound_s, bound_path_s = _bounds(stats)
+        stats = sandbox.stats()
+        compared = _compare(store, sandbox, summaries)
+    return _report(args, symbols, summaries, stats, compared, wall_s, rss.growth_mb)
+
+
+def _bench_symbols(count: int) -> list[str]:
+    profile = json.loads((Path(__file__).parent.parent / "sandbox" / "profiles" / "bench.json").read_text())
+    return [spec["symbol"] for spec in profile["symbols"]][:count]
+
+
+def _report(
+    args: argparse.Namespace,
+    symbols: list[str],
+    summaries: list[dict[str, Any]],
+    stats: dict[str, Any],
+    compared: dict[str, Any],
+    wall_s: float,
+    rss_mb: float,
+) -> dict[str, Any]:
+    ideal: Counter[str] = compared["ideal"]
+    requests = sum(stats["endpoints"].get(path, {}).get("requests", 0) for path in HISTORY_PATHS)
+    bound_path_s = bound_seconds(ideal)
     result = {
         "bench": "worker",
+        "shape": args.shape,
+        "mode": "aws-share" if args.aws_share else "embedded",
         "symbols": len(symbols),
-        "workers": args.workers,
+        "map_max_concurrency": args.map_max_concurrency,
         "latency_ms": args.latency_ms,
-        "plan_orders": plan,
         "orders": sum(s["orders"] for s in summaries),
         "complete": all(s["complete"] for s in summaries),
-        "streams": streams,
-        "not_applicable": not_applicable,
-        "requests": stats["requests"],
-        "ideal_requests": ideal,
+        "requests": requests,
+        "ideal_requests": sum(ideal.values()),
         "retries": sum(s["retries"] for s in summaries),
         "wall_s": round(wall_s, 2),
-        "bound_s": round(bound_s, 2),
-        "efficiency": round(bound_s / wall_s, 3),
         "bound_path_s": round(bound_path_s, 2),
         "efficiency_path": round(bound_path_s / wall_s, 3),
         "http_429": stats["http_429"],
-        "lost": lost,
-        "duplicated": duplicated,
-        "unexpected": unexpected,
+        "http_429_share": round(stats["http_429"] / max(1, stats["requests"]), 4),
+        "peak_rss_mb": round(rss_mb, 1),
+        "lost": compared["lost"],
+        "duplicated": compared["duplicated"],
+        "unexpected": compared["unexpected"],
     }
     print(json.dumps(result))
     return result

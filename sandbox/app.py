@@ -4,7 +4,8 @@
 the wire-level faults the response asks for (reset, truncate, hang).
 
 `requestTime` is a JSON number on the public/time, spot symbol and spot history endpoints and a string on the
-mix (futures) endpoints, as in Bitget's captures (BITGET_API.md §1).
+mix (futures) endpoints, as in Bitget's captures (BITGET_API.md §1). Every time comes from the server clock
+(clock.py), which may be offset from the local one.
 """
 
 from __future__ import annotations
@@ -18,12 +19,22 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
-from sandbox import client_support, endpoints
-from sandbox.auth import Credentials, verify
-from sandbox.errors import ApiError, not_found, too_many_requests
+from sandbox import client_support, endpoints, identity
+from sandbox.auth import Credentials, check_key, check_signature
+from sandbox.clock import Clock
+from sandbox.errors import (
+    ApiError,
+    ip_not_allowed,
+    no_permission,
+    not_found,
+    too_many_requests,
+    unified_account,
+)
 from sandbox.faults import FaultInjector, parse_fault_config
 from sandbox.history import Account
+from sandbox.options import ServerOptions
 from sandbox.ratelimit import SlidingWindowLimiter
+from sandbox.shortpage import shorten
 
 REMAIN_HEADER = "x-mbx-used-remain-limit"
 Handler = Callable[[Account, Mapping[str, str], int], Any]
@@ -35,20 +46,27 @@ class Route:
     signed: bool
     limit: int  # requests per second, per API key (signed) or per client IP (public)
     string_request_time: bool
+    paged: bool = False  # a history page: the short_page fault may cut it
+    spot_history: bool = False  # the options envelope_message_key and empty_spot_history_null apply
 
 
 ROUTES = {
     "/api/v2/public/time": Route(endpoints.server_time, False, 20, False),
     "/api/v2/spot/public/symbols": Route(endpoints.spot_symbols, False, 20, False),
     "/api/v2/mix/market/contracts": Route(endpoints.contracts, False, 20, True),
-    "/api/v2/spot/trade/history-orders": Route(endpoints.spot_history_orders, True, 20, False),
-    "/api/v2/spot/trade/history-plan-order": Route(endpoints.spot_plan_history, True, 20, False),
-    "/api/v2/mix/order/orders-history": Route(endpoints.futures_history, True, 10, True),
-    "/api/v2/mix/order/orders-plan-history": Route(endpoints.futures_plan_history, True, 10, True),
+    "/api/v2/spot/trade/history-orders": Route(
+        endpoints.spot_history_orders, True, 20, False, paged=True, spot_history=True
+    ),
+    "/api/v2/spot/trade/history-plan-order": Route(endpoints.spot_plan_history, True, 20, False, paged=True),
+    "/api/v2/mix/order/orders-history": Route(endpoints.futures_history, True, 10, True, paged=True),
+    "/api/v2/mix/order/orders-plan-history": Route(
+        endpoints.futures_plan_history, True, 10, True, paged=True
+    ),
+    "/api/v2/spot/account/info": Route(identity.spot_account_info, True, 1, False),
     # Read by ccxt's load_markets (client_support.py); limits from ccxt's costs 6.67, 2, 1 (3/s, 10/s, 20/s).
     "/api/v2/spot/public/coins": Route(client_support.spot_coins, False, 3, True),
     "/api/v2/margin/currencies": Route(client_support.margin_currencies, False, 10, False),
-    "/api/v3/account/settings": Route(client_support.account_settings_v3, True, 20, False),
+    "/api/v3/account/settings": Route(identity.account_settings_v3, True, 20, False),
 }
 
 
@@ -84,8 +102,11 @@ class SandboxApp:
         faults: FaultInjector,
         default_faults: dict[str, float],
         sleep: Callable[[float], Any],
+        options: ServerOptions | None = None,
     ) -> None:
         self.account = account
+        self.options = options or ServerOptions()
+        self.clock = Clock(self.options.clock_offset_ms)
         self.credentials = credentials
         self.enforce_rate_limits = enforce_rate_limits
         self.faults = faults
@@ -148,7 +169,7 @@ class SandboxApp:
         delay_s, fault = self.faults.draw()
         if delay_s:
             self._sleep(delay_s)
-        if fault:
+        if fault and fault != "short_page":  # a short page is counted where it really happens
             self._count(request.path, fault=fault)
         route = ROUTES.get(request.path) if request.method == "GET" else None
         if fault == "error_5xx":
@@ -157,22 +178,22 @@ class SandboxApp:
                 {
                     "code": "45001",
                     "msg": "Service Unavailable (sandbox fault)",
-                    "requestTime": _now_ms(),
+                    "requestTime": self.clock.now_ms(),
                     "data": None,
                 },
             )
         if fault in ("reset", "timeout"):
             return Response(0, b"", wire_fault=fault, hang_s=self.faults.config.timeout_s)
-        response = self._route(request, route, burst=fault == "burst_429")
+        response = self._route(request, route, fault)
         if fault == "truncate":
             response.wire_fault = "truncate"
         return response
 
-    def _route(self, request: Request, route: Route | None, burst: bool) -> Response:
+    def _route(self, request: Request, route: Route | None, fault: str | None) -> Response:
         if route is None:
             return self._error(not_found(), False)
         headers: dict[str, str] = {}
-        if burst:
+        if fault == "burst_429":
             return self._error(too_many_requests(), route.string_request_time, {REMAIN_HEADER: "0"})
         if self.enforce_rate_limits:
             caller = request.headers.get("ACCESS-KEY") if route.signed else None
@@ -183,22 +204,56 @@ class SandboxApp:
                 return self._error(too_many_requests(), route.string_request_time, headers)
         try:
             if route.signed:
-                verify(
-                    request.headers,
-                    request.method,
-                    request.path,
-                    request.query,
-                    request.body.decode("utf-8", "replace"),
-                    self.credentials,
-                    _now_ms(),
-                )
-            data = route.handler(self.account, _params(request.query), _now_ms())
+                self._authenticate(request)
+            data = route.handler(self.account, _params(request.query), self.clock.now_ms())
         except ApiError as error:
             return self._error(error, route.string_request_time, headers)
-        return json_response(200, _envelope("00000", "success", data, route.string_request_time), headers)
+        return self._success(request.path, route, data, fault, headers)
+
+    def _success(
+        self, path: str, route: Route, data: Any, fault: str | None, headers: dict[str, str]
+    ) -> Response:
+        """The 200 answer, after the short_page fault and the optional live spot-history forms."""
+        if fault == "short_page" and route.paged:
+            short = shorten(data, self.faults.short_length)
+            if short is not None:
+                data = short
+                self._count(path, fault="short_page")
+        msg_key = "msg"
+        if route.spot_history:
+            if self.options.empty_spot_history_null and data == []:
+                data = None
+            if self.options.envelope_message_key:
+                msg_key = "message"
+        envelope = self._envelope("00000", "success", data, route.string_request_time, msg_key)
+        return json_response(200, envelope, headers)
+
+    def _authenticate(self, request: Request) -> None:
+        """Bitget's order: the key names the account; a unified account's v2 calls are refused (40085) before
+        the passphrase and signature are looked at; a key without the needed permission or from an IP outside
+        its whitelist is refused (40014 / 40018) once the request is authentic."""
+        check_key(request.headers, self.credentials)
+        if self.account.mode == "unified" and request.path.startswith("/api/v2/"):
+            raise unified_account()
+        body = request.body.decode("utf-8", "replace")
+        now = self.clock.now_ms()
+        check_signature(
+            request.headers, request.method, request.path, request.query, body, self.credentials, now
+        )
+        if self.options.deny == "permission":
+            raise no_permission()
+        if self.options.deny == "ip":
+            raise ip_not_allowed()
 
     def _error(self, error: ApiError, string_time: bool, headers: dict[str, str] | None = None) -> Response:
-        return json_response(error.http_status, _envelope(error.code, error.msg, None, string_time), headers)
+        envelope = self._envelope(error.code, error.msg, None, string_time)
+        return json_response(error.http_status, envelope, headers)
+
+    def _envelope(
+        self, code: str, msg: str, data: Any, string_time: bool, msg_key: str = "msg"
+    ) -> dict[str, Any]:
+        now = self.clock.now_ms()
+        return {"code": code, msg_key: msg, "requestTime": str(now) if string_time else now, "data": data}
 
     def _admin(self, request: Request) -> Response:
         params = _params(request.query)
@@ -226,18 +281,9 @@ class SandboxApp:
             if value is not None and not value.isdigit():
                 raise ValueError(f"query parameter {name!r} must be an integer (ms)")
             bounds.append(None if value is None else int(value))
-        return self.account.truth(params["symbol"], bounds[0], bounds[1], _now_ms())
-
-
-def _now_ms() -> int:
-    return time.time_ns() // 1_000_000
+        return self.account.truth(params["symbol"], bounds[0], bounds[1], self.clock.now_ms())
 
 
 def _params(query: str) -> dict[str, str]:
     """First value of each query parameter; blank values count as absent (Bitget ignores them)."""
     return {name: values[0] for name, values in parse_qs(query, keep_blank_values=True).items() if values[0]}
-
-
-def _envelope(code: str, msg: str, data: Any, string_time: bool) -> dict[str, Any]:
-    now = _now_ms()
-    return {"code": code, "msg": msg, "requestTime": str(now) if string_time else now, "data": data}

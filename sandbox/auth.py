@@ -3,8 +3,8 @@
 prehash = ACCESS-TIMESTAMP + METHOD + path + ("?" + raw query string as sent, if not empty) + body;
 ACCESS-SIGN = base64(HMAC-SHA256(secret, prehash)). Checks run in this order, each with Bitget's code:
 key header absent 40006 / empty 40001, unknown key 40037, passphrase empty 40011 / wrong 40012,
-timestamp absent or not an integer 40005 / more than 30 s away from the server clock 40008,
-signature empty 40003 / wrong 40009.
+timestamp absent or not an integer 40005 / more than 30 s away from the server clock 40008 (the server's
+clock, offset included: clock.py), signature empty 40003 / wrong 40009.
 """
 
 from __future__ import annotations
@@ -49,6 +49,12 @@ def verify(
     now_ms: int,
 ) -> None:
     """Raise the ApiError Bitget would answer for these headers; return when the request is authentic."""
+    check_key(headers, credentials)
+    check_signature(headers, method, path, query, body, credentials, now_ms)
+
+
+def check_key(headers: Mapping[str, str], credentials: Credentials) -> None:
+    """The key checks (40006, 40001, 40037): they name the account, so account-mode gates can follow them."""
     key = headers.get("ACCESS-KEY")
     if key is None:
         raise ApiError("40006", "Invalid ACCESS_KEY")
@@ -56,6 +62,18 @@ def verify(
         raise ApiError("40001", "ACCESS_KEY cannot be empty")
     if not hmac.compare_digest(key.encode(), credentials.api_key.encode()):
         raise ApiError("40037", "Apikey does not exist")
+
+
+def check_signature(
+    headers: Mapping[str, str],
+    method: str,
+    path: str,
+    query: str,
+    body: str,
+    credentials: Credentials,
+    now_ms: int,
+) -> None:
+    """Passphrase, timestamp (within 30 s of `now_ms`, the server clock) and signature, in Bitget's order."""
     passphrase = headers.get("ACCESS-PASSPHRASE") or ""
     if not passphrase:
         raise ApiError("40011", "ACCESS_PASSPHRASE cannot be empty")

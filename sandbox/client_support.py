@@ -1,9 +1,9 @@
 """Endpoints that third-party clients call while starting up, in a faithful minimal form.
 
-ccxt's bitget `load_markets` (4.5.90) reads the coin list and the margin pairs besides symbols and contracts, and,
-when it has credentials and no `uta` option, asks `/api/v3/account/settings` whether the account is a unified
-(UTA) one. The sandbox account is a classic account with no margin trading and no deposit/withdrawal chains,
-so these answer accordingly (docs/sandbox.md, "Using a third-party client").
+ccxt's bitget `load_markets` (4.5.90) reads the coin list and the margin pairs besides symbols and contracts (and,
+when it has credentials and no `uta` option, `/api/v3/account/settings`: identity.py). The sandbox account has no
+margin trading and no deposit/withdrawal chains, so these answer accordingly (docs/sandbox.md, "Using a
+third-party client").
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sandbox.errors import ApiError
 from sandbox.history import Account
 
 Params = Mapping[str, str]
@@ -42,10 +41,3 @@ def _is_demo(market: str) -> bool:
 def margin_currencies(account: Account, params: Params, now_ms: int) -> Any:
     """`/api/v2/margin/currencies`: no symbol supports margin trading in the sandbox."""
     return []
-
-
-def account_settings_v3(account: Account, params: Params, now_ms: int) -> Any:
-    """`/api/v3/account/settings`: the UTA endpoint, refused the way Bitget refuses it for a classic account."""
-    raise ApiError(
-        "40084", "You are in Classic Account mode, and the Unified Account API is not supported at this time"
-    )

@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from lambda_functions.common.timewindow import DAY_MS, RETENTION_MS
+from sandbox.clock import DAY_MS, RETENTION_MS
 from sandbox.markets import Coins, coins_of, margin_coin
 
 # No order is generated from 2 minutes before to 20 minutes after the retention edge as seen at the anchor:
@@ -24,6 +24,13 @@ from sandbox.markets import Coins, coins_of, margin_coin
 EDGE_GUARD_BEFORE_MS = 120_000
 EDGE_GUARD_AFTER_MS = 1_200_000
 MAX_TIES = 999
+# Live spot order decimals carry 16 places ("size":"20.0000000000000000", BITGET_API.md §10d).
+SPOT_DECIMAL_PLACES = 16
+
+
+def user_id_of(seed: int) -> str:
+    """The account's userId: a stable 10-digit string derived from the seed."""
+    return str(1_000_000_000 + random.Random(f"{seed}|user").randrange(10**9))
 
 
 def default_slot(symbol: str, stream: str) -> int:
@@ -52,7 +59,7 @@ def generate_stream_orders(
     rng = random.Random(f"{seed}|{symbol}|{stream}")
     coins = coins or coins_of(symbol)
     slot = default_slot(symbol, stream) if slot is None else slot
-    user_id = user_id or str(1_000_000_000 + random.Random(f"{seed}|user").randrange(10**9))
+    user_id = user_id or user_id_of(seed)
     build = _builder(stream)
     orders = []
     for ctime, seq in _times(rng, count, anchor_ms, int(days * DAY_MS), tie_share):
@@ -108,6 +115,12 @@ def _fmt(value: float, places: int) -> str:
     return f"{value:.{places}f}"
 
 
+def _spot_fmt(value: float, places: int) -> str:
+    """`value` rounded to the market's `places`, then zero-padded to 16 decimals as live spot orders are."""
+    text = f"{value:.{places}f}"  # rounding in decimal first keeps binary noise out of the padding
+    return text + ("" if places else ".") + "0" * (SPOT_DECIMAL_PLACES - places)
+
+
 def _price(rng: random.Random, coins: Coins) -> float:
     return coins.price * (1 + rng.gauss(0, 0.04))
 
@@ -155,9 +168,9 @@ def _spot_order(rng, symbol, stream, coins, order_id, ctime, anchor, user_id):
     quote_volume = base_volume * avg
     # A market buy is sized in quote coin (BITGET_API.md §2.4).
     size = (
-        _fmt(quote_volume, 4)
+        _spot_fmt(quote_volume, 4)
         if order_type == "market" and side == "buy"
-        else _fmt(base, coins.quantity_place)
+        else _spot_fmt(base, coins.quantity_place)
     )
     fee_coin, fee = (
         (coins.base, base_volume * 0.001) if side == "buy" else (coins.quote, quote_volume * 0.001)
@@ -167,14 +180,15 @@ def _spot_order(rng, symbol, stream, coins, order_id, ctime, anchor, user_id):
         "symbol": symbol,
         "orderId": order_id,
         "clientOid": _client_oid(rng),
-        "price": "" if order_type == "market" else _fmt(price, coins.price_place),
+        # Market orders carry price "0" on spot (futures: ""), as in Bitget's example and ccxt's notes.
+        "price": "0" if order_type == "market" else _spot_fmt(price, coins.price_place),
         "size": size,
         "orderType": order_type,
         "side": side,
         "status": status,
-        "priceAvg": _fmt(avg, coins.price_place) if base_volume else "0",
-        "baseVolume": _fmt(base_volume, coins.quantity_place),
-        "quoteVolume": _fmt(quote_volume, 8),
+        "priceAvg": _spot_fmt(avg, coins.price_place),
+        "baseVolume": _spot_fmt(base_volume, coins.quantity_place),
+        "quoteVolume": _spot_fmt(quote_volume, 8),
         "enterPointSource": rng.choice(("API", "WEB", "APP", "API")),
         "feeDetail": _fee_detail(rng, fee_coin, fee) if base_volume else "",
         "orderSource": "market" if order_type == "market" else "normal",

@@ -1,7 +1,8 @@
 """The /api/v2 endpoints: parameter rules, 90-day time rules, paging, and the `data` each one returns.
 
 Each handler takes the account, the query parameters (first value of each, blanks dropped) and the server's
-wall clock in ms, and returns Bitget's `data`, or raises ApiError.
+clock in ms, and returns Bitget's `data`, or raises ApiError. Empty futures and spot plan pages use live
+Bitget's null forms (`{"entrustedList": null, "endId": null}`, BITGET_API.md §10b).
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sandbox.data import PLAN_QUERY_TYPES, RETENTION_MS
+from sandbox.clock import RETENTION_MS
+from sandbox.data import PLAN_QUERY_TYPES
 from sandbox.errors import ApiError, bad_parameter, missing_parameter, unknown_symbol
 from sandbox.history import Account, Filters
 from sandbox.markets import contract_row, spot_symbol_row
@@ -133,7 +135,9 @@ def spot_plan_history(account: Account, params: Params, now_ms: int) -> Any:
     start, end = time_window(params, now_ms)
     id_less_than, limit = int_param(params, "idLessThan"), limit_param(params)
     rows, more = account.index("spot_plan", symbol, "spot").page(start, end, id_less_than, limit)
-    return {"nextFlag": more, "idLessThan": rows[-1]["orderId"] if rows else None, "orderList": rows}
+    if not rows:
+        return {"nextFlag": False, "idLessThan": None, "orderList": None}
+    return {"nextFlag": more, "idLessThan": rows[-1]["orderId"], "orderList": rows}
 
 
 def futures_history(account: Account, params: Params, now_ms: int) -> Any:
@@ -184,4 +188,6 @@ def _futures_page(
     id_less_than, limit = int_param(params, "idLessThan"), limit_param(params)
     index = account.index(stream, symbol, product_type, filters, cache=cache)
     rows, _ = index.page(start, end, id_less_than, limit)
-    return {"entrustedList": rows, "endId": rows[-1]["orderId"] if rows else None}
+    if not rows:
+        return {"entrustedList": None, "endId": None}
+    return {"entrustedList": rows, "endId": rows[-1]["orderId"]}

@@ -35,3 +35,23 @@ def too_many_requests() -> ApiError:
 
 def not_found() -> ApiError:
     return ApiError("40404", "Request URL NOT FOUND", http_status=404)
+
+
+def unified_account() -> ApiError:
+    return ApiError(
+        "40085", "You are in Unified Account mode, and the Classic Account API is not supported at this time"
+    )
+
+
+def classic_account() -> ApiError:
+    return ApiError(
+        "40084", "You are in Classic Account mode, and the Unified Account API is not supported at this time"
+    )
+
+
+def no_permission() -> ApiError:
+    return ApiError("40014", "Incorrect permissions")
+
+
+def ip_not_allowed() -> ApiError:
+    return ApiError("40018", "Invalid IP")

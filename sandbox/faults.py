@@ -1,7 +1,9 @@
-"""Fault injection for /api/v2 paths: latency, 5xx, 429 bursts, hangs, connection resets, truncated bodies.
+"""Fault injection for /api/ paths: latency, 5xx, 429 bursts, hangs, connection resets, truncated bodies,
+short pages.
 
 One seeded RNG draw per request picks at most one fault: the rates partition [0, 1), so each fault happens at
-its configured rate and a fixed seed and request sequence give the same faults every run.
+its configured rate and a fixed seed and request sequence give the same faults every run. A drawn `short_page`
+only acts on a history page of two rows or more (shortpage.py); elsewhere the request is answered normally.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ import threading
 from dataclasses import asdict, dataclass
 from typing import Any
 
-FAULT_KINDS = ("error_5xx", "burst_429", "timeout", "reset", "truncate")
+# New kinds go last: the partition of [0, 1) then stays the same for configurations that do not use them.
+FAULT_KINDS = ("error_5xx", "burst_429", "timeout", "reset", "truncate", "short_page")
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,7 @@ class FaultConfig:
     timeout: float = 0.0
     reset: float = 0.0
     truncate: float = 0.0
+    short_page: float = 0.0
     latency_ms: float = 0.0
     jitter_ms: float = 0.0
     timeout_s: float = 10.0
@@ -60,6 +64,12 @@ class FaultInjector:
             self.config = config
             self._fault_rng = random.Random(f"{self._seed}|faults")
             self._latency_rng = random.Random(f"{self._seed}|latency")
+            self._short_rng = random.Random(f"{self._seed}|short_page")
+
+    def short_length(self, rows: int) -> int:
+        """How many of a page's `rows` (>= 2) a short page keeps: 1 .. rows - 1, seeded."""
+        with self._lock:
+            return self._short_rng.randint(1, rows - 1)
 
     def draw(self) -> tuple[float, str | None]:
         """(delay in seconds, fault kind or None) for the next request."""

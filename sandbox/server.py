@@ -11,7 +11,6 @@ from __future__ import annotations
 import socket
 import struct
 import threading
-import time
 from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -19,8 +18,10 @@ from typing import Any, cast
 
 from sandbox.app import Request, SandboxApp
 from sandbox.auth import Credentials
+from sandbox.clock import Clock
 from sandbox.faults import FaultInjector, parse_fault_config
 from sandbox.history import Account
+from sandbox.options import ServerOptions, parse_options
 from sandbox.profiles import Profile, load_profile
 
 
@@ -86,7 +87,9 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class SandboxServer:
-    """A Bitget v2-compatible exchange on loopback. Use as a context manager or call start()/stop()."""
+    """A Bitget v2-compatible exchange on loopback. Use as a context manager or call start()/stop().
+
+    The options after `now_ms` override the profile's (None: keep the profile's value); docs/sandbox.md."""
 
     def __init__(
         self,
@@ -97,22 +100,40 @@ class SandboxServer:
         credentials: Credentials | None = None,
         enforce_rate_limits: bool = True,
         now_ms: int | None = None,
+        *,
+        clock_offset_ms: int | None = None,
+        account_mode: str | None = None,
+        deny: str | None = None,
+        envelope_message_key: bool | None = None,
+        empty_spot_history_null: bool | None = None,
     ) -> None:
         self.profile = load_profile(profile)
+        overrides = {
+            "clock_offset_ms": clock_offset_ms,
+            "account_mode": account_mode,
+            "deny": deny,
+            "envelope_message_key": envelope_message_key,
+            "empty_spot_history_null": empty_spot_history_null,
+        }
+        self.options: ServerOptions = parse_options(
+            {name: value for name, value in overrides.items() if value is not None}, self.profile.options
+        )
         self.seed = seed
         self.credentials = credentials or Credentials()
-        self.anchor_ms = now_ms if now_ms is not None else time.time_ns() // 1_000_000
+        # The data is anchored on the server clock (offset included), so no order is newer than its "now".
+        self.anchor_ms = now_ms if now_ms is not None else Clock(self.options.clock_offset_ms).now_ms()
         self._address = (host, port)
         self._stop = threading.Event()
         faults = FaultInjector(seed)
         parse_fault_config(self.profile.faults)  # fail fast on a bad profile, before any socket is opened
         self.app = SandboxApp(
-            Account(self.profile, seed, self.anchor_ms),
+            Account(self.profile, seed, self.anchor_ms, self.options.account_mode),
             self.credentials,
             enforce_rate_limits,
             faults,
             self.profile.faults,
             self._stop.wait,
+            self.options,
         )
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -162,7 +183,11 @@ class SandboxServer:
     ) -> list[dict[str, Any]]:
         """Every order of `symbol` a correct client can fetch in [start, end] within retention, newest first,
         each with `stream` added."""
-        return self.app.account.truth(symbol, start_ms, end_ms, time.time_ns() // 1_000_000)
+        return self.app.account.truth(symbol, start_ms, end_ms, self.app.clock.now_ms())
+
+    def now_ms(self) -> int:
+        """The server clock: the local clock plus `options.clock_offset_ms`."""
+        return self.app.clock.now_ms()
 
     def set_faults(self, **rates: float) -> dict[str, float]:
         """Replace the fault configuration (fields not given are 0); ValueError names a bad field."""

@@ -1,7 +1,11 @@
-"""Check the configuration, the database and the exchange, then start the service (`python scripts/start.py`).
+"""Check the configuration, the database, the exchange and the account, then start the service
+(`python scripts/start.py`).
 
-Exits 2 on an inconsistent configuration, 3 when the database or the live exchange cannot be reached.
-`--check` runs the checks only.
+The account check is authenticated: one signed request to Bitget's account info with the configured key (with
+no key, against a sandbox started for the check), reporting the account's userId or Bitget's refusal with its
+code and message. Exits 2 on an inconsistent configuration, 3 when the database or the live exchange cannot be
+reached, 4 when Bitget refuses the key (credentials, unified account, IP whitelist, permission). A check that
+could not reach a verdict (429, 5xx, timeout) is a warning. `--check` runs the checks only.
 """
 
 from __future__ import annotations
@@ -16,6 +20,9 @@ from sqlalchemy import text
 
 from app.core.config import ConfigError, Settings, load_settings
 from app.core.db import make_engine
+from lambda_functions.coordinator.account_check import AccountCheck, AccountChecker
+
+ACCOUNT_REFUSED = 4
 
 
 def check_database(settings: Settings) -> str | None:
@@ -47,6 +54,40 @@ def check_exchange(settings: Settings) -> str | None:
     return None
 
 
+def check_account(settings: Settings) -> AccountCheck:
+    """The signed account check with the configured key, or against a sandbox when none is configured."""
+    from lambda_functions.common.bitget import Credentials
+
+    if settings.exchange_mode == "live":
+        secrets = (settings.bitget_api_key, settings.bitget_api_secret, settings.bitget_api_passphrase)
+        key, secret, passphrase = (value.get_secret_value() for value in secrets)
+        checker = AccountChecker(settings.bitget_base, Credentials(key, secret, passphrase))
+        try:
+            return checker.check()
+        finally:
+            checker.close()
+    from sandbox.server import SandboxServer
+
+    with SandboxServer(profile=settings.sandbox_profile, seed=settings.sandbox_seed) as server:
+        creds = server.credentials
+        checker = AccountChecker(
+            server.base_url, Credentials(creds.api_key, creds.api_secret, creds.passphrase)
+        )
+        try:
+            return checker.check()
+        finally:
+            checker.close()
+
+
+def describe_account(settings: Settings, result: AccountCheck) -> str:
+    where = "live Bitget" if settings.exchange_mode == "live" else "the sandbox (no Bitget key configured)"
+    if result.status == "ok":
+        return f"account on {where}: ok, userId {result.account_id}"
+    if result.status == "rejected":
+        return f"account on {where}: REFUSED ({result.problem}): {result.message}"
+    return f"account on {where}: WARNING, not verified: {result.message}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--check", action="store_true", help="run the checks and exit")
@@ -62,6 +103,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"[start] {problem}", file=sys.stderr)
             return 3
     print("[start] database and exchange: reachable", file=sys.stderr)
+    account = check_account(settings)
+    print(f"[start] {describe_account(settings, account)}", file=sys.stderr)
+    if account.rejected:
+        return ACCOUNT_REFUSED
     if args.check:
         return 0
     import run

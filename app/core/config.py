@@ -51,6 +51,11 @@ class Settings(BaseSettings):
     default_window_days: int = Field(DEFAULT_WINDOW_DAYS, ge=1, le=3650)
     map_max_concurrency: int = Field(5, ge=1, le=40)  # Inline Map runs at most 40 iterations at once
     lambda_timeout_seconds: float = Field(900.0, gt=0, le=900)  # embedded: per-invocation limit, as on Lambda
+    # Defaults of POST /orders' per-request options (the embedded coordinator's; on AWS the Lambda's own).
+    include_plan_orders: bool = True
+    include_simulation: bool = False
+    # One signed request to Bitget before each execution starts (false: never, e.g. tests with fakes).
+    account_precheck: bool = True
 
     # Results store
     results_store: Literal["local", "s3"] | None = None

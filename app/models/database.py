@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, DateTime, Float, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, DateTime, Float, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -47,6 +47,12 @@ class ExecutionResult(Base):
     result_data: Mapped[str | None] = mapped_column(Text)  # the aggregator's response, JSON
     processing_time_seconds: Mapped[float | None] = mapped_column(Float)
     error: Mapped[str | None] = mapped_column(Text)
+    # From the aggregator's summary: every stream paged to its end (None: not known yet, or an older result),
+    # and the streams that were not (JSON list of {symbol, stream, reason, error_code, error_message}, capped;
+    # the count covers all).
+    complete: Mapped[bool | None] = mapped_column(Boolean)
+    incomplete_streams: Mapped[str | None] = mapped_column(Text)
+    incomplete_streams_count: Mapped[int | None] = mapped_column(Integer)
     hydration_state: Mapped[str] = mapped_column(String(16), nullable=False, default="pending")
     orders_saved: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     hydration_started_at: Mapped[datetime | None] = mapped_column(Timestamp)
@@ -56,6 +62,7 @@ class ExecutionResult(Base):
     hydration_token: Mapped[str | None] = mapped_column(String(36))
     hydration_heartbeat_at: Mapped[datetime | None] = mapped_column(Timestamp)
     hydration_error: Mapped[str | None] = mapped_column(Text)
+    rows_rejected: Mapped[int | None] = mapped_column(Integer)  # records the last hydration skipped
     created_at: Mapped[datetime] = mapped_column(Timestamp, nullable=False, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(Timestamp, nullable=False, default=utcnow, onupdate=utcnow)
 

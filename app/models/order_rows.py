@@ -3,6 +3,11 @@
 An order record (CONTRACTS.md: Bitget's raw fields + `stream` + `symbol`) becomes a tuple in ORDER_COLUMNS
 order. This is the hot path of hydration (hundreds of thousands of calls): tuples, not dicts, and plain
 look-ups; the database layer hands the tuples straight to the driver (app/services/order_inserts.py).
+
+Values are stored exactly as Bitget sent them: strings stay strings (`"20.0000000000000000"` as is), and JSON
+numbers are parsed as Decimal (ijson's default) and written back in plain notation (`0.00000001`, never
+`1e-08` or `1E-8`), in the columns and in `raw`. A record the table cannot hold (no usable orderId or cTime,
+a value longer than its column...) is skipped and counted in `RejectedRows`, never failing the document.
 """
 
 from __future__ import annotations
@@ -12,13 +17,16 @@ import queue
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import IO, Any
+from decimal import Decimal
+from typing import IO, Any, cast
 
 import ijson
 import orjson
+from sqlalchemy import String
 
-from app.models.database import utcnow
+from app.models.database import Order, utcnow
 from lambda_functions.common.streams import PLAN_SUFFIX, is_spot_stream
 
 ORDER_COLUMNS = (
@@ -28,15 +36,56 @@ ORDER_COLUMNS = (
 )  # fmt: skip
 
 _MAX_BIGINT = 2**63 - 1
+_MAX_TEXT_BYTES = 65_535  # MySQL's TEXT (`raw`); SQLite would take more, but both databases get the same rows
+
+
+def _varchar_limits() -> tuple[tuple[int, str, int], ...]:
+    """(index in ORDER_COLUMNS, name, length) of every VARCHAR (MySQL's INSERT IGNORE would cut a longer value)."""
+    limits = []
+    for index, name in enumerate(ORDER_COLUMNS):
+        kind = Order.__table__.columns[name].type
+        if isinstance(kind, String) and kind.length:
+            limits.append((index, name, kind.length))
+    return tuple(limits)
+
+
+_LIMITS = _varchar_limits()
 _encode_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
-def _encode_raw(order: dict[str, Any]) -> str:
-    """Compact JSON of the whole record (orjson: 5-10x the stdlib here, the biggest cost of a row)."""
+def decimal_text(value: Decimal) -> str:
+    """A JSON number parsed as Decimal, in plain notation with every digit (`Decimal("1E-8")` -> `0.00000001`).
+
+    An absurd exponent (beyond +-1000, never an amount) keeps Decimal's own short form rather than a
+    thousand zeros.
+    """
+    if not value.is_finite():
+        raise OrderRecordError(f"{value} is not a number")
+    return format(value, "f") if -1000 <= value.adjusted() <= 1000 else str(value)
+
+
+def _fragment(value: Any) -> orjson.Fragment:
+    if isinstance(value, Decimal):
+        return orjson.Fragment(decimal_text(value))
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _exact_stdlib(value: Any) -> str:
+    if isinstance(value, Decimal):
+        return decimal_text(value)
+    if isinstance(value, dict):
+        return "{" + ",".join(_encode_json(str(k)) + ":" + _exact_stdlib(v) for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(_exact_stdlib(v) for v in value) + "]"
+    return _encode_json(value)
+
+
+def encode_json(value: Any) -> str:
+    """Compact JSON, Decimal numbers exact (orjson: 5-10x the stdlib here, the biggest cost of a row)."""
     try:
-        return orjson.dumps(order).decode()
+        return orjson.dumps(value, default=_fragment).decode()
     except orjson.JSONEncodeError:  # e.g. an integer beyond 64 bits: the stdlib handles it
-        return _encode_json(order)
+        return _exact_stdlib(value)
 
 
 class OrderRecordError(ValueError):
@@ -46,43 +95,74 @@ class OrderRecordError(ValueError):
 def _as_text(value: Any) -> str | None:
     if value is None or isinstance(value, str):
         return value
-    return json.dumps(value, separators=(",", ":")) if isinstance(value, dict | list) else str(value)
+    if isinstance(value, Decimal):
+        return decimal_text(value)
+    return encode_json(value) if isinstance(value, dict | list) else str(value)
 
 
 def _as_int(order: dict[str, Any], field: str, required: bool) -> int | None:
+    """A non-negative BIGINT from Bitget's digit string (or a JSON integer).
+
+    Required fields (orderId, cTime) that are missing or not such an integer make the record unusable; an
+    optional one (uTime) is stored as NULL instead, its text staying in `raw`.
+    """
     value = order.get(field)
-    if value in (None, ""):
-        if required:
-            raise OrderRecordError(f"order {order.get('orderId')!r}: missing {field}")
+    number: int | None = None
+    if isinstance(value, str):
+        digits = value if value.isdigit() else value.strip()  # the worker accepts surrounding spaces
+        if digits.isdigit() and digits.isascii():  # not int()'s "1_0", "+1", "1.0" or "²"
+            number = int(digits)
+    elif type(value) is int:
+        number = value
+    if number is not None and 0 <= number <= _MAX_BIGINT:
+        return number
+    if not required:
         return None
-    try:
-        number = int(value)
-    except (TypeError, ValueError) as exc:
-        raise OrderRecordError(
-            f"order {order.get('orderId')!r}: {field} is not an integer: {value!r}"
-        ) from exc
-    if not 0 <= number <= _MAX_BIGINT:
-        raise OrderRecordError(f"order {order.get('orderId')!r}: {field} out of range: {value!r}")
-    return number
+    if value in (None, ""):
+        raise OrderRecordError(f"order {order.get('orderId')!r}: missing {field}")
+    raise OrderRecordError(
+        f"order {str(order.get('orderId'))[:60]!r}: {field} is not an integer in range: {str(value)[:60]!r}"
+    )
 
 
 def spot_fee(fee_detail: Any) -> str | None:
-    """Total fee of a spot order from its `feeDetail` JSON string (`newFees.t` wins, else the first coin's)."""
+    """Total fee of a spot order from its `feeDetail` JSON string (`newFees.t` wins, else the first coin's).
+
+    The numbers inside are kept as their own text (Decimal only expands an exponent): `-0.0000794` stays
+    `-0.0000794` (a float would say `-7.94e-05`). The `feeDetail` string itself is kept unchanged in `raw`.
+    """
     if not isinstance(fee_detail, str) or not fee_detail:
         return None
     try:
-        detail = orjson.loads(fee_detail)
-    except orjson.JSONDecodeError:
+        detail = _decode_fee_detail(fee_detail)
+    except ValueError:
         return None
     if not isinstance(detail, dict):
         return None
     new_fees = detail.get("newFees")
     if isinstance(new_fees, dict) and "t" in new_fees:
-        return str(new_fees["t"])
+        return _fee_text(new_fees["t"])
     for value in detail.values():
         if isinstance(value, dict) and "totalFee" in value:
-            return str(value["totalFee"])
+            return _fee_text(value["totalFee"])
     return None
+
+
+def _fee_text(value: Any) -> str | None:
+    """A feeDetail number (its JSON text, see `_decode_fee_detail`) in plain notation."""
+    if isinstance(value, str):
+        if "e" in value or "E" in value:
+            try:
+                return decimal_text(Decimal(value))
+            except (ArithmeticError, ValueError):  # not a number after all: kept as Bitget wrote it
+                return value
+        return value
+    return str(value) if type(value) is int else None
+
+
+# feeDetail's numbers as their own text (exact, and cheaper than Decimal); a string value stays a str too,
+# which _fee_text then reads as a number: Bitget's fee fields are numbers or numeric strings.
+_decode_fee_detail = json.JSONDecoder(parse_float=str).decode
 
 
 def order_row(
@@ -97,7 +177,7 @@ def order_row(
     stream = order.get("stream")
     order_id = order.get("orderId")
     symbol = order.get("symbol")
-    if not stream or order_id in (None, "") or not symbol:
+    if not stream or not isinstance(stream, str) or order_id in (None, "") or not symbol:
         raise OrderRecordError(f"order record needs stream, orderId and symbol: {str(order)[:200]}")
     spot = is_spot_stream(stream)
     get = order.get
@@ -111,19 +191,83 @@ def order_row(
         _as_text(status), _as_text(get("side")), _as_text(get("orderType")), _as_text(get("tradeSide")),
         _as_text(get("leverage")), _as_text(get("marginMode")), _as_text(get("posSide")), fee,
         _as_text(get("quoteVolume")), _as_text(get("baseVolume")), _as_int(order, "cTime", required=True),
-        _as_int(order, "uTime", required=False), raw if raw is not None else _encode_raw(order), created_at,
+        _as_int(order, "uTime", required=False), raw if raw is not None else encode_json(order), created_at,
     )  # fmt: skip
 
 
-def row_chunks(stream: IO[bytes], execution_arn: str, chunk_rows: int) -> Iterator[list[tuple[Any, ...]]]:
-    """Rows of the document's `orders` array, `chunk_rows` at a time, parsed incrementally (ijson, C backend)."""
+def _compile_fits() -> Callable[[tuple[Any, ...]], bool]:
+    """`fits(row)`: every VARCHAR value within its length, as one generated expression.
+
+    Generated from the model (as dataclasses generate __init__): one boolean expression per row is about
+    twice as fast as any loop or map over the 20 columns, on the hydration hot path.
+    """
+    tests = " and ".join(f"(r[{i}] is None or len(r[{i}]) <= {length})" for i, _name, length in _LIMITS)
+    namespace: dict[str, Any] = {}
+    exec(f"def fits(r):\n    return {tests}\n", namespace)  # noqa: S102 (our own text, from the model)
+    return cast(Callable[[tuple[Any, ...]], bool], namespace["fits"])
+
+
+_fits = _compile_fits()
+_RAW = ORDER_COLUMNS.index("raw")
+
+
+def check_fits(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """`row` when every value fits its column, else OrderRecordError (never stored cut: MySQL's INSERT IGNORE
+    would truncate it silently, a plain INSERT refuse the whole chunk)."""
+    if not _fits(row):
+        for index, name, limit in _LIMITS:  # which one, for the message
+            if row[index] is not None and len(row[index]) > limit:
+                raise OrderRecordError(f"order {row[2]!r}: {name} longer than {limit} characters")
+    raw = row[_RAW]
+    if len(raw) * 4 > _MAX_TEXT_BYTES and len(raw.encode()) > _MAX_TEXT_BYTES:  # UTF-8: up to 4 bytes a char
+        raise OrderRecordError(f"order {row[2]!r}: raw record larger than {_MAX_TEXT_BYTES} bytes")
+    return row
+
+
+REJECTED_SAMPLES = 20  # rejected rows described in the hydration log; the count covers all
+
+
+@dataclass
+class RejectedRows:
+    """Order records hydration skipped: how many, and the first few (symbol, stream, reason) for the log."""
+
+    count: int = 0
+    samples: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, order: Any, reason: str) -> None:
+        self.count += 1
+        if len(self.samples) < REJECTED_SAMPLES:
+            fields = order if isinstance(order, dict) else {}
+            symbol, stream = fields.get("symbol"), fields.get("stream")
+            self.samples.append(
+                {
+                    "symbol": symbol if isinstance(symbol, str) else None,
+                    "stream": stream if isinstance(stream, str) else None,
+                    "order_id": str(fields.get("orderId"))[:50] if "orderId" in fields else None,
+                    "reason": reason[:300],
+                }
+            )
+
+
+def row_chunks(
+    stream: IO[bytes], execution_arn: str, chunk_rows: int, rejected: RejectedRows | None = None
+) -> Iterator[list[tuple[Any, ...]]]:
+    """Rows of the document's `orders` array, `chunk_rows` at a time, parsed incrementally (ijson, C backend).
+
+    A record that cannot be stored is skipped and counted in `rejected` (the rest of the document is kept).
+    """
     # As text, once: the drivers would otherwise convert the same datetime for every row (0.3 s per 200,000).
     # The format SQLAlchemy writes and reads on SQLite; MySQL's DATETIME(6) takes it as is.
     created_at = utcnow().strftime("%Y-%m-%d %H:%M:%S.%f")
+    rejected = rejected if rejected is not None else RejectedRows()
     chunk: list[tuple[Any, ...]] = []
-    # use_float: Decimal values would not survive the JSON encoding of the raw object.
-    for order in ijson.items(stream, "orders.item", use_float=True):
-        chunk.append(order_row(order, execution_arn, created_at))
+    # Numbers with a fraction arrive as Decimal (exact); encode_json / decimal_text write them back unchanged.
+    for order in ijson.items(stream, "orders.item"):
+        try:
+            chunk.append(check_fits(order_row(order, execution_arn, created_at)))
+        except OrderRecordError as exc:
+            rejected.add(order, str(exc))
+            continue
         if len(chunk) >= chunk_rows:
             yield chunk
             chunk = []
@@ -145,6 +289,7 @@ def prefetched(
     execution_arn: str,
     chunk_rows: int,
     depth: int = 2,
+    rejected: RejectedRows | None = None,
 ) -> Iterator[Iterator[list[tuple[Any, ...]]]]:
     """`row_chunks` of the opened source, produced by a thread while the caller inserts the previous chunk.
 
@@ -166,7 +311,7 @@ def prefetched(
     def produce() -> None:
         try:
             with open_source() as stream:
-                for chunk in row_chunks(stream, execution_arn, chunk_rows):
+                for chunk in row_chunks(stream, execution_arn, chunk_rows, rejected):
                     if not put(chunk):
                         return
             put(_END)

@@ -22,10 +22,11 @@ from botocore.exceptions import BotoCoreError, ClientError
 from app.orchestration.base import (
     ExecutionNotFoundError,
     ExecutionState,
+    ExtractionOptions,
     OrchestrationError,
     StartedExecution,
 )
-from app.orchestration.embedded import started_from_response
+from app.orchestration.embedded import coordinator_event, started_from_response
 from app.orchestration.manifest import arn_belongs_to_manifest, progress, state_from_manifest
 from lambda_functions.common.manifest import read_manifest
 from lambda_functions.common.results_store import ResultsStore
@@ -61,8 +62,14 @@ class AwsOrchestrator:
         self.express_grace_s = express_grace_s
         self.clock = clock
 
-    def start(self, symbols: list[str], start_ms: int | None, end_ms: int | None) -> StartedExecution:
-        payload = json.dumps({"symbols": symbols, "start_ms": start_ms, "end_ms": end_ms}).encode()
+    def start(
+        self,
+        symbols: list[str],
+        start_ms: int | None,
+        end_ms: int | None,
+        options: ExtractionOptions | None = None,
+    ) -> StartedExecution:
+        payload = json.dumps(coordinator_event(symbols, start_ms, end_ms, options)).encode()
         answer = self.lambda_client.invoke(FunctionName=self.coordinator_function, Payload=payload)
         body = json.loads(answer["Payload"].read() or b"null")
         if answer.get("FunctionError"):

@@ -25,13 +25,74 @@ class ExecutionNotFoundError(OrchestrationError):
     """No execution with that ARN exists (HTTP 404)."""
 
 
+class AccountRejectedError(OrchestrationError):
+    """Bitget refused the account before anything started: `status_code` is 401 (credentials), 403 (IP not
+    allowed, permission missing) or 400 (unified account); the message names the problem and Bitget's code."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        problem: str | None = None,
+        bitget_code: str | None = None,
+        bitget_message: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.problem = problem
+        self.bitget_code = bitget_code
+        self.bitget_message = bitget_message
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "detail": str(self),
+            "problem": self.problem,
+            "bitget_code": self.bitget_code,
+            "bitget_message": self.bitget_message,
+        }
+
+
+@dataclass(frozen=True)
+class ExtractionOptions:
+    """Per-request options of POST /orders; None: the service default (INCLUDE_PLAN_ORDERS, ...)."""
+
+    include_plan_orders: bool | None = None
+    include_simulation: bool | None = None
+
+
 @dataclass(frozen=True)
 class StartedExecution:
     execution_arn: str
     execution_name: str
     symbols: list[str]
-    start_ms: int
+    start_ms: int  # the window used, after clamping
     end_ms: int
+    requested_start_ms: int | None = None  # what the request asked (None: not given)
+    requested_end_ms: int | None = None
+    window_clamped: bool = False
+    window_note: str | None = None
+    include_plan_orders: bool | None = None  # the effective options
+    include_simulation: bool | None = None
+    account_id: str | None = None  # Bitget's userId, when the account check ran
+    account_check: str | None = None  # ok | unverified | off
+
+    def echo(self) -> dict[str, Any]:
+        """What POST /orders answers beyond the original's fields: the window asked, the options, the account."""
+        return {name: getattr(self, name) for name in ECHOED_FIELDS}
+
+
+# The coordinator's answer fields that StartedExecution carries beyond the original's (docs/CONTRACTS.md).
+ECHOED_FIELDS = (
+    "requested_start_ms",
+    "requested_end_ms",
+    "window_clamped",
+    "window_note",
+    "include_plan_orders",
+    "include_simulation",
+    "account_id",
+    "account_check",
+)
 
 
 @dataclass
@@ -50,8 +111,15 @@ class ExecutionState:
 class Orchestrator(Protocol):
     mode: str
 
-    def start(self, symbols: list[str], start_ms: int | None, end_ms: int | None) -> StartedExecution:
-        """Start an extraction; raises InvalidRequestError for input the coordinator rejects."""
+    def start(
+        self,
+        symbols: list[str],
+        start_ms: int | None,
+        end_ms: int | None,
+        options: ExtractionOptions | None = None,
+    ) -> StartedExecution:
+        """Start an extraction; raises InvalidRequestError for input the coordinator rejects and
+        AccountRejectedError when Bitget refuses the account (nothing is started either way)."""
 
     def describe(self, execution_arn: str) -> ExecutionState:
         """Current state; raises ExecutionNotFoundError for an unknown ARN."""

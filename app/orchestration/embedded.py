@@ -20,13 +20,17 @@ import threading
 import uuid
 import weakref
 from collections.abc import Callable
+from dataclasses import asdict
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from app.orchestration.base import (
+    ECHOED_FIELDS,
+    AccountRejectedError,
     ExecutionNotFoundError,
     ExecutionState,
+    ExtractionOptions,
     InvalidRequestError,
     OrchestrationError,
     StartedExecution,
@@ -42,8 +46,13 @@ from app.orchestration.manifest import (
 from lambda_functions.common.keys import manifest_key
 from lambda_functions.common.manifest import read_manifest
 from lambda_functions.common.results_store import ResultsStore
+from lambda_functions.coordinator.account_check import AccountChecker
 from lambda_functions.coordinator.naming import execution_name_from_arn
-from lambda_functions.coordinator.service import Coordinator
+from lambda_functions.coordinator.service import (
+    DEFAULT_MAP_MAX_CONCURRENCY,
+    Coordinator,
+    OptionDefaults,
+)
 from lambda_functions.coordinator.validation import DEFAULT_MAX_SYMBOLS, DEFAULT_WINDOW_DAYS
 
 INTERRUPTED_ERROR = "ServiceRestarted"
@@ -131,6 +140,9 @@ class EmbeddedOrchestrator:
         results_prefix: str,
         max_symbols: int = DEFAULT_MAX_SYMBOLS,
         default_window_days: int = DEFAULT_WINDOW_DAYS,
+        map_max_concurrency: int = DEFAULT_MAP_MAX_CONCURRENCY,
+        defaults: OptionDefaults = OptionDefaults(),  # noqa: B008 - frozen dataclass
+        account_checker: AccountChecker | None = None,
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     ) -> None:
         self.runner = runner
@@ -151,10 +163,19 @@ class EmbeddedOrchestrator:
             window_days=default_window_days,
             manifest_extra={"owner": self.owner},
             clock=clock,
+            map_max_concurrency=map_max_concurrency,
+            defaults=defaults,
+            account_checker=account_checker,
         )
 
-    def start(self, symbols: list[str], start_ms: int | None, end_ms: int | None) -> StartedExecution:
-        answer = self.coordinator.handle({"symbols": symbols, "start_ms": start_ms, "end_ms": end_ms})
+    def start(
+        self,
+        symbols: list[str],
+        start_ms: int | None,
+        end_ms: int | None,
+        options: ExtractionOptions | None = None,
+    ) -> StartedExecution:
+        answer = self.coordinator.handle(coordinator_event(symbols, start_ms, end_ms, options))
         return started_from_response(answer)
 
     def close(self) -> None:
@@ -223,18 +244,37 @@ class EmbeddedOrchestrator:
         return state_from_manifest(arn, manifest, counts)
 
 
+def coordinator_event(
+    symbols: list[str], start_ms: int | None, end_ms: int | None, options: ExtractionOptions | None
+) -> dict[str, Any]:
+    """The coordinator's direct-invoke event (docs/CONTRACTS.md), the same in both modes."""
+    return {"symbols": symbols, "start_ms": start_ms, "end_ms": end_ms} | asdict(
+        options or ExtractionOptions()
+    )
+
+
 def started_from_response(answer: dict[str, Any]) -> StartedExecution:
     """The coordinator's Lambda response as a StartedExecution, or the matching error."""
     body = json.loads(answer.get("body") or "{}")
     status = answer.get("statusCode")
+    if body.get("problem") and status in (400, 401, 403):
+        raise AccountRejectedError(
+            body.get("error") or "Bitget refused the account",
+            status_code=int(status),
+            problem=body.get("problem"),
+            bitget_code=body.get("bitget_code"),
+            bitget_message=body.get("bitget_message"),
+        )
     if status == 400:
         raise InvalidRequestError(body.get("error", "invalid request"))
     if status != 202:
         raise OrchestrationError(body.get("error") or f"the coordinator answered {status}")
+    echoed = {name: body.get(name) for name in ECHOED_FIELDS}
     return StartedExecution(
         execution_arn=body["executionArn"],
         execution_name=body["execution"],
         symbols=list(body["symbols"]),
         start_ms=int(body["start_ms"]),
         end_ms=int(body["end_ms"]),
+        **echoed | {"window_clamped": bool(echoed["window_clamped"])},
     )

@@ -9,6 +9,8 @@ from app.orchestration.base import Orchestrator
 from app.orchestration.embedded import EmbeddedOrchestrator, build_runner
 from app.orchestration.local_sfn import LocalStepFunctions
 from lambda_functions.common.results_store import ResultsStore
+from lambda_functions.coordinator.account_check import AccountChecker
+from lambda_functions.coordinator.service import OptionDefaults
 
 
 def build_orchestrator(
@@ -24,12 +26,16 @@ def build_orchestrator(
     default_window_days: int = 90,
     worker_timeout_s: float = 900.0,
     aggregator_timeout_s: float = 900.0,
+    defaults: OptionDefaults = OptionDefaults(),  # noqa: B008 - frozen dataclass
+    account_checker: AccountChecker | None = None,
     lambda_client: Any = None,
     sfn_client: Any = None,
 ) -> Orchestrator:
     """`embedded`: the real worker and aggregator handlers in this process; `aws`: the deployed stack.
 
-    boto3 clients are created here only when none are handed in.
+    `defaults` and `account_checker` serve the in-process coordinator (embedded); on AWS the coordinator Lambda
+    has its own (INCLUDE_PLAN_ORDERS, ACCOUNT_PRECHECK, ... in its environment). boto3 clients are created here
+    only when none are handed in.
     """
     if mode == "embedded":
         from lambda_functions.aggregator.app import handler as aggregator_handler
@@ -50,6 +56,9 @@ def build_orchestrator(
             results_prefix=results_prefix,
             max_symbols=max_symbols,
             default_window_days=default_window_days,
+            map_max_concurrency=map_max_concurrency,
+            defaults=defaults,
+            account_checker=account_checker,
         )
     if mode != "aws":
         raise ValueError(f"unknown orchestration mode {mode!r}: use 'embedded' or 'aws'")

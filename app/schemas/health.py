@@ -45,8 +45,10 @@ class HealthResponse(BaseModel):
 
 class InfoResponse(BaseModel):
     """Modes in use, the exchange base URL, and `configuration.valid`: true only when the configuration loaded and
-    every live check passed (`checks`: database SELECT 1, exchange server time, results store write/read);
-    `problems` names each failed check with its error type. Never a secret."""
+    every live check passed (`checks`: database SELECT 1, exchange server time, results store write/read, and
+    `account`: one signed request to Bitget's account info); `problems` names each failed check. `account` is
+    that check's outcome: `ok` with the account's `account_id` (Bitget's userId), or `rejected` / `unverified`
+    with the `problem`, Bitget's `code` and `bitget_message`. Never a secret."""
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -60,6 +62,7 @@ class InfoResponse(BaseModel):
                             "database": True,
                             "results_store": True,
                             "exchange": True,
+                            "account": True,
                         },
                         "problems": [],
                         "aws_region": "us-east-2",
@@ -67,6 +70,9 @@ class InfoResponse(BaseModel):
                         "mysql_port": 3306,
                         "mysql_database": "bitget_orders",
                         "log_level": "INFO",
+                        "include_plan_orders": True,
+                        "include_simulation": False,
+                        "account_precheck": True,
                     },
                     "modes": {
                         "orchestration": "embedded",
@@ -80,6 +86,13 @@ class InfoResponse(BaseModel):
                         "credentials_configured": False,
                         "warning": "SANDBOX exchange: synthetic demo orders, not your Bitget account",
                     },
+                    "account": {
+                        "status": "ok",
+                        "message": "Bitget accepted the API key (account 6281043197)",
+                        "account_id": "6281043197",
+                        "clock_offset_ms": 3,
+                        "checked_at_ms": 1795486679410,
+                    },
                     "endpoints": {"orders": "/orders", "symbols": "/symbols", "health": "/health"},
                 }
             ]
@@ -92,4 +105,5 @@ class InfoResponse(BaseModel):
     exchange: dict[str, Any]
     results_store: dict[str, Any]
     database: dict[str, Any]
+    account: dict[str, Any] | None = None
     endpoints: dict[str, str]

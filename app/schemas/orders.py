@@ -6,14 +6,14 @@ import time
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator, model_validator
 
 from lambda_functions.coordinator.validation import (
     DEFAULT_WINDOW_DAYS,
     MAX_MS,
     RequestError,
     normalise_symbol,
-    parse_window,
+    resolve_window,
 )
 
 # Standard: arn:aws:states:<region>:<account>:execution:<state machine>:<name>
@@ -25,7 +25,11 @@ EXAMPLE_ARN = "arn:aws:states:us-east-2:123456789012:execution:bitget-orders:ord
 
 
 class OrdersRequest(BaseModel):
-    """Body of POST /orders."""
+    """Body of POST /orders: the symbols, optionally a window and the per-request options.
+
+    The window is clamped, and the answer says so: an `end_ms` in the future becomes now, a `start_ms` older than
+    Bitget's 90-day retention becomes the retention edge. A window that ends before the retention edge, or
+    starts in the future, is refused (422)."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -33,6 +37,7 @@ class OrdersRequest(BaseModel):
             "examples": [
                 {"symbols": ["BTCUSDT", "ETHUSDT"]},
                 {"symbols": ["BTCUSDT"], "start_ms": 1690196141868, "end_ms": 1692800000000},
+                {"symbols": ["BTCUSDT", "ETHUSDT"], "include_plan_orders": False, "include_simulation": True},
             ]
         },
     )
@@ -53,7 +58,18 @@ class OrdersRequest(BaseModel):
         None,
         ge=0,
         le=MAX_MS,
-        description="Window end, ms since epoch (default: now); after now - 90 days (Bitget's retention)",
+        description="Window end, ms since epoch (default: now); after now - 90 days (Bitget's retention). "
+        "A future end is clamped to now (the answer says so).",
+    )
+    include_plan_orders: StrictBool | None = Field(
+        None,
+        description="Also extract plan (trigger) order histories: spot plan orders and each futures product "
+        "type's plan orders. null or absent: the service default (INCLUDE_PLAN_ORDERS, true).",
+    )
+    include_simulation: StrictBool | None = Field(
+        None,
+        description="Also extract the demo-trading futures product types (SUSDT-, SUSDC-, SCOIN-FUTURES). "
+        "null or absent: the service default (INCLUDE_SIMULATION, false).",
     )
 
     @field_validator("symbols", mode="before")
@@ -69,9 +85,10 @@ class OrdersRequest(BaseModel):
 
     @model_validator(mode="after")
     def _window_is_valid(self) -> OrdersRequest:
-        """Ordered, inside Bitget's retention, not in the future: the coordinator's `parse_window`."""
+        """Can return orders once clamped (ordered, ends inside the retention, does not start in the future):
+        the coordinator's own `resolve_window`, which does the clamping."""
         try:
-            parse_window(self.start_ms, self.end_ms, int(time.time() * 1000), DEFAULT_WINDOW_DAYS)
+            resolve_window(self.start_ms, self.end_ms, int(time.time() * 1000), DEFAULT_WINDOW_DAYS)
         except RequestError as exc:
             raise ValueError(str(exc)) from None
         return self
@@ -94,6 +111,16 @@ class OrdersStartedResponse(BaseModel):
                     "database_saved": True,
                     "database_message": "ExecutionArn guardado automáticamente en base de datos",
                     "status_url": f"/orders/{EXAMPLE_ARN}",
+                    "requested_start_ms": 1690000000000,
+                    "requested_end_ms": 1710000000000,
+                    "window_clamped": True,
+                    "window_note": "end_ms 1710000000000 is in the future: clamped to now (1703776000000); "
+                    "start_ms 1690000000000 is older than Bitget's 90-day retention: clamped to the retention "
+                    "edge (1696000000000).",
+                    "include_plan_orders": True,
+                    "include_simulation": False,
+                    "account_id": "6281043197",
+                    "account_check": "ok",
                 }
             ]
         }
@@ -103,12 +130,55 @@ class OrdersStartedResponse(BaseModel):
     executionArn: str
     execution_name: str
     symbols: list[str]
-    start_ms: int
-    end_ms: int
+    start_ms: int = Field(..., description="Window start actually used (after clamping), ms since epoch")
+    end_ms: int = Field(..., description="Window end actually used (after clamping), ms since epoch")
     message: str
     database_saved: bool
     database_message: str
     status_url: str
+    requested_start_ms: int | None = Field(None, description="`start_ms` as requested (null: not given)")
+    requested_end_ms: int | None = Field(None, description="`end_ms` as requested (null: not given)")
+    window_clamped: bool = Field(
+        False, description="True when the window used differs from the one requested (see `window_note`)"
+    )
+    window_note: str | None = Field(None, description="What was clamped and why, when something was")
+    include_plan_orders: bool | None = Field(None, description="Whether plan orders are extracted")
+    include_simulation: bool | None = Field(
+        None, description="Whether the demo-trading futures product types are extracted"
+    )
+    account_id: str | None = Field(
+        None, description="Bitget's userId of the account, from the check made before starting"
+    )
+    account_check: str | None = Field(
+        None,
+        description="ok (Bitget accepted the key) | unverified (Bitget could not be asked; started anyway) "
+        "| off (ACCOUNT_PRECHECK=false)",
+    )
+
+
+class IncompleteStream(BaseModel):
+    """A stream not paged to its end (`stream` null: the whole symbol, e.g. its worker failed)."""
+
+    symbol: str
+    stream: str | None = None
+    reason: str | None = Field(
+        None, description="rate_limit, timeout, server_error, max_pages, cursor_stalled, worker_error, ..."
+    )
+    error_code: str | None = Field(None, description="Bitget's error code, when Bitget gave one")
+    error_message: str | None = Field(None, description="Bitget's message (never a secret), when it gave one")
+
+
+def _complete_field() -> Any:
+    return Field(
+        None,
+        description="Every stream of every symbol paged to its end; null while unknown (running, or older results)",
+    )
+
+
+def _incomplete_field() -> Any:
+    return Field(
+        default_factory=list, description="The streams that were not (at most 100; the count covers all)"
+    )
 
 
 class ExecutionListItem(BaseModel):
@@ -119,6 +189,9 @@ class ExecutionListItem(BaseModel):
     total_orders: int | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    complete: bool | None = _complete_field()
+    incomplete_streams: list[IncompleteStream] = _incomplete_field()
+    incomplete_streams_count: int | None = None
 
 
 class ExecutionListResponse(BaseModel):
@@ -140,6 +213,17 @@ class ExecutionListResponse(BaseModel):
                             "total_orders": 1559,
                             "created_at": "2024-01-01T10:00:00Z",
                             "updated_at": "2024-01-01T10:02:00Z",
+                            "complete": False,
+                            "incomplete_streams": [
+                                {
+                                    "symbol": "ETHUSDT",
+                                    "stream": "USDT-FUTURES",
+                                    "reason": "rate_limit",
+                                    "error_code": "429",
+                                    "error_message": "Too Many Requests",
+                                }
+                            ],
+                            "incomplete_streams_count": 1,
                         }
                     ],
                 }
@@ -171,6 +255,9 @@ class DatabaseInfo(BaseModel):
     created_at: datetime | None = None
     finished_at: datetime | None = None
     error: str | None = None
+    rows_rejected: int | None = Field(
+        None, description="Order records the hydration skipped as unusable (logged with their reason)"
+    )
 
 
 class ExecutionStatusResponse(BaseModel):
@@ -203,7 +290,12 @@ class ExecutionStatusResponse(BaseModel):
                         "duration_formatted": "1m 55.092s",
                         "stateMachineArn": "arn:aws:states:us-east-2:123456789012:stateMachine:bitget-orders",
                     },
-                    "database_info": {"state": "saved", "orders_in_db": 1559, "orders_saved": 1559},
+                    "database_info": {
+                        "state": "saved",
+                        "orders_in_db": 1559,
+                        "orders_saved": 1559,
+                        "rows_rejected": 0,
+                    },
                 },
             ]
         }
@@ -230,6 +322,10 @@ class ExecutionInfo(BaseModel):
     s3_uri: str | None = None
     created_at: datetime | None = None
     hydration_state: str | None = None
+    complete: bool | None = _complete_field()
+    incomplete_streams: list[IncompleteStream] = _incomplete_field()
+    incomplete_streams_count: int | None = None
+    rows_rejected: int | None = Field(None, description="Order records the hydration skipped as unusable")
 
 
 class Pagination(BaseModel):
@@ -259,6 +355,10 @@ class OrdersPageResponse(BaseModel):
                         "s3_uri": "s3://my-results/bitget-results/orders-x/result.json",
                         "created_at": "2024-01-01T10:00:00Z",
                         "hydration_state": "saved",
+                        "complete": True,
+                        "incomplete_streams": [],
+                        "incomplete_streams_count": 0,
+                        "rows_rejected": 0,
                     },
                     "orders": [
                         {

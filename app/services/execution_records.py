@@ -14,6 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from app.models.database import ExecutionResult, ProcessingLog, SymbolMetadata, utcnow
 from app.services.db_values import UsesSessions, iso, json_or_none
 
+FAILED_STATUSES = frozenset({"FAILED", "TIMED_OUT", "ABORTED"})
+
 
 def _execution_dict(row: ExecutionResult) -> dict[str, Any]:
     return {
@@ -31,15 +33,48 @@ def _execution_dict(row: ExecutionResult) -> dict[str, Any]:
         "result": json_or_none(row.result_data),
         "processing_time_seconds": row.processing_time_seconds,
         "error": row.error,
+        "complete": row.complete,
+        "incomplete_streams": json_or_none(row.incomplete_streams) or [],
+        "incomplete_streams_count": row.incomplete_streams_count,
         "hydration_state": row.hydration_state,
         "orders_saved": row.orders_saved,
         "hydration_started_at": iso(row.hydration_started_at),
         "hydration_finished_at": iso(row.hydration_finished_at),
         "hydration_source": row.hydration_source,
         "hydration_error": row.hydration_error,
+        "rows_rejected": row.rows_rejected,
         "created_at": iso(row.created_at),
         "updated_at": iso(row.updated_at),
     }
+
+
+_ENTRY_FIELDS = ("symbol", "stream", "reason", "error_code", "error_message")
+
+
+def _entry(values: dict[str, Any]) -> dict[str, Any]:
+    """The five fields of an entry, as text or null (a result is stored as it came; the API needs this shape)."""
+    entry = {name: None if values.get(name) is None else str(values[name]) for name in _ENTRY_FIELDS}
+    entry["symbol"] = entry["symbol"] or "?"
+    return entry
+
+
+def incomplete_streams_of(summary: dict[str, Any]) -> tuple[list[dict[str, Any]], int] | None:
+    """(entries, count of all) of an aggregator summary's `incomplete_streams`; None when it has none.
+
+    Entries are `{symbol, stream, reason, error_code, error_message}`; a summary written before they carried
+    reasons (`{"count", "streams": ["SYMBOL/stream"]}`) gives entries without them.
+    """
+    streams = summary.get("incomplete_streams")
+    if isinstance(streams, list):
+        entries = [_entry(e) for e in streams if isinstance(e, dict)]
+        count = summary.get("incomplete_streams_count")
+    elif isinstance(streams, dict) and isinstance(streams.get("streams"), list):
+        names = [str(name).partition("/") for name in streams["streams"]]
+        entries = [_entry({"symbol": symbol, "stream": stream or None}) for symbol, _, stream in names]
+        count = streams.get("count")
+    else:
+        return None
+    return entries, count if isinstance(count, int) and not isinstance(count, bool) else len(entries)
 
 
 class ExecutionRecords(UsesSessions):
@@ -99,11 +134,16 @@ class ExecutionRecords(UsesSessions):
         public_url: str | None = None,
         error: str | None = None,
     ) -> None:
-        """Record a status change (and the aggregator's response on success); creates the row if missing."""
+        """Record a status change (and the aggregator's response on success); creates the row if missing.
+
+        A failed execution without a result is not complete; otherwise completeness comes from the result.
+        """
         self._ensure_execution(execution_arn)
         values: dict[str, Any] = {"status": status, "updated_at": utcnow()}
         if result is not None:
             values.update(self._result_values(result))
+        elif status in FAILED_STATUSES:
+            values["complete"] = False
         for column, value in (("s3_uri", s3_uri), ("public_url", public_url), ("error", error)):
             if value is not None:
                 values[column] = value
@@ -123,6 +163,12 @@ class ExecutionRecords(UsesSessions):
         duration = result.get("aws_total_duration_seconds", result.get("processing_time_seconds"))
         if isinstance(duration, int | float):
             values["processing_time_seconds"] = float(duration)
+        if isinstance(summary.get("complete"), bool):
+            values["complete"] = summary["complete"]
+        streams = incomplete_streams_of(summary)
+        if streams is not None:
+            values["incomplete_streams"] = json.dumps(streams[0])
+            values["incomplete_streams_count"] = streams[1]
         return values
 
     def _ensure_execution(self, execution_arn: str) -> None:

@@ -4,10 +4,13 @@
   this is true whenever the service answers; it is listed so `valid` covers everything);
 - `database`: `SELECT 1` through the engine;
 - `exchange`: Bitget's (or the sandbox's) server time, with a short timeout and no retry;
-- `results_store`: a small probe object written, read back and deleted.
+- `results_store`: a small probe object written, read back and deleted;
+- `account`: the authenticated check (one signed request to `/api/v2/spot/account/info`, remembered for a
+  minute): true only when Bitget accepted the key; the outcome (userId, or the problem with Bitget's code and
+  text) is returned under `account`.
 
 A failed check appears in `problems` with the exception's type only: exception text may carry a URL with a
-password, and /info never shows a secret.
+password, and /info never shows a secret. The account check's text is Bitget's, with the credentials redacted.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import Any
 from sqlalchemy import Engine, text
 
 from lambda_functions.common.results_store import ResultsStore
+from lambda_functions.coordinator.account_check import AccountCheck
 
 PROBE_NAME = "_health/probe.json"
 
@@ -30,9 +34,11 @@ class HealthChecks:
     store: ResultsStore
     results_prefix: str
     exchange_time: Callable[[], Any] | None  # None: no exchange configured, nothing to check
+    account: Callable[[], AccountCheck] | None = None  # None: no credentials in this process
 
     def run(self) -> dict[str, Any]:
-        """`{"valid": all checks true, "checks": {name: bool}, "problems": ["name: ErrorType", ...]}`."""
+        """`{"valid": all checks true, "checks": {name: bool}, "problems": ["name: ErrorType", ...]}`, plus
+        `account` (the account check's outcome) when there is one."""
         checks: dict[str, bool] = {"configuration": True}
         problems: list[str] = []
         probes: dict[str, Callable[[], Any]] = {
@@ -49,7 +55,14 @@ class HealthChecks:
                 problems.append(f"{name}: {type(exc).__name__}")
             else:
                 checks[name] = True
-        return {"valid": all(checks.values()), "checks": checks, "problems": problems}
+        report: dict[str, Any] = {"checks": checks, "problems": problems}
+        if self.account is not None:
+            account = self.account()
+            checks["account"] = account.status == "ok"
+            if not checks["account"]:
+                problems.append(f"account: {account.status} ({account.message})")
+            report["account"] = account.as_dict()
+        return {"valid": all(checks.values())} | report
 
     def _database(self) -> None:
         with self.engine.connect() as connection:

@@ -5,7 +5,9 @@
   the current state (and the running count) at once;
 - *complete or failed, never silently short*: the winner deletes what a previous failed attempt left, then
   streams `orders` and inserts chunk by chunk (one transaction per chunk, progress and heartbeat in the same
-  transaction); any error marks the execution `failed`, and the next call retries;
+  transaction); any error of the document or the database marks the execution `failed`, and the next call
+  retries. One unusable order record does not: it is skipped, counted in `rows_rejected` and logged (execution,
+  symbol, stream, reason), and the rest is stored;
 - *no duplicates*: the unique key (execution_arn, stream, order_id) plus INSERT IGNORE, and a fencing token so
   a writer whose claim was taken over stops at its next chunk;
 - *bounded memory*: at most a few chunks of rows are held.
@@ -27,6 +29,7 @@ from typing import IO, Any, Literal, cast
 from sqlalchemy import and_, delete, or_, select, update
 
 from app.models.database import ExecutionResult, Order, utcnow
+from app.models.order_rows import RejectedRows
 from app.services.db_values import UsesSessions, aware, count_stored_orders
 from app.services.order_inserts import insert_rows
 from app.services.parse_process import ParseStats, order_chunks
@@ -55,6 +58,7 @@ class HydrationState:
     finished_at: datetime | None
     duration_s: float | None
     error: str | None
+    rows_rejected: int | None = None  # order records the last finished hydration skipped
 
 
 def redact(text: str) -> str:
@@ -90,14 +94,15 @@ class OrderHydration(UsesSessions):
                     ExecutionResult.hydration_started_at,
                     ExecutionResult.hydration_finished_at,
                     ExecutionResult.hydration_error,
+                    ExecutionResult.rows_rejected,
                 ).where(ExecutionResult.execution_arn == execution_arn)
             ).first()
         if row is None:
             return HydrationState("pending", 0, None, None, None, None)
-        state, saved, started, finished, error = row
+        state, saved, started, finished, error, rejected = row
         duration = (finished - started).total_seconds() if started and finished else None
         return HydrationState(
-            cast(HydrationStatus, state), saved, aware(started), aware(finished), duration, error
+            cast(HydrationStatus, state), saved, aware(started), aware(finished), duration, error, rejected
         )
 
     def hydrate(self, execution_arn: str, open_source: OpenSource, *, source: str) -> HydrationState:
@@ -157,6 +162,7 @@ class OrderHydration(UsesSessions):
                     hydration_error=None,
                     hydration_source=redact(source),
                     orders_saved=0,
+                    rows_rejected=None,
                     updated_at=now,
                 )
             )
@@ -176,15 +182,37 @@ class OrderHydration(UsesSessions):
             self._finish(execution_arn, token, "failed", error=error)
             self.add_log(execution_arn, "ERROR", "hydration failed", {"error": error})
             return self.hydration_state(execution_arn)
-        self._finish(execution_arn, token, "saved", orders_saved=saved)
+        rejected = stats.rejected
+        self._finish(execution_arn, token, "saved", orders_saved=saved, rows_rejected=rejected.count)
         duration = round(time.monotonic() - started, 3)
-        details: dict[str, Any] = {"orders_saved": saved, "duration_s": duration, "parser": stats.parser}
+        if rejected.count:
+            self._log_rejected(execution_arn, rejected)
+        details: dict[str, Any] = {
+            "orders_saved": saved,
+            "rows_rejected": rejected.count,
+            "duration_s": duration,
+            "parser": stats.parser,
+        }
         if stats.child_peak_rss_mb is not None:
             details["parser_peak_rss_mb"] = stats.child_peak_rss_mb
             details["parser_rss_growth_mb"] = stats.child_rss_growth_mb
         self.add_log(execution_arn, "INFO", "hydration finished", details)
         logger.info("hydration finished", extra={"execution_arn": execution_arn, "orders_saved": saved})
         return self.hydration_state(execution_arn)
+
+    def _log_rejected(self, execution_arn: str, rejected: RejectedRows) -> None:
+        """One warning per described record (the first REJECTED_SAMPLES), one processing log with them all."""
+        for sample in rejected.samples:
+            logger.warning(
+                "hydration skipped an order record",
+                extra={"execution_arn": execution_arn, **sample},
+            )
+        self.add_log(
+            execution_arn,
+            "WARNING",
+            "hydration rows rejected",
+            {"rows_rejected": rejected.count, "samples": rejected.samples},
+        )
 
     def _load(self, execution_arn: str, token: str, open_source: OpenSource, stats: ParseStats) -> int:
         """Delete leftovers of earlier attempts, then stream the document in chunks; returns rows stored."""
@@ -221,6 +249,7 @@ class OrderHydration(UsesSessions):
         state: str,
         *,
         orders_saved: int | None = None,
+        rows_rejected: int | None = None,
         error: str | None = None,
     ) -> None:
         now = utcnow()
@@ -232,6 +261,8 @@ class OrderHydration(UsesSessions):
         }
         if orders_saved is not None:
             values["orders_saved"] = orders_saved
+        if rows_rejected is not None:
+            values["rows_rejected"] = rows_rejected
         table = ExecutionResult
         with self._sessions() as session, session.begin():
             session.execute(

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from app.orchestration.base import (
     ExecutionNotFoundError,
     ExecutionState,
+    ExtractionOptions,
     InvalidRequestError,
     Orchestrator,
 )
@@ -68,9 +69,15 @@ class OrdersService:
         self.hydration_wait_s = hydration_wait_s
 
     # POST /orders ------------------------------------------------------------------------------------------
-    def start(self, symbols: list[str], start_ms: int | None, end_ms: int | None) -> dict[str, Any]:
+    def start(
+        self,
+        symbols: list[str],
+        start_ms: int | None,
+        end_ms: int | None,
+        options: ExtractionOptions | None = None,
+    ) -> dict[str, Any]:
         unique = self._validated(symbols, start_ms, end_ms)
-        started = self.orchestrator.start(unique, start_ms, end_ms)
+        started = self.orchestrator.start(unique, start_ms, end_ms, options or ExtractionOptions())
         saved, db_message = self._record_started(started.execution_arn, started.execution_name, started)
         log.info("execution started", extra={"execution": started.execution_name, "symbols": len(unique)})
         return {
@@ -84,6 +91,7 @@ class OrdersService:
             "database_saved": saved,
             "database_message": db_message,
             "status_url": f"/orders/{started.execution_arn}",
+            **started.echo(),  # the window requested and whether it was clamped, the options, the account
         }
 
     def _validated(self, symbols: list[str], start_ms: int | None, end_ms: int | None) -> list[str]:
@@ -247,6 +255,7 @@ class OrdersService:
             "created_at": (row or {}).get("created_at"),
             "finished_at": hydration.finished_at,
             "error": hydration.error,
+            "rows_rejected": hydration.rows_rejected,
         }
 
     @staticmethod
@@ -288,6 +297,10 @@ class OrdersService:
                 "s3_uri": row.get("s3_uri"),
                 "created_at": row.get("created_at"),
                 "hydration_state": hydration.state,
+                "complete": row.get("complete"),
+                "incomplete_streams": row.get("incomplete_streams") or [],
+                "incomplete_streams_count": row.get("incomplete_streams_count"),
+                "rows_rejected": hydration.rows_rejected,
             },
             "orders": page.orders,
             "pagination": {

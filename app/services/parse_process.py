@@ -5,12 +5,12 @@ process they hold the GIL and never truly overlap with the inserting thread; in 
 
 - The parent reads the source (a local file or an S3 body: the child never opens it itself) in 1 MiB blocks
   in a feeder thread and sends them through a pipe (`send_bytes`; an empty block marks the end).
-- The child reads those blocks as a file for `ijson.items(fh, "orders.item", use_float=True)` (`row_chunks`),
-  builds rows with `order_row` and pickles chunks of `chunk_rows` rows, which a sender thread writes back
-  (so the child parses on while the parent inserts).
+- The child reads those blocks as a file for `ijson.items(fh, "orders.item")` (`row_chunks`), builds rows
+  with `order_row` and pickles chunks of `chunk_rows` rows, which a sender thread writes back (so the child
+  parses on while the parent inserts). Records it had to skip are counted and reported with its end message.
 - The parent's calling thread unpickles and inserts them. Pipes (1 MiB) block when full and the sender holds
   at most 2 chunks: memory stays bounded in both processes.
-- A failure in the child (malformed JSON, OrderRecordError) is sent back and re-raised in the parent as the
+- A failure in the child (malformed JSON) is sent back and re-raised in the parent as the
   same exception; a read error of the source wins over what the child then saw of the cut stream. On every
   way out the child is terminated if still running and joined, and the feeder thread joined.
 
@@ -40,14 +40,14 @@ import threading
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.context import ForkServerContext
 from multiprocessing.process import BaseProcess
 from multiprocessing.reduction import ForkingPickler
 from types import ModuleType
 from typing import IO, Any, cast
 
-from app.models.order_rows import prefetched, row_chunks
+from app.models.order_rows import RejectedRows, prefetched, row_chunks
 
 Rows = list[tuple[Any, ...]]
 OpenSource = Callable[[], AbstractContextManager[IO[bytes]]]
@@ -75,12 +75,14 @@ class ParseStats:
     parser: str = "in-process"
     child_peak_rss_mb: float | None = None
     child_rss_growth_mb: float | None = None
+    rejected: RejectedRows = field(default_factory=RejectedRows)  # records skipped (counted, never stored)
 
 
 @dataclass
 class _Done:
     peak_rss_mb: float
     rss_growth_mb: float
+    rejected: RejectedRows
 
 
 @dataclass
@@ -129,13 +131,13 @@ def order_chunks(
 ) -> Iterator[Iterator[Rows]]:
     """Chunks of rows of the document: parsed in a child process, in-process (False), or by size (None)."""
     if in_subprocess is False:
-        with prefetched(open_source, execution_arn, chunk_rows) as chunks:
+        with prefetched(open_source, execution_arn, chunk_rows, rejected=stats.rejected) as chunks:
             yield chunks
         return
     with open_source() as stream:
         head = b"" if in_subprocess else _read_up_to(stream, SMALL_DOCUMENT_BYTES + 1)
         if in_subprocess is None and len(head) <= SMALL_DOCUMENT_BYTES:  # the whole (small) document
-            yield row_chunks(io.BytesIO(head), execution_arn, chunk_rows)
+            yield row_chunks(io.BytesIO(head), execution_arn, chunk_rows, stats.rejected)
             return
         stats.parser = "subprocess"
         with child_parsed_chunks(stream, head, execution_arn, chunk_rows, stats) as chunks:
@@ -204,6 +206,7 @@ def _received(
         if isinstance(message, _Failure):
             raise message.error from ChildTraceback(message.traceback)
         stats.child_peak_rss_mb, stats.child_rss_growth_mb = message.peak_rss_mb, message.rss_growth_mb
+        stats.rejected = message.rejected
         return
 
 
@@ -288,12 +291,13 @@ def _child_main(
     start_mb = _peak_rss_mb()
     sender = _Sender(rows_in)
     sender.start()
+    rejected = RejectedRows()
     try:
         reader = cast(IO[bytes], PipeReader(source_out))  # file-like enough for ijson: read(n) only
-        for chunk in row_chunks(reader, execution_arn, chunk_rows):
+        for chunk in row_chunks(reader, execution_arn, chunk_rows, rejected):
             sender.put(chunk)
         peak_mb = _peak_rss_mb()
-        sender.put(_Done(round(peak_mb, 1), round(peak_mb - start_mb, 1)))
+        sender.put(_Done(round(peak_mb, 1), round(peak_mb - start_mb, 1), rejected))
     except Exception as exc:
         sender.put(_Failure(_picklable(exc), traceback.format_exc()))
     finally:

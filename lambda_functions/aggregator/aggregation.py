@@ -7,16 +7,19 @@ SUCCEEDED manifest and returns the recorded response instead of merging files th
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
+from lambda_functions.aggregator.digest import WorkerDigest, digest_results
 from lambda_functions.aggregator.events import AggregateRequest, FailureRequest
 from lambda_functions.aggregator.manifest import SUCCEEDED, read_manifest, write_failed, write_succeeded
 from lambda_functions.aggregator.merge import MergeStats, merge_newest_first, read_orders, read_size_for
-from lambda_functions.aggregator.response_optimizer import build_response, build_summary, digest_results
+from lambda_functions.aggregator.response_optimizer import build_response, build_summary
 from lambda_functions.aggregator.settings import AggregatorSettings
 from lambda_functions.aggregator.sources import open_orders
 from lambda_functions.aggregator.writer import write_document
@@ -52,19 +55,39 @@ def symbol_files(store: ResultsStore, prefix: str, execution: str) -> list[str]:
 def _detail_loader(
     store: ResultsStore, prefix: str, execution: str, available: set[str]
 ) -> Callable[[str], dict | None]:
-    """Reads a worker's detail file (small) when it exists; unreadable detail only loses metrics."""
+    """Reads a worker's detail file (small) when it exists; unreadable detail only loses metrics and codes.
+
+    Numbers with a fraction are read as Decimal: the raw rows it keeps go to the document exactly.
+    """
 
     def load(symbol: str) -> dict | None:
         if symbol not in available:
             return None
         try:
-            detail = store.get_json(symbol_detail_key(prefix, execution, symbol))
+            with store.reader(symbol_detail_key(prefix, execution, symbol)) as fh:
+                detail = json.load(fh, parse_float=Decimal)
         except (ResultNotFoundError, ValueError):
             logger.warning("unreadable worker detail", extra={"execution": execution, "symbol": symbol})
             return None
         return detail if isinstance(detail, dict) else None
 
     return load
+
+
+def _rejected_rows(
+    digest: WorkerDigest, load_detail: Callable[[str], dict | None], stats: MergeStats
+) -> Iterator[dict[str, Any]]:
+    """The document's `rejected_rows`: the workers' samples (re-read one detail file at a time, so memory
+    holds one symbol's), then the rows the merge set aside."""
+    for symbol in digest.symbols_with_rejected:
+        streams = (load_detail(symbol) or {}).get("streams")
+        for stream, entry in streams.items() if isinstance(streams, dict) else ():
+            rejected = entry.get("rejected") if isinstance(entry, dict) else None
+            for sample in rejected if isinstance(rejected, list) else ():
+                if isinstance(sample, dict):
+                    reason = str(sample.get("reason") or "rejected")
+                    yield {"symbol": symbol, "stream": stream, "reason": reason, "row": sample.get("row")}
+    yield from stats.rejected_rows
 
 
 def _tap(orders: Iterable[dict], head: list[dict], limit: int) -> Iterator[dict]:
@@ -101,7 +124,7 @@ def aggregate(
     keys = {s: symbol_orders_key(prefix, execution, s) for s in present}
     summary = _write_consolidated(
         store, doc_key, header, keys, stats, (head, settings.response_max_orders),
-        lambda: build_summary(symbols, digest, stats),
+        lambda: build_summary(symbols, digest, stats), lambda: _rejected_rows(digest, loader, stats),
     )  # fmt: skip
 
     finished = clock()
@@ -131,6 +154,7 @@ def _write_consolidated(
     stats: MergeStats,
     head: tuple[list[dict], int],
     summarize: Callable[[], dict[str, Any]],
+    rejected_rows: Callable[[], Iterable[dict[str, Any]]],
 ) -> dict[str, Any]:
     """Streams the merge of the files `keys` (symbol -> key) into the document; returns its summary.
 
@@ -151,7 +175,7 @@ def _write_consolidated(
         }
         orders = _tap(merge_newest_first(sources, stats), *head)
         with store.writer(doc_key) as fh:
-            write_document(fh, header, orders, summary_after_orders)
+            write_document(fh, header, orders, summary_after_orders, rejected_rows)
     return summary
 
 

@@ -6,6 +6,12 @@ and one pending order per symbol: memory grows with the number of symbols, never
 
 A duplicate (same stream and orderId) has the same sort key as its twin, so it arrives right after it and is
 dropped by comparing with the previous key alone; no set of seen ids is needed.
+
+An order whose cTime/orderId is not an integer cannot be placed: it is set aside (counted, and kept for the
+document's `rejected_rows` up to MAX_REJECTED_KEPT), never failing the merge. A file that is not newest first
+does fail it: the merge's order would be wrong.
+
+Numbers are parsed as ijson does by default (int, or Decimal with a fraction): no float round trip.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ ORDERS_PREFIX = "orders.item"
 READ_BUDGET_BYTES = 8 * 1024 * 1024
 MIN_READ_BYTES = 8 * 1024
 MAX_READ_BYTES = 64 * 1024  # ijson's default
+MAX_REJECTED_KEPT = 1000  # rows the merge set aside, kept for the document; the count covers all
 
 Keyed = tuple[tuple[int, int, str], dict[str, Any]]
 
@@ -35,12 +42,21 @@ class InvalidOrdersFileError(ValueError):
 
 @dataclass
 class MergeStats:
-    """What the merge saw: orders written, duplicates dropped, orders read per source and per stream."""
+    """What the merge saw: orders written, duplicates dropped, rows read per source, orders per stream, rows set
+    aside."""
 
     orders: int = 0
     duplicates_dropped: int = 0
     read_by_source: Counter[str] = field(default_factory=Counter)
     orders_by_stream: Counter[str] = field(default_factory=Counter)
+    rejected: int = 0
+    rejected_rows: list[dict[str, Any]] = field(default_factory=list)  # {symbol, stream, reason, row}
+
+    def reject(self, source: str, order: Any, reason: str) -> None:
+        self.rejected += 1
+        if len(self.rejected_rows) < MAX_REJECTED_KEPT:
+            stream = order.get("stream") if isinstance(order, dict) else None
+            self.rejected_rows.append({"symbol": source, "stream": stream, "reason": reason, "row": order})
 
 
 def read_size_for(sources: int) -> int:
@@ -53,8 +69,8 @@ def read_size_for(sources: int) -> int:
 
 
 def read_orders(fh: IO[bytes], read_size: int = MAX_READ_BYTES) -> Iterator[dict[str, Any]]:
-    """The orders of one per-symbol file, one at a time (numbers as int/float: they serialise back)."""
-    return ijson.items(fh, ORDERS_PREFIX, use_float=True, buf_size=read_size)
+    """The orders of one per-symbol file, one at a time (numbers as int, or Decimal: exact)."""
+    return ijson.items(fh, ORDERS_PREFIX, buf_size=read_size)
 
 
 def _keyed(source: str, orders: Iterable[dict[str, Any]], stats: MergeStats) -> Iterator[Keyed]:
@@ -62,16 +78,17 @@ def _keyed(source: str, orders: Iterable[dict[str, Any]], stats: MergeStats) -> 
     previous: tuple[int, int, str] | None = None
     count = 0
     for order in orders:
+        count += 1  # rows in the file, set aside or not (compared with the worker's own count)
         try:
             key = newest_first_key(order)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise InvalidOrdersFileError(f"{source}: order without a valid cTime/orderId ({exc!r})") from exc
+        except (KeyError, TypeError, ValueError, OverflowError) as exc:
+            stats.reject(source, order, f"no integer cTime/orderId ({type(exc).__name__}: {exc})"[:200])
+            continue
         if previous is not None and key > previous:
             raise InvalidOrdersFileError(
                 f"{source}: orders are not newest first at orderId {order['orderId']}"
             )
         previous = key
-        count += 1
         yield key, order
     stats.read_by_source[source] += count  # once per source: a Counter update per order is measurable
 

@@ -2,121 +2,34 @@
 
 Step Functions caps a task result at 256 KiB, so the response carries totals, errors counted by category, the
 workers' real request counters and where the full document is (`s3_uri`, `s3_data_url`). Every list in it is
-capped (`MAX_NAMED`) and orders appear only when RESPONSE_MAX_ORDERS > 0, within a byte budget, so the size
-stays bounded whatever the number of symbols or orders.
+capped (`MAX_NAMED`, `MAX_INCOMPLETE_LISTED`, `MAX_NOT_FOUND_LISTED`) with a count covering all, and orders
+appear only when RESPONSE_MAX_ORDERS > 0, within a byte budget, so the size stays bounded whatever the number
+of symbols, streams or orders.
+
+`success` is true only when the extraction is complete (`summary.complete`): every symbol's worker finished,
+paged every stream to its end, and its file holds the orders it reported. Otherwise `success` is false and
+`message` says what is missing (docs/aggregator.md).
 """
 
 from __future__ import annotations
 
 import json
-from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from lambda_functions.aggregator.digest import PERF_KEYS, WORKER_ERROR, WorkerDigest, incomplete_entry
 from lambda_functions.aggregator.merge import MergeStats
 from lambda_functions.aggregator.timefmt import format_duration
+from lambda_functions.common.exact_json import to_plain
 
-MAX_NAMED = 50  # symbols / streams named in a list; the count always covers all of them
+MAX_NAMED = 50  # symbols named in a list; the count always covers all of them
+MAX_INCOMPLETE_LISTED = 100  # summary.incomplete_streams entries; incomplete_streams_count covers all
+MAX_NOT_FOUND_LISTED = 500  # the coordinator's symbol limit: every unknown symbol named
 MAX_CATEGORIES = 20
+MESSAGE_EXAMPLES = 3  # incomplete streams / failed symbols quoted in the message
 ORDERS_BYTE_BUDGET = 128 * 1024  # orders in the response never push it near 256 KiB
-WORKER_ERROR = "worker_error"
-# Counters a worker summary may carry (top level or under "performance"); summed as reported, never estimated.
-REQUEST_KEYS = ("requests", "retries", "http_429")
-OPTIMISATION_KEYS = ("circuit_breaker_saves", "smart_pagination_stops", "adaptive_size_adjustments")
-PERF_KEYS = REQUEST_KEYS + OPTIMISATION_KEYS
-DetailLoader = Callable[[str], Mapping[str, Any] | None]
+RESPONSE_BYTE_BUDGET = 200 * 1024  # the whole response with its orders
 MESSAGE_OK = "Órdenes procesadas exitosamente"
-
-
-@dataclass
-class WorkerDigest:
-    """What the worker results say, folded into counts and short lists."""
-
-    errors: Counter[str] = field(default_factory=Counter)
-    failed: dict[str, str] = field(default_factory=dict)  # symbol -> short reason
-    incomplete_symbols: list[str] = field(default_factory=list)
-    incomplete_streams: list[str] = field(default_factory=list)  # "SYMBOL/stream"
-    reported_orders: dict[str, int] = field(default_factory=dict)
-    perf: Counter[str] = field(default_factory=Counter)
-    worker_seconds: list[float] = field(default_factory=list)
-
-
-def digest_results(
-    symbols: Sequence[str],
-    results: Iterable[Any],
-    files_present: set[str],
-    load_detail: DetailLoader | None = None,
-) -> WorkerDigest:
-    """Folds worker summaries and Catch items; a symbol without result or orders file counts as failed.
-
-    Optimisation counters missing from a summary are read from the worker's detail file via `load_detail`.
-    """
-    digest = WorkerDigest()
-    for item in results:
-        _fold_item(digest, item, load_detail)
-    for symbol in symbols:
-        if symbol in digest.failed:
-            continue
-        if symbol not in digest.reported_orders:
-            _fail(digest, symbol, "no worker result")
-        elif symbol not in files_present:
-            _fail(digest, symbol, "orders file missing")
-    return digest
-
-
-def _fold_item(digest: WorkerDigest, item: Any, load_detail: DetailLoader | None) -> None:
-    if not isinstance(item, Mapping):
-        digest.errors[WORKER_ERROR] += 1  # malformed Map output: counted, nothing to name
-        return
-    symbol = str(item.get("symbol", "?"))
-    error = item.get("error")
-    if isinstance(error, Mapping):  # the Map's Catch: {"symbol", "error": {"Error", "Cause"}}
-        _fail(digest, symbol, str(error.get("Error") or "Unknown")[:100])
-        return
-    for category, count in (item.get("errors") or {}).items():
-        if isinstance(count, int) and count > 0:
-            digest.errors[str(category)] += count
-    digest.reported_orders[symbol] = int(item.get("orders") or 0)
-    streams = [_stream_name(s) for s in item.get("incomplete_streams") or []]
-    digest.incomplete_streams.extend(f"{symbol}/{s}" for s in streams)
-    if streams or item.get("complete") is False:
-        digest.incomplete_symbols.append(symbol)
-    performance = dict(item["performance"]) if isinstance(item.get("performance"), Mapping) else {}
-    if load_detail and not any(k in item or k in performance for k in OPTIMISATION_KEYS):
-        performance.update(optimisation_counters(load_detail(symbol)))
-    for key in PERF_KEYS:
-        value = item.get(key, performance.get(key))
-        if isinstance(value, int) and not isinstance(value, bool):  # counters are whole numbers
-            digest.perf[key] += value
-    if isinstance(item.get("duration_s"), int | float):
-        digest.worker_seconds.append(float(item["duration_s"]))
-
-
-def optimisation_counters(detail: Mapping[str, Any] | None) -> dict[str, int]:
-    """The worker detail's real counters under the original's metric names (docs/worker.md)."""
-    if not isinstance(detail, Mapping):
-        return {}
-
-    def number(section: str, key: str) -> int:
-        value = (detail.get(section) or {}).get(key, 0)
-        return value if isinstance(value, int) and not isinstance(value, bool) else 0
-
-    return {
-        "circuit_breaker_saves": number("circuit_breaker", "skipped_streams"),
-        "smart_pagination_stops": number("smart_pagination", "requests_saved_short_page"),
-        "adaptive_size_adjustments": number("page_size", "adjustments"),
-    }
-
-
-def _stream_name(entry: Any) -> str:
-    return str(entry.get("stream", "?")) if isinstance(entry, Mapping) else str(entry)
-
-
-def _fail(digest: WorkerDigest, symbol: str, reason: str) -> None:
-    if symbol not in digest.failed:
-        digest.failed[symbol] = reason
-        digest.errors[WORKER_ERROR] += 1
 
 
 def _named(names: Sequence[str], label: str) -> dict[str, Any]:
@@ -125,29 +38,59 @@ def _named(names: Sequence[str], label: str) -> dict[str, Any]:
 
 def build_summary(symbols: Sequence[str], digest: WorkerDigest, stats: MergeStats) -> dict[str, Any]:
     """The `summary` of the response and of the consolidated document."""
-    mismatched = [
+    mismatched = sorted(
         s
         for s, n in digest.reported_orders.items()
         if s not in digest.failed and n != stats.read_by_source[s]
-    ]
-    categories = dict(digest.errors.most_common(MAX_CATEGORIES))
+    )
     failed = sorted(digest.failed)
+    incomplete = _incomplete_streams(digest, failed, mismatched, stats)
+    categories = dict(digest.errors.most_common(MAX_CATEGORIES))
+    not_found = sorted(set(digest.not_found))
     return {
         "total_orders": stats.orders,
         "total_symbols_processed": len(symbols),
         "total_symbols_with_data": sum(1 for s in symbols if stats.read_by_source[s] > 0),
         "total_symbols_failed": len(failed),
-        "complete": not (failed or digest.incomplete_symbols or mismatched),
+        "complete": not incomplete,
         "orders_by_stream": dict(sorted(stats.orders_by_stream.items())),
         "duplicates_dropped": stats.duplicates_dropped,
+        "rejected_rows": digest.rejected_rows + stats.rejected,
         "error_summary": {category: {"count": count} for category, count in categories.items()},
+        "symbols_not_found": not_found[:MAX_NOT_FOUND_LISTED],
+        "symbols_not_found_count": len(not_found),
         "failed_symbols": _named(failed, "symbols")
         | {"reasons": {s: digest.failed[s] for s in failed[:MAX_NAMED]}},
         "incomplete_symbols": _named(sorted(set(digest.incomplete_symbols)), "symbols"),
-        "incomplete_streams": _named(sorted(digest.incomplete_streams), "streams"),
-        "orders_count_mismatch": _named(sorted(mismatched), "symbols"),
+        "incomplete_streams": incomplete[:MAX_INCOMPLETE_LISTED],
+        "incomplete_streams_count": len(incomplete),
+        "incomplete_streams_omitted": max(0, len(incomplete) - MAX_INCOMPLETE_LISTED),
+        "orders_count_mismatch": _named(mismatched, "symbols"),
         "performance_metrics": _performance(digest),
     }
+
+
+def _incomplete_streams(
+    digest: WorkerDigest, failed: Sequence[str], mismatched: Sequence[str], stats: MergeStats
+) -> list[dict[str, Any]]:
+    """Every reason the extraction is not complete, one entry each, sorted by symbol then stream.
+
+    Streams the workers could not page to the end; symbols whose worker failed (`stream` null: none of its
+    streams is known to be complete); symbols whose file does not hold the count their worker reported.
+    """
+    entries = list(digest.incomplete_streams)
+    entries += [incomplete_entry(s, None, WORKER_ERROR, None, digest.failed[s]) for s in failed]
+    entries += [
+        incomplete_entry(
+            s,
+            None,
+            "orders_count_mismatch",
+            None,
+            f"worker reported {digest.reported_orders[s]} orders, its file holds {stats.read_by_source[s]}",
+        )
+        for s in mismatched
+    ]
+    return sorted(entries, key=lambda e: (e["symbol"], e["stream"] or ""))
 
 
 def _performance(digest: WorkerDigest) -> dict[str, Any]:
@@ -160,24 +103,58 @@ def _performance(digest: WorkerDigest) -> dict[str, Any]:
     return metrics
 
 
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def _describe(entry: Mapping[str, Any]) -> str:
+    where = entry["symbol"] + (f"/{entry['stream']}" if entry["stream"] else "")
+    what = entry["reason"] + (f" {entry['error_code']}" if entry["error_code"] else "")
+    return f"{where}: {what}" + (f" ({entry['error_message']})" if entry["error_message"] else "")
+
+
 def message_for(summary: Mapping[str, Any]) -> str:
-    if summary["complete"]:
-        return MESSAGE_OK
-    return (
-        f"Órdenes procesadas con incidencias: {summary['total_symbols_failed']} símbolos con errores, "
-        f"{summary['incomplete_symbols']['count']} símbolos incompletos"
-    )
+    """One sentence: the original's success message, or what is missing (a few examples, then counts)."""
+    parts = [MESSAGE_OK if summary["complete"] else _incomplete_message(summary)]
+    if summary["symbols_not_found_count"]:
+        names = ", ".join(summary["symbols_not_found"][:MAX_NAMED])
+        parts.append(f"{_plural(summary['symbols_not_found_count'], 'symbol')} not found on Bitget: {names}")
+    if summary["rejected_rows"]:
+        parts.append(
+            f"{_plural(summary['rejected_rows'], 'row')} rejected (see rejected_rows in the document)"
+        )
+    return "; ".join(parts)
 
 
-def orders_for_response(head: Sequence[Mapping[str, Any]], max_orders: int) -> list[Mapping[str, Any]]:
-    """The first `max_orders` newest orders that fit the byte budget."""
-    chosen: list[Mapping[str, Any]] = []
+def _incomplete_message(summary: Mapping[str, Any]) -> str:
+    failed, mismatched = summary["failed_symbols"]["count"], summary["orders_count_mismatch"]["count"]
+    streams = summary["incomplete_streams_count"] - failed - mismatched
+    what = []
+    if streams:
+        symbols = summary["incomplete_symbols"]["count"]
+        what.append(
+            f"{_plural(streams, 'stream')} of {_plural(symbols, 'symbol')} could not be paged to the end"
+        )
+    if failed:
+        what.append(f"{_plural(failed, 'symbol')} failed")
+    if mismatched:
+        what.append(f"{_plural(mismatched, 'symbol')} with fewer or more orders than their worker reported")
+    entries = summary["incomplete_streams"][:MESSAGE_EXAMPLES]
+    more = summary["incomplete_streams_count"] - len(entries)
+    examples = "; ".join(_describe(e) for e in entries) + (f"; {more} more" if more > 0 else "")
+    return f"Extraction incomplete: {', '.join(what)} ({examples})"
+
+
+def orders_for_response(head: Sequence[Mapping[str, Any]], max_orders: int, budget: int) -> list[Any]:
+    """The first `max_orders` newest orders (plain JSON numbers) that fit `budget` bytes."""
+    chosen: list[Any] = []
     used = 0
     for order in head[:max_orders]:
-        used += len(json.dumps(order, separators=(",", ":"), ensure_ascii=False).encode()) + 1
-        if used > ORDERS_BYTE_BUDGET:
+        plain = to_plain(order)
+        used += len(json.dumps(plain, separators=(",", ":"), ensure_ascii=False).encode()) + 1
+        if used > budget:
             break
-        chosen.append(order)
+        chosen.append(plain)
     return chosen
 
 
@@ -196,7 +173,7 @@ def build_response(
 ) -> dict[str, Any]:
     """The aggregator's return value (also stored as the manifest's `result`)."""
     response: dict[str, Any] = {
-        "success": True,
+        "success": summary["complete"] is True,
         "message": message_for(summary),
         "execution": execution,
         "execution_arn": execution_arn,
@@ -212,7 +189,8 @@ def build_response(
         response["aws_total_duration_seconds"] = round(execution_seconds, 3)
         response["aws_total_duration_formatted"] = format_duration(execution_seconds)
     if max_orders > 0:
-        orders = orders_for_response(head, max_orders)
+        room = RESPONSE_BYTE_BUDGET - len(json.dumps(response, ensure_ascii=False).encode())
+        orders = orders_for_response(head, max_orders, min(ORDERS_BYTE_BUDGET, max(0, room)))
         response["orders"] = orders
         response["orders_in_response"] = len(orders)
         response["orders_truncated"] = len(orders) < summary["total_orders"]

@@ -1,20 +1,21 @@
 """Streams the consolidated document into a binary file, one order at a time.
 
-Layout (CONTRACTS.md): `{"execution", "execution_arn", "generated_at", "orders": [...], "summary": {...}}`.
-`summary` comes last because it describes the orders (totals, duplicates) and is only known once they are
-written; readers that stream `orders.item` never need it first.
+Layout (CONTRACTS.md): `{"execution", "execution_arn", "generated_at", "orders": [...], "rejected_rows": [...],
+"summary": {...}}`. `rejected_rows` and `summary` come last because they are only known once the orders are
+written (the merge itself may reject a row); readers that stream `orders.item` never need them first.
+Numbers are written exactly (`exact_json`): a Decimal parsed from a per-symbol file goes back digit for digit.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Mapping
 from typing import IO, Any
 
+from lambda_functions.common.exact_json import dumps_exact
+
 # Orders are encoded and written in batches: one C-encoder call and one write per batch, bounded memory.
 _BATCH = 1000
-
-_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+_TRAILER = ("orders", "rejected_rows", "summary")
 
 
 def write_document(
@@ -22,26 +23,34 @@ def write_document(
     header: Mapping[str, Any],
     orders: Iterable[Mapping[str, Any]],
     summary: Callable[[], Mapping[str, Any]],
+    rejected_rows: Callable[[], Iterable[Mapping[str, Any]]] = lambda: (),
 ) -> int:
-    """Writes header fields, then every order, then `summary()`; returns the number of orders written."""
-    if "orders" in header or "summary" in header:
-        raise ValueError("the document header must not contain 'orders' or 'summary'")
-    head = _encode(dict(header))[1:-1]
+    """Writes header fields, every order, then `rejected_rows()` and `summary()`; returns the orders written."""
+    if any(name in header for name in _TRAILER):
+        raise ValueError(f"the document header must not contain any of {_TRAILER}")
+    head = dumps_exact(dict(header))[1:-1]
     fh.write(("{" + head + ("," if head else "") + '"orders":[').encode())
+    written = _write_array(fh, orders)
+    fh.write(b'],"rejected_rows":[')
+    _write_array(fh, rejected_rows())
+    fh.write(('],"summary":' + dumps_exact(dict(summary())) + "}").encode())
+    return written
+
+
+def _write_array(fh: IO[bytes], items: Iterable[Mapping[str, Any]]) -> int:
     written = 0
     batch: list[Mapping[str, Any]] = []
-    for order in orders:
-        batch.append(order)
+    for item in items:
+        batch.append(item)
         if len(batch) >= _BATCH:
             written += _flush(fh, batch, first=written == 0)
     if batch:
         written += _flush(fh, batch, first=written == 0)
-    fh.write(('],"summary":' + _encode(dict(summary())) + "}").encode())
     return written
 
 
 def _flush(fh: IO[bytes], batch: list[Mapping[str, Any]], first: bool) -> int:
     count = len(batch)
-    fh.write((("" if first else ",") + _encode(batch)[1:-1]).encode())
+    fh.write((("" if first else ",") + dumps_exact(batch)[1:-1]).encode())
     batch.clear()
     return count

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 from urllib.parse import unquote, urlsplit
 
+from lambda_functions.common.exact_json import dumps_exact
+
 # Above this size an S3 upload spills to disk instead of memory (and boto3 switches to multipart).
 _SPOOL_BYTES = 8 * 1024 * 1024
 
@@ -53,8 +55,8 @@ class ResultsStore(Protocol):
 
 
 def dumps_compact(obj: Any) -> bytes:
-    """Compact UTF-8 JSON (no spaces, non-ASCII kept): the bytes every results file is made of."""
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
+    """Compact UTF-8 JSON (no spaces, non-ASCII kept, Decimal numbers exact): the bytes of every results file."""
+    return dumps_exact(obj).encode()
 
 
 class LocalResultsStore:

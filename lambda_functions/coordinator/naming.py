@@ -18,7 +18,9 @@ NAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,80}")
 
 
 def request_digest(request: ExtractionRequest) -> str:
-    canonical = json.dumps([request.symbols, request.start_ms, request.end_ms], separators=(",", ":"))
+    fields = [request.symbols, request.start_ms, request.end_ms]
+    fields += [request.include_plan_orders, request.include_simulation]
+    canonical = json.dumps(fields, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:8]
 
 

@@ -1,12 +1,21 @@
-"""Validation of an extraction request: symbols and the time window.
+"""Validation of an extraction request: symbols, the time window and the per-request options.
 
 Every rejection raises `RequestError` with a message that names the problem; nothing is started or written for
-a rejected request. Times are integer milliseconds since the epoch, at most `MAX_MS` (2100-01-01). A window
-must reach into Bitget's 90-day order-history retention (it may start before it: the worker clamps the start
-and says so) and must not start in the future. Symbols are upper-cased, stripped and deduplicated (first occurrence wins). Bitget v1
-symbols with a product suffix (`BTCUSDT_UMCBL`, `BTCUSDT_SPBL`, ...) are normalised to the v2 symbol
-(`BTCUSDT`): v2 has no suffixes, and the worker queries every market for the symbol anyway. Any other
-underscore is rejected.
+a rejected request. Times are integer milliseconds since the epoch, at most `MAX_MS` (2100-01-01).
+
+The window is clamped rather than refused where Bitget's rules make the answer obvious, and the clamping is
+reported (`Window.clamped`, `Window.note`):
+- an `end_ms` in the future becomes now (it never shifts `start_ms`: a missing start is counted back from the
+  clamped end);
+- a `start_ms` older than Bitget's 90-day order-history retention becomes the retention edge (now - 90 days).
+A window that cannot return an order is refused: one that ends at or before the retention edge, one that starts
+in the future, or one whose start is not before its end.
+
+Symbols are upper-cased, stripped and deduplicated (first occurrence wins). Bitget v1 symbols with a product
+suffix (`BTCUSDT_UMCBL`, `BTCUSDT_SPBL`, ...) are normalised to the v2 symbol (`BTCUSDT`): v2 has no suffixes,
+and the worker queries every market for the symbol anyway. Any other underscore is rejected.
+
+Options (`include_plan_orders`, `include_simulation`) are JSON booleans or null/absent (the service default).
 """
 
 from __future__ import annotations
@@ -15,16 +24,29 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-DAY_MS = 24 * 60 * 60 * 1000
+from lambda_functions.common.timewindow import DAY_MS, RETENTION_DAYS, RETENTION_MS
+
 DEFAULT_WINDOW_DAYS = 90
 DEFAULT_MAX_SYMBOLS = 500
-RETENTION_DAYS = 90  # Bitget keeps 90 days of order history
 MAX_MS = 4_102_444_800_000  # 2100-01-01T00:00:00Z: beyond any real order, and far inside a 64-bit column
-FUTURE_TOLERANCE_MS = 60_000  # clock skew between the caller and us
+OPTION_NAMES = ("include_plan_orders", "include_simulation")
 
 SYMBOL_PATTERN = re.compile(r"[A-Z0-9]{2,30}")
 # Bitget v1 product suffixes: spot, USDT/coin/USDC futures and their simulation ("S") variants.
 V1_SUFFIXES = ("_SPBL", "_UMCBL", "_DMCBL", "_CMCBL", "_SUMCBL", "_SDMCBL", "_SCMCBL")
+
+__all__ = [
+    "DAY_MS",
+    "DEFAULT_MAX_SYMBOLS",
+    "DEFAULT_WINDOW_DAYS",
+    "MAX_MS",
+    "RETENTION_DAYS",
+    "ExtractionRequest",
+    "RequestError",
+    "Window",
+    "parse_request",
+    "resolve_window",
+]
 
 
 class RequestError(ValueError):
@@ -32,10 +54,34 @@ class RequestError(ValueError):
 
 
 @dataclass(frozen=True)
-class ExtractionRequest:
-    symbols: list[str]
+class Window:
+    """The window an execution uses, what was asked for (None: not given), and whether it was clamped."""
+
     start_ms: int
     end_ms: int
+    requested_start_ms: int | None = None
+    requested_end_ms: int | None = None
+    note: str | None = None  # one sentence per clamped bound; None when nothing was clamped
+
+    @property
+    def clamped(self) -> bool:
+        return self.note is not None
+
+
+@dataclass(frozen=True)
+class ExtractionRequest:
+    symbols: list[str]
+    window: Window
+    include_plan_orders: bool | None = None  # None: the service default
+    include_simulation: bool | None = None
+
+    @property
+    def start_ms(self) -> int:
+        return self.window.start_ms
+
+    @property
+    def end_ms(self) -> int:
+        return self.window.end_ms
 
 
 def normalise_symbol(raw: Any) -> str:
@@ -86,29 +132,44 @@ def parse_millis(name: str, raw: Any) -> int | None:
     return int(raw)
 
 
-def parse_window(raw_start: Any, raw_end: Any, now_ms: int, window_days: int) -> tuple[int, int]:
-    """Defaults: end = now, start = end - window_days; then `check_window`."""
-    start_ms, end_ms = parse_millis("start_ms", raw_start), parse_millis("end_ms", raw_end)
-    end = end_ms if end_ms is not None else now_ms
-    start = start_ms if start_ms is not None else end - window_days * DAY_MS
-    check_window(start, end, now_ms)
-    return start, end
+def parse_option(name: str, raw: Any) -> bool | None:
+    """An optional boolean: JSON true/false, or null/absent for the service default."""
+    if raw is None or isinstance(raw, bool):
+        return raw
+    raise RequestError(f"'{name}' must be true, false or null (the service default), got {raw!r}")
 
 
-def check_window(start: int, end: int, now_ms: int) -> None:
-    """Ordered, reaching into Bitget's retention, not starting in the future; RequestError otherwise."""
-    if start >= end:
-        raise RequestError(f"'start_ms' ({start}) must be before 'end_ms' ({end})")
-    oldest = now_ms - RETENTION_DAYS * DAY_MS
-    if end <= oldest:
+def resolve_window(raw_start: Any, raw_end: Any, now_ms: int, window_days: int) -> Window:
+    """The window to extract: defaults filled in (end = now, start = end - window_days), then clamped to
+    [now - 90 days, now]; RequestError when no order could be returned."""
+    requested_start, requested_end = parse_millis("start_ms", raw_start), parse_millis("end_ms", raw_end)
+    if requested_start is not None and requested_end is not None and requested_start >= requested_end:
+        raise RequestError(f"'start_ms' ({requested_start}) must be before 'end_ms' ({requested_end})")
+    if requested_start is not None and requested_start >= now_ms:
+        raise RequestError(
+            f"'start_ms' ({requested_start}) is in the future (now is {now_ms}): no order can exist there"
+        )
+    edge = now_ms - RETENTION_MS
+    notes = []
+    end = now_ms if requested_end is None else requested_end
+    if end > now_ms:
+        notes.append(f"end_ms {end} is in the future: clamped to now ({now_ms})")
+        end = now_ms
+    if end <= edge:
         raise RequestError(
             f"'end_ms' ({end}) is older than Bitget's {RETENTION_DAYS}-day order-history retention: "
-            f"the window must end after {oldest} (now - {RETENTION_DAYS} days), or no order can be returned"
+            f"the window must end after {edge} (now - {RETENTION_DAYS} days), or no order can be returned"
         )
-    if start > now_ms + FUTURE_TOLERANCE_MS:
-        raise RequestError(
-            f"'start_ms' ({start}) is in the future (now is {now_ms}): no order can exist there"
+    start = end - window_days * DAY_MS if requested_start is None else requested_start
+    if start < edge:
+        given = "start_ms" if requested_start is not None else f"the default start (end - {window_days} days)"
+        notes.append(
+            f"{given} {start} is older than Bitget's {RETENTION_DAYS}-day retention: "
+            f"clamped to the retention edge ({edge})"
         )
+        start = edge
+    note = "; ".join(notes) + "." if notes else None
+    return Window(start, end, requested_start, requested_end, note)
 
 
 def parse_request(
@@ -121,5 +182,6 @@ def parse_request(
     if not isinstance(body, dict):
         raise RequestError(f"the request must be a JSON object, got {type(body).__name__}")
     symbols = parse_symbols(body.get("symbols"), max_symbols)
-    start_ms, end_ms = parse_window(body.get("start_ms"), body.get("end_ms"), now_ms, window_days)
-    return ExtractionRequest(symbols, start_ms, end_ms)
+    window = resolve_window(body.get("start_ms"), body.get("end_ms"), now_ms, window_days)
+    options = {name: parse_option(name, body.get(name)) for name in OPTION_NAMES}
+    return ExtractionRequest(symbols, window, **options)

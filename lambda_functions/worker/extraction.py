@@ -49,8 +49,6 @@ from lambda_functions.worker.window import Window, resolve_window, slices
 
 log = logging.getLogger(__name__)
 
-LIST_FETCH_THREADS = 4
-
 PERMANENT = frozenset({SYMBOL_NOT_FOUND, AUTH})  # failures a retry cannot heal: the breaker counts these
 INCOMPLETE_CATEGORY = {pg.MAX_PAGES: pg.MAX_PAGES, pg.TIMEOUT: pg.TIMEOUT}
 # A range that aged out of Bitget's 90-day retention while the run went on holds nothing Bitget can still
@@ -87,8 +85,6 @@ class Extraction:
 def extract_symbol(request: WorkerRequest, run: Extraction) -> dict[str, Any]:
     """Run every stream of one symbol, write orders + detail to the results store, return the summary."""
     started = run.clock.monotonic()
-    server_now_ms, clock_note = server_clock(run.client, run.clock)
-    window = resolve_window(request.start_ms, request.end_ms, server_now_ms())
     settings = run.settings
     specs = plan_streams(
         run.client,
@@ -96,9 +92,22 @@ def extract_symbol(request: WorkerRequest, run: Extraction) -> dict[str, Any]:
         plan_orders=_choose(request.include_plan_orders, settings.include_plan_orders),
         simulation=_choose(request.include_simulation, settings.include_simulation),
     )
+    # Bitget's clock and the market lists are independent requests: ask them at once.
+    markets = sorted({spec.market for spec in specs})
+    with ThreadPoolExecutor(len(markets) + 1, thread_name_prefix="worker-setup") as pool:
+        clock_job = pool.submit(server_clock, run.client, run.clock)
+        listed = dict(
+            zip(
+                markets,
+                pool.map(lambda m: run.catalog.listed(run.client, m, request.symbol), markets),
+                strict=True,
+            )
+        )
+        server_now_ms, clock_note = clock_job.result()
+    window = resolve_window(request.start_ms, request.end_ms, server_now_ms())
     parts = PartSet(settings.worker_tmp_dir or None)
     try:
-        streams = _run_streams(specs, request, window, run, parts, server_now_ms)
+        streams = _run_streams(specs, request, window, run, parts, server_now_ms, listed)
         streams_done = run.clock.monotonic()
         prefix, execution, symbol = run.results_prefix, request.execution, request.symbol
         orders_key = keys.symbol_orders_key(prefix, execution, symbol)
@@ -146,6 +155,14 @@ def server_clock(client: Any, clock: Clock) -> tuple[Callable[[], int], dict[str
     return (lambda: clock.wall_ms() + offset), {"source": "server", "offset_ms": offset}
 
 
+def _path_busy(client: Any) -> Callable[[str], bool]:
+    """Whether callers are already queued on a path's rate limit (shared by every worker in embedded mode)."""
+    limiter = getattr(client, "limiter", None)
+    if limiter is None:
+        return lambda path: False
+    return lambda path: bool(limiter.waiting(path))
+
+
 def _choose(requested: bool | None, default: bool) -> bool:
     return default if requested is None else requested
 
@@ -157,6 +174,7 @@ def _run_streams(
     run: Extraction,
     parts: PartSet,
     server_now_ms: Callable[[], int],
+    listed: dict[str, bool | None],
 ) -> list[StreamResult]:
     """Shards of every stream on one lane per endpoint path; results in plan order."""
     settings = run.settings
@@ -175,6 +193,7 @@ def _run_streams(
         parts=parts,
         spawn=lambda job: lane(job.path).add(job),
         idle_threads=lambda path: lane(path).idle_threads(),
+        path_busy=_path_busy(run.client),
         sleep=run.sleep or time.sleep,
         monotonic=run.clock.monotonic,
         min_page_size=settings.min_page_size,
@@ -184,10 +203,7 @@ def _run_streams(
         second_passes=settings.second_passes,
     )
     started = run.clock.monotonic()
-    # The market lists are fetched at once (one request per market, cached per process).
-    with ThreadPoolExecutor(LIST_FETCH_THREADS, thread_name_prefix="worker-lists") as pool:
-        outcomes = list(pool.map(lambda spec: _open_stream(spec, request.symbol, run), specs))
-    planned = list(zip(specs, outcomes, strict=True))
+    planned = [(spec, _open_stream(spec, request.symbol, listed[spec.market], run)) for spec in specs]
     for spec, outcome in planned:
         if isinstance(outcome, StreamRun):
             jobs = [
@@ -205,9 +221,10 @@ def _run_streams(
     return [_finish(spec, item, request.symbol, run.breaker, elapsed) for spec, item in planned]
 
 
-def _open_stream(spec: StreamSpec, symbol: str, run: Extraction) -> StreamRun | StreamResult:
+def _open_stream(
+    spec: StreamSpec, symbol: str, listed: bool | None, run: Extraction
+) -> StreamRun | StreamResult:
     """A StreamRun to page, or the final StreamResult of a stream that needs no request."""
-    listed = run.catalog.listed(run.client, spec.market, symbol)
     if listed is not True and excluded_by_name(symbol, spec.market):
         return StreamResult(
             spec.name, listed=listed, not_applicable=True, reason="name_rule", skipped_by_name=True

@@ -15,6 +15,7 @@ import tempfile
 import threading
 from collections import Counter
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
@@ -45,7 +46,7 @@ class PartWriter:
             return
         with self.path.open("rb") as fh:
             for line in fh:
-                yield json.loads(line)
+                yield json.loads(line, parse_float=Decimal)
 
 
 class PartSet:

@@ -109,6 +109,9 @@ class RunContext:
     parts: PartSet
     spawn: Callable[[ShardJob], None]
     idle_threads: Callable[[str], int]  # threads of a path's lane that have no shard to page
+    path_busy: Callable[
+        [str], bool
+    ]  # requests already queue for the path's rate limit: more shards won't help
     sleep: Callable[[float], object]
     monotonic: Callable[[], float]
     min_page_size: int
@@ -197,7 +200,13 @@ class ShardJob:
             return
         self.pages_since_check = 0
         idle = self.run.idle_threads(self.path)
-        if idle < 1 or self.oldest_ms is None or self.newest_ms is None or page_rows == 0:
+        if (
+            idle < 1
+            or self.run.path_busy(self.path)
+            or self.oldest_ms is None
+            or self.newest_ms is None
+            or page_rows == 0
+        ):
             return
         span = self.newest_ms - self.oldest_ms + 1
         limit = self.sizer.max_size

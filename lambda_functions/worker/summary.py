@@ -151,16 +151,17 @@ class ExtractionResult:
 
 
 def build_summary(result: ExtractionResult) -> dict[str, Any]:
-    """The worker's return value (docs/CONTRACTS.md "Worker summary")."""
+    """The worker's return value (docs/CONTRACTS.md "Worker summary").
+
+    500 of them must fit in the Map's 256 KiB output, so it stays near 400 bytes: the execution is in the Map
+    item already, and `symbol_not_found` / `rejected_rows` appear only when they are true / non-zero.
+    """
     incomplete = [s.stream for s in result.streams if not s.complete]
-    return {
+    summary: dict[str, Any] = {
         "symbol": result.symbol,
-        "execution": result.execution,
         "orders": result.order_count,
         "complete": not incomplete,
         "incomplete_streams": incomplete,
-        "symbol_not_found": result.symbol_not_found(),
-        "rejected_rows": sum(s.rejected_rows for s in result.streams),
         "errors": result.error_counts(),
         "requests": int(result.client_stats.get("requests", 0)),
         "retries": int(result.client_stats.get("retries", 0)),
@@ -170,12 +171,18 @@ def build_summary(result: ExtractionResult) -> dict[str, Any]:
         "orders_key": result.orders_key,
         "detail_key": result.detail_key,
     }
+    if result.symbol_not_found():
+        summary["symbol_not_found"] = True
+    rejected = sum(s.rejected_rows for s in result.streams)
+    if rejected:
+        summary["rejected_rows"] = rejected
+    return summary
 
 
 def build_detail(result: ExtractionResult, summary: dict[str, Any]) -> dict[str, Any]:
     """The full picture of one run, stored beside the orders."""
     streams = result.streams
-    detail = dict(summary)
+    detail = {"execution": result.execution, **summary}
     if result.window.clamped:
         detail["window"] = {**summary["window"], "requested_start_ms": result.window.requested_start_ms}
     detail["streams"] = {s.stream: s.detail() for s in streams}

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sandbox.options import OPTION_KEYS, ServerOptions, parse_options
+
 SPOT_STREAMS = ("spot_normal", "spot_tpsl", "spot_plan")
 PRODUCT_TYPES = (
     "USDT-FUTURES",
@@ -60,6 +62,7 @@ class Profile:
     name: str
     symbols: tuple[SymbolSpec, ...]
     faults: dict[str, float] = field(default_factory=dict)
+    options: ServerOptions = field(default_factory=ServerOptions)
 
     def symbol(self, name: str) -> SymbolSpec | None:
         return next((spec for spec in self.symbols if spec.symbol == name), None)
@@ -92,7 +95,8 @@ def profile_from_dict(raw: dict[str, Any], default_name: str = "custom") -> Prof
     for key in ("latency_ms", "jitter_ms"):
         if key in raw:
             faults[key] = raw[key]
-    return Profile(name=str(raw.get("name", default_name)), symbols=specs, faults=faults)
+    options = parse_options({key: raw[key] for key in OPTION_KEYS if key in raw})
+    return Profile(name=str(raw.get("name", default_name)), symbols=specs, faults=faults, options=options)
 
 
 def _symbol_spec(item: dict[str, Any], defaults: dict[str, Any]) -> SymbolSpec:

@@ -93,6 +93,38 @@ def write_symbol_file(store: Any, symbol: str, orders: list[dict], execution: st
     store.put_json(symbol_detail_key(PREFIX, execution, symbol), {"symbol": symbol, "streams": {}})
 
 
+def stream_detail(
+    orders: int = 0,
+    *,
+    complete: bool = True,
+    reason: str | None = None,
+    error_code: str | None = None,
+    error_message: str | None = None,
+    rejected: list[dict[str, Any]] | None = None,
+    rejected_rows: int | None = None,
+) -> dict[str, Any]:
+    """One `streams[<stream>]` entry of a worker detail file (CONTRACTS.md)."""
+    return {
+        "orders": orders,
+        "pages": 1 + orders // 100,
+        "complete": complete,
+        "reason": reason,
+        "not_applicable": False,
+        "error": reason if not complete else None,
+        "listed": True,
+        "error_code": error_code,
+        "error_message": error_message,
+        "rejected_rows": len(rejected or []) if rejected_rows is None else rejected_rows,
+        "rejected": rejected or [],
+        "shards": 1,
+    }
+
+
+def write_detail(store: Any, symbol: str, streams: dict[str, dict], execution: str = EXECUTION) -> None:
+    """A worker detail file with these `streams` entries (build them with `stream_detail`)."""
+    store.put_json(symbol_detail_key(PREFIX, execution, symbol), {"symbol": symbol, "streams": streams})
+
+
 def worker_summary(symbol: str, orders: int, execution: str = EXECUTION, **extra: Any) -> dict[str, Any]:
     summary: dict[str, Any] = {
         "symbol": symbol,
@@ -100,6 +132,8 @@ def worker_summary(symbol: str, orders: int, execution: str = EXECUTION, **extra
         "orders": orders,
         "complete": True,
         "incomplete_streams": [],
+        "symbol_not_found": False,
+        "rejected_rows": 0,
         "errors": {},
         "requests": 12,
         "retries": 1,

@@ -132,15 +132,25 @@ def test_catch_items_missing_files_and_worker_errors_are_counted(run, store, thr
         "SOLUSDT": "ReadTimeout",
         "XRPUSDT": "orders file missing",
     }
-    assert summary["incomplete_streams"]["streams"] == ["ETHUSDT/USDT-FUTURES"]
+    assert [(e["symbol"], e["stream"], e["reason"]) for e in summary["incomplete_streams"]] == [
+        ("ADAUSDT", None, "worker_error"),
+        ("ETHUSDT", "USDT-FUTURES", "incomplete"),  # its detail file says nothing about the stream
+        ("SOLUSDT", None, "worker_error"),
+        ("XRPUSDT", None, "worker_error"),
+    ]
+    assert summary["incomplete_streams_count"] == 4
     assert summary["incomplete_symbols"]["symbols"] == ["ETHUSDT"]
     assert summary["complete"] is False
     # SOLUSDT's file exists (the Catch came after it was written): its orders still count
     assert summary["total_orders"] == 240
     assert summary["total_symbols_processed"] == 5
     assert summary["total_symbols_with_data"] == 3
-    assert response["success"] is True
-    assert "incidencias" in response["message"]
+    assert response["success"] is False
+    assert response["message"].startswith(
+        "Extraction incomplete: 1 stream of 1 symbol could not be paged to the end, 3 symbols failed "
+        "(ADAUSDT: worker_error (no worker result); ETHUSDT/USDT-FUTURES: incomplete; SOLUSDT: worker_error"
+    )
+    assert response["message"].endswith("; 1 more)")
 
 
 def test_count_mismatch_between_summary_and_file_is_flagged(run, three_symbols) -> None:
@@ -149,6 +159,15 @@ def test_count_mismatch_between_summary_and_file_is_flagged(run, three_symbols) 
     summary = run(_event(results))["summary"]
     assert summary["orders_count_mismatch"]["symbols"] == ["BTCUSDT"]
     assert summary["complete"] is False
+    assert summary["incomplete_streams"] == [
+        {
+            "symbol": "BTCUSDT",
+            "stream": None,
+            "reason": "orders_count_mismatch",
+            "error_code": None,
+            "error_message": "worker reported 41 orders, its file holds 40",
+        }
+    ]
 
 
 def test_empty_symbols_produce_an_empty_document(run, store) -> None:
@@ -172,7 +191,7 @@ def test_response_max_orders_adds_the_newest(run, three_symbols) -> None:
 def test_optimisation_counters_come_from_the_worker_detail(run, store, three_symbols) -> None:
     detail = {
         "circuit_breaker": {"skipped_streams": 2},
-        "smart_pagination": {"requests_saved_short_page": 3, "unlisted_markets_probed": 1},
+        "smart_pagination": {"requests_saved_by_name": 3, "unlisted_markets_probed": 1},
         "page_size": {"adjustments": 4},
     }
     store.put_json(symbol_detail_key(PREFIX, EXECUTION, "BTCUSDT"), detail)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import io
 import json
+from decimal import Decimal
 
 import pytest
 
+from lambda_functions.common.exact_json import dumps_exact
 from lambda_functions.aggregator.merge import (
     MAX_READ_BYTES,
     MIN_READ_BYTES,
@@ -79,17 +81,44 @@ def test_unsorted_input_is_rejected_naming_the_source() -> None:
         list(merge_newest_first({"BTCUSDT": iter(rows)}, MergeStats()))
 
 
-def test_order_without_ctime_is_rejected_naming_the_source() -> None:
-    bad = spot_order("BTCUSDT", 1, 1000)
-    del bad["cTime"]
-    with pytest.raises(InvalidOrdersFileError, match="ETHUSDT: order without a valid cTime"):
-        list(merge_newest_first({"ETHUSDT": iter([bad])}, MergeStats()))
+def test_a_row_without_usable_ctime_or_order_id_is_set_aside_and_the_rest_merged() -> None:
+    # GIVEN a file with a row missing cTime and one whose orderId is not a number, between good rows
+    no_time = spot_order("ETHUSDT", 2, 1500)
+    del no_time["cTime"]
+    bad_id = spot_order("ETHUSDT", 3, 1200) | {"orderId": "12ab"}
+    rows = [spot_order("ETHUSDT", 9, 2000), no_time, bad_id, "not an object", spot_order("ETHUSDT", 1, 1000)]
+    stats = MergeStats()
+    # WHEN merged
+    merged = list(merge_newest_first({"ETHUSDT": iter(rows)}, stats))
+    # THEN the good rows are all there, the bad ones counted and kept with their reason, naming the symbol
+    assert [o["orderId"] for o in merged] == ["9", "1"]
+    assert stats.rejected == 3
+    assert stats.read_by_source["ETHUSDT"] == 5  # rows in the file, compared with the worker's count
+    assert [(r["symbol"], r["stream"], r["row"]) for r in stats.rejected_rows] == [
+        ("ETHUSDT", "spot_normal", no_time),
+        ("ETHUSDT", "spot_normal", bad_id),
+        ("ETHUSDT", None, "not an object"),
+    ]
+    assert "KeyError" in stats.rejected_rows[0]["reason"]
+    assert "ValueError" in stats.rejected_rows[1]["reason"]
 
 
-def test_numbers_survive_reading_as_json_numbers() -> None:
-    order = spot_order("BTCUSDT", 1, 1000) | {"extra": 1.5, "count": 3}
-    (read,) = read_orders(_file([order]))
-    assert json.loads(json.dumps(read)) == order
+def test_numbers_are_read_exactly_and_written_back_digit_for_digit() -> None:
+    # GIVEN raw rows with JSON numbers a float cannot hold (tiny fees, 20 significant digits)
+    text = (
+        b'{"symbol":"X","execution":"e","orders":[{"orderId":"1","cTime":"1000","stream":"spot_normal",'
+        b'"fee":-0.00000001,"tiny":1e-8,"precise":0.12345678901234567891,"count":3,"padded":"20.0000000000000000"}]}'
+    )
+    # WHEN read by the merge and encoded as the writer does
+    (read,) = read_orders(io.BytesIO(text))
+    encoded = dumps_exact(read)
+    # THEN no value went through a float, and nothing is in scientific notation
+    assert read["precise"] == Decimal("0.12345678901234567891")
+    assert read["count"] == 3 and read["padded"] == "20.0000000000000000"
+    assert '"fee":-0.00000001' in encoded and '"tiny":0.00000001' in encoded
+    assert '"precise":0.12345678901234567891' in encoded
+    assert "e-" not in encoded.lower()
+    assert json.loads(encoded, parse_float=Decimal) == read
 
 
 def test_read_size_shrinks_with_many_files_within_bounds() -> None:

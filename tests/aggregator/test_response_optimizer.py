@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 
+from lambda_functions.aggregator.digest import digest_results, optimisation_counters
 from lambda_functions.aggregator.merge import MergeStats
 from lambda_functions.aggregator.response_optimizer import (
+    MAX_INCOMPLETE_LISTED,
     MAX_NAMED,
     build_response,
     build_summary,
-    digest_results,
-    optimisation_counters,
 )
 from tests.aggregator.factory import catch_item, make_orders, worker_summary
 
@@ -58,8 +58,9 @@ def test_500_symbols_with_errors_stay_well_under_256_kib() -> None:
     assert summary["failed_symbols"]["count"] == 167
     assert len(summary["failed_symbols"]["symbols"]) == MAX_NAMED
     assert summary["failed_symbols"]["truncated"] is True
-    assert summary["incomplete_streams"]["count"] == 167 * 4
-    assert len(summary["incomplete_streams"]["streams"]) == MAX_NAMED
+    assert summary["incomplete_streams_count"] == 167 * 4 + 167  # streams, and each failed symbol
+    assert len(summary["incomplete_streams"]) == MAX_INCOMPLETE_LISTED
+    assert summary["incomplete_streams_omitted"] == 167 * 5 - MAX_INCOMPLETE_LISTED
     assert summary["error_summary"]["worker_error"] == {"count": 167}
     assert summary["error_summary"]["rate_limit"] == {"count": 333 * 3}
     assert 0 < response["orders_in_response"] < 2000

@@ -1,9 +1,10 @@
-"""The consolidated document is valid JSON, streamable at `orders.item`, with summary last."""
+"""The consolidated document is valid JSON, streamable at `orders.item`, rejected rows and summary last."""
 
 from __future__ import annotations
 
 import io
 import json
+from decimal import Decimal
 
 import ijson
 import pytest
@@ -23,7 +24,14 @@ def test_document_round_trips_and_streams() -> None:
     )
     document = json.loads(fh.getvalue())
     assert written == 2500
-    assert list(document) == ["execution", "execution_arn", "generated_at", "orders", "summary"]
+    assert list(document) == [
+        "execution",
+        "execution_arn",
+        "generated_at",
+        "orders",
+        "rejected_rows",
+        "summary",
+    ]
     assert document["orders"] == orders
     assert document["summary"] == {"total_orders": 2500}
     assert list(ijson.items(io.BytesIO(fh.getvalue()), "orders.item")) == orders
@@ -32,7 +40,7 @@ def test_document_round_trips_and_streams() -> None:
 def test_empty_orders_and_unicode() -> None:
     fh = io.BytesIO()
     write_document(fh, {"execution": "ñ"}, iter([]), lambda: {})
-    assert json.loads(fh.getvalue()) == {"execution": "ñ", "orders": [], "summary": {}}
+    assert json.loads(fh.getvalue()) == {"execution": "ñ", "orders": [], "rejected_rows": [], "summary": {}}
 
 
 def test_summary_is_computed_after_the_orders() -> None:
@@ -51,3 +59,25 @@ def test_summary_is_computed_after_the_orders() -> None:
 def test_header_cannot_shadow_orders() -> None:
     with pytest.raises(ValueError, match="must not contain"):
         write_document(io.BytesIO(), {"orders": []}, iter([]), dict)
+
+
+def test_rejected_rows_and_exact_numbers() -> None:
+    # GIVEN orders and rejected rows holding Decimal numbers (as ijson parses them), more than a batch of each
+    orders = make_orders("BTCUSDT", 1500)
+    orders[700] = orders[700] | {"fee": Decimal("-1E-8"), "rate": Decimal("0.000079400")}
+    rejected = [
+        {"symbol": "BTCUSDT", "stream": "spot_normal", "reason": "bad cTime", "row": {"n": Decimal("1e-7")}}
+    ]
+    fh = io.BytesIO()
+    # WHEN written
+    write_document(
+        fh, {"execution": "e"}, iter(orders), lambda: {"rejected_rows": 1}, lambda: iter(rejected * 1001)
+    )
+    text = fh.getvalue().decode()
+    # THEN the numbers are written in plain notation, digit for digit, and the document parses whole
+    assert '"fee":-0.00000001,' in text and '"rate":0.000079400}' in text
+    assert '"row":{"n":0.0000001}' in text
+    document = json.loads(text, parse_float=Decimal)
+    assert document["orders"][700]["rate"] == Decimal("0.000079400")
+    assert len(document["rejected_rows"]) == 1001
+    assert list(document)[-2:] == ["rejected_rows", "summary"]

@@ -9,6 +9,7 @@ from typing import Any
 from app.orchestration.base import (
     ExecutionNotFoundError,
     ExecutionState,
+    ExtractionOptions,
     InvalidRequestError,
     StartedExecution,
 )
@@ -46,9 +47,17 @@ class FakeOrchestrator:
         self.prefix = prefix
         self.express = False
         self.started: list[StartedExecution] = []
+        self.options: list[ExtractionOptions | None] = []  # what each start() was given
         self.states: dict[str, ExecutionState] = {}
 
-    def start(self, symbols: list[str], start_ms: int | None, end_ms: int | None) -> StartedExecution:
+    def start(
+        self,
+        symbols: list[str],
+        start_ms: int | None,
+        end_ms: int | None,
+        options: ExtractionOptions | None = None,
+    ) -> StartedExecution:
+        self.options.append(options)
         if "NOSUCHCOIN" in symbols:
             raise InvalidRequestError("symbols: NOSUCHCOIN is not listed on Bitget")
         name = f"exec-{len(self.started) + 1}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from app.core.config import ConfigError, load_settings
@@ -84,3 +86,28 @@ def test_environment_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("SYMBOLS_CACHE_SECONDS", "12")
     s = settings()
     assert (s.orchestration_mode, s.results_store, s.symbols_cache_seconds) == ("aws", "s3", 12)
+
+
+def test_plan_orders_are_extracted_and_the_account_checked_by_default() -> None:
+    s = settings()
+    assert (s.include_plan_orders, s.include_simulation, s.account_precheck) == (True, False, True)
+
+
+def test_option_defaults_and_the_account_check_follow_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INCLUDE_PLAN_ORDERS", "false")
+    monkeypatch.setenv("INCLUDE_SIMULATION", "true")
+    monkeypatch.setenv("ACCOUNT_PRECHECK", "false")
+    s = settings()
+    assert (s.include_plan_orders, s.include_simulation, s.account_precheck) == (False, True, False)
+
+
+def test_a_non_boolean_switch_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ACCOUNT_PRECHECK", "perhaps")
+    with pytest.raises(ConfigError, match="ACCOUNT_PRECHECK"):
+        settings()
+
+
+def test_env_example_names_the_new_switches_with_their_defaults() -> None:
+    text = (Path(__file__).resolve().parents[2] / ".env.example").read_text()
+    for line in ("INCLUDE_PLAN_ORDERS=true", "INCLUDE_SIMULATION=false", "ACCOUNT_PRECHECK=true"):
+        assert f"\n{line}\n" in text, line

@@ -19,8 +19,16 @@ pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
 
 
 @pytest.fixture
-def embedded(sandbox, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def worker_env() -> dict[str, str]:
+    """Worker variables for the app of this test (read when the app builds the worker's dependencies)."""
+    return {}
+
+
+@pytest.fixture
+def embedded(sandbox, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, worker_env):
     monkeypatch.setenv("INCLUDE_PLAN_ORDERS", "true")  # the worker reads it; the truth includes plan orders
+    for name, value in worker_env.items():
+        monkeypatch.setenv(name, value)
     settings = test_settings(database_url, tmp_path, map_max_concurrency=2, hydration_wait_seconds=0.5)
     creds = sandbox.credentials
     exchange = Exchange("sandbox", sandbox.base_url, creds.api_key, creds.api_secret, creds.passphrase)
@@ -59,8 +67,14 @@ def test_orders_in_the_database_equal_the_sandbox_truth(embedded) -> None:
     assert len(expected) > 500  # both symbols' histories, all streams
     assert set(rows) == expected
     assert status["result"]["summary"]["total_orders"] == len(expected)
+    assert (status["result"]["success"], status["result"]["summary"]["complete"]) == (True, True)
+    assert status["result"]["summary"]["incomplete_streams"] == []
+    assert status["database_info"]["rows_rejected"] == 0
     page = client.get(f"/orders/{arn}/database", params={"limit": 100}).json()
     assert page["pagination"]["total_orders"] == len(expected)
+    assert (page["execution_info"]["complete"], page["execution_info"]["incomplete_streams"]) == (True, [])
+    listed = client.get("/orders/list").json()["executions"][0]
+    assert (listed["execution_arn"], listed["complete"], listed["incomplete_streams"]) == (arn, True, [])
 
     # the results URL is served by this deployment, and saving from it again adds nothing
     url = status["result"]["s3_data_url"]
@@ -87,6 +101,53 @@ def test_ten_concurrent_polls_save_exactly_one_copy(embedded) -> None:
     final = client.get(f"/orders/{arn}").json()
     assert final["database_info"]["state"] == "saved"
     assert len(saved_orders(database_url, arn)) == len(rows)
+
+
+@pytest.mark.parametrize("worker_env", [{"SPOT_MAX_PAGES": "1", "FUTURES_MAX_PAGES": "1"}])
+def test_a_stream_cut_short_is_reported_incomplete_everywhere(embedded) -> None:
+    # GIVEN a page cap of one page per stream: streams with more than 100 orders cannot be paged to their end
+    client, sandbox, database_url = embedded
+    # WHEN an execution runs
+    body = client.post("/orders", json={"symbols": SYMBOLS}).json()
+    arn = body["executionArn"]
+    status = wait_saved(client, arn)
+    # THEN it succeeded as an execution, but says it is incomplete, which streams, and why
+    result = status["result"]
+    assert status["status"] == "SUCCEEDED"
+    assert result["success"] is False
+    assert result["message"].startswith("Extraction incomplete: ")
+    incomplete = result["summary"]["incomplete_streams"]
+    assert incomplete and {e["reason"] for e in incomplete} == {"max_pages"}
+    assert {e["symbol"] for e in incomplete} <= set(SYMBOLS)
+    truth_by_stream: dict[tuple[str, str], int] = {}
+    for symbol in SYMBOLS:
+        for o in sandbox.truth(symbol, body["start_ms"], body["end_ms"]):
+            truth_by_stream[(symbol, o["stream"])] = truth_by_stream.get((symbol, o["stream"]), 0) + 1
+    cut = {(e["symbol"], e["stream"]) for e in incomplete}
+    # every stream with a second page is cut; none is named that has no orders at all (a stream whose one page
+    # held orders also needs the confirming empty page it was not allowed)
+    assert {k for k, n in truth_by_stream.items() if n > 100} <= cut <= set(truth_by_stream)
+    listed = next(e for e in client.get("/orders/list").json()["executions"] if e["execution_arn"] == arn)
+    info = client.get(f"/orders/{arn}/database").json()["execution_info"]
+    for view in (listed, info):
+        assert (view["complete"], view["incomplete_streams_count"]) == (False, len(incomplete))
+        assert view["incomplete_streams"] == incomplete
+    # what was extracted is saved all the same
+    assert len(saved_orders(database_url, arn)) == result["summary"]["total_orders"] > 0
+
+
+def test_an_unknown_symbol_is_named_and_the_rest_saved(embedded) -> None:
+    client, sandbox, database_url = embedded
+    body = client.post("/orders", json={"symbols": ["SOLUSDT", "ZZZZUSDT"]}).json()
+    status = wait_saved(client, body["executionArn"])
+    result = status["result"]
+    assert (result["success"], result["summary"]["complete"]) == (True, True)
+    assert result["summary"]["symbols_not_found"] == ["ZZZZUSDT"]
+    assert result["message"] == "Órdenes procesadas exitosamente; 1 symbol not found on Bitget: ZZZZUSDT"
+    expected = {
+        (o["stream"], o["orderId"]) for o in sandbox.truth("SOLUSDT", body["start_ms"], body["end_ms"])
+    }
+    assert set(saved_orders(database_url, body["executionArn"])) == expected
 
 
 def wait_saved(client, arn: str) -> dict:

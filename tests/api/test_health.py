@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import pytest
 from sqlalchemy import create_engine
 
-from app.main import Overrides, create_app
+from app.main import Exchange, Overrides, create_app
 from lambda_functions.common.results_store import LocalResultsStore
 from tests.api.conftest import TestClient, test_settings
 from tests.api.fakes import FakeOrchestrator, FakeSymbolsClient
@@ -119,3 +121,74 @@ def test_openapi_documents_every_endpoint_with_summary_and_limits(sqlite_api) ->
     assert spec["components"]["schemas"]["OrdersRequest"]["examples"]
     assert sqlite_api.client.get("/docs").status_code == 200
     assert sqlite_api.client.get("/redoc").status_code == 200
+
+
+def exchange_app(tmp_path: Path, exchange: Exchange, **settings: Any) -> Any:
+    values = test_settings(f"sqlite:///{tmp_path / 'db.sqlite'}", tmp_path, **settings)
+    store = LocalResultsStore(tmp_path / "results", "http://127.0.0.1:8000/results")
+    overrides = Overrides(FakeOrchestrator(store), FakeSymbolsClient(), store, exchange=exchange)
+    return create_app(values, overrides=overrides)
+
+
+def sandbox_exchange(server: Any, passphrase: str | None = None) -> Exchange:
+    creds = server.credentials
+    return Exchange(
+        "sandbox", server.base_url, creds.api_key, creds.api_secret, passphrase or creds.passphrase
+    )
+
+
+@pytest.mark.sandbox
+def test_info_reports_the_authenticated_account_check(tmp_path: Path, sandbox) -> None:
+    # GIVEN a service whose exchange (the sandbox) accepts its key
+    with TestClient(exchange_app(tmp_path, sandbox_exchange(sandbox))) as client:
+        info = client.get("/info").json()
+        again = client.get("/info").json()
+    # THEN /info shows a signed check that passed, with the account's userId
+    assert info["configuration"]["checks"]["account"] is True
+    assert info["configuration"]["valid"] is True
+    assert (info["account"]["status"], info["account"]["account_id"]) == ("ok", sandbox.app.account.user_id)
+    assert again["account"] == info["account"]  # remembered: Bitget allows this endpoint once per second
+    assert sandbox.stats()["endpoints"]["/api/v2/spot/account/info"]["requests"] == 1
+
+
+@pytest.mark.sandbox
+@pytest.mark.parametrize(
+    ("options", "passphrase", "problem", "code"),
+    [
+        ({}, "wrong-passphrase-SECRET", "credentials", "40012"),
+        ({"account_mode": "unified"}, None, "unified_account", "40085"),
+        ({"deny": "ip"}, None, "ip_not_allowed", "40018"),
+    ],
+)
+def test_info_reports_a_refused_account_with_bitgets_code(
+    tmp_path, make_sandbox, options, passphrase, problem, code
+):
+    server = make_sandbox("demo", seed=8, **options)
+    with TestClient(exchange_app(tmp_path, sandbox_exchange(server, passphrase))) as client:
+        response = client.get("/info")
+    info = response.json()
+    assert info["configuration"]["checks"]["account"] is False
+    assert info["configuration"]["checks"]["exchange"] is True  # reachable, but the key is refused
+    assert info["configuration"]["valid"] is False
+    assert (info["account"]["status"], info["account"]["problem"], info["account"]["code"]) == (
+        "rejected",
+        problem,
+        code,
+    )
+    assert info["account"]["bitget_message"] in info["account"]["message"]
+    assert any(p.startswith("account: rejected") and code in p for p in info["configuration"]["problems"])
+    assert "wrong-passphrase-SECRET" not in response.text
+
+
+def test_info_in_aws_mode_without_local_credentials_says_the_coordinator_checks(tmp_path: Path) -> None:
+    store = LocalResultsStore(tmp_path / "results", "http://127.0.0.1:8000/results")
+    settings = test_settings(
+        f"sqlite:///{tmp_path / 'db.sqlite'}", tmp_path, orchestration_mode="aws",
+        coord_lambda_name="bitget-coordinator", results_bucket="bucket",
+    )  # fmt: skip
+    app = create_app(settings, overrides=Overrides(FakeOrchestrator(store), FakeSymbolsClient(), store))
+    with TestClient(app) as client:
+        info = client.get("/info").json()
+    assert info["account"]["status"] == "not_checked"
+    assert "coordinator Lambda checks the account" in info["account"]["message"]
+    assert "account" not in info["configuration"]["checks"]

@@ -443,3 +443,80 @@ def test_a_cursor_with_values_beyond_bigint_is_a_400_not_a_500(saved) -> None:
 
     assert response.status_code == 400
     assert "cursor" in response.json()["detail"]
+
+
+# ---- completeness and rejected rows ---------------------------------------------------------------------
+INCOMPLETE = {
+    "symbol": "ETHUSDT",
+    "stream": "USDT-FUTURES",
+    "reason": "rate_limit",
+    "error_code": "429",
+    "error_message": "Too Many Requests",
+}
+
+
+def test_an_incomplete_execution_says_so_everywhere(api) -> None:
+    # GIVEN an execution whose aggregator reported a futures stream it could not page to the end
+    arn = api.start()
+    api.orchestrator.succeed(arn, [order(i) for i in range(4)])
+    output = api.orchestrator.states[arn].output
+    output["success"] = False
+    output["message"] = "Extraction incomplete: 1 stream of 1 symbol could not be paged to the end (...)"
+    output["summary"] |= {
+        "complete": False,
+        "incomplete_streams": [INCOMPLETE],
+        "incomplete_streams_count": 1,
+    }
+    # WHEN it is polled, listed and paged
+    status = api.client.get(f"/orders/{arn}").json()
+    listed = api.client.get("/orders/list").json()["executions"][0]
+    info = api.client.get(f"/orders/{arn}/database").json()["execution_info"]
+    # THEN the result, the list row and the execution info all carry completeness and the stream
+    assert status["result"]["success"] is False
+    assert status["result"]["summary"]["incomplete_streams"] == [INCOMPLETE]
+    assert (listed["complete"], listed["incomplete_streams"], listed["incomplete_streams_count"]) == (
+        False,
+        [INCOMPLETE],
+        1,
+    )
+    assert (info["complete"], info["incomplete_streams"], info["incomplete_streams_count"]) == (
+        False,
+        [INCOMPLETE],
+        1,
+    )
+    assert status["database_info"]["rows_rejected"] == 0
+
+
+def test_completeness_is_unknown_while_running_and_true_when_complete(api) -> None:
+    arn = api.start()
+    running = api.client.get("/orders/list").json()["executions"][0]
+    assert (running["complete"], running["incomplete_streams"]) == (None, [])
+    api.orchestrator.succeed(arn, [order(i) for i in range(2)])
+    api.orchestrator.states[arn].output["summary"] |= {"complete": True, "incomplete_streams": []}
+    api.client.get(f"/orders/{arn}")
+    done = api.client.get("/orders/list").json()["executions"][0]
+    assert (done["complete"], done["incomplete_streams"], done["incomplete_streams_count"]) == (True, [], 0)
+
+
+def test_a_failed_execution_is_listed_as_not_complete(api) -> None:
+    arn = api.start()
+    api.orchestrator.fail(arn)
+    api.client.get(f"/orders/{arn}")
+    assert api.client.get("/orders/list").json()["executions"][0]["complete"] is False
+
+
+def test_a_malformed_order_is_skipped_and_reported_not_failing_the_execution(api) -> None:
+    # GIVEN a results document with an order whose cTime cannot be parsed, between good ones
+    arn = api.start()
+    orders = [order(i) for i in range(6)]
+    orders[3]["cTime"] = "not-a-time"
+    api.orchestrator.succeed(arn, orders)
+    # WHEN the execution is polled
+    body = api.client.get(f"/orders/{arn}").json()
+    # THEN the other orders are saved, and the database info counts the rejected one
+    info = body["database_info"]
+    assert (info["state"], info["orders_in_db"], info["rows_rejected"]) == ("saved", 5, 1)
+    page = api.client.get(f"/orders/{arn}/database", params={"limit": 100}).json()
+    assert page["execution_info"]["rows_rejected"] == 1
+    assert order(3)["orderId"] not in {o["order_id"] for o in page["orders"]}
+    assert api.counts()["orders"] == 5

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -83,18 +84,45 @@ class Recorder:
         self.sleeps.append(seconds)
 
 
+class FakeClock:
+    """A clock that moves only when slept on or advanced (thread-safe); `time` and `monotonic` both read it."""
+
+    def __init__(self, now: float = 0.0) -> None:
+        self.now = now
+        self._lock = threading.Lock()
+
+    def time(self) -> float:
+        with self._lock:
+            return self.now
+
+    monotonic = time
+
+    def sleep(self, seconds: float) -> None:
+        self.advance(max(seconds, 0.0))
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self.now += seconds
+
+
+def quiet_limiter(**kwargs: Any) -> RateLimiter:
+    """Bitget's limits on a fake clock of their own: the limiter's waits take no real time."""
+    clock = FakeClock()
+    return RateLimiter(monotonic=clock.monotonic, sleep=clock.sleep, **kwargs)
+
+
 def make_client(
-    session: FakeSession, *, retries: int = 2, jitter: float = 1.0, **kwargs: Any
+    session: Any, *, retries: int = 2, jitter: float = 1.0, clock: Any = lambda: NOW_S, **kwargs: Any
 ) -> BitgetClient:
     sleeps = kwargs.pop("sleep", Recorder())
-    limiter = kwargs.pop("limiter", RateLimiter(monotonic=lambda: 0.0, sleep=lambda s: None))
+    limiter = kwargs.pop("limiter", None) or quiet_limiter()
     return BitgetClient(
         "https://api.example.test",
         kwargs.pop("credentials", CREDS),
         retry=RetryPolicy(retries=retries),
         limiter=limiter,
-        session=session,  # type: ignore[arg-type]
-        clock=lambda: NOW_S,
+        session=session,
+        clock=clock,
         sleep=sleeps,
         jitter=lambda: jitter,
         **kwargs,
@@ -156,21 +184,195 @@ def test_constructor_does_no_io_and_default_session_is_pooled() -> None:
     client.close()
 
 
+# ---- server time -----------------------------------------------------------------------------------------
+
+
+class SkewedExchange:
+    """A fake Bitget whose clock is `offset_ms` ahead of the test's `clock`: it answers /public/time from its
+    own clock and refuses a signed request whose ACCESS-TIMESTAMP is more than 30 s from it (40008). Each
+    exchange takes `rtt_s`, the server reading its clock halfway through."""
+
+    def __init__(
+        self, clock: FakeClock, offset_ms: int, rtt_s: float = 0.0, time_delay_s: float = 0.0
+    ) -> None:
+        self.clock, self.offset_ms, self.rtt_s, self.time_delay_s = clock, offset_ms, rtt_s, time_delay_s
+        self.sent: list[requests.PreparedRequest] = []
+        self._lock = threading.Lock()
+
+    def paths(self) -> list[str]:
+        return [urlsplit(p.url).path for p in self.sent]
+
+    def send(self, prepared: requests.PreparedRequest, timeout: Any = None) -> requests.Response:
+        with self._lock:
+            self.sent.append(prepared)
+        self.clock.advance(self.rtt_s / 2)
+        server_ms = round(self.clock.time() * 1000) + self.offset_ms
+        self.clock.advance(self.rtt_s / 2)
+        if urlsplit(prepared.url).path == ep.SERVER_TIME:
+            time.sleep(self.time_delay_s)  # a slow answer, so that concurrent callers overlap for real
+            return response(body=envelope({"serverTime": str(server_ms)}))
+        stamp = prepared.headers.get("ACCESS-TIMESTAMP")
+        if stamp is not None and abs(int(stamp) - server_ms) > 30_000:
+            return response(400, envelope(code="40008", msg="Request timestamp expired"))
+        return response(body=envelope([{"orderId": "1"}]))
+
+
+def skewed(offset_ms: int, **kwargs: Any) -> tuple[SkewedExchange, FakeClock, BitgetClient]:
+    clock = FakeClock(NOW_S)
+    exchange = SkewedExchange(clock, offset_ms, **kwargs)
+    return exchange, clock, make_client(exchange, clock=clock.time)
+
+
+@pytest.mark.parametrize("offset_ms", [120_000, -120_000])
+def test_server_now_is_the_local_clock_plus_the_offset_corrected_by_half_the_round_trip(
+    offset_ms: int,
+) -> None:
+    # GIVEN an exchange 2 minutes off our clock, 200 ms away
+    exchange, clock, client = skewed(offset_ms, rtt_s=0.2)
+    # WHEN we ask for the server's time
+    now = client.server_now_ms()
+    # THEN it is our clock plus the exact offset (the server read its clock halfway through the round trip)
+    assert client.clock_offset_ms == offset_ms
+    assert now == int(clock.time() * 1000) + offset_ms
+    assert exchange.paths() == [ep.SERVER_TIME]
+
+
+def test_the_offset_is_learned_once_and_again_after_its_ttl() -> None:
+    exchange, clock, client = skewed(5_000)
+    client.server_now_ms()
+    clock.advance(59.0)
+    assert client.server_now_ms() == int(clock.time() * 1000) + 5_000
+    assert exchange.paths() == [ep.SERVER_TIME]  # still fresh: no second request
+    clock.advance(1.5)
+    exchange.offset_ms = 7_000  # the server's clock drifted
+    assert client.server_now_ms() == int(clock.time() * 1000) + 7_000
+    assert exchange.paths() == [ep.SERVER_TIME, ep.SERVER_TIME]
+
+
+def test_the_server_time_ttl_is_a_constructor_argument() -> None:
+    clock = FakeClock(NOW_S)
+    exchange = SkewedExchange(clock, 0)
+    client = make_client(exchange, clock=clock.time, server_time_ttl_s=5.0)
+    client.server_now_ms()
+    clock.advance(5.0)
+    client.server_now_ms()
+    assert exchange.paths() == [ep.SERVER_TIME, ep.SERVER_TIME]
+    with pytest.raises(ValueError, match="ttl_s"):
+        make_client(exchange, server_time_ttl_s=0)
+
+
+def test_threads_asking_at_once_share_one_fetch() -> None:
+    exchange, _, client = skewed(120_000, time_delay_s=0.05)
+    results: list[int] = []
+    threads = [threading.Thread(target=lambda: results.append(client.server_now_ms())) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == 16
+    assert exchange.paths() == [ep.SERVER_TIME]
+
+
+def test_signed_requests_use_the_server_clock_once_known() -> None:
+    # GIVEN a laptop 2 minutes behind the exchange that has learned the offset
+    exchange, clock, client = skewed(120_000)
+    client.server_now_ms()
+    # WHEN it sends a signed request
+    assert client.spot_history_orders("BTCUSDT") == [{"orderId": "1"}]
+    # THEN its timestamp is on the exchange's clock and it is accepted at once
+    assert exchange.sent[-1].headers["ACCESS-TIMESTAMP"] == str(int(clock.time() * 1000) + 120_000)
+    assert exchange.paths() == [ep.SERVER_TIME, ep.SPOT_HISTORY_ORDERS]
+
+
+def test_a_refused_timestamp_resyncs_the_clock_and_repeats_the_request_once() -> None:
+    # GIVEN a laptop 2 minutes ahead that never asked for the server time
+    exchange, _, client = skewed(-120_000)
+    # WHEN its first signed request is refused with 40008
+    rows = client.spot_history_orders("BTCUSDT")
+    # THEN it learned the offset and the repeated request went through
+    assert rows == [{"orderId": "1"}]
+    assert exchange.paths() == [ep.SPOT_HISTORY_ORDERS, ep.SERVER_TIME, ep.SPOT_HISTORY_ORDERS]
+    assert client.clock_offset_ms == -120_000
+    stats = client.stats.snapshot()
+    assert (stats["retries"], stats["errors"]) == (1, 0)
+
+
+def test_threads_refused_together_share_one_resync() -> None:
+    exchange, _, client = skewed(120_000, time_delay_s=0.05)
+    threads = [threading.Thread(target=client.spot_history_orders, args=("BTCUSDT",)) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert exchange.paths().count(ep.SERVER_TIME) == 1
+    assert client.stats.snapshot()["errors"] == 0
+
+
+@pytest.mark.parametrize("code", ["40008", "40005"])
+def test_a_timestamp_refused_again_after_the_resync_is_raised(code: str) -> None:
+    refused = response(400, envelope(code=code, msg="Request timestamp expired"))
+    session = FakeSession(refused, response(body=envelope({"serverTime": "1700000000000"})), refused)
+    client = make_client(session, retries=5)
+    with pytest.raises(BitgetAPIError) as caught:
+        client.spot_history_orders("BTCUSDT")
+    assert caught.value.code == code
+    assert len(session.sent) == 3  # refused, the time, refused again: no more
+    assert client.stats.snapshot()["errors"] == 1
+
+
+def test_a_failed_resync_raises_the_refused_requests_error() -> None:
+    refused = response(400, envelope(code="40008", msg="Request timestamp expired"))
+    session = FakeSession(refused, response(503, b"<html>down</html>"))
+    client = make_client(session, retries=0)
+    with pytest.raises(BitgetAPIError) as caught:
+        client.spot_history_orders("BTCUSDT")
+    assert caught.value.code == "40008"
+    assert isinstance(caught.value.__cause__, BitgetTransportError)
+    assert client.stats.snapshot()["errors"] == 1  # one error reached the caller
+
+
+def test_unsigned_requests_are_not_repeated_on_a_clock_code() -> None:
+    session = FakeSession(response(400, envelope(code="40008", msg="expired")))
+    with pytest.raises(BitgetAPIError):
+        make_client(session).get("/p")
+    assert len(session.sent) == 1
+
+
+@pytest.mark.parametrize("data", [None, {}, {"serverTime": "soon"}])
+def test_a_time_answer_without_a_server_time_is_a_transport_error(data: Any) -> None:
+    with pytest.raises(BitgetTransportError, match="serverTime"):
+        make_client(FakeSession(response(body=envelope(data)))).server_now_ms()
+
+
 # ---- answers ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("request_time", [1702574766114, "1702571790777"])
-def test_request_time_as_number_or_string(request_time: Any) -> None:
-    body = {"code": "40034", "msg": "Parameter does not exist", "requestTime": request_time, "data": None}
+@pytest.mark.parametrize(
+    ("request_time", "expected"),
+    [(1702574766114, 1702574766114), ("1702571790777", 1702571790777), (None, None)],
+)
+@pytest.mark.parametrize("text_key", ["msg", "message"])
+def test_error_envelopes_in_every_live_form_give_code_and_message(
+    request_time: Any, expected: int | None, text_key: str
+) -> None:
+    # GIVEN `msg` or `message`, `data: null`, and requestTime as a number, a string or missing
+    body = {"code": "40034", text_key: f"Parameter does not exist ({SECRET})", "data": None}
+    if request_time is not None:
+        body["requestTime"] = request_time
     with pytest.raises(BitgetAPIError) as caught:
         make_client(FakeSession(response(400, body))).get("/p")
-    assert caught.value.request_time_ms == int(request_time)
+    # THEN the error carries Bitget's code and text, without the secret
+    assert (caught.value.code, caught.value.request_time_ms) == ("40034", expected)
+    assert caught.value.message == "Parameter does not exist (***)"
+    assert "40034" in str(caught.value) and "Parameter does not exist" in str(caught.value)
 
 
-def test_message_field_is_read_as_well_as_msg() -> None:
-    body = {"code": "40020", "message": "Parameter orderId error", "requestTime": 1, "data": None}
-    with pytest.raises(BitgetAPIError, match="Parameter orderId error"):
-        make_client(FakeSession(response(400, body))).get("/p")
+@pytest.mark.parametrize("text_key", ["msg", "message"])
+def test_success_envelopes_with_null_data_and_no_request_time(text_key: str) -> None:
+    session = FakeSession(response(200, {"code": "00000", text_key: "success", "data": None}))
+    client = make_client(session)
+    assert client.get("/p") is None
+    assert client.spot_history_orders("BTCUSDT") == []
 
 
 def test_non_2xx_envelope_raises_at_once_with_the_bitget_code() -> None:
@@ -188,7 +390,7 @@ def test_non_2xx_envelope_raises_at_once_with_the_bitget_code() -> None:
     assert client.stats.snapshot()["errors"] == 1
 
 
-@pytest.mark.parametrize("code", ["40009", "40006", "40008", "40012", "40085", "40705"])
+@pytest.mark.parametrize("code", ["40009", "40006", "40012", "40085", "40705"])
 def test_non_retryable_codes_make_one_request(code: str) -> None:
     session = FakeSession(response(400, envelope(code=code, msg="nope")))
     sleeps = Recorder()
@@ -225,7 +427,7 @@ def test_429_then_success_retries_with_exponential_backoff() -> None:
     sleeps = Recorder()
     client = make_client(session, retries=2, sleep=sleeps)
     assert client.get("/p") == ["ok"]
-    assert sleeps.sleeps == [0.25, 0.5]
+    assert sleeps.sleeps == [0.5, 1.0]
     stats = client.stats.snapshot()
     assert (stats["requests"], stats["retries"], stats["http_429"], stats["errors"]) == (3, 2, 2, 0)
     assert stats["per_path"] == {"/p": 3}
@@ -247,14 +449,38 @@ def test_429_honours_retry_after() -> None:
 
 
 def test_429_with_no_remaining_quota_waits_a_full_window_and_holds_back_the_endpoint() -> None:
-    clock = {"now": 0.0}
-    limiter = RateLimiter({"/p": 10}, monotonic=lambda: clock["now"], sleep=lambda s: None)
+    clock = FakeClock()
+    limiter = RateLimiter({"/p": 10}, monotonic=clock.monotonic, sleep=clock.sleep)
     session = FakeSession(response(429, b"", {"x-mbx-used-remain-limit": "0"}), response(200, envelope([])))
     sleeps = Recorder()
     make_client(session, sleep=sleeps, limiter=limiter).get("/p")
     assert sleeps.sleeps == [1.0]
     # The retry took the first slot after the window; the next caller on the endpoint queues behind it.
-    assert limiter.acquire("/p") == pytest.approx(1.0 + 1 / 9.5)
+    assert limiter.acquire("/p").start == pytest.approx(1.0 + 1 / limiter.rate("/p"))
+
+
+def test_every_attempt_gives_its_rate_limit_ticket_back_whatever_happened() -> None:
+    failures = [
+        requests.ConnectionError("reset"),
+        response(429, envelope(code="429", msg="Too Many Requests")),
+        response(503, b"<html>busy</html>"),
+        response(200, b'{"code":"00000","data":[{"orderId":"1"'),
+        response(400, envelope(code="40034", msg="Parameter does not exist")),
+    ]
+    client = make_client(FakeSession(*failures), retries=4)
+    with pytest.raises(BitgetAPIError):
+        client.get("/p")
+    assert client.stats.snapshot()["requests"] == 5
+    assert client.limiter.in_flight("/p") == 0
+
+
+def test_the_remaining_quota_header_reaches_the_limiter() -> None:
+    # GIVEN a process with half of a 10/s path, and an answer saying no quota is left this second
+    limiter = quiet_limiter(share=0.5)
+    session = FakeSession(response(200, envelope([]), {"x-mbx-used-remain-limit": "0"}))
+    make_client(session, limiter=limiter).get("/p")
+    # THEN the path is held back for a window (someone else is using the account's quota)
+    assert limiter.try_acquire("/p") == pytest.approx(1.0)
 
 
 def test_429_with_a_very_long_retry_after_is_raised_at_once() -> None:
@@ -273,7 +499,7 @@ def test_retries_exhausted_raise_the_typed_error_with_the_bitget_code() -> None:
         client.get("/p")
     assert caught.value.code == "45001"
     assert len(session.sent) == 4
-    assert sleeps.sleeps == [0.25, 0.5, 1.0]
+    assert sleeps.sleeps == [0.5, 1.0, 2.0]
     assert client.stats.snapshot()["errors"] == 1
 
 
@@ -292,7 +518,7 @@ def test_backoff_is_capped_and_jittered() -> None:
     client = BitgetClient(
         "http://x",
         retry=RetryPolicy(retries=7, base_delay_s=0.5, max_delay_s=4.0),
-        limiter=RateLimiter(monotonic=lambda: 0.0, sleep=lambda s: None),
+        limiter=quiet_limiter(),
         session=session,  # type: ignore[arg-type]
         sleep=sleeps,
         jitter=lambda: 0.5,

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from lambda_functions.common.bitget.envelope import message_of, parse_ms, retry_after_s
+from lambda_functions.common.bitget.envelope import (
+    data_or_raise,
+    message_of,
+    parse_ms,
+    remaining_quota,
+    retry_after_s,
+)
+from lambda_functions.common.bitget.errors import BitgetAPIError
 
 
 @pytest.mark.parametrize(
@@ -42,3 +49,40 @@ def test_message_prefers_msg_and_falls_back_to_message() -> None:
     assert message_of({"msg": "a", "message": "b"}) == "a"
     assert message_of({"message": "b"}) == "b"
     assert message_of(None) == ""
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({"x-mbx-used-remain-limit": "0"}, 0.0),
+        ({"x-mbx-used-remain-limit": "19"}, 19.0),
+        ({"x-mbx-used-remain-limit": "-1"}, -1.0),
+        ({"x-mbx-used-remain-limit": "n/a"}, None),
+        ({}, None),
+    ],
+)
+def test_remaining_quota_header(headers: dict[str, str], expected: float | None) -> None:
+    assert remaining_quota(headers) == expected
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"code":"00000","msg":"success","requestTime":1702574766114,"data":null}',
+        b'{"code":"00000","message":"success","requestTime":"1702571790777","data":null}',
+        b'{"code":"00000","msg":"success","data":null}',
+    ],
+)
+def test_success_envelope_forms_give_their_data(body: bytes) -> None:
+    assert data_or_raise("/p", 200, {}, body, str) is None
+
+
+def test_an_error_envelope_with_message_instead_of_msg() -> None:
+    body = b'{"code":"40020","message":"Parameter orderId error","data":null}'
+    with pytest.raises(BitgetAPIError) as caught:
+        data_or_raise("/p", 400, {}, body, str)
+    assert (caught.value.code, caught.value.message, caught.value.request_time_ms) == (
+        "40020",
+        "Parameter orderId error",
+        None,
+    )

@@ -13,7 +13,17 @@ from lambda_functions.common.bitget import (
     BitgetTransportError,
     RetryPolicy,
 )
-from lambda_functions.common.bitget.retry import is_retryable, retry_delay
+from lambda_functions.common.bitget.retry import is_clock_error, is_retryable, retry_delay
+
+
+def test_the_default_budget_absorbs_25_percent_faults_within_a_bounded_wait() -> None:
+    policy = RetryPolicy()
+    assert (policy.retries, policy.base_delay_s, policy.max_delay_s) == (6, 0.5, 8.0)
+    # A request is lost only when all of its attempts fail: at 25 % independent faults, 1 in 16,384.
+    assert 0.25 ** (policy.retries + 1) == pytest.approx(6.1e-5, rel=0.01)
+    # The longest it can sleep is the sum of the backoff ceilings.
+    worst = sum(policy.backoff(n, rand=lambda: 1.0) for n in range(policy.retries))
+    assert worst == 23.5
 
 
 def test_backoff_is_exponential_and_capped_at_its_ceiling() -> None:
@@ -67,7 +77,21 @@ def test_permanent_failures_are_not_retryable(error: Exception) -> None:
 def test_a_429_waits_at_least_the_servers_hint() -> None:
     policy = RetryPolicy()
     assert retry_delay(BitgetRateLimitError(retry_after_s=3.0), policy, 0, lambda: 1.0) == 3.0
-    assert retry_delay(BitgetRateLimitError(), policy, 0, lambda: 1.0) == 0.25
+    assert retry_delay(BitgetRateLimitError(), policy, 0, lambda: 1.0) == 0.5
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (BitgetAPIError("40008", "Request timestamp expired", 400), True),
+        (BitgetAPIError("40005", "Invalid ACCESS_TIMESTAMP", 400), True),
+        (BitgetAPIError("40009", "sign signature error", 400), False),
+        (BitgetTransportError("reset"), False),
+    ],
+)
+def test_clock_errors_are_recognised_by_code(error: Exception, expected: bool) -> None:
+    assert is_clock_error(error) is expected  # type: ignore[arg-type]
+    assert not is_retryable(error) or not expected  # type: ignore[arg-type]
 
 
 def test_negative_retries_are_rejected() -> None:

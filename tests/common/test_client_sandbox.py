@@ -20,6 +20,7 @@ from lambda_functions.common.bitget import (
     Credentials,
     RateLimiter,
     RetryPolicy,
+    Ticket,
 )
 from lambda_functions.common.bitget import endpoints as ep
 from lambda_functions.common.streams import FUTURES_PLAN_TYPES, FUTURES_PRODUCT_TYPES
@@ -163,20 +164,19 @@ def test_the_signed_query_is_the_one_on_the_wire(sandbox: SandboxServer, symbol:
 
 
 @pytest.mark.parametrize(
-    ("credentials", "clock_skew_s", "code"),
+    ("credentials", "code"),
     [
-        (Credentials("", DEFAULTS.api_secret, DEFAULTS.passphrase), 0, "40001"),
-        (Credentials("no-such-key", DEFAULTS.api_secret, DEFAULTS.passphrase), 0, "40037"),
-        (Credentials(DEFAULTS.api_key, DEFAULTS.api_secret, ""), 0, "40011"),
-        (Credentials(DEFAULTS.api_key, DEFAULTS.api_secret, "wrong-passphrase"), 0, "40012"),
-        (Credentials(DEFAULTS.api_key, "wrong-secret", DEFAULTS.passphrase), 0, "40009"),
-        (GOOD, -120, "40008"),
+        (Credentials("", DEFAULTS.api_secret, DEFAULTS.passphrase), "40001"),
+        (Credentials("no-such-key", DEFAULTS.api_secret, DEFAULTS.passphrase), "40037"),
+        (Credentials(DEFAULTS.api_key, DEFAULTS.api_secret, ""), "40011"),
+        (Credentials(DEFAULTS.api_key, DEFAULTS.api_secret, "wrong-passphrase"), "40012"),
+        (Credentials(DEFAULTS.api_key, "wrong-secret", DEFAULTS.passphrase), "40009"),
     ],
 )
 def test_auth_errors_surface_with_their_code_after_one_request(
-    sandbox: SandboxServer, credentials: Credentials, clock_skew_s: float, code: str
+    sandbox: SandboxServer, credentials: Credentials, code: str
 ) -> None:
-    client = client_for(sandbox, credentials, clock=lambda: time.time() + clock_skew_s)
+    client = client_for(sandbox, credentials)
     with pytest.raises(BitgetAPIError) as caught:
         client.spot_history_orders("BTCUSDT")
     assert caught.value.code == code
@@ -211,37 +211,87 @@ def test_malformed_auth_headers_surface_with_their_code(
     with pytest.raises(BitgetAPIError) as caught:
         client_for(sandbox, session=session).spot_history_orders("BTCUSDT")
     assert caught.value.code == code
+    # A refused timestamp (40005) is worth one re-sync of the clock and one repeat; nothing else is repeated.
+    expected = 2 if code == "40005" else 1
+    assert sandbox.stats()["endpoints"][ep.SPOT_HISTORY_ORDERS]["requests"] == expected
     session.close()
+
+
+# ---- server time -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("offset_ms", [120_000, -120_000])
+def test_a_client_two_minutes_off_the_servers_clock_works_on_its_first_signed_request(
+    make_sandbox: Callable[..., SandboxServer], offset_ms: int
+) -> None:
+    # GIVEN an exchange whose clock is 2 minutes off ours, and a client that never asked for its time
+    server = make_sandbox(clock_offset_ms=offset_ms)
+    client = client_for(server)
+    # WHEN it sends a signed request: refused (40008), the client learns the offset and repeats it once
+    assert client.spot_history_orders("BTCUSDT", limit=1)
+    endpoints = server.stats()["endpoints"]
+    assert endpoints[ep.SPOT_HISTORY_ORDERS]["status"] == {"400": 1, "200": 1}
+    assert endpoints[ep.SERVER_TIME]["requests"] == 1
+    # THEN its clock is the server's, to within the loopback round trip
+    assert client.clock_offset_ms is not None
+    assert abs(client.clock_offset_ms - offset_ms) < 1000
+    assert abs(client.server_now_ms() - server.now_ms()) < 1000
+    assert endpoints[ep.SERVER_TIME]["requests"] == 1  # the offset is fresh: no second request
+
+
+@pytest.mark.parametrize("offset_ms", [120_000, -120_000])
+def test_a_window_on_the_servers_clock_pages_every_order_with_no_refused_request(
+    make_sandbox: Callable[..., SandboxServer], offset_ms: int
+) -> None:
+    server = make_sandbox(clock_offset_ms=offset_ms)
+    client = client_for(server)
+    end = client.server_now_ms()  # learned first, so no signed request is ever refused
+    start = end - 89 * DAY_MS
+    fetched = fetch_everything(client, "SOLUSDT", start, end)
+    assert by_identity(fetched) == by_identity(server.truth("SOLUSDT", start, end))
+    stats = server.stats()
+    assert stats["endpoints"][ep.SERVER_TIME]["requests"] == 1
+    assert all(
+        set(entry["status"]) <= {"200", "400"} and entry["status"].get("400", 0) == 0
+        for path, entry in stats["endpoints"].items()
+        if path != ep.FUTURES_CONTRACTS  # 40034 for a symbol a product type does not list is expected
+    )
 
 
 # ---- rate limits -----------------------------------------------------------------------------------------
 
 
-class _ScheduleRecorder:
-    """The limiter's own accounting: the start slot it gave each request (its clock reading + its wait).
+class RecordingLimiter(RateLimiter):
+    """A real limiter that also keeps its own schedule: (start, completion) of every request, on its clock."""
 
-    The limiter reads its clock once per `acquire` and then sleeps the wait it scheduled (if any), so in a
-    single thread the readings and waits pair up in order. It still really sleeps: the sandbox enforces the
-    limit in real time.
-    """
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.schedule: list[tuple[float, float]] = []
+        self._record = threading.Lock()
 
-    def __init__(self) -> None:
-        self.slots: list[float] = []
+    def release(self, ticket: Ticket, *, remaining: float | None = None) -> float:
+        done = super().release(ticket, remaining=remaining)
+        with self._record:
+            self.schedule.append((ticket.start, done))
+        return done
 
-    def monotonic(self) -> float:
-        now = time.monotonic()
-        self.slots.append(now)
-        return now
+    def most_overlapping(self) -> int:
+        """Most requests started by some request's start whose completion was under 1 s before it (or
+        later): what the cap bounds, so what bounds the arrivals the server sees in any 1-second window."""
+        return max(
+            sum(1 for start, done in self.schedule if start <= s and done + 1.0 > s) for s, _ in self.schedule
+        )
 
-    def sleep(self, seconds: float) -> None:
-        self.slots[-1] += seconds
-        time.sleep(seconds)
+    def throughput(self) -> float:
+        """Requests per second from the first start to the last completion."""
+        first = min(start for start, _ in self.schedule)
+        last = max(done for _, done in self.schedule)
+        return len(self.schedule) / (last - first)
 
 
 @pytest.mark.slow
 def test_a_burst_of_200_signed_requests_sees_no_429(sandbox: SandboxServer) -> None:
-    recorder = _ScheduleRecorder()
-    limiter = RateLimiter(monotonic=recorder.monotonic, sleep=recorder.sleep)
+    limiter = RecordingLimiter()
     client = client_for(sandbox, limiter=limiter)
     published = ep.PUBLISHED_LIMITS[ep.SPOT_HISTORY_ORDERS]
     for _ in range(200):
@@ -250,14 +300,44 @@ def test_a_burst_of_200_signed_requests_sees_no_429(sandbox: SandboxServer) -> N
     assert stats["endpoints"][ep.SPOT_HISTORY_ORDERS]["requests"] == 200
     assert stats["http_429"] == 0
     assert client.stats.snapshot()["http_429"] == 0
-    # The limiter scheduled every request (no 429, so no defer() read the clock) at most `rate` per second,
-    # and its rate is under Bitget's published limit: the spacing comes from its schedule, not machine speed.
-    assert len(recorder.slots) == 200
+    # The limiter's own schedule: evenly spaced at its rate (under the published limit), never more than
+    # the limit overlapping a second. The spacing comes from its schedule, not from the machine's speed.
     rate = limiter.rate(ep.SPOT_HISTORY_ORDERS)
     assert rate <= published
-    gaps = [later - earlier for earlier, later in zip(recorder.slots, recorder.slots[1:], strict=False)]
-    assert min(gaps) >= 1 / rate - 1e-6
-    assert recorder.slots[-1] - recorder.slots[0] >= (200 - 1) / rate - 1e-6
+    starts = sorted(start for start, _ in limiter.schedule)
+    assert starts[-1] - starts[0] >= (200 - 1) / rate - 1e-6
+    assert limiter.most_overlapping() <= published
+
+
+@pytest.mark.slow
+def test_24_threads_on_one_path_see_no_429_and_run_near_the_limit(sandbox: SandboxServer) -> None:
+    """Embedded mode: one limiter shared by every worker of every execution. 24 threads in 4 clients page
+    one path through answers of 50 ms ± 20 ms; the sandbox counts arrivals in a sliding window."""
+    sandbox.set_faults(latency_ms=50, jitter_ms=20)
+    limiter = RecordingLimiter()
+    clients = [client_for(sandbox, limiter=limiter) for _ in range(4)]
+    total, taken = 600, iter(range(600))
+    lock = threading.Lock()
+
+    def worker(client: BitgetClient) -> None:
+        while True:
+            with lock:
+                if next(taken, None) is None:
+                    return
+            client.spot_history_orders("BTCUSDT", limit=1)
+
+    threads = [threading.Thread(target=worker, args=(clients[n % 4],)) for n in range(24)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    stats = sandbox.stats()
+    published = ep.PUBLISHED_LIMITS[ep.SPOT_HISTORY_ORDERS]
+    assert stats["endpoints"][ep.SPOT_HISTORY_ORDERS]["status"]["200"] == total
+    assert stats["http_429"] <= 0.001 * stats["requests"]  # the target; by construction it is 0
+    assert sum(c.stats.snapshot()["errors"] for c in clients) == 0
+    assert limiter.most_overlapping() <= published
+    assert limiter.throughput() >= 0.8 * published
 
 
 class _SharedClock:
@@ -276,40 +356,56 @@ class _SharedClock:
             self._now += max(seconds, 0.0)
 
 
-def test_without_spacing_the_sandbox_rate_limits_and_the_client_recovers(
-    sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # GIVEN the sandbox's real per-second limit enforced on a clock the test controls (so the burst lands in
-    # one window however slow the machine), and a client whose limiter allows far more than the sandbox
+@pytest.fixture
+def shared_clock(sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[_SharedClock]:
+    """The sandbox's real per-second limit enforced on a clock the test controls, so a burst lands in one
+    window however slow the machine is."""
     clock = _SharedClock()
     monkeypatch.setattr(sandbox_app, "time", SimpleNamespace(monotonic=clock.monotonic, time_ns=time.time_ns))
+    yield clock
+    sandbox.reset()  # no window of fake timestamps outlives the test
+
+
+def test_the_remaining_quota_header_holds_back_a_client_whose_limiter_allows_too_much(
+    sandbox: SandboxServer, shared_clock: _SharedClock
+) -> None:
+    # GIVEN a client whose limiter believes the path allows 1000/s (the sandbox: 20)
+    limiter = RateLimiter(
+        {ep.SPOT_HISTORY_ORDERS: 1000}, monotonic=shared_clock.monotonic, sleep=shared_clock.sleep
+    )
+    client = client_for(sandbox, limiter=limiter, sleep=shared_clock.sleep)
+    began = shared_clock.monotonic()
+    # WHEN it sends three seconds' worth of requests
+    for _ in range(60):
+        client.spot_history_orders("BTCUSDT", limit=1)
+    # THEN "x-mbx-used-remain-limit: 0" on each 20th answer held the path back a window: no 429 at all
+    assert sandbox.stats()["http_429"] == 0
+    assert shared_clock.monotonic() - began >= 2.0
+
+
+def test_real_429s_are_waited_out_and_recovered(sandbox: SandboxServer, shared_clock: _SharedClock) -> None:
     sleeps: list[float] = []
 
     def client_sleep(seconds: float) -> None:
         sleeps.append(seconds)
-        clock.sleep(seconds)
+        shared_clock.sleep(seconds)
 
-    client = client_for(
-        sandbox,
-        retry=RetryPolicy(retries=3, base_delay_s=0.01, max_delay_s=0.05),
-        limiter=RateLimiter({ep.SPOT_HISTORY_ORDERS: 1000}, monotonic=clock.monotonic, sleep=clock.sleep),
-        sleep=client_sleep,
-    )
-    burst = 3 * ep.PUBLISHED_LIMITS[ep.SPOT_HISTORY_ORDERS]
-    try:
-        # WHEN it fires three seconds' worth of requests at 1000/s
-        for _ in range(int(burst)):
-            client.spot_history_orders("BTCUSDT", limit=1)
-        stats = sandbox.stats()
-    finally:
-        sandbox.reset()  # no window of fake timestamps outlives the test
-    # THEN the sandbox refused real requests (429), the client waited the window out
-    # (x-mbx-used-remain-limit: 0) and lost nothing
-    assert client.stats.snapshot()["http_429"] >= 2
-    assert stats["http_429"] == client.stats.snapshot()["http_429"]
-    assert stats["endpoints"][ep.SPOT_HISTORY_ORDERS]["status"]["200"] == int(burst)
-    assert sleeps and min(sleeps) >= 1.0
-    assert client.stats.snapshot()["errors"] == 0
+    def fast_client() -> BitgetClient:
+        limits = {ep.SPOT_HISTORY_ORDERS: 1000}
+        limiter = RateLimiter(limits, monotonic=shared_clock.monotonic, sleep=shared_clock.sleep)
+        return client_for(sandbox, limiter=limiter, sleep=client_sleep)
+
+    # GIVEN another process on the same key has just used this second's quota
+    other = fast_client()
+    for _ in range(int(ep.PUBLISHED_LIMITS[ep.SPOT_HISTORY_ORDERS])):
+        other.spot_history_orders("BTCUSDT", limit=1)
+    # WHEN we send: the sandbox refuses it (429, no quota left); we wait the window out and repeat
+    ours = fast_client()
+    assert ours.spot_history_orders("BTCUSDT", limit=1) is not None
+    # THEN we lost nothing, and the wait was at least the window the header asked for
+    assert (ours.stats.snapshot()["http_429"], sandbox.stats()["http_429"]) == (1, 1)
+    assert sleeps == [1.0]
+    assert ours.stats.snapshot()["errors"] == 0
 
 
 # ---- faults ----------------------------------------------------------------------------------------------
@@ -361,7 +457,8 @@ def test_faults_beyond_the_retry_budget_raise_the_typed_error(
 def test_429_beyond_the_retry_budget_is_a_rate_limit_error(sandbox: SandboxServer) -> None:
     sandbox.set_faults(burst_429=1.0)
     waits: list[float] = []
-    limiter = RateLimiter(sleep=waits.append)  # record the endpoint hold-back instead of sleeping it
+    clock = _SharedClock()  # the limiter's hold-back on a fake clock: it takes no real time
+    limiter = RateLimiter(monotonic=clock.monotonic, sleep=clock.sleep)
     client = client_for(sandbox, retry=RetryPolicy(retries=1), limiter=limiter, sleep=waits.append)
     with pytest.raises(BitgetRateLimitError) as caught:
         client.spot_history_orders("BTCUSDT")

@@ -11,7 +11,7 @@ import pytest
 from lambda_functions.common.keys import manifest_key
 from lambda_functions.common.results_store import LocalResultsStore
 from lambda_functions.coordinator.naming import NAME_PATTERN, execution_name_from_arn
-from lambda_functions.coordinator.service import Coordinator
+from lambda_functions.coordinator.service import Coordinator, OptionDefaults
 from lambda_functions.coordinator.validation import DAY_MS
 
 NOW = dt.datetime(2025, 3, 1, 12, 0, 0, tzinfo=dt.UTC)
@@ -66,7 +66,8 @@ def coordinator(store, sfn, max_symbols=500):
         ({"symbols": ["BTCUSDT"], "end_ms": 1.5}, "'end_ms' must be an integer"),
         ({"symbols": ["BTCUSDT"], "end_ms": True}, "'end_ms' must be an integer"),
         ({"symbols": ["BTCUSDT"], "start_ms": -1}, "'start_ms' must not be negative"),
-        ({"symbols": ["BTCUSDT"], "start_ms": NOW_MS + 1}, "must be before"),
+        ({"symbols": ["BTCUSDT"], "start_ms": NOW_MS + 1}, f"'start_ms' ({NOW_MS + 1}) is in the future"),
+        ({"symbols": ["BTCUSDT"], "start_ms": NOW_MS}, "is in the future"),
         ({"symbols": ["BTCUSDT"], "start_ms": 10**30}, "'start_ms' must be at most 4102444800000"),
         ({"symbols": ["BTCUSDT"], "end_ms": 4102444800001}, "'end_ms' must be at most 4102444800000"),
         ({"symbols": ["BTCUSDT"], "start_ms": 1_000, "end_ms": 2_000}, "90-day order-history retention"),
@@ -78,6 +79,10 @@ def coordinator(store, sfn, max_symbols=500):
             {"symbols": ["BTCUSDT"], "start_ms": NOW_MS + 3_600_000, "end_ms": NOW_MS + 7_200_000},
             "is in the future",
         ),
+        ({"symbols": ["BTCUSDT"], "include_plan_orders": "yes"}, "'include_plan_orders' must be true, false"),
+        ({"symbols": ["BTCUSDT"], "include_plan_orders": 1}, "'include_plan_orders' must be true, false"),
+        ({"symbols": ["BTCUSDT"], "include_simulation": "false"}, "'include_simulation' must be true, false"),
+        ({"symbols": ["BTCUSDT"], "include_simulation": []}, "'include_simulation' must be true, false"),
         (["BTCUSDT"], "must be a JSON object"),
         ({"requestContext": {"http": {"method": "POST"}}, "body": "{not json"}, "not valid JSON"),
         ({"requestContext": {"http": {"method": "POST"}}, "body": ""}, "request body is empty"),
@@ -113,29 +118,107 @@ def test_good_input_writes_the_manifest_first_then_starts_once(store):
         "symbols": ["BTCUSDT", "ETHUSDT"],
         "start_ms": START,
         "end_ms": END,
+        "include_plan_orders": True,  # the service defaults, resolved: every worker gets a boolean
+        "include_simulation": False,
+        "rate_share": 0.5,  # two symbols: two workers at once
+        "account_id": None,  # no account check configured
     }
+    assert (body["window_clamped"], body["window_note"], body["account_check"]) == (False, None, "off")
+    assert (body["requested_start_ms"], body["requested_end_ms"]) == (START, END)
     assert sfn.manifest_seen_at_start["status"] == "RUNNING"
     manifest = store.get_json(manifest_key("p/", body["execution"]))
     assert manifest["execution_arn"] == body["executionArn"]
     assert manifest["started_at"] == "2025-03-01T12:00:00.000Z"
     assert (manifest["start_ms"], manifest["end_ms"], manifest["status"]) == (START, END, "RUNNING")
+    assert (manifest["include_plan_orders"], manifest["include_simulation"]) == (True, False)
 
 
-def test_a_window_starting_before_the_retention_but_ending_inside_it_is_accepted(store):
-    # GIVEN a window from a year ago to yesterday (the worker clamps its start and reports it)
+def test_a_start_before_the_retention_is_clamped_to_the_retention_edge_and_said_so(store):
+    # GIVEN a window from a year ago to yesterday
     event = {"symbols": ["BTCUSDT"], "start_ms": NOW_MS - 365 * DAY_MS, "end_ms": NOW_MS - DAY_MS}
+    sfn = RecordingSfn()
     # WHEN the coordinator handles it
-    answer = coordinator(store, RecordingSfn()).handle(event)
-    # THEN it starts with the window as given
+    answer = coordinator(store, sfn).handle(event)
+    # THEN it starts at the retention edge, echoes what was asked and says why it changed
     assert answer["statusCode"] == 202
     body = json.loads(answer["body"])
-    assert (body["start_ms"], body["end_ms"]) == (NOW_MS - 365 * DAY_MS, NOW_MS - DAY_MS)
+    edge = NOW_MS - 90 * DAY_MS
+    assert (body["start_ms"], body["end_ms"]) == (edge, NOW_MS - DAY_MS)
+    assert (body["requested_start_ms"], body["requested_end_ms"]) == (NOW_MS - 365 * DAY_MS, NOW_MS - DAY_MS)
+    assert body["window_clamped"] is True
+    assert f"clamped to the retention edge ({edge})" in body["window_note"]
+    state = json.loads(sfn.calls[0]["input"])
+    assert (state["start_ms"], state["end_ms"]) == (edge, NOW_MS - DAY_MS)  # the workers get the clamped one
+    manifest = store.get_json(manifest_key("p/", body["execution"]))
+    assert (manifest["start_ms"], manifest["window_clamped"]) == (edge, True)
+
+
+def test_a_future_end_is_clamped_to_now_and_never_shifts_the_start(store):
+    # GIVEN a start 10 days ago and an end a week in the future
+    event = {"symbols": ["BTCUSDT"], "start_ms": NOW_MS - 10 * DAY_MS, "end_ms": NOW_MS + 7 * DAY_MS}
+    # WHEN the coordinator handles it
+    body = json.loads(coordinator(store, RecordingSfn()).handle(event)["body"])
+    # THEN the end is now and the start is the one asked for
+    assert (body["start_ms"], body["end_ms"]) == (NOW_MS - 10 * DAY_MS, NOW_MS)
+    assert body["window_clamped"] is True
+    assert body["window_note"] == f"end_ms {NOW_MS + 7 * DAY_MS} is in the future: clamped to now ({NOW_MS})."
+
+
+def test_a_future_end_without_a_start_counts_the_default_window_back_from_now(store):
+    # GIVEN only an end a month in the future (the default start is counted back from the end)
+    event = {"symbols": ["BTCUSDT"], "end_ms": NOW_MS + 30 * DAY_MS}
+    body = json.loads(coordinator(store, RecordingSfn()).handle(event)["body"])
+    # THEN the default window is the last 90 days, not the 60 days a future end would leave
+    assert (body["start_ms"], body["end_ms"]) == (NOW_MS - 90 * DAY_MS, NOW_MS)
+    assert (body["requested_start_ms"], body["window_clamped"]) == (None, True)
 
 
 def test_default_window_is_the_last_90_days(store):
     sfn = RecordingSfn()
     body = json.loads(coordinator(store, sfn).handle({"symbols": ["BTCUSDT"]})["body"])
     assert (body["start_ms"], body["end_ms"]) == (NOW_MS - 90 * DAY_MS, NOW_MS)
+    assert (body["requested_start_ms"], body["requested_end_ms"], body["window_clamped"]) == (
+        None,
+        None,
+        False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("event_options", "defaults", "expected"),
+    [
+        ({}, OptionDefaults(), (True, False)),
+        ({"include_plan_orders": None, "include_simulation": None}, OptionDefaults(), (True, False)),
+        ({"include_plan_orders": False, "include_simulation": True}, OptionDefaults(), (False, True)),
+        ({}, OptionDefaults(include_plan_orders=False, include_simulation=True), (False, True)),
+        ({"include_plan_orders": True}, OptionDefaults(include_plan_orders=False), (True, False)),
+    ],
+)
+def test_options_override_the_service_defaults_in_the_state_input(store, event_options, defaults, expected):
+    sfn = RecordingSfn()
+    handler = Coordinator(sfn, store, MACHINE, "p/", clock=lambda: NOW, defaults=defaults)
+    body = json.loads(handler.handle({"symbols": ["BTCUSDT"]} | event_options)["body"])
+    state = json.loads(sfn.calls[0]["input"])
+    assert (state["include_plan_orders"], state["include_simulation"]) == expected
+    assert (body["include_plan_orders"], body["include_simulation"]) == expected
+
+
+@pytest.mark.parametrize(
+    ("symbols", "concurrency", "share"),
+    [(1, 5, 1.0), (2, 5, 0.5), (3, 5, 1 / 3), (5, 5, 0.2), (20, 5, 0.2), (500, 40, 1 / 40), (7, 1, 1.0)],
+)
+def test_rate_share_is_one_over_the_workers_that_run_at_once(store, symbols, concurrency, share):
+    # GIVEN `symbols` symbols and a Map running at most `concurrency` workers at once
+    sfn = RecordingSfn()
+    handler = Coordinator(sfn, store, MACHINE, "p/", clock=lambda: NOW, map_max_concurrency=concurrency)
+    names = [f"S{i:03d}X" for i in range(symbols)]
+    # WHEN an execution starts
+    assert handler.handle({"symbols": names})["statusCode"] == 202
+    # THEN each worker may use 1 / min(symbols, concurrency) of every limit: together never more than all of it
+    state = json.loads(sfn.calls[0]["input"])
+    assert state["rate_share"] == pytest.approx(share)
+    assert 0 < state["rate_share"] <= 1
+    assert state["rate_share"] * min(symbols, concurrency) == pytest.approx(1.0)
 
 
 @pytest.mark.parametrize("encode", [False, True])

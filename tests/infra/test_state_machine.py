@@ -74,11 +74,14 @@ def test_worker_retries_lambda_errors_and_catches_everything(definition):
     assert set(worker["Retry"][0]["ErrorEquals"]) == LAMBDA_ERRORS
     assert worker["Retry"][0]["BackoffRate"] > 1
     assert worker["Catch"][0]["ErrorEquals"] == ["States.ALL"]
-    assert set(definition["States"]["ExtractSymbols"]["ItemSelector"]) == {
-        "symbol.$",
-        "start_ms.$",
-        "end_ms.$",
-        "execution.$",
+    assert definition["States"]["ExtractSymbols"]["ItemSelector"] == {
+        "symbol.$": "$$.Map.Item.Value",
+        "start_ms.$": "$.start_ms",
+        "end_ms.$": "$.end_ms",
+        "execution.$": "$.execution",
+        "include_plan_orders.$": "$.include_plan_orders",
+        "include_simulation.$": "$.include_simulation",
+        "rate_share.$": "$.rate_share",
     }
 
 

@@ -77,8 +77,38 @@ def test_worker_can_only_write_under_the_prefix_and_read_its_one_secret(resource
     assert secret["Resource"] == {"Ref": "BitgetSecretArn"}
 
 
-def test_only_the_worker_may_read_the_secret(resources):
+def test_only_the_worker_and_the_coordinator_may_read_the_secret(resources):
     for name, resource in resources.items():
-        if name == "WorkerFunction":
+        if name in ("WorkerFunction", "CoordinatorFunction"):
             continue
         assert "secretsmanager" not in str(resource.get("Properties", {}).get("Policies", "")), name
+
+
+def test_the_coordinator_checks_the_account_with_the_workers_secret(resources):
+    props = resources["CoordinatorFunction"]["Properties"]
+    *_, secret = props["Policies"][0]["Statement"]
+    assert (secret["Action"], secret["Resource"]) == (
+        "secretsmanager:GetSecretValue",
+        {"Ref": "BitgetSecretArn"},
+    )
+    env = props["Environment"]["Variables"]
+    worker_env = resources["WorkerFunction"]["Properties"]["Environment"]["Variables"]
+    for name in (
+        "BITGET_SECRET_ARN",
+        "BITGET_BASE",
+        "MAP_MAX_CONCURRENCY",
+        "INCLUDE_PLAN_ORDERS",
+        "INCLUDE_SIMULATION",
+    ):
+        assert env[name] == worker_env[name], name  # the same account, exchange, concurrency and defaults
+    assert env["ACCOUNT_PRECHECK"] == {"Ref": "AccountPrecheck"}
+    # the Map's MaxConcurrency and the coordinator's rate_share come from the same parameter
+    substitutions = resources["OrdersStateMachine"]["Properties"]["DefinitionSubstitutions"]
+    assert substitutions["MapMaxConcurrency"] == env["MAP_MAX_CONCURRENCY"] == {"Ref": "MapMaxConcurrency"}
+
+
+def test_plan_orders_are_extracted_by_default(resources):
+    template, _ = decode(str(ROOT / "template.yaml"))
+    assert template["Parameters"]["IncludePlanOrders"]["Default"] == "true"
+    assert template["Parameters"]["IncludeSimulation"]["Default"] == "false"
+    assert template["Parameters"]["AccountPrecheck"]["Default"] == "true"

@@ -43,9 +43,11 @@ class FakeWorker:
     prefix: str = PREFIX
     gate: threading.Event | None = None  # when set, the worker waits for it (a long-running execution)
     seen_contexts: list[Any] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)  # every event the Map handed it
 
     def __call__(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         self.seen_contexts.append(context)
+        self.events.append(event)
         if self.gate is not None:
             self.gate.wait(30)
         symbol, execution = event["symbol"], event["execution"]

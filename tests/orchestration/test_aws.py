@@ -20,12 +20,19 @@ from moto import mock_aws
 from moto.awslambda_simple.models import LambdaSimpleBackend
 
 from app.orchestration.aws import EXPRESS_TIMEOUT_CAUSE, AwsOrchestrator
-from app.orchestration.base import ExecutionNotFoundError, InvalidRequestError, OrchestrationError
+from app.orchestration.base import (
+    AccountRejectedError,
+    ExecutionNotFoundError,
+    ExtractionOptions,
+    InvalidRequestError,
+    OrchestrationError,
+)
 from app.orchestration.definition import load_definition
 from app.orchestration.local_sfn import LambdaContext
 from lambda_functions.common.keys import manifest_key
 from lambda_functions.common.results_store import LocalResultsStore, S3ResultsStore
 from lambda_functions.coordinator import app as coordinator_app
+from lambda_functions.coordinator.validation import DAY_MS
 from tests.orchestration.fakes import PREFIX, FakeAggregator, FakeWorker, fake_orders
 
 pytestmark = pytest.mark.aws
@@ -66,6 +73,7 @@ def aws(monkeypatch):
         "RESULTS_STORE": "s3",
         "RESULTS_BUCKET": BUCKET,
         "RESULTS_PREFIX": PREFIX,
+        "ACCOUNT_PRECHECK": "false",  # fake workers, no exchange; the check has its own tests below
     }.items():
         monkeypatch.setenv(var, value)
     config = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
@@ -76,20 +84,25 @@ def aws(monkeypatch):
     coordinator_app.coordinator.cache_clear()
 
 
-def deploy(aws, monkeypatch, machine_type: str) -> tuple[AwsOrchestrator, list[str], S3ResultsStore]:
-    """Create the state machine, point the coordinator at it, route Lambda invokes to our handlers."""
+def deploy(
+    aws, monkeypatch, machine_type: str, worker: FakeWorker | None = None, concurrency: int = 5
+) -> tuple[AwsOrchestrator, list[str], S3ResultsStore]:
+    """Create the state machine, point the coordinator at it, route Lambda invokes to our handlers.
+
+    `concurrency` is the template's MapMaxConcurrency: the Map's limit and the coordinator's MAP_MAX_CONCURRENCY."""
     store = S3ResultsStore(aws, BUCKET, REGION)
     handlers = {
         "bitget-coordinator": coordinator_app.handler,
-        "bitget-worker": FakeWorker(store),
+        "bitget-worker": worker or FakeWorker(store),
         "bitget-aggregator": FakeAggregator(store),
     }
     monkeypatch.setattr(LambdaSimpleBackend, "invoke", dispatcher(handlers))
+    monkeypatch.setenv("MAP_MAX_CONCURRENCY", str(concurrency))
     definition = load_definition(
         {
             "WorkerFunctionArn": lambda_arn("bitget-worker"),
             "AggregatorFunctionArn": lambda_arn("bitget-aggregator"),
-            "MapMaxConcurrency": 5,
+            "MapMaxConcurrency": concurrency,
         }
     )
     sfn = boto3.client("stepfunctions", region_name=REGION)
@@ -155,6 +168,87 @@ def test_invalid_request_starts_and_writes_nothing(aws, monkeypatch):
         orchestrator.start(["X"], None, None)
     assert "StartExecution" not in calls
     assert aws.list_objects_v2(Bucket=BUCKET).get("KeyCount") == 0
+
+
+def test_options_clamped_window_and_rate_share_reach_every_worker(aws, monkeypatch):
+    # GIVEN the stack with MapMaxConcurrency 2 and a worker that records its events
+    worker = FakeWorker(S3ResultsStore(aws, BUCKET, REGION))
+    orchestrator, _, store = deploy(aws, monkeypatch, "STANDARD", worker=worker, concurrency=2)
+    now = int(time.time() * 1000)
+    # WHEN three symbols are asked with both options and a window ending tomorrow
+    options = ExtractionOptions(include_plan_orders=False, include_simulation=True)
+    started = orchestrator.start(["BTCUSDT", "ETHUSDT", "XRPUSDT"], now - 10 * DAY_MS, now + DAY_MS, options)
+    assert wait(orchestrator, started.execution_arn).status == "SUCCEEDED"
+    # THEN the answer says the end was clamped to now, and the start was kept
+    assert (started.start_ms, started.requested_end_ms, started.window_clamped) == (
+        now - 10 * DAY_MS,
+        now + DAY_MS,
+        True,
+    )
+    assert now <= started.end_ms <= int(time.time() * 1000)
+    assert (started.include_plan_orders, started.include_simulation, started.account_check) == (
+        False,
+        True,
+        "off",
+    )
+    # AND each worker got the window used, both options and a half share (two run at once)
+    assert sorted(event["symbol"] for event in worker.events) == ["BTCUSDT", "ETHUSDT", "XRPUSDT"]
+    for event in worker.events:
+        assert (event["start_ms"], event["end_ms"]) == (started.start_ms, started.end_ms)
+        assert (event["include_plan_orders"], event["include_simulation"]) == (False, True)
+        assert event["rate_share"] == 0.5
+    manifest = store.get_json(manifest_key(PREFIX, started.execution_name))
+    assert (manifest["requested_end_ms"], manifest["window_clamped"]) == (now + DAY_MS, True)
+
+
+def secret_arn(credentials: dict[str, str]) -> str:
+    client = boto3.client("secretsmanager", region_name=REGION)
+    return client.create_secret(Name="bitget-orders/api", SecretString=json.dumps(credentials))["ARN"]
+
+
+SANDBOX_SECRET = {"api_key": "sandbox-key", "api_secret": "sandbox-secret", "passphrase": "sandbox-pass"}
+
+
+@pytest.mark.sandbox
+def test_the_coordinator_checks_the_account_with_the_workers_secret(aws, monkeypatch, make_sandbox):
+    # GIVEN the coordinator Lambda with ACCOUNT_PRECHECK on and the Bitget secret in Secrets Manager
+    server = make_sandbox("demo", seed=5)
+    for name, value in (("ACCOUNT_PRECHECK", "true"), ("BITGET_BASE", server.base_url)):
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("BITGET_SECRET_ARN", secret_arn(SANDBOX_SECRET))
+    orchestrator, _, store = deploy(aws, monkeypatch, "EXPRESS")
+    # WHEN an extraction starts
+    started = orchestrator.start(["BTCUSDT"], None, None)
+    # THEN Bitget was asked once, and the account's userId is in the answer and in the execution's manifest
+    assert (started.account_check, started.account_id) == ("ok", server.app.account.user_id)
+    assert server.stats()["endpoints"]["/api/v2/spot/account/info"]["requests"] == 1
+    assert store.get_json(manifest_key(PREFIX, started.execution_name))["account_id"] == started.account_id
+    assert wait(orchestrator, started.execution_arn).status == "SUCCEEDED"
+
+
+@pytest.mark.sandbox
+@pytest.mark.parametrize(
+    ("sandbox_options", "secret", "status", "code"),
+    [
+        ({"account_mode": "unified"}, SANDBOX_SECRET, 400, "40085"),
+        ({"deny": "ip"}, SANDBOX_SECRET, 403, "40018"),
+        ({}, SANDBOX_SECRET | {"passphrase": "wrong-passphrase"}, 401, "40012"),
+    ],
+)
+def test_a_refused_account_starts_nothing_on_aws(
+    aws, monkeypatch, make_sandbox, sandbox_options, secret, status, code
+):
+    server = make_sandbox("demo", seed=5, **sandbox_options)
+    monkeypatch.setenv("ACCOUNT_PRECHECK", "true")
+    monkeypatch.setenv("BITGET_BASE", server.base_url)
+    monkeypatch.setenv("BITGET_SECRET_ARN", secret_arn(secret))
+    orchestrator, calls, _ = deploy(aws, monkeypatch, "EXPRESS")
+    with pytest.raises(AccountRejectedError) as raised:
+        orchestrator.start(["BTCUSDT"], None, None)
+    assert (raised.value.status_code, raised.value.bitget_code) == (status, code)
+    assert "wrong-passphrase" not in str(raised.value.body())
+    assert "StartExecution" not in calls
+    assert aws.list_objects_v2(Bucket=BUCKET).get("KeyCount") == 0  # no manifest
 
 
 def test_express_running_past_the_limit_is_reported_failed(tmp_path):

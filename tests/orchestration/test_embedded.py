@@ -10,10 +10,18 @@ import time
 
 import pytest
 
-from app.orchestration.base import ExecutionNotFoundError, InvalidRequestError
+from app.orchestration.base import (
+    AccountRejectedError,
+    ExecutionNotFoundError,
+    ExtractionOptions,
+    InvalidRequestError,
+)
 from app.orchestration.embedded import INTERRUPTED_CAUSE, EmbeddedOrchestrator, build_runner
+from lambda_functions.common.bitget import Credentials, RetryPolicy
 from lambda_functions.common.keys import manifest_key, result_key
 from lambda_functions.common.results_store import LocalResultsStore
+from lambda_functions.coordinator.account_check import AccountChecker
+from lambda_functions.coordinator.service import OptionDefaults
 from lambda_functions.coordinator.validation import DAY_MS
 from tests.orchestration.fakes import PREFIX, FakeAggregator, FakeWorker, fake_orders
 
@@ -33,7 +41,7 @@ def make_orchestrator(store, worker=None, aggregator=None, concurrency=5):
     runner, arn = build_runner(
         worker or FakeWorker(store), aggregator or FakeAggregator(store), map_max_concurrency=concurrency
     )
-    return EmbeddedOrchestrator(runner, arn, store, results_prefix=PREFIX)
+    return EmbeddedOrchestrator(runner, arn, store, results_prefix=PREFIX, map_max_concurrency=concurrency)
 
 
 def wait_done(orchestrator, arn):
@@ -208,3 +216,98 @@ def test_oversized_map_output_fails_the_execution_with_a_recorded_reason(store):
     assert aggregator.failure_events == []
     manifest = store.get_json(manifest_key(PREFIX, started.execution_name))
     assert (manifest["status"], manifest["error"]) == ("FAILED", "States.DataLimitExceeded")
+
+
+def test_options_clamped_window_and_rate_share_reach_the_worker_events(store):
+    # GIVEN the embedded runner (MaxConcurrency 2) with a worker that records the events the Map hands it
+    worker = FakeWorker(store)
+    orchestrator = make_orchestrator(store, worker=worker, concurrency=2)
+    now = now_ms()
+    # WHEN three symbols are asked with both options set and a window from a year ago to next week
+    options = ExtractionOptions(include_plan_orders=False, include_simulation=True)
+    started = orchestrator.start(
+        ["BTCUSDT", "ETHUSDT", "XRPUSDT"], now - 365 * DAY_MS, now + 7 * DAY_MS, options
+    )
+    assert wait_done(orchestrator, started.execution_arn).status == "SUCCEEDED"
+    # THEN the window used is [now - 90 days, now], echoed with what was asked and why it changed
+    later = now_ms()
+    assert now <= started.end_ms <= later
+    assert started.start_ms == started.end_ms - 90 * DAY_MS
+    assert (started.requested_start_ms, started.requested_end_ms) == (now - 365 * DAY_MS, now + 7 * DAY_MS)
+    assert (
+        started.window_clamped and "retention edge" in started.window_note and "future" in started.window_note
+    )
+    # AND every worker event carries that window, the options and its share (1 / 2 workers at once)
+    assert sorted(event["symbol"] for event in worker.events) == ["BTCUSDT", "ETHUSDT", "XRPUSDT"]
+    for event in worker.events:
+        assert (event["start_ms"], event["end_ms"]) == (started.start_ms, started.end_ms)
+        assert (event["include_plan_orders"], event["include_simulation"]) == (False, True)
+        assert event["rate_share"] == 0.5
+        assert set(event) == {
+            "symbol", "execution", "start_ms", "end_ms", "include_plan_orders", "include_simulation", "rate_share"
+        }  # fmt: skip
+
+
+def test_absent_options_are_the_service_defaults_in_every_worker_event(store):
+    worker = FakeWorker(store)
+    runner, arn = build_runner(worker, FakeAggregator(store), map_max_concurrency=5)
+    defaults = OptionDefaults(include_plan_orders=False, include_simulation=False)
+    orchestrator = EmbeddedOrchestrator(runner, arn, store, results_prefix=PREFIX, defaults=defaults)
+    started = orchestrator.start(["BTCUSDT"], None, None, ExtractionOptions(include_simulation=True))
+    assert wait_done(orchestrator, started.execution_arn).status == "SUCCEEDED"
+    (event,) = worker.events
+    assert (event["include_plan_orders"], event["include_simulation"], event["rate_share"]) == (
+        False,
+        True,
+        1.0,
+    )
+    assert (started.include_plan_orders, started.include_simulation) == (False, True)
+
+
+def test_a_non_boolean_option_is_refused_and_starts_nothing(store):
+    orchestrator = make_orchestrator(store)
+    with pytest.raises(InvalidRequestError, match="'include_plan_orders' must be true, false or null"):
+        orchestrator.start(["BTCUSDT"], None, None, ExtractionOptions(include_plan_orders="yes"))  # type: ignore[arg-type]
+    assert store.list_keys("") == []
+
+
+@pytest.mark.sandbox
+@pytest.mark.parametrize(
+    ("options", "passphrase", "status", "problem"),
+    [
+        ({}, "wrong-passphrase", 401, "credentials"),
+        ({"account_mode": "unified"}, "sandbox-pass", 400, "unified_account"),
+        ({"deny": "permission"}, "sandbox-pass", 403, "permission_missing"),
+    ],
+)
+def test_a_refused_account_starts_no_execution(
+    store, make_sandbox, monkeypatch, options, passphrase, status, problem
+):
+    # GIVEN an embedded orchestrator whose account check Bitget (the sandbox) refuses
+    server = make_sandbox("demo", seed=9, **options)
+    credentials = Credentials("sandbox-key", "sandbox-secret", passphrase)
+    worker = FakeWorker(store)
+    runner, arn = build_runner(worker, FakeAggregator(store))
+    checker = AccountChecker(server.base_url, credentials, retry=RetryPolicy(retries=0))
+    orchestrator = EmbeddedOrchestrator(runner, arn, store, results_prefix=PREFIX, account_checker=checker)
+    starts: list[dict] = []
+    monkeypatch.setattr(runner, "start_execution", lambda **kwargs: starts.append(kwargs))
+    # WHEN an extraction is asked
+    with pytest.raises(AccountRejectedError) as raised:
+        orchestrator.start(["BTCUSDT"], None, None)
+    # THEN it names the problem with Bitget's code, and nothing was started or written
+    assert (raised.value.status_code, raised.value.problem) == (status, problem)
+    assert raised.value.bitget_code in str(raised.value)
+    assert (starts, store.list_keys(""), worker.events) == ([], [], [])
+
+
+@pytest.mark.sandbox
+def test_an_accepted_account_starts_with_its_user_id(store, sandbox):
+    checker = AccountChecker(sandbox.base_url, Credentials("sandbox-key", "sandbox-secret", "sandbox-pass"))
+    runner, arn = build_runner(FakeWorker(store), FakeAggregator(store))
+    orchestrator = EmbeddedOrchestrator(runner, arn, store, results_prefix=PREFIX, account_checker=checker)
+    started = orchestrator.start(["BTCUSDT"], None, None)
+    assert (started.account_check, started.account_id) == ("ok", sandbox.app.account.user_id)
+    live = runner.describe_execution(executionArn=started.execution_arn)
+    assert json.loads(live["input"])["account_id"] == sandbox.app.account.user_id
+    assert wait_done(orchestrator, started.execution_arn).status == "SUCCEEDED"

@@ -52,7 +52,7 @@ def install_worker(server: Any, store: ResultsStore) -> None:
             results_prefix=PREFIX,
             catalog=MarketCatalog(settings.markets_ttl_s),
             breaker=CircuitBreaker(),
-            limiters=LimiterPool(lambda: RateLimiter(FAST_LIMITS)),
+            limiters=LimiterPool(lambda _share: RateLimiter(FAST_LIMITS)),
             make_client=make_client,
             clock=Clock(),
         )

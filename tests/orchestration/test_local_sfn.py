@@ -109,7 +109,10 @@ def test_map_max_concurrency_from_the_substitution_is_respected(runner):
     }
     machine = runner.create_state_machine(name="m", definition=load_definition(values))["stateMachineArn"]
     symbols = [f"SYM{i}" for i in range(6)]
-    payload = {"execution": "e1", "symbols": symbols, "start_ms": 1, "end_ms": 2}
+    payload = {
+        "execution": "e1", "symbols": symbols, "start_ms": 1, "end_ms": 2, "include_plan_orders": True,
+        "include_simulation": False, "rate_share": 0.5, "account_id": None,
+    }  # fmt: skip
     started = runner.start_execution(stateMachineArn=machine, name="e1", input=json.dumps(payload))
     final = runner.wait(started["executionArn"])
     # THEN never more than 2 workers at once, and every symbol reached the aggregator in order

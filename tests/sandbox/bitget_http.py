@@ -20,10 +20,13 @@ def sign(secret: str, prehash: str) -> str:
     return base64.b64encode(hmac.new(secret.encode(), prehash.encode(), hashlib.sha256).digest()).decode()
 
 
-def signed_headers(server: SandboxServer, path: str, query: str = "", **overrides: Any) -> dict[str, str]:
-    """Bitget's four auth headers; an override of None drops that header, a string replaces it."""
+def signed_headers(
+    server: SandboxServer, path: str, query: str = "", offset_ms: int = 0, **overrides: Any
+) -> dict[str, str]:
+    """Bitget's four auth headers, timestamped with the local clock + `offset_ms`; an override of None drops
+    that header, a string replaces it."""
     creds = server.credentials
-    timestamp = overrides.pop("timestamp", str(time.time_ns() // 1_000_000))
+    timestamp = overrides.pop("timestamp", str(time.time_ns() // 1_000_000 + offset_ms))
     secret = overrides.pop("secret", creds.api_secret)
     prehash = timestamp + "GET" + path + (f"?{query}" if query else "")
     headers = {
@@ -56,17 +59,31 @@ def get(
     return SESSION.get(url, headers=headers, timeout=10)
 
 
-def page_all(server: SandboxServer, path: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every row of a history endpoint, paging with idLessThan until an empty page."""
+def rows_of(data: Any) -> list[dict[str, Any]]:
+    """The rows of any history page: a list, `entrustedList` or `orderList`; null forms read as no rows."""
+    if data is None or isinstance(data, list):
+        return data or []
+    return data.get("entrustedList", data.get("orderList")) or []
+
+
+def page_all(
+    server: SandboxServer,
+    path: str,
+    params: dict[str, Any],
+    stop_on_short: bool = False,
+    offset_ms: int = 0,
+) -> list[dict[str, Any]]:
+    """Every row of a history endpoint, paging with idLessThan until an empty page (or, with stop_on_short,
+    the naive rule: until a page shorter than `limit`); requests are signed with local clock + offset_ms."""
     rows: list[dict[str, Any]] = []
     cursor = None
+    limit = int(params.get("limit", 100))
     while True:
         query = dict(params, **({"idLessThan": cursor} if cursor else {}))
-        body = get(server, path, query).json()
+        body = get(server, path, query, offset_ms=offset_ms).json()
         assert body["code"] == "00000", body
-        data = body["data"]
-        page = data if isinstance(data, list) else data.get("entrustedList", data.get("orderList"))
-        if not page:
-            return rows
+        page = rows_of(body["data"])
         rows.extend(page)
+        if not page or (stop_on_short and len(page) < limit):
+            return rows
         cursor = page[-1]["orderId"]

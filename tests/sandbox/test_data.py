@@ -56,7 +56,20 @@ def test_spot_fee_detail_is_a_json_string_or_empty() -> None:
     assert "" in details
     parsed = json.loads(next(d for d in details if d))
     assert parsed["newFees"]["t"] < 0
-    assert any(o["orderType"] == "market" and o["price"] == "" for o in orders)
+
+
+def test_spot_decimals_are_padded_to_16_places_and_market_prices_are_zero() -> None:
+    orders = generate_stream_orders(3, "BTCUSDT", "spot_normal", 400, ANCHOR, 10, 0)
+    decimals = ("size", "priceAvg", "baseVolume", "quoteVolume")
+    for order in orders:
+        for name in decimals + (() if order["orderType"] == "market" else ("price",)):
+            whole, _, fraction = order[name].partition(".")
+            assert whole.isdigit() and len(fraction) == 16 and fraction.isdigit(), (name, order[name])
+    market = [o for o in orders if o["orderType"] == "market"]
+    assert market and {o["price"] for o in market} == {"0"}
+    assert "0.0000000000000000" in {o["baseVolume"] for o in orders}  # unfilled orders
+    futures = generate_stream_orders(3, "BTCUSDT", "USDT-FUTURES", 400, ANCHOR, 10, 0)
+    assert {o["price"] for o in futures if o["orderType"] == "market"} == {""}
 
 
 def test_no_order_sits_at_the_retention_edge() -> None:

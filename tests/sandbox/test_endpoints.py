@@ -188,11 +188,19 @@ def test_futures_plan_requires_plan_type_and_filters_by_it(sandbox) -> None:
     assert {row["planType"] for row in rows} == {"track_plan"}
 
 
-def test_empty_page_has_null_cursor(sandbox) -> None:
-    data = get(sandbox, MIX, {"productType": "USDT-FUTURES", "symbol": "BTCUSDT", "idLessThan": 1}).json()[
-        "data"
-    ]
-    assert data == {"entrustedList": [], "endId": None}
+def test_empty_pages_use_live_null_forms(sandbox) -> None:
+    now = now_ms()
+    for path, extra in [(MIX, {}), (MIX_PLAN, {"planType": "normal_plan"})]:
+        params = {"productType": "USDT-FUTURES", "symbol": "BTCUSDT", "idLessThan": 1, **extra}
+        assert get(sandbox, path, params).json()["data"] == {"entrustedList": None, "endId": None}
+    plan = {"symbol": "BTCUSDT", "startTime": now - DAY, "endTime": now, "idLessThan": 1}
+    assert get(sandbox, SPOT_PLAN, plan).json()["data"] == {
+        "nextFlag": False,
+        "idLessThan": None,
+        "orderList": None,
+    }
+    body = get(sandbox, SPOT, {"symbol": "BTCUSDT", "idLessThan": 1}).json()
+    assert (body["data"], body["msg"]) == ([], "success")  # spot history keeps [] unless asked otherwise
 
 
 @pytest.mark.parametrize(

@@ -14,8 +14,8 @@ from typing import Any
 import ccxt
 import pytest
 
-from lambda_functions.common.timewindow import DAY_MS
 from sandbox import SandboxServer
+from sandbox.clock import DAY_MS
 
 PAGE = 100
 SPOT_SYMBOL, SWAP_SYMBOL = "BTC/USDT", "BTC/USDT:USDT"

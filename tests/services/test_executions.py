@@ -87,3 +87,64 @@ def test_upsert_symbols_inserts_then_refreshes(service: DatabaseService) -> None
     )
     rows = {(r["symbol"], r["product_type"]): r["status"] for r in service.get_symbols()}
     assert rows == {("BTCUSDT", "spot"): "halt", ("BTCUSDT", "USDT-FUTURES"): "normal"}
+
+
+def test_completeness_is_stored_from_the_result(service: DatabaseService) -> None:
+    arn = _record(service, 1)["execution_arn"]
+    assert service.get_execution(arn)["complete"] is None  # type: ignore[index]  # running: unknown
+    entry = {
+        "symbol": "ETHUSDT",
+        "stream": "USDT-FUTURES",
+        "reason": "rate_limit",
+        "error_code": "429",
+        "error_message": "Too Many Requests",
+    }
+    summary = {
+        "total_orders": 5,
+        "complete": False,
+        "incomplete_streams": [entry],
+        "incomplete_streams_count": 7,
+    }
+    service.update_execution(arn, status="SUCCEEDED", result={"success": False, "summary": summary})
+    execution = service.get_execution(arn)
+    assert execution is not None
+    assert (
+        execution["complete"],
+        execution["incomplete_streams"],
+        execution["incomplete_streams_count"],
+    ) == (
+        False,
+        [entry],
+        7,
+    )
+    _, (listed,) = service.list_executions(skip=0, limit=1)
+    assert (listed["complete"], listed["incomplete_streams"]) == (False, [entry])
+
+
+def test_an_older_result_shape_still_names_the_streams(service: DatabaseService) -> None:
+    arn = _record(service, 1)["execution_arn"]
+    old = {
+        "complete": False,
+        "incomplete_streams": {"count": 1, "streams": ["ETHUSDT/spot_normal"], "truncated": False},
+    }
+    service.update_execution(arn, status="SUCCEEDED", result={"summary": old})
+    execution = service.get_execution(arn)
+    assert execution is not None
+    assert execution["incomplete_streams"] == [
+        {
+            "symbol": "ETHUSDT",
+            "stream": "spot_normal",
+            "reason": None,
+            "error_code": None,
+            "error_message": None,
+        }
+    ]
+    assert (execution["complete"], execution["incomplete_streams_count"]) == (False, 1)
+
+
+def test_a_failed_execution_is_not_complete(service: DatabaseService) -> None:
+    arn = _record(service, 1)["execution_arn"]
+    service.update_execution(arn, status="FAILED", error="States.Timeout")
+    execution = service.get_execution(arn)
+    assert execution is not None
+    assert (execution["complete"], execution["incomplete_streams"]) == (False, [])

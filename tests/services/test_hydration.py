@@ -7,9 +7,9 @@ import threading
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
 
-from app.models.database import Order
+from app.models.database import ExecutionResult, Order
 from app.services.database_service import DatabaseService
 from tests.services.factories import (
     breaking_source,
@@ -144,14 +144,70 @@ def test_failure_halfway_is_logged_and_a_retry_completes(
     assert service.count_orders(ARN) == ORDER_COUNT
 
 
-def test_a_bad_order_record_fails_the_hydration_with_its_reason(
-    service: DatabaseService, tmp_path: Path
+def _malformed(orders: list[dict]) -> list[dict]:
+    """Six unusable records spread through `orders` (a copy), each with its own defect."""
+    bad = [dict(o) for o in orders]
+    del bad[10]["cTime"]
+    bad[500]["orderId"] = "12ab"
+    bad[1000]["cTime"] = "1.7e12"
+    bad[1500]["symbol"] = "X" * 60  # longer than the column: MySQL would refuse the whole chunk
+    bad[2000]["orderId"] = str(2**64)  # beyond BIGINT
+    bad[2500] = "not an object"  # type: ignore[call-overload]
+    return bad
+
+
+@pytest.mark.parametrize("parse_in_subprocess", [True, False, None])
+def test_malformed_records_are_skipped_counted_and_logged_the_rest_stored(
+    service: DatabaseService,
+    engine: Engine,
+    tmp_path: Path,
+    orders: list[dict],
+    parse_in_subprocess: bool | None,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    bad = make_orders(3)
-    del bad[1]["cTime"]
-    state = service.hydrate(ARN, file_source(write_document(tmp_path / "bad.json", bad)), source="file")
-    assert state.state == "failed"
-    assert state.error is not None and "missing cTime" in state.error
+    # GIVEN a document with six unusable records in the middle of 3000
+    service.parse_in_subprocess = parse_in_subprocess
+    bad = _malformed(orders)
+    document = write_document(tmp_path / "bad.json", bad)
+    # WHEN it is hydrated
+    with caplog.at_level("WARNING", logger="app.services.hydration"):
+        state = service.hydrate(ARN, file_source(document), source="file")
+    # THEN every other order is stored, the six are counted, and each is logged with its reason
+    assert (state.state, state.error, state.rows_rejected) == ("saved", None, 6)
+    assert state.orders_saved == service.count_orders(ARN) == ORDER_COUNT - 6
+    good = [o for i, o in enumerate(bad) if i not in (10, 500, 1000, 1500, 2000, 2500)]
+    assert sorted(stored_orders(engine), key=key) == sorted(good, key=key)
+    logs = service.list_logs(ARN)
+    assert [log["message"] for log in logs] == [
+        "hydration started",
+        "hydration rows rejected",
+        "hydration finished",
+    ]
+    rejected = logs[1]
+    assert rejected["level"] == "WARNING" and rejected["details"]["rows_rejected"] == 6
+    reasons = [sample["reason"] for sample in rejected["details"]["samples"]]
+    assert any("missing cTime" in r for r in reasons) and any(
+        "orderId is not an integer" in r for r in reasons
+    )
+    assert any("symbol longer than 50" in r for r in reasons) and any("not an object" in r for r in reasons)
+    assert {sample["stream"] for sample in rejected["details"]["samples"]} >= {bad[10]["stream"]}
+    assert logs[2]["details"]["rows_rejected"] == 6
+    warnings = [r for r in caplog.records if r.getMessage() == "hydration skipped an order record"]
+    assert len(warnings) == 6
+    assert {r.execution_arn for r in warnings} == {ARN}  # type: ignore[attr-defined]
+    assert warnings[0].symbol == bad[10]["symbol"] and warnings[0].stream == bad[10]["stream"]  # type: ignore[attr-defined]
+
+
+def test_a_retry_after_rejections_starts_the_count_again(
+    service: DatabaseService, tmp_path: Path, orders: list[dict]
+) -> None:
+    document = write_document(tmp_path / "bad.json", _malformed(orders))
+    assert service.hydrate(ARN, file_source(document), source="file").rows_rejected == 6
+    with service._sessions() as session, session.begin():  # as if the first load had failed
+        session.execute(update(ExecutionResult).values(hydration_state="failed"))
+    document.write_bytes(document_bytes(orders))
+    again = service.hydrate(ARN, file_source(document), source="file")
+    assert (again.state, again.orders_saved, again.rows_rejected) == ("saved", ORDER_COUNT, 0)
 
 
 def test_stale_claim_is_taken_over_and_the_old_writer_stops(

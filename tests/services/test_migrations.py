@@ -24,3 +24,32 @@ def test_migrations_create_every_table_column_and_index(engine: Engine, database
     if not uniques:  # MariaDB reports unique constraints as unique indexes
         uniques = {tuple(i["column_names"]) for i in inspector.get_indexes("orders") if i["unique"]}
     assert ("execution_arn", "stream", "order_id") in uniques
+
+
+def test_upgrading_from_0001_keeps_executions_with_unknown_completeness(tmp_path) -> None:
+    from alembic import command
+    from sqlalchemy import text
+
+    from app.core.db import alembic_config, make_engine
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    command.upgrade(alembic_config(url), "0001_initial")
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO execution_results (execution_arn, status, hydration_state, orders_saved, "
+                    "created_at, updated_at) VALUES ('arn:old', 'SUCCEEDED', 'saved', 3, '2026-01-01', '2026-01-01')"
+                )
+            )
+        run_migrations(url)
+        with engine.connect() as connection:
+            row = connection.execute(
+                text("SELECT status, complete, incomplete_streams, rows_rejected FROM execution_results")
+            ).one()
+        assert tuple(row) == ("SUCCEEDED", None, None, None)
+        command.downgrade(alembic_config(url), "0001_initial")
+        assert "complete" not in {c["name"] for c in inspect(engine).get_columns("execution_results")}
+    finally:
+        engine.dispose()

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import psutil
 import pytest
+from sqlalchemy import update
 
+from app.models.database import ExecutionResult
 from app.models.order_rows import row_chunks
 from app.services import parse_process
 from app.services.database_service import DatabaseService
@@ -50,22 +52,12 @@ def test_the_child_builds_the_same_rows_as_in_process(no_leftover_processes: obj
     assert stats.child_peak_rss_mb is not None and stats.child_peak_rss_mb > 0
 
 
-@pytest.mark.parametrize(
-    ("case", "expected"),
-    [
-        ("truncated", "IncompleteJSONError"),
-        ("bad_record", "OrderRecordError: order '"),
-        ("not_json", "Error"),
-    ],
-)
+@pytest.mark.parametrize(("case", "expected"), [("truncated", "IncompleteJSONError"), ("not_json", "Error")])
 def test_a_malformed_document_fails_the_same_way_in_the_child(
     service: DatabaseService, tmp_path: Path, case: str, expected: str, no_leftover_processes: object
 ) -> None:
-    orders = make_orders(1200)
-    if case == "bad_record":
-        del orders[900]["cTime"]
-    data = document_bytes(orders)
-    data = {"truncated": data[: len(data) - 3000], "bad_record": data, "not_json": b"<html>busy</html>"}[case]
+    data = document_bytes(make_orders(1200))
+    data = {"truncated": data[: len(data) - 3000], "not_json": b"<html>busy</html>"}[case]
     path = tmp_path / "doc.json"
     path.write_bytes(data)
     errors = {}
@@ -79,6 +71,27 @@ def test_a_malformed_document_fails_the_same_way_in_the_child(
     logs = service.list_logs(ARN)
     assert [log["message"] for log in logs][-2:] == ["hydration started", "hydration failed"]
     assert logs[-1]["details"]["error"] == errors[True]
+
+
+def test_bad_records_are_skipped_and_counted_the_same_way_in_the_child(
+    service: DatabaseService, tmp_path: Path, no_leftover_processes: object
+) -> None:
+    orders = make_orders(1200)
+    del orders[900]["cTime"]
+    orders[901]["orderId"] = "x"
+    path = tmp_path / "doc.json"
+    path.write_bytes(document_bytes(orders))
+    outcomes = {}
+    for in_subprocess in (True, False):
+        service.parse_in_subprocess = in_subprocess
+        service.hydrate(ARN, file_source(path), source="file")
+        with service._sessions() as session, session.begin():  # hydrate again from scratch
+            session.execute(update(ExecutionResult).values(hydration_state="failed"))
+        outcomes[in_subprocess] = service.list_logs(ARN)[-2]
+    assert outcomes[True]["details"] == outcomes[False]["details"]
+    assert outcomes[True]["message"] == "hydration rows rejected"
+    assert outcomes[True]["details"]["rows_rejected"] == 2
+    assert [s["order_id"] for s in outcomes[True]["details"]["samples"]] == [orders[900]["orderId"], "x"]
 
 
 def test_leaving_early_stops_the_child(no_leftover_processes: object) -> None:

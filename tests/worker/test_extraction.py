@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 from lambda_functions.common.bitget import (
     BitgetAPIError,
@@ -338,3 +339,14 @@ def test_exhausted_budget_marks_streams_incomplete_timeout(store):
             == (stream["reason"] == "not_listed")
             == (client.history_calls(name) == 1)
         )
+
+
+def test_numbers_bitget_sends_as_json_numbers_are_written_digit_for_digit(store):
+    rows = make_orders(3, newest_ms=NOW - 10)
+    rows[1] = {**rows[1], "fee": Decimal("-0.00000001"), "size": "20.0000000000000000"}
+    client = FakeClient({"spot_normal": rows}, listed=ALL_MARKETS)
+    summary = extract_symbol(WorkerRequest("BTCUSDT", "exec-1"), make_run(client, store))
+    with store.reader(summary["orders_key"]) as fh:
+        text = fh.read().decode()
+    assert '"fee":-0.00000001' in text and '"size":"20.0000000000000000"' in text
+    assert "e-08" not in text.lower()

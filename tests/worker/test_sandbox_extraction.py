@@ -45,6 +45,7 @@ PROFILE = {
         },
         {"symbol": "BIGUSDT", "orders": {"spot_normal": 10_000, "USDT-FUTURES": 101}},
         {"symbol": "TIEUSDT", "tie_share": 0.6, "orders": {"spot_normal": 400, "USDT-FUTURES": 350}},
+        {"symbol": "HEAVYUSDT", "tie_share": 0.6, "orders": {"spot_normal": 6000, "USDT-FUTURES": 3000}},
         {"symbol": "GONEUSDT", "listed": False,
          "orders": {"spot_normal": 150, "spot_plan": 3, "USDT-FUTURES": 230, "USDT-FUTURES_plan": 12}},
     ],
@@ -120,6 +121,20 @@ def test_every_order_exactly_once_newest_first(exchange, store, symbol):
 
 
 PROFILE_COUNTS = {spec["symbol"]: spec["orders"] for spec in PROFILE["symbols"]}
+
+
+@pytest.mark.slow
+def test_heavy_streams_split_into_shards_and_borders_on_equal_ctime_lose_or_double_nothing(exchange, store):
+    summary = app.handler({"symbol": "HEAVYUSDT", "execution": "heavy"}, None)
+    orders = _orders(store, summary)
+    _assert_exact(
+        orders, exchange.truth("HEAVYUSDT", summary["window"]["start_ms"], summary["window"]["end_ms"])
+    )
+    detail = store.get_json(summary["detail_key"])
+    assert detail["streams"]["spot_normal"]["shards"] > 1
+    assert detail["streams"]["USDT-FUTURES"]["shards"] > 1
+    ctimes = [o["cTime"] for o in orders if o["stream"] == "spot_normal"]
+    assert len(ctimes) - len(set(ctimes)) > 1000  # ties everywhere, borders included
 
 
 def test_ties_in_ctime_are_all_kept_and_ordered(exchange, store):

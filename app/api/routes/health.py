@@ -34,14 +34,19 @@ def health() -> dict[str, str]:
 
 @router.get("/info", response_model=InfoResponse, summary="Modes in use and configuration (no secrets)")
 def info(runtime: RuntimeDep) -> dict[str, Any]:
-    """Modes in use and live checks (database, exchange, results store): `valid` only when all pass."""
+    """Modes in use and live checks (database, exchange, results store, the account with a signed request):
+    `valid` only when all pass."""
     configuration = dict(runtime.info.get("configuration", {}))
+    account = runtime.info.get("account")
     if runtime.health is not None:
-        configuration |= runtime.health.run()
+        report = runtime.health.run()
+        account = report.pop("account", account)
+        configuration |= report
     return {
         "application": {"name": APP_NAME, "version": APP_VERSION, "description": APP_DESCRIPTION},
         **runtime.info,
         "configuration": configuration,
+        "account": account,
         "endpoints": {
             "orders": "/orders",
             "orders_list": "/orders/list",

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, status
 
 from app.api.deps import OrdersServiceDep
+from app.orchestration.base import ExtractionOptions
 from app.schemas.orders import (
     EXAMPLE_ARN,
     EXECUTION_ARN_PATTERN,
@@ -36,6 +37,21 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "Unknown execution"},
     422: {"description": "A parameter is malformed; `detail` names it"},
 }
+ACCOUNT_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {
+        "description": "The request cannot be served as given, or the key belongs to a unified account "
+        "(`problem: unified_account`, Bitget code 40085); `detail` says why. Nothing was started."
+    },
+    401: {
+        "description": "Bitget refused the API credentials (`problem: credentials`, codes 40001-40012, 40036, "
+        "40037): `detail`, `bitget_code` and `bitget_message` name it. Nothing was started."
+    },
+    403: {
+        "description": "Bitget refused this key here: IP not whitelisted (`ip_not_allowed`, 40018) or a "
+        "permission missing (`permission_missing`, 40014). Nothing was started."
+    },
+    502: {"description": "The orchestration could not start the execution"},
+}
 
 
 @router.post(
@@ -43,11 +59,13 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     status_code=status.HTTP_202_ACCEPTED,
     response_model=OrdersStartedResponse,
     summary="Start extracting the order history of some symbols",
-    responses={400: ERRORS[400], 422: ERRORS[422]},
+    responses={**ACCOUNT_ERRORS, 422: ERRORS[422]},
 )
 def start_orders(body: OrdersRequest, orders: OrdersServiceDep) -> dict[str, Any]:
-    """Starts one execution (1..MAX_SYMBOLS symbols); it is saved in the database at once."""
-    return orders.start(body.symbols, body.start_ms, body.end_ms)
+    """Checks the Bitget account, then starts one execution (1..MAX_SYMBOLS symbols), saved in the database at
+    once; the answer echoes the window used (clamped to now and to the 90-day retention) and the options."""
+    options = ExtractionOptions(body.include_plan_orders, body.include_simulation)
+    return orders.start(body.symbols, body.start_ms, body.end_ms, options)
 
 
 @router.get("/list", response_model=ExecutionListResponse, summary="Executions saved, newest first")

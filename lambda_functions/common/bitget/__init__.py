@@ -9,7 +9,7 @@ from lambda_functions.common.bitget.errors import (
     BitgetTimeoutError,
     BitgetTransportError,
 )
-from lambda_functions.common.bitget.rate_limit import RateLimiter
+from lambda_functions.common.bitget.rate_limit import RateLimiter, Ticket
 from lambda_functions.common.bitget.retry import RetryPolicy
 from lambda_functions.common.bitget.signing import build_query_string, prehash, sign
 from lambda_functions.common.bitget.stats import ClientStats
@@ -25,6 +25,7 @@ __all__ = [
     "Credentials",
     "RateLimiter",
     "RetryPolicy",
+    "Ticket",
     "build_query_string",
     "prehash",
     "sign",

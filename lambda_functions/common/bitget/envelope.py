@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import Any
 
 from lambda_functions.common.bitget.errors import BitgetAPIError, BitgetRateLimitError, BitgetTransportError
@@ -53,7 +54,8 @@ def data_or_raise(
 def decode_envelope(body: bytes, status: int, path: str) -> dict[str, Any] | None:
     """The JSON envelope, or None when the body is not one; a non-JSON 2xx/5xx body is a transport error."""
     try:
-        payload = json.loads(body)
+        # A number with a fraction stays exact (Decimal), never a float: amounts are kept as Bitget sent them.
+        payload = json.loads(body, parse_float=Decimal)
     except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError: truncated or garbled body
         if status == 429 or 400 <= status < 500:
             return None
@@ -85,6 +87,18 @@ def parse_ms(value: object) -> int | None:
         return None
 
 
+def remaining_quota(headers: Mapping[str, str]) -> float | None:
+    """`x-mbx-used-remain-limit`: requests left in the current second on that endpoint; None if absent or
+    not a number."""
+    remaining = headers.get(REMAINING_QUOTA_HEADER)
+    if remaining is None:
+        return None
+    try:
+        return float(remaining)
+    except ValueError:
+        return None
+
+
 def retry_after_s(headers: Mapping[str, str]) -> float | None:
     """The server's wait hint on a 429: Retry-After in seconds, else one full window when no quota remains."""
     retry_after = headers.get("Retry-After")
@@ -93,10 +107,5 @@ def retry_after_s(headers: Mapping[str, str]) -> float | None:
             return max(0.0, float(retry_after))
         except ValueError:
             pass  # an HTTP-date: not known to be used by Bitget; fall back to the quota header
-    remaining = headers.get(REMAINING_QUOTA_HEADER)
-    if remaining is None:
-        return None
-    try:
-        return RATE_LIMIT_WINDOW_S if float(remaining) <= 0 else None
-    except ValueError:
-        return None
+    remaining = remaining_quota(headers)
+    return RATE_LIMIT_WINDOW_S if remaining is not None and remaining <= 0 else None

@@ -6,7 +6,7 @@
      └── BitgetTransportError        no usable answer: reset, truncated/invalid body, bare 5xx
           └── BitgetTimeoutError     connect or read timeout
 
-Library errors are translated into these at one boundary in `client.py` (`raise ... from exc`). Messages name
+Library errors are translated into these at one boundary in `transport.py` (`raise ... from exc`). Messages name
 the endpoint path and Bitget's code/text, never parameters or credentials.
 """
 
@@ -24,7 +24,8 @@ class BitgetError(Exception):
 
 
 class BitgetAPIError(BitgetError):
-    """Bitget answered with an error envelope; `code` is Bitget's code as a string (e.g. "40034")."""
+    """Bitget answered with an error envelope: `code` is Bitget's code as a string (e.g. "40034"), `message`
+    its text (`msg`, or `message` in some envelopes) with any credential scrubbed out."""
 
     def __init__(
         self,

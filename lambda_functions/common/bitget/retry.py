@@ -6,6 +6,18 @@ Bitget documents as transient (40015, 45001, 40725, 40808: the release window, D
 
 Backoff is exponential with full jitter: wait `uniform(0, min(max_delay, base × 2^n))` before retry n, so that
 parallel workers that failed together do not retry together. A 429 waits at least the server's hint.
+
+The default budget (6 retries, base 0.5 s, cap 8 s) is sized for 25 % combined faults (5xx, resets, truncated
+bodies, 429 bursts; issue 8), where the old 2 retries / 0.25 s lost orders:
+- a request fails only when all 7 attempts fail: 0.25^7 ≈ 6.1e-5, one request in 16,384 at 25 % independent
+  faults (2 retries: 0.25^3 ≈ 1.6 %, one in 64);
+- the longest backoff is the sum of the ceilings, 0.5 + 1 + 2 + 4 + 8 + 8 = 23.5 s (11.75 s on average when all
+  retries are used), plus the attempts themselves; a 429 waits at least its hint (one window, or a
+  Retry-After of at most 60 s), so the budget is bounded in every case;
+- at 25 % faults a request sleeps about 0.12 s on average (0.25 × 0.25 + 0.25² × 0.5 + ...).
+
+The clock codes (40008 "timestamp expired", 40005 "invalid ACCESS_TIMESTAMP") are not retried here: the client
+re-syncs its server-clock offset and repeats a signed request once on them (`client.py`).
 """
 
 from __future__ import annotations
@@ -22,6 +34,7 @@ from lambda_functions.common.bitget.errors import (
 )
 
 RETRYABLE_CODES = frozenset({"429", "40015", "45001", "40725", "40808"})
+CLOCK_CODES = frozenset({"40008", "40005"})  # our ACCESS-TIMESTAMP is too far from Bitget's clock
 # Rate-limit windows are one second (x-mbx-used-remain-limit counts the current second).
 RATE_LIMIT_WINDOW_S = 1.0
 # A Retry-After longer than this is not waited for: the error is raised so the caller can decide.
@@ -32,8 +45,8 @@ MAX_HONOURED_RETRY_AFTER_S = 60.0
 class RetryPolicy:
     """Bounded retries: `retries` attempts after the first, exponential backoff with full jitter, capped."""
 
-    retries: int = 2
-    base_delay_s: float = 0.25
+    retries: int = 6  # BITGET_RETRIES
+    base_delay_s: float = 0.5
     max_delay_s: float = 8.0
 
     def __post_init__(self) -> None:
@@ -56,6 +69,11 @@ def is_retryable(error: BitgetError) -> bool:
         return error.code in RETRYABLE_CODES or (error.http_status or 0) >= 500
     # No usable answer (reset, timeout, truncated or unexpected body): sending again may well work.
     return isinstance(error, BitgetTransportError)
+
+
+def is_clock_error(error: BitgetError) -> bool:
+    """True when Bitget refused our ACCESS-TIMESTAMP (a skewed clock), so a re-sync may fix it."""
+    return isinstance(error, BitgetAPIError) and error.code in CLOCK_CODES
 
 
 def retry_delay(

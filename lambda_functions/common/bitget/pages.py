@@ -1,0 +1,52 @@
+"""Shaping one page of an order-history endpoint: the page-size check and the normalised empty forms.
+
+Bitget answers an empty page in several ways (`data: null`, `entrustedList: null`, `endId: ""`, `nextFlag` as
+the string "true"; BITGET_API.md §10b). The endpoint methods return one shape for each; rows and every other
+field stay exactly as Bitget sent them (strings stay strings).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+MAX_PAGE_LIMIT = 100  # Bitget's documented maximum page size on the history endpoints
+
+
+def checked_limit(limit: int) -> int:
+    """`limit`, or ValueError when it is outside 1..100 (rejected locally rather than sent)."""
+    if not 1 <= limit <= MAX_PAGE_LIMIT:
+        raise ValueError(f"limit must be between 1 and {MAX_PAGE_LIMIT}, got {limit!r}")
+    return limit
+
+
+def row_list(data: Any) -> list[dict]:
+    """A list-shaped `data` (spot history, symbol lists); null is the empty list."""
+    return list(data or [])
+
+
+def spot_plan_page(data: Mapping[str, Any] | None) -> dict:
+    """{"nextFlag": bool, "idLessThan": str or None, "orderList": [...]} plus any other field as sent."""
+    data = data or {}
+    return {
+        **data,
+        "nextFlag": _as_bool(data.get("nextFlag")),
+        "idLessThan": data.get("idLessThan") or None,
+        "orderList": list(data.get("orderList") or []),
+    }
+
+
+def futures_page(data: Mapping[str, Any] | None) -> dict:
+    """{"entrustedList": [...], "endId": str or None} plus any other field as sent."""
+    data = data or {}
+    return {
+        **data,
+        "entrustedList": list(data.get("entrustedList") or []),
+        "endId": data.get("endId") or None,
+    }
+
+
+def _as_bool(value: object) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() == "true"
+    return bool(value)
