@@ -1,26 +1,25 @@
 """Pages go to disk as they arrive; the symbol's file is a streaming merge of them. Memory never holds orders.
 
-Each shard appends its rows, one JSON line each, to its own part file in a temporary directory (Lambda's /tmp
-locally to the invocation). A shard's pages arrive newest first, so every part is already in order; at the end
-`merge_parts` does a k-way merge of all parts of the symbol (one row per part in memory) into the per-symbol
-orders file of the results store, newest first. Two copies of one (stream, orderId) meet side by side in that
-order and only the first is kept: a safety net, since shards own disjoint time ranges.
+Each shard appends its rows to its own part file in a temporary directory (Lambda's /tmp, local to the
+invocation), one line each: the row's sort key (cTime, orderId, stream) then its JSON, serialised once. A
+shard's pages arrive newest first, so every part is already in order; at the end `merge_parts` does a k-way
+merge of all parts of the symbol (one line per part in memory) into the per-symbol orders file of the results
+store, newest first, copying each row's JSON bytes as they are (no second parse). Two copies of one (stream,
+orderId) meet side by side in that order and only the first is kept: a safety net, since shards own disjoint
+time ranges.
 """
 
 from __future__ import annotations
 
 import heapq
-import json
 import tempfile
 import threading
 from collections import Counter
 from collections.abc import Iterator
-from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
 from lambda_functions.common.results_store import ResultsStore, dumps_compact
-from lambda_functions.common.streams import newest_first_key
 
 
 class PartWriter:
@@ -32,21 +31,29 @@ class PartWriter:
         self._fh: IO[bytes] | None = None
 
     def write(self, row: dict[str, Any]) -> None:
+        """Append a checked row (integer cTime and orderId, a stream)."""
         if self._fh is None:
             self._fh = self.path.open("wb")
-        self._fh.write(dumps_compact(row) + b"\n")
+        key = f"{int(row['cTime'])} {int(row['orderId'])} {row['stream']}\t".encode()
+        self._fh.write(key + dumps_compact(row) + b"\n")
         self.rows += 1
 
     def close(self) -> None:
         if self._fh is not None:
             self._fh.close()
 
-    def read(self) -> Iterator[dict[str, Any]]:
+    def read(self) -> Iterator[tuple[SortKey, bytes]]:
+        """(sort key, the row's JSON bytes) per row, in the order written."""
         if not self.rows:
             return
         with self.path.open("rb") as fh:
             for line in fh:
-                yield json.loads(line, parse_float=Decimal)
+                key, _, body = line.rstrip(b"\n").partition(b"\t")
+                c_time, order_id, stream = key.decode().split(" ", 2)
+                yield (int(c_time), int(order_id), stream), body
+
+
+SortKey = tuple[int, int, str]  # newest_first_key's (cTime, orderId, stream)
 
 
 class PartSet:
@@ -71,17 +78,16 @@ class PartSet:
         self.close()
         self._dir.cleanup()
 
-    def merged(self) -> Iterator[dict[str, Any]]:
+    def merged(self) -> Iterator[tuple[SortKey, bytes]]:
         """Every row of every part, newest first, adjacent copies of one (stream, orderId) dropped."""
         self.close()
         streams = [part.read() for part in self._parts if part.rows]
-        previous: tuple[str, str] | None = None
-        for row in heapq.merge(*streams, key=newest_first_key, reverse=True):
-            identity = (str(row.get("stream")), str(row["orderId"]))
-            if identity == previous:
+        previous: SortKey | None = None
+        for key, body in heapq.merge(*streams, key=lambda item: item[0], reverse=True):
+            if key == previous:
                 continue
-            previous = identity
-            yield row
+            previous = key
+            yield key, body
 
 
 def merge_parts(parts: PartSet, store: ResultsStore, key: str, symbol: str, execution: str) -> Counter[str]:
@@ -90,10 +96,10 @@ def merge_parts(parts: PartSet, store: ResultsStore, key: str, symbol: str, exec
     with store.writer(key) as fh:
         fh.write(b'{"symbol":' + dumps_compact(symbol) + b',"execution":' + dumps_compact(execution))
         fh.write(b',"orders":[')
-        for index, row in enumerate(parts.merged()):
+        for index, (sort_key, body) in enumerate(parts.merged()):
             if index:
                 fh.write(b",")
-            fh.write(dumps_compact(row))
-            counts[str(row.get("stream"))] += 1
+            fh.write(body)
+            counts[sort_key[2]] += 1
         fh.write(b"]}")
     return counts
