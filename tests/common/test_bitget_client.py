@@ -450,7 +450,7 @@ def test_429_honours_retry_after() -> None:
 
 def test_429_with_no_remaining_quota_waits_a_full_window_and_holds_back_the_endpoint() -> None:
     clock = FakeClock()
-    limiter = RateLimiter({"/p": 10}, monotonic=clock.monotonic, sleep=clock.sleep)
+    limiter = RateLimiter({"/p": 10}, monotonic=clock.monotonic, sleep=clock.sleep, burst=1)
     session = FakeSession(response(429, b"", {"x-mbx-used-remain-limit": "0"}), response(200, envelope([])))
     sleeps = Recorder()
     make_client(session, sleep=sleeps, limiter=limiter).get("/p")
