@@ -350,3 +350,40 @@ def test_numbers_bitget_sends_as_json_numbers_are_written_digit_for_digit(store)
         text = fh.read().decode()
     assert '"fee":-0.00000001' in text and '"size":"20.0000000000000000"' in text
     assert "e-08" not in text.lower()
+
+
+class _AgingClient(FakeClient):
+    """Bitget's clock moves on by `step_ms` with every history request (a long run, compressed), and like
+    Bitget it refuses a startTime beyond its 90-day retention (40704) and forgets expired orders."""
+
+    def __init__(self, orders, clock: FakeClock, step_ms: int, **kwargs):
+        super().__init__(orders, server_ms=clock.wall, **kwargs)
+        self.clock, self.step_ms = clock, step_ms
+
+    def _page(self, stream, symbol, start_ms, end_ms, id_less_than, limit):
+        self.clock.wall += self.step_ms
+        self.server_ms = self.clock.wall
+        edge = self.server_ms - RETENTION_MS
+        if start_ms is not None and start_ms < edge:
+            raise BitgetAPIError("40704", "Can only check the data of the last three months", 400)
+        return [
+            r
+            for r in super()._page(stream, symbol, start_ms, end_ms, id_less_than, limit)
+            if int(r["cTime"]) >= edge
+        ]
+
+
+def test_a_run_crossing_the_retention_edge_keeps_going_and_loses_only_what_expired(store):
+    clock = FakeClock()
+    oldest = NOW - RETENTION_MS + 60_000  # orders from a minute inside the retention...
+    rows = make_orders(2000, newest_ms=NOW - 10, step_ms=(NOW - 10 - oldest) // 1999)
+    client = _AgingClient({"spot_normal": rows}, clock, step_ms=2_000, listed=ALL_MARKETS)
+    # ...while each request takes 2 s of Bitget's clock: the oldest orders expire during the run
+    summary = extract_symbol(WorkerRequest("BTCUSDT", "edge"), make_run(client, store, clock))
+    assert summary["complete"] and summary["errors"] == {}  # never a 40704
+    got = {o["orderId"] for o in _read_orders(store, summary)["orders"]}
+    still_there = {
+        r["orderId"] for r in rows if int(r["cTime"]) >= clock.wall - RETENTION_MS + RETENTION_EDGE_MARGIN_MS
+    }
+    assert still_there <= got  # everything Bitget still keeps at the end was fetched
+    assert got <= {r["orderId"] for r in rows}
