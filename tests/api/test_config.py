@@ -93,7 +93,9 @@ def test_plan_orders_are_extracted_and_the_account_checked_by_default() -> None:
     assert (s.include_plan_orders, s.include_simulation, s.account_precheck) == (True, False, True)
 
 
-def test_option_defaults_and_the_account_check_follow_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_option_defaults_and_the_account_check_follow_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("INCLUDE_PLAN_ORDERS", "false")
     monkeypatch.setenv("INCLUDE_SIMULATION", "true")
     monkeypatch.setenv("ACCOUNT_PRECHECK", "false")

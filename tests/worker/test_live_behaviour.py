@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from lambda_functions.worker import app
+from tests.worker.conftest import worker_settings
 from tests.worker.test_sandbox_extraction import _assert_exact, _install, _orders
 
 pytestmark = pytest.mark.sandbox
@@ -80,3 +81,27 @@ def test_a_server_clock_two_minutes_away_loses_nothing(make_sandbox, store, offs
     assert detail["clock"]["source"] == "server"
     assert abs(detail["clock"]["offset_ms"] - offset_ms) < 5_000
     assert abs(summary["window"]["end_ms"] - server.now_ms()) < 60_000
+
+
+@pytest.mark.slow
+def test_the_default_retry_budget_absorbs_25_percent_combined_faults(make_sandbox, store):
+    # The default configuration (retries, backoff, second passes), not a test-tuned one: at 25 % of requests
+    # failing (5xx, resets, truncated bodies, 429 bursts) every order still arrives, exactly once.
+    server = make_sandbox(PROFILE, seed=11, enforce_rate_limits=False)
+    creds = server.credentials
+    settings = worker_settings(
+        bitget_base=server.base_url,
+        bitget_api_key=creds.api_key,
+        bitget_api_secret=creds.api_secret,
+        bitget_api_passphrase=creds.passphrase,
+        max_execution_time=600,
+    )
+    app.set_dependencies(app.build_dependencies(settings, store))
+    server.set_faults(error_5xx=0.08, reset=0.06, truncate=0.06, burst_429=0.05)
+    try:
+        summary = app.handler({"symbol": "LIVEUSDT", "execution": "faults25"}, None)
+    finally:
+        app.set_dependencies(None)
+    assert sum(server.stats()["faults"].values()) >= 5  # about a quarter of some 40 requests
+    assert summary["retries"] > 0
+    _check_exact(server, store, summary)
