@@ -127,7 +127,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         app = create_app(settings, overrides=Overrides(exchange=exchange))
         with ThreadedServer(app, port), requests.Session() as session:
             for symbol in SYMBOLS:
-                sandbox.truth(symbol)  # the sandbox builds a symbol's data on first use: not part of the timing
+                sandbox.truth(
+                    symbol
+                )  # the sandbox builds a symbol's data on first use: not part of the timing
             sandbox.reset()
             seconds, status = run_once(f"http://127.0.0.1:{port}", session)
             _, counts = rate_limit_bound(sandbox.stats())

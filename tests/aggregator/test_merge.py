@@ -8,7 +8,6 @@ from decimal import Decimal
 
 import pytest
 
-from lambda_functions.common.exact_json import dumps_exact
 from lambda_functions.aggregator.merge import (
     MAX_READ_BYTES,
     MIN_READ_BYTES,
@@ -19,6 +18,7 @@ from lambda_functions.aggregator.merge import (
     read_orders,
     read_size_for,
 )
+from lambda_functions.common.exact_json import dumps_exact
 from lambda_functions.common.streams import newest_first_key
 from tests.aggregator.factory import make_orders, spot_order
 
