@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
 import socket
 import threading
@@ -58,6 +59,11 @@ from lambda_functions.coordinator.validation import DEFAULT_MAX_SYMBOLS, DEFAULT
 INTERRUPTED_ERROR = "ServiceRestarted"
 INTERRUPTED_CAUSE = "interrupted by a restart of the service"
 STATE_MACHINE_NAME = "bitget-orders"
+FOLLOW_TIMEOUT_S = (
+    7 * 24 * 3600.0
+)  # how long a finished-execution follow-up waits (the process ends it sooner)
+FOLLOW_POLL_S = 0.02
+log = logging.getLogger(__name__)
 
 _LIVE_OWNERS: set[str] = set()  # owners of the orchestrators alive in this process
 _LIVE_OWNERS_LOCK = threading.Lock()
@@ -177,6 +183,22 @@ class EmbeddedOrchestrator:
     ) -> StartedExecution:
         answer = self.coordinator.handle(coordinator_event(symbols, start_ms, end_ms, options))
         return started_from_response(answer)
+
+    def when_finished(self, execution_arn: str, callback: Callable[[], object]) -> None:
+        """Call `callback` (in a thread of its own) once the execution has left RUNNING: the service saves
+        its orders then, without anyone polling."""
+
+        def follow() -> None:
+            try:
+                state = self.runner.wait(execution_arn, timeout_s=FOLLOW_TIMEOUT_S, poll_s=FOLLOW_POLL_S)
+                if state["status"] != "RUNNING":
+                    callback()
+            except Exception:  # shutdown, or a failing save: the next GET tries again
+                log.exception(
+                    "follow-up of a finished execution failed", extra={"execution_arn": execution_arn}
+                )
+
+        threading.Thread(target=follow, name="follow-execution", daemon=True).start()
 
     def close(self) -> None:
         """Stop owning executions (shutdown): from now on they count as interrupted by a restart."""

@@ -80,6 +80,10 @@ class OrdersService:
         started = self.orchestrator.start(unique, start_ms, end_ms, options or ExtractionOptions())
         saved, db_message = self._record_started(started.execution_arn, started.execution_name, started)
         log.info("execution started", extra={"execution": started.execution_name, "symbols": len(unique)})
+        when_finished = getattr(self.orchestrator, "when_finished", None)
+        if when_finished is not None:  # embedded: save the orders as soon as it ends, nobody needs to poll
+            arn = started.execution_arn
+            when_finished(arn, lambda: self.status(arn))
         return {
             "status": "started",
             "executionArn": started.execution_arn,

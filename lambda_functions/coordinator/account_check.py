@@ -25,7 +25,8 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
 import requests
@@ -178,29 +179,19 @@ class AccountChecker:
             return result
 
     def _check_now(self) -> AccountCheck:
-        offset = self._clock_offset_ms()
+        # Bitget's clock is read while the signed request goes out (signed with the last known offset, else
+        # the local clock): one round trip instead of two. A clock too far off gets 40008, and the client
+        # then re-syncs and asks again.
+        with ThreadPoolExecutor(1, thread_name_prefix="account-clock") as pool:
+            clock_job = pool.submit(self._clock_offset_ms)
+            outcome = self._ask_account()
+            offset = clock_job.result()
         checked_at = self.server_clock.timestamp_ms()
-        try:
-            client = self._signed_client()
-        except ValueError as exc:  # the secret could not be read or is malformed; the text names no value
-            return AccountCheck(
-                "rejected", f"the Bitget credentials could not be read: {exc}", problem="credentials_unavailable",
-                http_status=502, clock_offset_ms=offset, checked_at_ms=checked_at,
-            )  # fmt: skip
-        if client is None:
-            return AccountCheck(
-                "rejected",
-                "no Bitget API credentials are configured: signed requests cannot succeed",
-                problem="credentials_missing",
-                http_status=401,
-                clock_offset_ms=offset,
-                checked_at_ms=checked_at,
-            )
-        try:
-            data = client.get(ACCOUNT_INFO, signed=True, timeout_s=self._timeout_s)
-        except BitgetError as error:
-            return self._failure(error, offset, checked_at)
-        user_id = data.get("userId") if isinstance(data, dict) else None
+        if isinstance(outcome, AccountCheck):
+            return replace(outcome, clock_offset_ms=offset, checked_at_ms=checked_at)
+        if isinstance(outcome, BitgetError):
+            return self._failure(outcome, offset, checked_at)
+        user_id = outcome.get("userId") if isinstance(outcome, dict) else None
         account_id = str(user_id) if user_id not in (None, "") else None
         return AccountCheck(
             "ok",
@@ -209,6 +200,28 @@ class AccountChecker:
             clock_offset_ms=offset,
             checked_at_ms=checked_at,
         )
+
+    def _ask_account(self) -> Any:
+        """Bitget's answer to the signed request (its data, or the error), or the check's verdict when no
+        request could be signed."""
+        try:
+            client = self._signed_client()
+        except ValueError as exc:  # the secret could not be read or is malformed; the text names no value
+            return AccountCheck(
+                "rejected", f"the Bitget credentials could not be read: {exc}", problem="credentials_unavailable",
+                http_status=502,
+            )  # fmt: skip
+        if client is None:
+            return AccountCheck(
+                "rejected",
+                "no Bitget API credentials are configured: signed requests cannot succeed",
+                problem="credentials_missing",
+                http_status=401,
+            )
+        try:
+            return client.get(ACCOUNT_INFO, signed=True, timeout_s=self._timeout_s)
+        except BitgetError as error:
+            return error
 
     def _failure(self, error: BitgetError, offset: int | None, checked_at: int) -> AccountCheck:
         code = error.code if isinstance(error, BitgetAPIError) else None

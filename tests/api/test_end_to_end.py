@@ -86,6 +86,19 @@ def test_orders_in_the_database_equal_the_sandbox_truth(embedded) -> None:
     assert len(saved_orders(database_url, arn)) == len(expected)
 
 
+def test_embedded_mode_saves_the_orders_when_the_execution_ends_without_any_poll(embedded) -> None:
+    client, sandbox, database_url = embedded
+    body = client.post("/orders", json={"symbols": SYMBOLS}).json()
+    arn = body["executionArn"]
+    # nobody calls GET /orders/{arn}: the service follows the execution and saves its orders itself
+    expected = truth(sandbox, body["start_ms"], body["end_ms"])
+    deadline = time.monotonic() + 120
+    while len(saved_orders(database_url, arn)) < len(expected) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    client.app.state.runtime.db.join_background(60)
+    assert set(saved_orders(database_url, arn)) == expected
+
+
 def test_ten_concurrent_polls_save_exactly_one_copy(embedded) -> None:
     client, sandbox, database_url = embedded
     body = client.post("/orders", json={"symbols": SYMBOLS}).json()
