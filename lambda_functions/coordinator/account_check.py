@@ -13,9 +13,10 @@ Anything else (HTTP 429, 5xx, timeouts, resets, an answer we cannot classify) pr
 the check is `unverified`, a warning is logged and the execution starts anyway; its workers then report what
 went wrong per stream. On success the check carries the account's `userId`.
 
-Requests are signed with Bitget's clock (the local clock plus the offset learned from `/api/v2/public/time`,
-`ServerClock`), so a local clock a few minutes off is not mistaken for bad credentials; the same offset gives
-the coordinator its "now" for the window. A successful check is remembered for `ok_ttl_s` (Bitget allows this
+Bitget's clock (`/api/v2/public/time`, `ServerClock`) is read while the signed request goes out, and gives the
+coordinator its "now" for the window. The signed request uses the local clock until Bitget refuses its
+timestamp (40008/40005); the client then learns Bitget's offset and asks again, so a local clock minutes off
+is not mistaken for bad credentials (one more round trip, only then). A successful check is remembered for `ok_ttl_s` (Bitget allows this
 endpoint once per second per account); concurrent callers share one request.
 """
 
@@ -270,6 +271,8 @@ class AccountChecker:
             retry=self._retry,
             limiter=self._limiter,
             session=self._session,
-            clock=lambda: self.server_clock.timestamp_ms() / 1000,  # sign with Bitget's clock
+            # Its own view of Bitget's clock: signs with the local clock until a 40008/40005 makes it learn the
+            # offset and ask again (the checker's server_clock is read at the same time, for the window's "now").
+            clock=self._clock,
         )
         return self._signed
