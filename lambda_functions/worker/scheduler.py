@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Iterable
 from typing import Generic, TypeVar
 
 Job = TypeVar("Job")
@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 
 class Lane(Generic[Job]):
-    """The queue and threads of one lane."""
+    """The queue and threads of one lane: one thread per open job, up to `threads`, started as jobs arrive."""
 
     def __init__(self, name: str, threads: int, step: Callable[[Job], bool]) -> None:
         self.name = name
@@ -27,15 +27,19 @@ class Lane(Generic[Job]):
         self._step = step
         self._queue: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
         self._open = 0
+        self._started = False
         self._lock = threading.Lock()
         self._workers: list[threading.Thread] = []
-        self._count = 0
 
     def add(self, job: Job) -> None:
-        """Queue a job; allowed from inside a step (the lane stays open while its caller's job is open)."""
+        """Queue a job; allowed from inside a step (the lane stays open while its caller's job is open). A job
+        added to a running lane gets a thread of its own while the lane has fewer than `threads`."""
         with self._lock:
             self._open += 1
+            worker = self._new_worker() if self._started else None
         self._queue.put(job)
+        if worker is not None:
+            worker.start()
 
     def idle_threads(self) -> int:
         """Threads that would have nothing to do if every open job were being worked on."""
@@ -44,17 +48,29 @@ class Lane(Generic[Job]):
 
     def start(self) -> None:
         with self._lock:
-            if self._open == 0:
-                return
-            self._count = min(self._threads, self._open)
-        for index in range(self._count):
-            worker = threading.Thread(target=self._loop, name=f"{self.name}-{index}", daemon=True)
-            worker.start()
-            self._workers.append(worker)
+            self._started = True
+            workers = [self._new_worker() for _ in range(self._open)]
+        for worker in workers:
+            if worker is not None:
+                worker.start()
 
     def join(self) -> None:
-        for worker in self._workers:
+        joined = 0
+        while True:
+            with self._lock:
+                if joined == len(self._workers):
+                    return
+                worker = self._workers[joined]
             worker.join()
+            joined += 1
+
+    def _new_worker(self) -> threading.Thread | None:
+        """A thread for the lane when it has fewer than min(threads, open jobs); call under the lock."""
+        if len(self._workers) >= min(self._threads, self._open):
+            return None
+        worker = threading.Thread(target=self._loop, name=f"{self.name}-{len(self._workers)}", daemon=True)
+        self._workers.append(worker)
+        return worker
 
     def _loop(self) -> None:
         while (job := self._queue.get()) is not None:
@@ -68,10 +84,9 @@ class Lane(Generic[Job]):
                 continue
             with self._lock:
                 self._open -= 1
-                finished = self._open == 0
-            if finished:
-                for _ in range(self._count):
-                    self._queue.put(None)
+                threads = len(self._workers) if self._open == 0 else 0
+            for _ in range(threads):  # the last job is done: every thread of the lane stops
+                self._queue.put(None)
 
 
 def run_lanes(lanes: Iterable[Lane[Job]]) -> None:
@@ -81,10 +96,3 @@ def run_lanes(lanes: Iterable[Lane[Job]]) -> None:
         lane.start()
     for lane in started:
         lane.join()
-
-
-def lanes_for(
-    keys: Iterable[Hashable], threads: Callable[[Hashable], int], step: Callable[[Job], bool]
-) -> dict[Hashable, Lane[Job]]:
-    """One lane per key."""
-    return {key: Lane(str(key), threads(key), step) for key in keys}

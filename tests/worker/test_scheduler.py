@@ -63,3 +63,26 @@ def test_an_empty_lane_starts_no_thread():
     lane = Lane("path", 4, lambda job: True)
     run_lanes([lane])
     assert lane.idle_threads() == 4
+
+
+def test_jobs_added_by_a_running_step_get_threads_of_their_own():
+    # GIVEN a lane of 4 threads that starts with one job, which adds three more while it runs
+    lane = Lane("path", 4, lambda job: job.step())
+    barrier = threading.Barrier(4, timeout=10)
+
+    class Waiter:
+        def __init__(self, spawn=None):
+            self.spawn, self.threads = spawn, set()
+
+        def step(self):
+            if self.spawn:
+                for _ in range(3):
+                    lane.add(Waiter())
+                self.spawn = None
+            self.threads.add(threading.current_thread().name)
+            barrier.wait()  # all four must be stepped at the same time, or this times out
+            return True
+
+    lane.add(Waiter(spawn=True))
+    run_lanes([lane])
+    assert not barrier.broken
