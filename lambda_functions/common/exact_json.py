@@ -13,7 +13,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
-_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
 
 
 def decimal_text(value: Decimal) -> str:

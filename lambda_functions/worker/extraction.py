@@ -258,6 +258,7 @@ def _finish(
         rejected_rows=item.rejected.count,
         rejected=item.rejected.samples,
         second_passes=item.second_passes,
+        rows_outside_query=item.outside_query,
         page_size_adjustments=item.page_size_adjustments,
         duration_s=elapsed,
     )

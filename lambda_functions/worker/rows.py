@@ -8,21 +8,25 @@ without a trace. Every other field is kept exactly as Bitget sent it (decimal st
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 MAX_REJECTED_SAMPLES = 20  # raw rows kept per stream; the count covers all of them
 
 
+# ASCII digits only (str.isdigit also accepts "²" and "١"); a bounded length keeps int() cheap and defined
+_DIGITS = re.compile(r"[0-9]{1,40}")
+MAX_ID = 2**63 - 1  # ids and times are stored as BIGINT
+
+
 def _as_int(value: Any) -> int | None:
-    """An integer from Bitget's usual string form (or a bare number); None when it is not one."""
+    """An integer from Bitget's usual string form (or a bare number) that fits a BIGINT; None otherwise."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
+    if isinstance(value, str) and _DIGITS.fullmatch(value.strip()):
+        value = int(value.strip())
+    return value if isinstance(value, int) and value <= MAX_ID else None
 
 
 def row_problem(row: Any) -> str | None:

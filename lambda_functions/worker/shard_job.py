@@ -66,6 +66,7 @@ class StreamRun:
     rejected: Rejected = field(default_factory=Rejected)
     page_size_adjustments: int = 0
     rows: int = 0  # rows kept by the shards that ended
+    outside_query: int = 0  # rows Bitget returned outside a request's startTime..endTime (not kept)
     # A market that may not know the symbol is probed with the stream's first query alone; the others start
     # once it has answered with a page (a 40034 settles the whole stream with one request).
     waiting: list[ShardJob] = field(default_factory=list)
@@ -145,7 +146,15 @@ class ShardJob:
         return shards.query_bounds(self.lo, self.hi, self.run.server_now_ms())
 
     def step(self) -> bool:
-        """One page; True when the shard is done."""
+        """One page; True when the shard is done. Never raises: whatever goes wrong ends the shard with a
+        recorded reason, so its stream cannot be reported complete."""
+        try:
+            return self._step()
+        except Exception as exc:  # a bug or an unexpected shape: this shard is incomplete, the others go on
+            log.exception("shard failed", extra={"symbol": self.run.symbol, "stream": self.stream.name})
+            return self._end(WORKER_ERROR, exc, WORKER_ERROR)
+
+    def _step(self) -> bool:
         if not self.stream.take_page():
             return self._end(pg.MAX_PAGES)
         try:
@@ -153,9 +162,6 @@ class ShardJob:
         except BitgetError as exc:
             self.stream.give_back_page()
             return self._failed(exc)
-        except Exception as exc:  # a bug or an unexpected shape: this shard is incomplete, the others go on
-            log.exception("shard failed", extra={"symbol": self.run.symbol, "stream": self.stream.name})
-            return self._end(WORKER_ERROR, exc, WORKER_ERROR)
         if page is None:
             self.stream.give_back_page()
             return self._end(self.walker.end or pg.COMPLETE)
@@ -182,6 +188,8 @@ class ShardJob:
                 continue
             c_time, order_id = created_ms(row), str(row["orderId"]).strip()
             ids.add(order_id)
+            if not self.lo - 1 <= c_time <= self.hi + 1:
+                self.stream.outside_query += 1  # Bitget answered beyond the bounds asked: counted, not kept
             # Rows of other shards' milliseconds, and the cursor row if Bitget repeats it, are not ours.
             if not self.lo <= c_time <= self.hi or order_id in self._previous_ids:
                 continue

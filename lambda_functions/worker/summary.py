@@ -95,6 +95,7 @@ class StreamResult:
     rejected_rows: int = 0
     rejected: list[dict[str, Any]] = field(default_factory=list)  # the first few, with reason and raw row
     second_passes: int = 0
+    rows_outside_query: int = 0  # rows Bitget returned outside the time bounds asked (not kept, counted)
     skipped_by_name: bool = False  # not asked: the symbol's name rules this market out
     page_size_adjustments: int = 0
     breaker_skipped: bool = False
@@ -115,6 +116,7 @@ class StreamResult:
             "rejected_rows": self.rejected_rows,
             "rejected": self.rejected,
             "second_passes": self.second_passes,
+            "rows_outside_query": self.rows_outside_query,
             "listed": self.listed,
             "duration_s": round(self.duration_s, 3),
         }

@@ -68,6 +68,7 @@ def test_orders_of_every_stream_are_written_newest_first_with_their_stream(store
         "rejected_rows": 0,
         "rejected": [],
         "second_passes": 0,
+        "rows_outside_query": 0,
         "listed": False,
         "duration_s": 0,
     }

@@ -55,8 +55,9 @@ def decode_envelope(body: bytes, status: int, path: str) -> dict[str, Any] | Non
     """The JSON envelope, or None when the body is not one; a non-JSON 2xx/5xx body is a transport error."""
     try:
         # A number with a fraction stays exact (Decimal), never a float: amounts are kept as Bitget sent them.
-        payload = json.loads(body, parse_float=Decimal)
-    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError: truncated or garbled body
+        # NaN/Infinity are not JSON: such a body is as garbled as a truncated one.
+        payload = json.loads(body, parse_float=Decimal, parse_constant=_not_json)
+    except (ValueError, RecursionError) as exc:  # truncated, garbled, non-UTF-8 or absurdly nested body
         if status == 429 or 400 <= status < 500:
             return None
         raise BitgetTransportError(
@@ -65,6 +66,10 @@ def decode_envelope(body: bytes, status: int, path: str) -> dict[str, Any] | Non
     if isinstance(payload, dict) and "code" in payload:
         return payload
     return None
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not a JSON value")
 
 
 def message_of(envelope: Mapping[str, Any] | None) -> str:
@@ -83,7 +88,7 @@ def parse_ms(value: object) -> int | None:
         return None
     try:
         return int(value) if isinstance(value, int | float) else int(str(value).strip())
-    except ValueError:
+    except (ValueError, OverflowError):  # not digits; a float infinity
         return None
 
 
