@@ -62,7 +62,7 @@ STATE_MACHINE_NAME = "bitget-orders"
 FOLLOW_TIMEOUT_S = (
     7 * 24 * 3600.0
 )  # how long a finished-execution follow-up waits (the process ends it sooner)
-FOLLOW_POLL_S = 0.02
+FOLLOW_POLL_S = 0.1  # one cheap status read per execution every 100 ms
 log = logging.getLogger(__name__)
 
 _LIVE_OWNERS: set[str] = set()  # owners of the orchestrators alive in this process
@@ -232,11 +232,14 @@ class EmbeddedOrchestrator:
         self, arn: str, name: str, manifest: dict[str, Any] | None, live: dict[str, Any]
     ) -> ExecutionState:
         status = live["status"]
+        # No manifest while the runner knows the execution: its results were deleted (DELETE /orders/{arn}) or
+        # expired; the runner's word is reported, and no manifest is written back.
+        had_manifest = manifest is not None
         manifest = manifest or {
             "execution": name,
             "symbols": json.loads(live.get("input") or "{}").get("symbols", []),
         }
-        if status != "RUNNING" and manifest.get("status") in (None, "RUNNING"):
+        if had_manifest and status != "RUNNING" and manifest.get("status") in (None, "RUNNING"):
             # The state machine ended without a final manifest (e.g. an uncatchable error): record it now.
             if status == "SUCCEEDED":
                 manifest = manifest | {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -22,6 +22,8 @@ class StoreSettings(BaseSettings):
     results_dir: str = "./data/results"
     results_base_url: str = "http://127.0.0.1:8000/results"
     aws_default_region: str = "us-east-2"
+    # The bucket's own region when it differs from AWS_DEFAULT_REGION (presigned URLs are signed for it).
+    results_bucket_region: str = ""
 
     @model_validator(mode="after")
     def _pick_store(self) -> StoreSettings:
@@ -32,14 +34,40 @@ class StoreSettings(BaseSettings):
         return self
 
 
+def s3_client_config(bucket: str = "") -> Any:
+    """Client settings under which presigned URLs work for a bucket in any region.
+
+    - SigV4 (`X-Amz-Algorithm=AWS4-HMAC-SHA256`): regions opened since 2014 accept nothing else, and botocore
+      still presigns with SigV2 in us-east-1 and several older regions unless told;
+    - the regional virtual-hosted endpoint `https://<bucket>.s3.<region>.amazonaws.com` (us-east-1 included),
+      never the global `<bucket>.s3.amazonaws.com`: that host reaches a bucket outside us-east-1 through DNS
+      only, and answers with a 307 redirect to the regional host while DNS catches up (new buckets); the
+      redirect changes the signed Host header and the link fails. A bucket name with dots keeps path style
+      (`s3.<region>.amazonaws.com/<bucket>/...`): a dotted virtual host fails the TLS certificate check.
+    """
+    from botocore.config import Config
+
+    style = "path" if "." in bucket else "virtual"
+    return Config(
+        signature_version="s3v4",
+        s3={"addressing_style": style, "us_east_1_regional_endpoint": "regional"},
+    )
+
+
+def make_s3_client(region: str, bucket: str = "") -> Any:
+    """A boto3 S3 client for `bucket` in `region` (see s3_client_config); AWS_ENDPOINT_URL still applies."""
+    import boto3
+
+    return boto3.client("s3", region_name=region, config=s3_client_config(bucket))
+
+
 def build_results_store(settings: StoreSettings, s3_client: object | None = None) -> ResultsStore:
     """The store the settings name; the boto3 client is created here only when none is handed in."""
     if settings.results_store == "s3":
+        region = settings.results_bucket_region or settings.aws_default_region
         if s3_client is None:
-            import boto3
-
-            s3_client = boto3.client("s3", region_name=settings.aws_default_region)
-        return S3ResultsStore(s3_client, settings.results_bucket, settings.aws_default_region)
+            s3_client = make_s3_client(region, settings.results_bucket)
+        return S3ResultsStore(s3_client, settings.results_bucket, region)
     return LocalResultsStore(settings.results_dir, settings.results_base_url)
 
 

@@ -195,16 +195,16 @@ class S3ResultsStore:
         )
 
     def key_from_url(self, url: str) -> str | None:
-        """Accepts the virtual-hosted and path-style addresses of this bucket only."""
+        """Accepts the virtual-hosted and path-style addresses of this bucket only, regional
+        (`<bucket>.s3.<region>.amazonaws.com`, what `url` gives: common/config.py) or global, China included."""
         parts = urlsplit(url)
         if parts.scheme != "https" or not parts.hostname:
             return None
         host, path = parts.hostname, unquote(parts.path)
-        if host.startswith(f"{self.bucket}.s3.") and host.endswith(".amazonaws.com"):
+        aws_host = host.endswith((".amazonaws.com", ".amazonaws.com.cn"))
+        if aws_host and host.startswith(f"{self.bucket}.s3."):
             key = path.lstrip("/")
-        elif (
-            host.startswith("s3.") and host.endswith(".amazonaws.com") and path.startswith(f"/{self.bucket}/")
-        ):
+        elif aws_host and host.startswith("s3.") and path.startswith(f"/{self.bucket}/"):
             key = path[len(self.bucket) + 2 :]
         else:
             return None

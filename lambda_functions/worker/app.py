@@ -2,8 +2,8 @@
 
 Event: {"symbol": "BTCUSDT", "execution": "<name>", "start_ms": int?, "end_ms": int?} (default window: the
 last 90 days). Data problems (unknown symbol, rate limits, timeouts, Bitget errors) never raise: they are
-categorised in the summary. An invalid event raises ValueError, which the Map's Catch turns into an error
-result.
+categorised in the summary. An invalid event (ValueError) or any other exception becomes a bounded error
+item `{"symbol", "error": {"Error", "Cause"}}` (common/map_items.py), like the Map's Catch.
 
 Dependencies that warm invocations reuse (settings, HTTP session, results store, market lists, circuit
 breaker, rate limiters) are built once per process; tests replace them with `set_dependencies`. Each
@@ -29,6 +29,7 @@ from requests.adapters import HTTPAdapter
 from lambda_functions.common.bitget import BitgetClient, Credentials, RateLimiter, RetryPolicy
 from lambda_functions.common.config import StoreSettings, default_results_store
 from lambda_functions.common.logs import configure_json_logging
+from lambda_functions.common.map_items import reports_errors_as_items
 from lambda_functions.common.results_store import ResultsStore
 from lambda_functions.worker.budget import Clock, TimeBudget
 from lambda_functions.worker.circuit_breaker import CircuitBreaker
@@ -230,6 +231,7 @@ def _optional_share(event: dict[str, Any]) -> float | None:
     return float(value)
 
 
+@reports_errors_as_items  # an exception becomes a bounded error item (common/map_items.py)
 def handler(event: Any, context: Any = None) -> dict[str, Any]:
     """Lambda entry point: parse, extract with the injected dependencies, return the summary."""
     configure_json_logging()

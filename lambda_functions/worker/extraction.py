@@ -40,6 +40,7 @@ from lambda_functions.worker.summary import (
     NOT_LISTED,
     SERVER_ERROR,
     SYMBOL_NOT_FOUND,
+    WORKER_ERROR,
     ExtractionResult,
     StreamResult,
     build_detail,
@@ -50,10 +51,11 @@ from lambda_functions.worker.window import Window, resolve_window, slices
 log = logging.getLogger(__name__)
 
 PERMANENT = frozenset({SYMBOL_NOT_FOUND, AUTH})  # failures a retry cannot heal: the breaker counts these
-INCOMPLETE_CATEGORY = {pg.MAX_PAGES: pg.MAX_PAGES, pg.TIMEOUT: pg.TIMEOUT}
+INCOMPLETE_CATEGORY = {pg.MAX_PAGES: pg.MAX_PAGES, pg.TIMEOUT: pg.TIMEOUT, "not_asked": WORKER_ERROR}
 # A range that aged out of Bitget's 90-day retention while the run went on holds nothing Bitget can still
 # serve: like the window's own clamp to the retention, it ends the shard without making the stream incomplete.
 FINISHED = frozenset({pg.COMPLETE, pg.EXPIRED})
+NOT_ASKED = "not_asked"
 
 
 @dataclass(frozen=True)
@@ -212,6 +214,8 @@ def _run_streams(
                 for start, end in slices(window)
             ]
             outcome.shards = len(jobs)
+            if outcome.listed is not True or len(jobs) == 1:
+                jobs[0].probe = True  # its 40034 settles the stream (a market that does not know the symbol)
             if outcome.listed is not True:
                 jobs, outcome.waiting = jobs[:1], jobs[1:]  # probe first (stream_run.waiting)
             for job in jobs:
@@ -268,6 +272,8 @@ def _finish(
         breaker.record_failure(key, SYMBOL_NOT_FOUND)
         return result
     failed = [end for end in item.ends if end not in FINISHED]
+    if len(item.ends) < item.shards:
+        failed.append(NOT_ASKED)  # a shard that never ran cannot be called complete
     if not failed and item.listed is False and item.rows == 0:
         result.not_applicable, result.reason = True, NOT_LISTED  # unlisted, and Bitget had nothing
 

@@ -23,34 +23,47 @@ from lambda_functions.common.results_store import ResultsStore, dumps_compact
 
 
 class PartWriter:
-    """One shard's rows as JSON lines in a temporary file."""
+    """One shard's rows as JSON lines in temporary files, one file per sorted run.
+
+    Bitget pages by orderId; should a page ever hold a row newer (by cTime, then orderId) than the one before
+    it, the row starts a new run instead of breaking the newest-first order the merge relies on (each run is
+    sorted; the k-way merge takes any number of them)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.rows = 0
+        self.runs: list[Path] = []
         self._fh: IO[bytes] | None = None
+        self._last: SortKey | None = None
 
     def write(self, row: dict[str, Any]) -> None:
         """Append a checked row (integer cTime and orderId, a stream)."""
-        if self._fh is None:
-            self._fh = self.path.open("wb")
-        key = f"{int(row['cTime'])} {int(row['orderId'])} {row['stream']}\t".encode()
-        self._fh.write(key + dumps_compact(row) + b"\n")
+        key: SortKey = (int(row["cTime"]), int(row["orderId"]), str(row["stream"]))
+        if self._fh is None or (self._last is not None and key > self._last):
+            self.close()
+            run = self.path.with_name(f"{self.path.name}.{len(self.runs)}")
+            self.runs.append(run)
+            self._fh = run.open("wb")
+        self._last = key
+        self._fh.write(f"{key[0]} {key[1]} {key[2]}\t".encode() + dumps_compact(row) + b"\n")
         self.rows += 1
 
     def close(self) -> None:
         if self._fh is not None:
             self._fh.close()
+            self._fh = None
 
-    def read(self) -> Iterator[tuple[SortKey, bytes]]:
-        """(sort key, the row's JSON bytes) per row, in the order written."""
-        if not self.rows:
-            return
-        with self.path.open("rb") as fh:
-            for line in fh:
-                key, _, body = line.rstrip(b"\n").partition(b"\t")
-                c_time, order_id, stream = key.decode().split(" ", 2)
-                yield (int(c_time), int(order_id), stream), body
+    def read_runs(self) -> list[Iterator[tuple[SortKey, bytes]]]:
+        """Per run, (sort key, the row's JSON bytes) per row, in the order written (newest first)."""
+        return [_read_run(run) for run in self.runs]
+
+
+def _read_run(path: Path) -> Iterator[tuple[SortKey, bytes]]:
+    with path.open("rb") as fh:
+        for line in fh:
+            key, _, body = line.rstrip(b"\n").partition(b"\t")
+            c_time, order_id, stream = key.decode().split(" ", 2)
+            yield (int(c_time), int(order_id), stream), body
 
 
 SortKey = tuple[int, int, str]  # newest_first_key's (cTime, orderId, stream)
@@ -81,7 +94,7 @@ class PartSet:
     def merged(self) -> Iterator[tuple[SortKey, bytes]]:
         """Every row of every part, newest first, adjacent copies of one (stream, orderId) dropped."""
         self.close()
-        streams = [part.read() for part in self._parts if part.rows]
+        streams = [run for part in self._parts for run in part.read_runs()]
         previous: SortKey | None = None
         for key, body in heapq.merge(*streams, key=lambda item: item[0], reverse=True):
             if key == previous:

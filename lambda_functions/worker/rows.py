@@ -49,7 +49,7 @@ def created_ms(row: dict[str, Any]) -> int:
 
 @dataclass
 class Rejected:
-    """Rejected rows of one stream (thread-safe enough: one shard appends at a time under the GIL)."""
+    """Rejected rows of one stream (callers hold the stream's lock: its shards may run on several threads)."""
 
     count: int = 0
     samples: list[dict[str, Any]] = field(default_factory=list)

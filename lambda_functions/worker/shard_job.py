@@ -132,6 +132,8 @@ class ShardJob:
         self.walker = pg.Walker(query.fetch, self._bounds, self.sizer, run.budget, monotonic=run.monotonic)
         self.part: PartWriter = run.parts.new()
         self.passes_left = run.second_passes
+        # Only a stream's probe (its one first request) may find the symbol unknown and settle the stream.
+        self.probe = False
         self.kept = 0
         self.newest_ms: int | None = None
         self.oldest_ms: int | None = None
@@ -184,12 +186,14 @@ class ShardJob:
         for row in rows:
             problem = row_problem(row)
             if problem is not None:
-                self.stream.rejected.add(problem, row)
+                with self.stream.lock:  # a split stream's shards run on several threads
+                    self.stream.rejected.add(problem, row)
                 continue
             c_time, order_id = created_ms(row), str(row["orderId"]).strip()
             ids.add(order_id)
             if not self.lo - 1 <= c_time <= self.hi + 1:
-                self.stream.outside_query += 1  # Bitget answered beyond the bounds asked: counted, not kept
+                with self.stream.lock:  # Bitget answered beyond the bounds asked: counted, not kept
+                    self.stream.outside_query += 1
             # Rows of other shards' milliseconds, and the cursor row if Bitget repeats it, are not ours.
             if not self.lo <= c_time <= self.hi or order_id in self._previous_ids:
                 continue
@@ -246,7 +250,7 @@ class ShardJob:
             )
             self.run.sleep(pause)
             return False
-        if category == SYMBOL_NOT_FOUND and self._stream_untouched():
+        if category == SYMBOL_NOT_FOUND and self.probe and self.walker.pages == 0:
             # Bitget does not know the symbol in this market: nothing exists to be missed.
             with self.stream.lock:
                 self.stream.not_applicable = True
@@ -255,13 +259,13 @@ class ShardJob:
             return self._end(pg.COMPLETE)
         return self._end(category, exc, category)
 
-    def _stream_untouched(self) -> bool:
-        return self.stream.pages == 0 and self.kept == 0
-
     def _end(self, end: str, error: BaseException | None = None, category: str | None = None) -> bool:
         self.part.close()
-        self.stream.page_size_adjustments += self.sizer.adjustments
+        with self.stream.lock:
+            self.stream.page_size_adjustments += self.sizer.adjustments
         self.stream.record_end(end, self.kept, error, category)
+        if not self.stream.not_applicable:
+            self._release_waiting()  # whatever the probe's fate, the other queries are asked on their own
         return True
 
 

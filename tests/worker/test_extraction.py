@@ -388,3 +388,31 @@ def test_a_run_crossing_the_retention_edge_keeps_going_and_loses_only_what_expir
     }
     assert still_there <= got  # everything Bitget still keeps at the end was fetched
     assert got <= {r["orderId"] for r in rows}
+
+
+def test_rows_whose_ids_disagree_with_their_times_are_still_written_newest_first(store):
+    # Bitget pages by orderId; should a higher id ever carry an earlier cTime, the file is still in order
+    rows = make_orders(250, newest_ms=NOW - 10)
+    rows[50]["cTime"], rows[120]["cTime"] = rows[120]["cTime"], rows[50]["cTime"]
+    client = FakeClient({"spot_normal": rows}, listed=ALL_MARKETS)
+    summary = extract_symbol(WorkerRequest("BTCUSDT", "order"), make_run(client, store))
+    orders = _read_orders(store, summary)["orders"]
+    assert orders == sorted(orders, key=newest_first_key, reverse=True)
+    assert {o["orderId"] for o in orders} == {r["orderId"] for r in rows} and summary["complete"]
+
+
+def test_when_a_probe_fails_the_streams_other_queries_are_still_asked(store):
+    # GIVEN no market list, a futures plan stream whose first planType keeps failing and whose second has orders
+    client = FakeClient(
+        {"USDT-FUTURES_plan:track_plan": make_orders(5, newest_ms=NOW - 1)},
+        listed={},
+        fail={"USDT-FUTURES_plan:normal_plan": BitgetTransportError("reset")},
+    )
+    summary = extract_symbol(
+        WorkerRequest("BTCUSDT", "probe"), make_run(client, store, include_plan_orders=True)
+    )
+    # THEN the failure is reported, and the track_plan orders were fetched all the same
+    assert "USDT-FUTURES_plan" in summary["incomplete_streams"]
+    plan = [o for o in _read_orders(store, summary)["orders"] if o["stream"] == "USDT-FUTURES_plan"]
+    assert len(plan) == 5
+    assert client.history_calls("USDT-FUTURES_plan:profit_loss") >= 1
