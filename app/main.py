@@ -1,8 +1,10 @@
 """The FastAPI application: `create_app(settings)` plus a lifespan that builds every part once.
 
 At start (each choice logged): migrations (AUTO_MIGRATE), the database engine, the results store, the exchange
-(the sandbox on loopback when no Bitget credentials are set), the orchestrator, and the Bitget client for
-/symbols. At shutdown, the reverse. `uvicorn app.main:app` builds the app from the environment on first
+(the sandbox on loopback when no Bitget credentials are set), the orchestrator, the Bitget client for /symbols,
+and two background tasks: the watcher that saves the orders of executions that ended (WATCH_INTERVAL_S) and,
+with the local results store, the results retention sweep (RESULTS_RETENTION_DAYS). At shutdown, the reverse
+(the background tasks stop first). `uvicorn app.main:app` builds the app from the environment on first
 access.
 
 Embedded mode runs the worker and aggregator handlers in this process. They normally build their dependencies
@@ -37,9 +39,12 @@ from app.orchestration.base import (
     Orchestrator,
 )
 from app.orchestration.factory import build_orchestrator
-from app.services.database_service import DatabaseService, InvalidCursorError
+from app.services.database_service import DatabaseService, ExecutionBusyError, InvalidCursorError
+from app.services.execution_watcher import ExecutionWatcher
 from app.services.health_service import HealthChecks
 from app.services.orders_service import OrdersService
+from app.services.periodic import PeriodicTask
+from app.services.retention import SWEEP_INTERVAL_S, expire_results
 from app.services.symbols_service import SymbolsClient, SymbolsService
 from lambda_functions.common.config import StoreSettings, build_results_store
 from lambda_functions.common.logs import configure_json_logging
@@ -101,6 +106,7 @@ def _add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(InvalidRequestError, handler(400))
     app.add_exception_handler(InvalidCursorError, handler(400))
     app.add_exception_handler(ExecutionNotFoundError, handler(404))
+    app.add_exception_handler(ExecutionBusyError, handler(409))
     app.add_exception_handler(AccountRejectedError, account_rejected)
     app.add_exception_handler(OrchestrationError, handler(502))
 
@@ -125,19 +131,21 @@ def build_runtime(settings: Settings, overrides: Overrides, stack: ExitStack) ->
         _exchange_probe(exchange, symbols_client, stack),
         account=checker.check if checker is not None else None,
     )
+    orders = OrdersService(
+        orchestrator,
+        db,
+        store,
+        results_prefix=settings.results_prefix,
+        max_symbols=settings.max_symbols,
+        window_days=settings.default_window_days,
+        hydration_wait_s=settings.hydration_wait_seconds,
+    )
     return Runtime(
         settings=settings,
         store=store,
         db=db,
-        orders=OrdersService(
-            orchestrator,
-            db,
-            store,
-            results_prefix=settings.results_prefix,
-            max_symbols=settings.max_symbols,
-            window_days=settings.default_window_days,
-            hydration_wait_s=settings.hydration_wait_seconds,
-        ),
+        orders=orders,
+        tasks=_background_tasks(settings, orders, db, store, stack),
         symbols=SymbolsService(
             symbols_client,
             cache_seconds=settings.symbols_cache_seconds,
@@ -147,6 +155,39 @@ def build_runtime(settings: Settings, overrides: Overrides, stack: ExitStack) ->
         info=_info(settings, orchestrator, exchange),
         health=health,
     )
+
+
+def _background_tasks(
+    settings: Settings, orders: OrdersService, db: DatabaseService, store: ResultsStore, stack: ExitStack
+) -> dict[str, PeriodicTask]:
+    """The watcher (WATCH_INTERVAL_S > 0) and, for the local results store, the retention sweep
+    (RESULTS_RETENTION_DAYS > 0; on S3 the bucket's lifecycle rule expires results). Registered last on the
+    stack, so they stop before the parts they use are closed."""
+    tasks: dict[str, PeriodicTask] = {}
+    if settings.watch_interval_s > 0:
+        watcher = ExecutionWatcher(orders, db, batch_size=settings.watch_batch_size)
+        tasks["watcher"] = PeriodicTask("watch-executions", settings.watch_interval_s, watcher.tick)
+        log.info(
+            "watcher: every %ss, up to %s unfinished executions",
+            settings.watch_interval_s,
+            settings.watch_batch_size,
+        )
+    if settings.results_retention_days > 0 and settings.results_store == "local":
+
+        def sweep() -> None:
+            expire_results(
+                store,
+                settings.results_prefix,
+                retention_days=settings.results_retention_days,
+                awaiting_save=db.names_awaiting_save,
+            )
+
+        tasks["retention"] = PeriodicTask("expire-results", SWEEP_INTERVAL_S, sweep)
+        log.info("results retention: %s days (swept hourly)", settings.results_retention_days)
+    for task in tasks.values():
+        task.start()
+        stack.callback(task.stop)
+    return tasks
 
 
 def _export_aws_credentials(settings: Settings) -> None:

@@ -11,6 +11,7 @@ from app.core.config import Settings
 from app.services.database_service import DatabaseService
 from app.services.health_service import HealthChecks
 from app.services.orders_service import OrdersService
+from app.services.periodic import PeriodicTask
 from app.services.symbols_service import SymbolsService
 from lambda_functions.common.results_store import ResultsStore
 
@@ -27,6 +28,7 @@ class Runtime:
     exchange_base_url: str
     info: dict[str, Any] = field(default_factory=dict)  # the modes in use, for GET /info
     health: HealthChecks | None = None  # the live checks of GET /info
+    tasks: dict[str, PeriodicTask] = field(default_factory=dict)  # background tasks: "watcher", "retention"
 
 
 def get_runtime(request: Request) -> Runtime:

@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     results_dir: str = "./data/results"
     results_base_url: str = ""  # default: http://HOST:PORT/results (this service's results route)
     presigned_url_expires: int = Field(3600, ge=60, le=7 * 24 * 3600)
+    # Days the results-store objects of a finished execution are kept (0: forever). The local store is swept by
+    # the API; on S3 the bucket's lifecycle rule expires them. Database rows are never expired.
+    results_retention_days: int = Field(30, ge=0, le=36500)
 
     # Database
     database_url: SecretStr = SecretStr("")
@@ -74,6 +77,10 @@ class Settings(BaseSettings):
     mysql_database: str = "bitget_orders"
     auto_migrate: bool = True
     hydration_wait_seconds: float = Field(2.0, ge=0, le=60)
+    # The watcher: every WATCH_INTERVAL_S seconds (0: off) it refreshes up to WATCH_BATCH_SIZE executions the
+    # database records as unfinished, saving the orders of those that succeeded, as a GET would.
+    watch_interval_s: float = Field(5.0, ge=0, le=3600)
+    watch_batch_size: int = Field(20, ge=1, le=1000)
 
     # AWS
     aws_access_key_id: SecretStr = SecretStr("")

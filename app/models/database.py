@@ -60,6 +60,9 @@ class ExecutionResult(Base):
     hydration_source: Mapped[str | None] = mapped_column(Text)
     # Who holds the hydration claim, and when it last made progress (a stale claim can be taken over).
     hydration_token: Mapped[str | None] = mapped_column(String(36))
+    # The claim holder's process, host:pid:start (0003_hydration_owner): a claim whose process is gone is taken
+    # over at once, without waiting for the heartbeat to go stale.
+    hydration_owner: Mapped[str | None] = mapped_column(String(255))
     hydration_heartbeat_at: Mapped[datetime | None] = mapped_column(Timestamp)
     hydration_error: Mapped[str | None] = mapped_column(Text)
     rows_rejected: Mapped[int | None] = mapped_column(Integer)  # records the last hydration skipped

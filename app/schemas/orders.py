@@ -248,7 +248,7 @@ class AwsExecutionDetails(BaseModel):
 class DatabaseInfo(BaseModel):
     """Where the hydration of the database from the results stands."""
 
-    state: str = Field(..., description="pending | saving | saved | failed")
+    state: str = Field(..., description="pending | saving | saved | failed | deleting")
     orders_in_db: int
     orders_saved: int = 0
     processing_time_seconds: float | None = None
@@ -416,3 +416,48 @@ class SaveFromUrlResponse(BaseModel):
     execution_arn: str
     processing_time_seconds: float
     state: str
+
+
+class RemovedItems(BaseModel):
+    orders: int = Field(..., description="Rows removed from `orders`")
+    processing_logs: int = Field(..., description="Rows removed from `processing_logs`")
+    execution_record: bool = Field(..., description="Whether the `execution_results` row was removed")
+    results_prefix: str = Field(..., description="The results-store prefix that was emptied")
+    results_objects: int = Field(
+        ..., description="Results-store objects removed (manifest, per-symbol files, result.json)"
+    )
+    results_keys: list[str] = Field(default_factory=list, description="Their keys (the first 50)")
+
+
+class DeleteExecutionResponse(BaseModel):
+    """DELETE /orders/{execution_arn}: what was removed."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "execution_arn": EXAMPLE_ARN,
+                    "deleted": True,
+                    "status": "SUCCEEDED",
+                    "message": "Ejecución eliminada: 1559 órdenes y 2 objetos de resultados",
+                    "removed": {
+                        "orders": 1559,
+                        "processing_logs": 2,
+                        "execution_record": True,
+                        "results_prefix": "bitget-results/orders-20240101T100000Z-3f2a9c1b/",
+                        "results_objects": 2,
+                        "results_keys": [
+                            "bitget-results/orders-20240101T100000Z-3f2a9c1b/manifest.json",
+                            "bitget-results/orders-20240101T100000Z-3f2a9c1b/result.json",
+                        ],
+                    },
+                }
+            ]
+        }
+    )
+
+    execution_arn: str
+    deleted: bool
+    status: str = Field(..., description="The execution's status when it was removed")
+    message: str
+    removed: RemovedItems

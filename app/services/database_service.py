@@ -4,6 +4,7 @@ One class for the API (docs/database.md), assembled from parts of one idea each:
 - `execution_records.py`: executions, their processing log, the symbol metadata cache;
 - `hydration.py`: loading a consolidated document's orders exactly once (claim, chunks, fencing, failures);
 - `order_queries.py`: paged reads of orders (offset and keyset cursors);
+- `execution_removal.py`: removing an execution's rows (DELETE /orders/{arn});
 - `order_inserts.py` / `app/models/order_rows.py`: the hydration hot path.
 """
 
@@ -14,6 +15,7 @@ import threading
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.services.execution_records import ExecutionRecords
+from app.services.execution_removal import ExecutionBusyError, ExecutionRemoval, RemovedRows
 from app.services.hydration import (
     DEFAULT_CHUNK_ROWS,
     DEFAULT_STALE_CLAIM_S,
@@ -36,19 +38,21 @@ __all__ = [
     "DEFAULT_CHUNK_ROWS",
     "DEFAULT_STALE_CLAIM_S",
     "DatabaseService",
+    "ExecutionBusyError",
     "HydrationClaimLostError",
     "HydrationState",
     "HydrationStatus",
     "InvalidCursorError",
     "OpenSource",
     "OrdersPage",
+    "RemovedRows",
     "decode_cursor",
     "encode_cursor",
     "redact",
 ]
 
 
-class DatabaseService(ExecutionRecords, OrderHydration, OrderQueries):
+class DatabaseService(ExecutionRecords, OrderHydration, ExecutionRemoval, OrderQueries):
     """All reads and writes of the API's database."""
 
     def __init__(

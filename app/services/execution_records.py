@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +16,18 @@ from app.models.database import ExecutionResult, ProcessingLog, SymbolMetadata, 
 from app.services.db_values import UsesSessions, iso, json_or_none
 
 FAILED_STATUSES = frozenset({"FAILED", "TIMED_OUT", "ABORTED"})
+FINISHED_STATUSES = FAILED_STATUSES | {"SUCCEEDED"}
+
+
+@dataclass(frozen=True)
+class UnfinishedExecution:
+    """An execution whose orders are not in the database yet and which did not fail (the watcher's work)."""
+
+    id: int
+    execution_arn: str
+    status: str
+    hydration_state: str
+    hydration_finished_at: datetime | None
 
 
 def _execution_dict(row: ExecutionResult) -> dict[str, Any]:
@@ -123,6 +136,43 @@ class ExecutionRecords(UsesSessions):
                 select(ExecutionResult).order_by(desc(ExecutionResult.id)).offset(skip).limit(limit)
             ).all()
             return total, [_execution_dict(row) for row in rows]
+
+    def unfinished_executions(self, *, after_id: int, limit: int) -> list[UnfinishedExecution]:
+        """Executions not failed and not saved (nor being deleted), by id after `after_id`: running ones, and
+        succeeded ones whose orders are not saved yet."""
+        table = ExecutionResult
+        with self._sessions() as session:
+            rows = session.execute(
+                select(
+                    table.id,
+                    table.execution_arn,
+                    table.status,
+                    table.hydration_state,
+                    table.hydration_finished_at,
+                )
+                .where(
+                    table.status.not_in(FAILED_STATUSES),
+                    table.hydration_state.not_in(("saved", "deleting")),
+                    table.id > after_id,
+                )
+                .order_by(table.id)
+                .limit(limit)
+            ).all()
+        return [UnfinishedExecution(*row) for row in rows]
+
+    def names_awaiting_save(self, names: list[str]) -> set[str]:
+        """Of these execution names, those recorded here whose orders are not saved yet (their results must
+        not expire)."""
+        if not names:
+            return set()
+        table = ExecutionResult
+        with self._sessions() as session:
+            found = session.scalars(
+                select(table.execution_name).where(
+                    table.execution_name.in_(names), table.hydration_state != "saved"
+                )
+            ).all()
+        return {name for name in found if name}
 
     def update_execution(
         self,

@@ -1,8 +1,9 @@
 """Hydration: load a consolidated results document's orders into `orders`, exactly once (docs/database.md).
 
 - *exactly once*: a caller must first win an atomic claim (`UPDATE ... SET hydration_state='saving'
-  WHERE hydration_state IN ('pending','failed')`, or a 'saving' claim whose heartbeat is stale); losers return
-  the current state (and the running count) at once;
+  WHERE hydration_state IN ('pending','failed')`, or a 'saving' claim whose owner process is known to be dead
+  (app/services/claim_owner.py), or whose heartbeat is stale); losers return the current state (and the running
+  count) at once;
 - *complete or failed, never silently short*: the winner deletes what a previous failed attempt left, then
   streams `orders` and inserts chunk by chunk (one transaction per chunk, progress and heartbeat in the same
   transaction); any error of the document or the database marks the execution `failed`, and the next call
@@ -30,13 +31,15 @@ from sqlalchemy import and_, delete, or_, select, update
 
 from app.models.database import ExecutionResult, Order, utcnow
 from app.models.order_rows import RejectedRows
+from app.services import claim_owner
 from app.services.db_values import UsesSessions, aware, count_stored_orders
 from app.services.order_inserts import insert_rows
 from app.services.parse_process import ParseStats, order_chunks
 
 logger = logging.getLogger(__name__)
 
-HydrationStatus = Literal["pending", "saving", "saved", "failed"]
+# "deleting": DELETE /orders/{arn} holds the execution while it removes it (nothing may claim it then).
+HydrationStatus = Literal["pending", "saving", "saved", "failed", "deleting"]
 OpenSource = Callable[[], AbstractContextManager[IO[bytes]]]
 
 DEFAULT_CHUNK_ROWS = 2000
@@ -59,6 +62,20 @@ class HydrationState:
     duration_s: float | None
     error: str | None
     rows_rejected: int | None = None  # order records the last finished hydration skipped
+
+
+@dataclass(frozen=True)
+class HeldClaim:
+    """The hydration columns of an execution as read before a claim."""
+
+    state: str
+    token: str | None
+    owner: str | None
+    heartbeat_at: datetime | None
+    orders_saved: int
+
+    def owner_is_dead(self) -> bool:
+        return claim_owner.owner_is_dead(self.owner, self.token)
 
 
 def redact(text: str) -> str:
@@ -131,6 +148,11 @@ class OrderHydration(UsesSessions):
         thread.join(wait_s)
         return self.hydration_state(execution_arn)
 
+    def active_background(self) -> int:
+        """Background hydrations of this service still running."""
+        with self._threads_lock:
+            return sum(1 for t in self._threads if t.is_alive())
+
     def join_background(self, timeout_s: float | None = None) -> None:
         """Wait for background hydrations started by this service (shutdown, tests)."""
         with self._threads_lock:
@@ -139,8 +161,13 @@ class OrderHydration(UsesSessions):
             thread.join(timeout_s)
 
     def _claim(self, execution_arn: str, source: str) -> str | None:
-        """Atomically take the right to hydrate; None when another caller holds it or it is done."""
+        """Atomically take the right to hydrate; None when another caller holds it or it is done.
+
+        Claimable: never tried or failed; or 'saving' under a claim whose owner is known to be dead (same host,
+        its process gone), taken over at once; or 'saving' with a heartbeat older than `stale_claim_s`.
+        """
         self._ensure_execution(execution_arn)
+        held = self._current_claim(execution_arn)
         token = uuid.uuid4().hex
         now = utcnow()
         stale = now - timedelta(seconds=self.stale_claim_s)
@@ -149,26 +176,83 @@ class OrderHydration(UsesSessions):
             table.hydration_state.in_(_CLAIMABLE),
             and_(table.hydration_state == "saving", table.hydration_heartbeat_at < stale),
         )
-        with self._sessions() as session, session.begin():
-            result = session.connection().execute(
-                update(table)
-                .where(table.execution_arn == execution_arn, claimable)
-                .values(
-                    hydration_state="saving",
-                    hydration_token=token,
-                    hydration_heartbeat_at=now,
-                    hydration_started_at=now,
-                    hydration_finished_at=None,
-                    hydration_error=None,
-                    hydration_source=redact(source),
-                    orders_saved=0,
-                    rows_rejected=None,
-                    updated_at=now,
-                )
+        dead_owner = held is not None and held.state == "saving" and held.owner_is_dead()
+        if dead_owner and held is not None:  # compare-and-set on the dead claim's token: one taker wins
+            claimable = or_(
+                claimable, and_(table.hydration_state == "saving", table.hydration_token == held.token)
             )
-            return token if result.rowcount == 1 else None
+        # Held before the UPDATE commits: another thread of this process must never see our claim unheld.
+        claim_owner.hold(token)
+        try:
+            with self._sessions() as session, session.begin():
+                result = session.connection().execute(
+                    update(table)
+                    .where(table.execution_arn == execution_arn, claimable)
+                    .values(
+                        hydration_state="saving",
+                        hydration_token=token,
+                        hydration_owner=claim_owner.current_owner(),
+                        hydration_heartbeat_at=now,
+                        hydration_started_at=now,
+                        hydration_finished_at=None,
+                        hydration_error=None,
+                        hydration_source=redact(source),
+                        orders_saved=0,
+                        rows_rejected=None,
+                        updated_at=now,
+                    )
+                )
+        except BaseException:
+            claim_owner.release(token)
+            raise
+        if result.rowcount != 1:
+            claim_owner.release(token)
+            return None
+        if held is not None and held.state == "saving":
+            was_stale = held.heartbeat_at is None or held.heartbeat_at < stale
+            if dead_owner or was_stale:
+                reason = "owner process is gone" if dead_owner else "heartbeat stale"
+                self._log_takeover(execution_arn, held, reason)
+        return token
+
+    def _current_claim(self, execution_arn: str) -> HeldClaim | None:
+        table = ExecutionResult
+        with self._sessions() as session:
+            row = session.execute(
+                select(
+                    table.hydration_state,
+                    table.hydration_token,
+                    table.hydration_owner,
+                    table.hydration_heartbeat_at,
+                    table.orders_saved,
+                ).where(table.execution_arn == execution_arn)
+            ).first()
+        return HeldClaim(*row) if row is not None else None
+
+    def claim_is_live(self, execution_arn: str) -> bool:
+        """True while a hydration of this execution may still be running (a 'saving' claim neither dead nor
+        stale)."""
+        held = self._current_claim(execution_arn)
+        if held is None or held.state != "saving":
+            return False
+        stale = utcnow() - timedelta(seconds=self.stale_claim_s)
+        fresh = held.heartbeat_at is not None and held.heartbeat_at >= stale
+        return fresh and not held.owner_is_dead()
+
+    def _log_takeover(self, execution_arn: str, held: HeldClaim, reason: str) -> None:
+        details = {"previous_owner": held.owner, "reason": reason, "orders_saved_before": held.orders_saved}
+        logger.warning("hydration taken over", extra={"execution_arn": execution_arn, **details})
+        self.add_log(execution_arn, "WARNING", "hydration taken over", details)
 
     def _run_claimed(
+        self, execution_arn: str, token: str, open_source: OpenSource, source: str
+    ) -> HydrationState:
+        try:
+            return self._run_held(execution_arn, token, open_source, source)
+        finally:
+            claim_owner.release(token)
+
+    def _run_held(
         self, execution_arn: str, token: str, open_source: OpenSource, source: str
     ) -> HydrationState:
         started = time.monotonic()
@@ -176,6 +260,10 @@ class OrderHydration(UsesSessions):
         stats = ParseStats()
         try:
             saved = self._load(execution_arn, token, open_source, stats)
+        except HydrationClaimLostError:
+            # Someone else holds the execution now (a takeover, or DELETE): its record is theirs to write.
+            logger.warning("hydration claim lost", extra={"execution_arn": execution_arn})
+            return self.hydration_state(execution_arn)
         except Exception as exc:
             error = redact(f"{type(exc).__name__}: {exc}")
             logger.exception("hydration failed", extra={"execution_arn": execution_arn})

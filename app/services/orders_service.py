@@ -7,6 +7,12 @@ thread that `DatabaseService` claims atomically: concurrent polls never duplicat
 long; they report "saving" with the count so far. Every poll of a SUCCEEDED execution not yet "saved" asks for
 the claim, so a hydration cut off by a crash (its heartbeat gone stale) is taken over and completed.
 
+The database follows the execution, not the poll: embedded mode saves when the runner reports the end
+(`when_finished`); the API's watcher (app/services/execution_watcher.py) calls `refresh` for every execution the
+database records as unfinished, which is the GET's own path; and the list and `/database` re-read the status of
+the rows they show that are not finished yet (`_fresh`), so they never show RUNNING for an execution the
+orchestrator says has ended.
+
 POST /orders validates the whole request with the coordinator's own rules before anything starts; once the
 execution has started, nothing (not even a database failure) turns the answer into an error: the 202 reports
 `database_saved: false` with the reason, and the first GET records the execution from its manifest.
@@ -16,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,16 +33,32 @@ from app.orchestration.base import (
     ExecutionState,
     ExtractionOptions,
     InvalidRequestError,
+    OrchestrationError,
     Orchestrator,
 )
-from app.services.database_service import DatabaseService, HydrationState
+from app.services.database_service import DatabaseService, ExecutionBusyError, HydrationState
+from app.services.execution_records import FINISHED_STATUSES
+from app.services.results_files import prune_empty_directories
 from lambda_functions.aggregator.timefmt import format_duration
 from lambda_functions.common import keys
+from lambda_functions.common.manifest import read_manifest
 from lambda_functions.common.results_store import ResultNotFoundError, ResultsStore, key_from_s3_uri
 from lambda_functions.coordinator.naming import execution_name_from_arn
 from lambda_functions.coordinator.validation import DEFAULT_WINDOW_DAYS, RequestError, parse_request
 
 log = logging.getLogger(__name__)
+
+
+MAX_LISTED_KEYS = 50
+
+
+@dataclass(frozen=True)
+class Refreshed:
+    """What `OrdersService.refresh` found: the status, and where the saving of the orders stands."""
+
+    status: str
+    database_state: str | None  # None while running, or when the execution failed
+    known: bool  # False: the orchestrator no longer knows it (the database's word was used)
 
 
 def execution_name(execution_arn: str) -> str:
@@ -128,24 +151,75 @@ class OrdersService:
     # GET /orders/list --------------------------------------------------------------------------------------
     def list_executions(self, skip: int, limit: int) -> dict[str, Any]:
         total, rows = self.db.list_executions(skip=skip, limit=limit)
-        return {"total_executions": total, "skip": skip, "limit": limit, "executions": rows}
+        return {
+            "total_executions": total,
+            "skip": skip,
+            "limit": limit,
+            "executions": [self._fresh(row) for row in rows],
+        }
+
+    def _fresh(self, row: dict[str, Any]) -> dict[str, Any]:
+        """The row, its status first re-read from the orchestrator when the database does not have it as
+        finished: the manifest's word (plus DescribeExecution for STANDARD) wins over a stale RUNNING. Only the
+        status is recorded here; saving the orders is the GET's and the watcher's work."""
+        if row.get("status") in FINISHED_STATUSES:
+            return row
+        arn = row["execution_arn"]
+        try:
+            state = self.orchestrator.describe(arn)
+        except ExecutionNotFoundError:
+            return row
+        except OrchestrationError as exc:  # e.g. throttled: show what the database has, never fail the read
+            log.warning("status refresh failed", extra={"execution_arn": arn, "error": str(exc)})
+            return row
+        if state.status == row.get("status"):
+            return row
+        self._record_status(state)
+        return self.db.get_execution(arn) or row
+
+    def _record_status(self, state: ExecutionState) -> None:
+        """Copy a finished execution's status (and on success its result) into its database record."""
+        if state.status == "SUCCEEDED":
+            output = state.output or {}
+            key = self._result_key(state.execution_arn, output)
+            self.db.update_execution(
+                state.execution_arn,
+                status="SUCCEEDED",
+                result=output,
+                s3_uri=output.get("s3_uri") or self.store.uri(key),
+                public_url=output.get("s3_data_url"),
+            )
+        elif state.status != "RUNNING":
+            self.db.update_execution(
+                state.execution_arn, status=state.status, error=state.error or state.cause
+            )
 
     # GET /orders/{arn} -------------------------------------------------------------------------------------
     def status(self, execution_arn: str) -> dict[str, Any]:
+        return self._status(execution_arn, self.hydration_wait_s)[0]
+
+    def refresh(self, execution_arn: str) -> Refreshed:
+        """What GET /orders/{arn} does (record the status, start saving the orders once it succeeded), without
+        waiting for the save: the watcher's call."""
+        answer, known = self._status(execution_arn, 0.0)
+        info = answer.get("database_info") or {}
+        return Refreshed(str(answer.get("status")), info.get("state"), known)
+
+    def _status(self, execution_arn: str, wait_s: float) -> tuple[dict[str, Any], bool]:
         row = self.db.get_execution(execution_arn)
         try:
             state = self.orchestrator.describe(execution_arn)
         except ExecutionNotFoundError:
             if row is None:
                 raise ExecutionNotFoundError(f"execution not found: {execution_arn}") from None
-            return self._status_from_db(row)
+            return self._status_from_db(row), False
         if row is None:
             row = self._record_from_manifest(execution_arn)
         if state.status == "RUNNING":
-            return self._running(state)
+            return self._running(state), True
         if state.status == "SUCCEEDED":
-            return self._succeeded(state, row)
-        return self._failed(state, row)
+            return self._succeeded(state, row, wait_s), True
+        return self._failed(state, row), True
 
     def _running(self, state: ExecutionState) -> dict[str, Any]:
         elapsed = (datetime.now(UTC) - state.start_date).total_seconds() if state.start_date else None
@@ -158,18 +232,12 @@ class OrdersService:
             "aws_execution_details": self._details(state),
         }
 
-    def _succeeded(self, state: ExecutionState, row: dict[str, Any] | None) -> dict[str, Any]:
+    def _succeeded(self, state: ExecutionState, row: dict[str, Any] | None, wait_s: float) -> dict[str, Any]:
         output = state.output or {}
         key = self._result_key(state.execution_arn, output)
         if row is not None and row.get("status") != "SUCCEEDED":
-            self.db.update_execution(
-                state.execution_arn,
-                status="SUCCEEDED",
-                result=output,
-                s3_uri=output.get("s3_uri") or self.store.uri(key),
-                public_url=output.get("s3_data_url"),
-            )
-        hydration = self._hydrate(state.execution_arn, key)
+            self._record_status(state)
+        hydration = self._hydrate(state.execution_arn, key, wait_s)
         return {
             "executionArn": state.execution_arn,
             "status": "SUCCEEDED",
@@ -180,9 +248,7 @@ class OrdersService:
 
     def _failed(self, state: ExecutionState, row: dict[str, Any] | None) -> dict[str, Any]:
         if row is not None and row.get("status") != state.status:
-            self.db.update_execution(
-                state.execution_arn, status=state.status, error=state.error or state.cause
-            )
+            self._record_status(state)
         return {
             "executionArn": state.execution_arn,
             "status": state.status,
@@ -205,11 +271,19 @@ class OrdersService:
         }
 
     def _record_from_manifest(self, execution_arn: str) -> dict[str, Any] | None:
-        """Record an execution the DB has not seen (started elsewhere, or its first save failed)."""
+        """Record an execution the DB has not seen (started elsewhere, or its first save failed).
+
+        The coordinator writes the manifest before it starts anything, so an execution with neither a record nor
+        a manifest was deleted (DELETE /orders/{arn}) or its results expired: unknown here, and not recorded
+        again (a STANDARD execution stays in AWS's history for 90 days after it ended)."""
         name = execution_name(execution_arn)
         try:
             manifest = self.store.get_json(keys.manifest_key(self.results_prefix, name))
-        except (ResultNotFoundError, ValueError):
+        except ResultNotFoundError:
+            raise ExecutionNotFoundError(
+                f"execution not found: {execution_arn} (no record here and no results: deleted or expired)"
+            ) from None
+        except ValueError:
             manifest = {}
         self.db.record_execution(
             execution_arn=execution_arn,
@@ -235,17 +309,18 @@ class OrdersService:
                 return path.relative_to(root).as_posix()
         return keys.result_key(self.results_prefix, execution_name(execution_arn))
 
-    def _hydrate(self, execution_arn: str, key: str) -> HydrationState:
+    def _hydrate(self, execution_arn: str, key: str, wait_s: float) -> HydrationState:
         current = self.db.hydration_state(execution_arn)
-        if current.state == "saved":  # a read, not a claim attempt (a write), on each poll of a finished one
+        if current.state in ("saved", "deleting"):  # a read, not a claim attempt (a write), on each poll
             return current
-        # "saving" too: the claim fails while the hydrating thread's heartbeat is fresh (its state is returned)
-        # and succeeds once it is stale (the process died), so a cut-off hydration is completed.
+        # "saving" too: the claim fails while the hydrating process is alive and its heartbeat fresh (its state is
+        # returned), and succeeds once its process is known to be dead or its heartbeat is stale, so a cut-off
+        # hydration is completed.
         return self.db.hydrate_in_background(
             execution_arn,
             lambda: self.store.reader(key),
             source=self.store.uri(key),
-            wait_s=self.hydration_wait_s,
+            wait_s=wait_s,
         )
 
     def _database_info(
@@ -286,7 +361,7 @@ class OrdersService:
         symbol: str | None,
         stream: str | None,
     ) -> dict[str, Any]:
-        row = self._known_row(execution_arn)
+        row = self._fresh(self._known_row(execution_arn))
         page = self.db.query_orders(
             execution_arn, skip=skip, limit=limit, cursor=cursor, symbol=symbol, stream=stream
         )
@@ -352,3 +427,56 @@ class OrdersService:
         if row is None:
             raise ExecutionNotFoundError(f"execution not found: {execution_arn}")
         return row
+
+    # DELETE /orders/{arn} ----------------------------------------------------------------------------------
+    def delete(self, execution_arn: str) -> dict[str, Any]:
+        """Remove an execution: its results-store objects (everything under its prefix), then its orders,
+        processing log and record. 404 when neither the database nor the orchestrator knows it; 409 while it
+        runs or while its orders are being saved."""
+        name = execution_name(execution_arn)
+        row = self.db.get_execution(execution_arn)
+        manifest = read_manifest(self.store, self.results_prefix, name)
+        if row is None and manifest is None:  # nothing here to remove (e.g. already deleted), whatever AWS
+            raise ExecutionNotFoundError(f"execution not found: {execution_arn}")  # remembers of it
+        try:
+            state: ExecutionState | None = self.orchestrator.describe(execution_arn)
+        except ExecutionNotFoundError:
+            state = None
+        if state is None and row is None:
+            raise ExecutionNotFoundError(f"execution not found: {execution_arn}")
+        if state is not None and state.status == "RUNNING":
+            raise ExecutionBusyError(
+                f"execution {execution_arn} is RUNNING: it can be deleted once it has ended"
+            )
+        prefix = keys.execution_prefix(self.results_prefix, name)
+        # Its objects are ours to remove when the orchestrator recognised the ARN, or when no manifest says they
+        # belong to another execution of that name (a same-name ARN of another account, region or machine).
+        owns_objects = state is not None or manifest is None
+        previous = self.db.begin_delete(execution_arn)
+        try:
+            removed_keys = self.store.list_keys(prefix) if owns_objects else []
+            self.store.delete(removed_keys)
+            prune_empty_directories(self.store, prefix)
+        except Exception:
+            self.db.abort_delete(execution_arn, previous)
+            raise
+        rows = self.db.finish_delete(execution_arn)
+        log.info(
+            "execution deleted",
+            extra={"execution_arn": execution_arn, "orders": rows.orders, "objects": len(removed_keys)},
+        )
+        status = state.status if state is not None else (row or {}).get("status") or "UNKNOWN"
+        return {
+            "execution_arn": execution_arn,
+            "deleted": True,
+            "status": status,
+            "message": f"Ejecución eliminada: {rows.orders} órdenes y {len(removed_keys)} objetos de resultados",
+            "removed": {
+                "orders": rows.orders,
+                "processing_logs": rows.processing_logs,
+                "execution_record": rows.execution_record,
+                "results_prefix": prefix,
+                "results_objects": len(removed_keys),
+                "results_keys": removed_keys[:MAX_LISTED_KEYS],
+            },
+        }

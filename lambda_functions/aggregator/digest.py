@@ -1,7 +1,8 @@
 """What the workers reported, folded into counts and short lists for the summary.
 
-Each Map result is a worker summary (CONTRACTS.md) or the Map's Catch item `{"symbol", "error": {...}}`. A
-symbol without a result, or whose orders file is missing, counts as failed. The worker's detail file
+Each Map result is a worker summary (CONTRACTS.md) or an error item `{"symbol", "error": {"Error", "Cause"?}}`
+(the worker's own, with a bounded Cause, or the Map's Catch, with the error name only). A symbol without a
+result, or whose orders file is missing, counts as failed. The worker's detail file
 (`{SYMBOL}.detail.json`, read through a `DetailLoader`, at most once per symbol) supplies what the summary is too
 small to carry: Bitget's error code and message of each incomplete stream, the optimisation counters, and
 whether rejected rows were kept.
@@ -9,6 +10,7 @@ whether rejected rows were kept.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +32,9 @@ class WorkerDigest:
 
     errors: Counter[str] = field(default_factory=Counter)
     failed: dict[str, str] = field(default_factory=dict)  # symbol -> short reason
+    failure_messages: dict[str, str] = field(
+        default_factory=dict
+    )  # symbol -> "Error: Cause" when a Cause came
     incomplete_symbols: list[str] = field(default_factory=list)
     # {symbol, stream, reason, error_code, error_message}: one per stream not paged to its end
     incomplete_streams: list[dict[str, Any]] = field(default_factory=list)
@@ -67,8 +72,11 @@ def _fold_item(digest: WorkerDigest, item: Any, load_detail: DetailLoader | None
         return
     symbol = str(item.get("symbol", "?"))
     error = item.get("error")
-    if isinstance(error, Mapping):  # the Map's Catch: {"symbol", "error": {"Error", "Cause"}}
-        _fail(digest, symbol, str(error.get("Error") or "Unknown")[:MAX_REASON_CHARS])
+    if isinstance(error, Mapping):  # an error item: {"symbol", "error": {"Error", "Cause"?}}
+        name = str(error.get("Error") or "Unknown")[:MAX_REASON_CHARS]
+        if symbol not in digest.failed and (cause := _cause_text(error.get("Cause"))):
+            digest.failure_messages[symbol] = f"{name}: {cause}"[:MAX_MESSAGE_CHARS]
+        _fail(digest, symbol, name)
         return
     for category, count in (item.get("errors") or {}).items():
         if isinstance(count, int) and count > 0:
@@ -169,6 +177,20 @@ def optimisation_counters(detail: Mapping[str, Any] | None) -> dict[str, int]:
         + number("smart_pagination", "requests_saved_short_page"),
         "adaptive_size_adjustments": number("page_size", "adjustments"),
     }
+
+
+def _cause_text(cause: Any) -> str:
+    """A Cause on one line: Lambda's `{"errorMessage": ...}` JSON gives its message, anything else its text."""
+    if not isinstance(cause, str) or not cause.strip():
+        return ""
+    text = cause.strip()
+    if text.startswith("{"):
+        try:
+            message = json.loads(text).get("errorMessage")
+        except (ValueError, AttributeError):
+            message = None
+        text = message if isinstance(message, str) and message.strip() else text
+    return " ".join(text[: MAX_MESSAGE_CHARS * 4].split())
 
 
 def _count(value: Any) -> int:

@@ -79,7 +79,10 @@ def _incomplete_streams(
     streams is known to be complete); symbols whose file does not hold the count their worker reported.
     """
     entries = list(digest.incomplete_streams)
-    entries += [incomplete_entry(s, None, WORKER_ERROR, None, digest.failed[s]) for s in failed]
+    entries += [
+        incomplete_entry(s, None, WORKER_ERROR, None, digest.failure_messages.get(s) or digest.failed[s])
+        for s in failed
+    ]
     entries += [
         incomplete_entry(
             s,

@@ -83,6 +83,8 @@ def test_settings(database_url: str, tmp_path: Path, **overrides: Any) -> Settin
         "log_level": "WARNING",
         "max_symbols": 5,
         "hydration_wait_seconds": 5.0,
+        "watch_interval_s": 0,  # the watcher's and the retention sweep's own tests turn them on
+        "results_retention_days": 0,
     }
     return load_settings(**(values | overrides))
 

@@ -49,6 +49,8 @@ class FakeOrchestrator:
         self.started: list[StartedExecution] = []
         self.options: list[ExtractionOptions | None] = []  # what each start() was given
         self.states: dict[str, ExecutionState] = {}
+        self.describe_error: Exception | None = None  # raised by describe() when set
+        self.described: list[str] = []  # every ARN describe() was asked about
 
     def start(
         self,
@@ -68,9 +70,25 @@ class FakeOrchestrator:
         self.states[started.execution_arn] = ExecutionState(
             started.execution_arn, "RUNNING", start_date=now, progress={"symbols_done": 0, "symbols_total": 2}
         )
+        # As the coordinator does: the RUNNING manifest is written before the execution starts.
+        manifest = {
+            "execution": name, "execution_arn": arn, "status": "RUNNING", "symbols": list(symbols),
+            "start_ms": started.start_ms, "end_ms": started.end_ms, "started_at": now.isoformat(),
+        }  # fmt: skip
+        self.store.put_json(keys.manifest_key(self.prefix, name), manifest)
         return started
 
+    def _finish_manifest(self, execution_arn: str, **fields: Any) -> None:
+        name = execution_name_from_arn(execution_arn) or ""
+        key = keys.manifest_key(self.prefix, name)
+        manifest = self.store.get_json(key) if self.store.exists(key) else {"execution": name}
+        stopped = dt.datetime.now(dt.UTC).isoformat()
+        self.store.put_json(key, manifest | {"stopped_at": stopped} | fields)
+
     def describe(self, execution_arn: str) -> ExecutionState:
+        self.described.append(execution_arn)
+        if self.describe_error is not None:
+            raise self.describe_error
         if execution_arn not in self.states:
             raise ExecutionNotFoundError(execution_arn)
         return self.states[execution_arn]
@@ -90,6 +108,7 @@ class FakeOrchestrator:
             "s3_uri": self.store.uri(key),
             "s3_data_url": self.store.url(key),
         }
+        self._finish_manifest(execution_arn, status="SUCCEEDED", result=state.output)
         return self.store.url(key)
 
     def fail(self, execution_arn: str) -> None:
@@ -97,6 +116,7 @@ class FakeOrchestrator:
         state.status = "FAILED"
         state.stop_date = state.start_date
         state.error, state.cause = "States.TaskFailed", "the aggregator could not write the results"
+        self._finish_manifest(execution_arn, status="FAILED", error=state.error, cause=state.cause)
 
 
 class FakeSymbolsClient:

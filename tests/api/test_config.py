@@ -113,3 +113,32 @@ def test_env_example_names_the_new_switches_with_their_defaults() -> None:
     text = (Path(__file__).resolve().parents[2] / ".env.example").read_text()
     for line in ("INCLUDE_PLAN_ORDERS=true", "INCLUDE_SIMULATION=false", "ACCOUNT_PRECHECK=true"):
         assert f"\n{line}\n" in text, line
+
+
+def test_background_task_settings_default_and_are_validated(monkeypatch: pytest.MonkeyPatch) -> None:
+    values = settings()
+    assert (values.watch_interval_s, values.watch_batch_size, values.results_retention_days) == (5.0, 20, 30)
+    for name, bad in (
+        ("WATCH_INTERVAL_S", "-1"),
+        ("WATCH_BATCH_SIZE", "0"),
+        ("RESULTS_RETENTION_DAYS", "-3"),
+    ):
+        monkeypatch.setenv(name, bad)
+        with pytest.raises(ConfigError, match=name):
+            settings()
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("WATCH_INTERVAL_S", "0")
+    monkeypatch.setenv("RESULTS_RETENTION_DAYS", "0")
+    assert (settings().watch_interval_s, settings().results_retention_days) == (0, 0)
+
+
+def test_env_example_and_readme_name_the_background_task_settings() -> None:
+    root = Path(__file__).resolve().parents[2]
+    example, readme = (root / ".env.example").read_text(), (root / "README.md").read_text()
+    for name, default in (
+        ("WATCH_INTERVAL_S", "5"),
+        ("WATCH_BATCH_SIZE", "20"),
+        ("RESULTS_RETENTION_DAYS", "30"),
+    ):
+        assert f"\n{name}={default}\n" in example, name
+        assert f"| `{name}` | `{default}` |" in readme, name

@@ -351,3 +351,70 @@ def test_a_same_name_foreign_arn_is_not_found_and_writes_nothing(tmp_path, machi
     # THEN it is unknown, AWS was not asked, and the manifest is unchanged
     assert sfn.calls == 0
     assert store.get_json(manifest_key(PREFIX, NAME)) == manifest
+
+
+@pytest.mark.parametrize("machine_type", ["EXPRESS", "STANDARD"])
+def test_the_api_watcher_saves_the_orders_of_an_aws_execution_nobody_polls(
+    aws, monkeypatch, tmp_path, machine_type
+):
+    # GIVEN the API in aws mode (moto's Lambda, Step Functions and S3) with its watcher on
+    from fastapi.testclient import TestClient
+    from sqlalchemy import create_engine, text
+
+    from app.core.config import load_settings
+    from app.main import Overrides, create_app
+    from tests.api.fakes import FakeSymbolsClient
+
+    orchestrator, calls, store = deploy(aws, monkeypatch, machine_type)
+    database_url = f"sqlite:///{tmp_path / 'api.db'}"
+    settings = load_settings(
+        _env_file=None,
+        orchestration_mode="aws",
+        coord_lambda_name="bitget-coordinator",
+        results_bucket=BUCKET,
+        results_prefix=PREFIX,
+        state_machine_type=machine_type,
+        database_url=database_url,
+        watch_interval_s=0.1,
+        results_retention_days=0,
+        log_level="WARNING",
+    )
+    app = create_app(settings, overrides=Overrides(orchestrator, FakeSymbolsClient(), store))
+    with TestClient(app) as client:
+        # WHEN an execution is started and nobody calls GET /orders/{arn}
+        started = client.post("/orders", json={"symbols": ["BTCUSDT", "ETHUSDT"]})
+        assert started.status_code == 202, started.text
+        arn = started.json()["executionArn"]
+        expected = {o["orderId"] for s in ("BTCUSDT", "ETHUSDT") for o in fake_orders(s)}
+        engine = create_engine(database_url)
+
+        def saved() -> set[str]:
+            with engine.connect() as connection:
+                rows = connection.execute(
+                    text("SELECT order_id FROM orders WHERE execution_arn = :a"), {"a": arn}
+                )
+                return {row[0] for row in rows}
+
+        deadline = time.monotonic() + 30
+        while saved() != expected:
+            assert time.monotonic() < deadline, "the watcher did not save the orders"
+            time.sleep(0.1)
+        db = client.app.state.runtime.db
+        db.join_background(30)
+        # THEN the orders are in the database once, and the record says SUCCEEDED and saved
+        record = db.get_execution(arn)
+        assert (record["status"], record["hydration_state"], record["orders_saved"]) == (
+            "SUCCEEDED",
+            "saved",
+            6,
+        )
+        assert ("DescribeExecution" in calls) == (machine_type == "STANDARD")
+        # AND the list agrees, and DELETE removes the S3 objects under its prefix
+        assert client.get("/orders/list").json()["executions"][0]["status"] == "SUCCEEDED"
+        name = started.json()["execution_name"]
+        assert store.list_keys(f"{PREFIX}{name}/")
+        deleted = client.delete(f"/orders/{arn}").json()
+        assert deleted["removed"]["orders"] == 6 and deleted["removed"]["results_objects"] >= 2
+        assert store.list_keys(f"{PREFIX}{name}/") == []
+        assert client.delete(f"/orders/{arn}").status_code == 404
+        engine.dispose()

@@ -311,3 +311,16 @@ def test_an_accepted_account_starts_with_its_user_id(store, sandbox):
     live = runner.describe_execution(executionArn=started.execution_arn)
     assert json.loads(live["input"])["account_id"] == sandbox.app.account.user_id
     assert wait_done(orchestrator, started.execution_arn).status == "SUCCEEDED"
+
+
+def test_a_finished_execution_whose_results_were_deleted_gets_no_manifest_back(store):
+    # GIVEN a finished execution whose results were deleted (DELETE /orders/{arn}, or retention)
+    orchestrator = make_orchestrator(store)
+    started = orchestrator.start(["BTCUSDT"], None, None)
+    assert wait_done(orchestrator, started.execution_arn).status == "SUCCEEDED"
+    store.delete(store.list_keys(f"{PREFIX}{started.execution_name}/"))
+    # WHEN it is described: the runner still remembers it
+    state = orchestrator.describe(started.execution_arn)
+    # THEN its status is reported, but nothing is written back to the results store
+    assert state.status == "SUCCEEDED"
+    assert store.list_keys(f"{PREFIX}{started.execution_name}/") == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import Engine, inspect
 
 from app.core.db import run_migrations
@@ -51,5 +52,62 @@ def test_upgrading_from_0001_keeps_executions_with_unknown_completeness(tmp_path
         assert tuple(row) == ("SUCCEEDED", None, None, None)
         command.downgrade(alembic_config(url), "0001_initial")
         assert "complete" not in {c["name"] for c in inspect(engine).get_columns("execution_results")}
+    finally:
+        engine.dispose()
+
+
+def test_0003_adds_the_hydration_owner_and_downgrades_cleanly(tmp_path) -> None:
+    from alembic import command
+    from sqlalchemy import text
+
+    from app.core.db import alembic_config, make_engine
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    command.upgrade(alembic_config(url), "0002_completeness")
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:  # a hydration claimed before owners were recorded
+            connection.execute(
+                text(
+                    "INSERT INTO execution_results (execution_arn, status, hydration_state, orders_saved, "
+                    "hydration_token, created_at, updated_at) "
+                    "VALUES ('arn:old', 'SUCCEEDED', 'saving', 3, 'tok', '2026-01-01', '2026-01-01')"
+                )
+            )
+        run_migrations(url)
+        columns = {c["name"]: c for c in inspect(engine).get_columns("execution_results")}
+        assert columns["hydration_owner"]["nullable"]
+        with engine.connect() as connection:
+            row = connection.execute(
+                text("SELECT hydration_state, hydration_token, hydration_owner FROM execution_results")
+            ).one()
+        assert tuple(row) == ("saving", "tok", None)  # no owner: the heartbeat rule decides for this claim
+        command.downgrade(alembic_config(url), "0002_completeness")
+        assert "hydration_owner" not in {c["name"] for c in inspect(engine).get_columns("execution_results")}
+        with engine.connect() as connection:
+            assert (
+                connection.execute(text("SELECT hydration_token FROM execution_results")).scalar_one()
+                == "tok"
+            )
+        run_migrations(url)  # and up again
+        assert "hydration_owner" in {c["name"] for c in inspect(engine).get_columns("execution_results")}
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.mysql
+def test_0003_upgrades_and_downgrades_on_mariadb(mysql_url: str) -> None:
+    from alembic import command
+
+    from app.core.db import alembic_config, make_engine
+
+    engine = make_engine(mysql_url)
+    try:
+        command.downgrade(alembic_config(mysql_url), "0002_completeness")
+        assert "hydration_owner" not in {c["name"] for c in inspect(engine).get_columns("execution_results")}
+    finally:
+        run_migrations(mysql_url)  # the session's database goes back to head whatever happened
+    try:
+        assert "hydration_owner" in {c["name"] for c in inspect(engine).get_columns("execution_results")}
     finally:
         engine.dispose()

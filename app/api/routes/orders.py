@@ -1,4 +1,5 @@
-"""POST /orders, GET /orders/list, GET /orders/{execution_arn}[/database], POST .../save-from-url."""
+"""POST /orders, GET /orders/list, GET /orders/{execution_arn}[/database], POST .../save-from-url,
+DELETE /orders/{execution_arn}."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from app.orchestration.base import ExtractionOptions
 from app.schemas.orders import (
     EXAMPLE_ARN,
     EXECUTION_ARN_PATTERN,
+    DeleteExecutionResponse,
     ExecutionListResponse,
     ExecutionStatusResponse,
     OrdersPageResponse,
@@ -141,3 +143,20 @@ def save_from_url(
 ) -> dict[str, Any]:
     """Reads the results through the results store (never fetching a foreign URL) and saves them once."""
     return orders.save_from_url(execution_arn, public_url)
+
+
+@router.delete(
+    "/{execution_arn}",
+    response_model=DeleteExecutionResponse,
+    summary="Delete an execution: its orders, logs and record in the database, and its results files",
+    responses={
+        404: ERRORS[404],
+        409: {"description": "The execution is RUNNING, or its orders are being saved; nothing was removed"},
+        422: ERRORS[422],
+        502: {"description": "The orchestrator could not be asked for the execution's status"},
+    },
+)
+def delete_execution(execution_arn: ExecutionArn, orders: OrdersServiceDep) -> dict[str, Any]:
+    """Removes the execution's rows (orders, processing logs, execution record) and every results-store object
+    under its prefix (manifest, per-symbol files, result.json). A second DELETE of the same ARN is 404."""
+    return orders.delete(execution_arn)

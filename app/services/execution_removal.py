@@ -1,0 +1,120 @@
+"""Removing an execution from the database (DELETE /orders/{arn}): its orders, processing log and record.
+
+Removal first takes the execution the way a hydration does, with one atomic UPDATE to `hydration_state =
+'deleting'`, refused while a hydration may still be running (a 'saving' claim whose owner is alive and whose
+heartbeat is fresh). From then on no hydration can claim it, and a hydration whose claim was stale or dead finds
+its fencing token gone at its next chunk and stops. The orders then go in batches (bounded transactions even for
+a million rows), and the log and the record last, in one transaction. A removal cut short leaves the record in
+'deleting'; the next DELETE finishes it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import and_, delete, or_, select, update
+
+from app.models.database import ExecutionResult, Order, ProcessingLog, utcnow
+from app.services import claim_owner
+from app.services.db_values import UsesSessions
+from app.services.hydration import HeldClaim
+
+DELETE_BATCH_ROWS = 10_000
+_NOT_RUNNING = ("pending", "failed", "saved", "deleting")
+
+
+class ExecutionBusyError(Exception):
+    """The execution cannot be removed now (running, or its orders are being saved): HTTP 409."""
+
+
+@dataclass(frozen=True)
+class RemovedRows:
+    orders: int
+    processing_logs: int
+    execution_record: bool
+
+
+class ExecutionRemoval(UsesSessions):
+    """DatabaseService's removal part; the hydration part provides the claim reads."""
+
+    stale_claim_s: float
+
+    def _current_claim(self, execution_arn: str) -> HeldClaim | None:
+        raise NotImplementedError
+
+    def begin_delete(self, execution_arn: str) -> str | None:
+        """Take the execution for removal; returns its previous hydration state (None: no record).
+
+        Raises ExecutionBusyError while a hydration of it may still be running."""
+        held = self._current_claim(execution_arn)
+        if held is None:
+            return None
+        previous = held.state
+        table = ExecutionResult
+        now = utcnow()
+        stale = now - timedelta(seconds=self.stale_claim_s)
+        removable = or_(
+            table.hydration_state.in_(_NOT_RUNNING),
+            and_(table.hydration_state == "saving", table.hydration_heartbeat_at < stale),
+        )
+        if previous == "saving" and held.owner_is_dead():
+            removable = or_(
+                removable, and_(table.hydration_state == "saving", table.hydration_token == held.token)
+            )
+        with self._sessions() as session, session.begin():
+            result = session.connection().execute(
+                update(table)
+                .where(table.execution_arn == execution_arn, removable)
+                .values(
+                    hydration_state="deleting",
+                    hydration_token=uuid.uuid4().hex,
+                    hydration_owner=claim_owner.current_owner(),
+                    hydration_heartbeat_at=now,
+                    updated_at=now,
+                )
+            )
+        if result.rowcount != 1:
+            raise ExecutionBusyError(
+                f"the orders of {execution_arn} are being saved to the database right now; "
+                "delete it once that finished"
+            )
+        return previous
+
+    def abort_delete(self, execution_arn: str, previous: str | None) -> None:
+        """Give the execution back after a removal that could not proceed (its results could not be deleted)."""
+        if previous is None:
+            return
+        state = previous if previous in ("pending", "failed", "saved") else "failed"
+        with self._sessions() as session, session.begin():
+            session.execute(
+                update(ExecutionResult)
+                .where(
+                    ExecutionResult.execution_arn == execution_arn,
+                    ExecutionResult.hydration_state == "deleting",
+                )
+                .values(hydration_state=state, hydration_token=None, updated_at=utcnow())
+            )
+
+    def finish_delete(self, execution_arn: str) -> RemovedRows:
+        """Delete the orders (in batches), then the processing log and the record."""
+        orders = 0
+        while True:
+            with self._sessions() as session, session.begin():
+                ids = session.scalars(
+                    select(Order.id).where(Order.execution_arn == execution_arn).limit(DELETE_BATCH_ROWS)
+                ).all()
+                if not ids:
+                    break
+                session.execute(delete(Order).where(Order.id.in_(ids)))
+                orders += len(ids)
+        with self._sessions() as session, session.begin():
+            connection = session.connection()
+            logs = connection.execute(
+                delete(ProcessingLog).where(ProcessingLog.execution_arn == execution_arn)
+            ).rowcount
+            record = connection.execute(
+                delete(ExecutionResult).where(ExecutionResult.execution_arn == execution_arn)
+            ).rowcount
+        return RemovedRows(orders=orders, processing_logs=logs, execution_record=record == 1)

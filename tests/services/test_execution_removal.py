@@ -1,0 +1,104 @@
+"""Removing an execution's rows: refused while a hydration may be running, complete otherwise, resumable."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from app.services import execution_removal
+from app.services.database_service import DatabaseService, ExecutionBusyError
+from tests.services.factories import file_source, make_orders, write_document
+
+ARN = "arn:aws:states:us-east-2:1:execution:bitget-orders:remove-me"
+OTHER = "arn:aws:states:us-east-2:1:execution:bitget-orders:keep-me"
+
+
+def _record(service: DatabaseService, arn: str) -> None:
+    service.record_execution(
+        execution_arn=arn, execution_name=arn.rsplit(":", 1)[1], symbols=["BTCUSDT"], start_ms=1, end_ms=2
+    )
+
+
+def _rows(engine: Engine, arn: str) -> tuple[int, int, int]:
+    with engine.connect() as connection:
+        return tuple(  # type: ignore[return-value]
+            connection.execute(
+                text(f"SELECT COUNT(*) FROM {table} WHERE execution_arn = :a"), {"a": arn}
+            ).scalar_one()  # noqa: S608
+            for table in ("orders", "processing_logs", "execution_results")
+        )
+
+
+@pytest.fixture
+def two_saved(service: DatabaseService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> DatabaseService:
+    monkeypatch.setattr(execution_removal, "DELETE_BATCH_ROWS", 70)  # several batches
+    for arn, count in ((ARN, 250), (OTHER, 40)):
+        _record(service, arn)
+        document = write_document(tmp_path / f"{count}.json", make_orders(count))
+        assert service.hydrate(arn, file_source(document), source="file").state == "saved"
+    return service
+
+
+def test_removal_deletes_the_orders_logs_and_record_of_that_execution_only(two_saved, engine) -> None:
+    assert _rows(engine, ARN) == (250, 2, 1)
+    previous = two_saved.begin_delete(ARN)
+    assert previous == "saved"
+    assert two_saved.hydration_state(ARN).state == "deleting"
+    removed = two_saved.finish_delete(ARN)
+    assert (removed.orders, removed.processing_logs, removed.execution_record) == (250, 2, True)
+    assert _rows(engine, ARN) == (0, 0, 0)
+    assert _rows(engine, OTHER) == (40, 2, 1)
+    assert two_saved.get_execution(ARN) is None
+
+
+def test_an_execution_being_removed_cannot_be_claimed_and_a_cut_removal_is_finished_later(
+    two_saved, engine, tmp_path
+) -> None:
+    two_saved.begin_delete(ARN)  # ...and the process died here
+    document = write_document(tmp_path / "again.json", make_orders(10))
+    assert two_saved.hydrate(ARN, file_source(document), source="file").state == "deleting"
+    assert _rows(engine, ARN)[0] == 250  # nothing loaded
+    assert two_saved.begin_delete(ARN) == "deleting"  # the next DELETE takes it again
+    assert two_saved.finish_delete(ARN).orders == 250
+
+
+def test_removal_is_refused_while_a_live_hydration_holds_the_execution(two_saved, engine) -> None:
+    with engine.begin() as connection:
+        connection.execute(
+            text("UPDATE execution_results SET hydration_state = 'failed' WHERE execution_arn = :a"),
+            {"a": ARN},
+        )
+    token = two_saved._claim(ARN, "file")  # a hydration of this process, running
+    assert token is not None
+    with pytest.raises(ExecutionBusyError, match="being saved"):
+        two_saved.begin_delete(ARN)
+    assert two_saved.hydration_state(ARN).state == "saving"
+    assert _rows(engine, ARN)[0] == 250
+
+
+def test_a_stale_or_dead_hydration_does_not_block_removal(two_saved, engine) -> None:
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "UPDATE execution_results SET hydration_state = 'saving', hydration_token = 'gone', "
+                "hydration_owner = 'elsewhere:1:1', hydration_heartbeat_at = :t WHERE execution_arn = :a"
+            ),
+            {"t": dt.datetime(2000, 1, 1), "a": ARN},
+        )
+    assert two_saved.begin_delete(ARN) == "saving"
+    assert two_saved.finish_delete(ARN).execution_record
+
+
+def test_abort_gives_the_execution_back(two_saved) -> None:
+    previous = two_saved.begin_delete(ARN)
+    two_saved.abort_delete(ARN, previous)
+    assert two_saved.hydration_state(ARN).state == "saved"
+
+
+def test_removing_an_unrecorded_execution_removes_nothing(service: DatabaseService) -> None:
+    assert service.begin_delete("arn:none") is None
+    removed = service.finish_delete("arn:none")
+    assert (removed.orders, removed.processing_logs, removed.execution_record) == (0, 0, False)
