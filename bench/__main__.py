@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ("worker", "aggregate", "hydrate", "pipeline", "pagination")
+BENCHMARKS = ("worker", "aggregate", "hydrate", "pipeline", "pagination", "worker_memory")
 
 
 def main(argv: list[str]) -> int:

@@ -6,6 +6,9 @@ Every component (worker, aggregator, coordinator, API) computes keys here, so th
     {prefix}{execution}/symbols/{SYMBOL}.json  one worker's orders for one symbol, newest first
     {prefix}{execution}/symbols/{SYMBOL}.detail.json   that worker's per-stream detail
     {prefix}{execution}/result.json            the consolidated document the aggregator writes
+    {prefix}{execution}/checkpoints/{SYMBOL}.json      one worker's progress (cursors, segments, done or not)
+    {prefix}{execution}/segments/{SYMBOL}/{n}.ndjson   rows a worker has made durable, sorted newest first
+    {prefix}{execution}/cancel.json            present: the execution was asked to stop (POST .../cancel)
 """
 
 from __future__ import annotations
@@ -29,3 +32,15 @@ def symbol_detail_key(prefix: str, execution: str, symbol: str) -> str:
 
 def result_key(prefix: str, execution: str) -> str:
     return f"{execution_prefix(prefix, execution)}result.json"
+
+
+def checkpoint_key(prefix: str, execution: str, symbol: str) -> str:
+    return f"{execution_prefix(prefix, execution)}checkpoints/{symbol}.json"
+
+
+def segment_key(prefix: str, execution: str, symbol: str, number: int) -> str:
+    return f"{execution_prefix(prefix, execution)}segments/{symbol}/{number:06d}.ndjson"
+
+
+def cancel_key(prefix: str, execution: str) -> str:
+    return f"{execution_prefix(prefix, execution)}cancel.json"
