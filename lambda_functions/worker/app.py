@@ -210,8 +210,22 @@ def parse_event(event: Any) -> WorkerRequest:
     if start is not None and end is not None and start >= end:
         raise ValueError(f"'start_ms' ({start}) must be before 'end_ms' ({end})")
     options = {name: _optional_bool(event, name) for name in ("include_plan_orders", "include_simulation")}
+    deadline = event.get("deadline_ms")
+    if deadline is not None and (
+        isinstance(deadline, bool) or not isinstance(deadline, int) or deadline <= 0
+    ):
+        raise ValueError(
+            f"'deadline_ms' must be a positive integer of epoch milliseconds or null, got {deadline!r}"
+        )
     return WorkerRequest(
-        symbol.strip().upper(), execution, start, end, rate_share=_optional_share(event), **options
+        symbol.strip().upper(),
+        execution,
+        start,
+        end,
+        rate_share=_optional_share(event),
+        deadline_ms=deadline,
+        resume=_optional_bool(event, "resume") or False,
+        **options,
     )
 
 
@@ -238,10 +252,12 @@ def handler(event: Any, context: Any = None) -> dict[str, Any]:
     request = parse_event(event)
     deps = dependencies()
     with deps.limiters.lend(request.rate_share) as limiter:
-        return extract_symbol(request, _extraction(deps, limiter, context))
+        return extract_symbol(request, _extraction(deps, limiter, context, request.deadline_ms))
 
 
-def _extraction(deps: Dependencies, limiter: RateLimiter, context: Any) -> Extraction:
+def _extraction(
+    deps: Dependencies, limiter: RateLimiter, context: Any, deadline_ms: int | None
+) -> Extraction:
     settings = deps.settings
     return Extraction(
         client=deps.make_client(limiter),
@@ -255,6 +271,7 @@ def _extraction(deps: Dependencies, limiter: RateLimiter, context: Any) -> Extra
             request_timeout_s=settings.bitget_timeout,
             safety_margin_s=settings.budget_safety_margin_s,
             monotonic=deps.clock.monotonic,
+            deadline_s=None if deadline_ms is None else (deadline_ms - deps.clock.wall_ms()) / 1000,
         ),
         clock=deps.clock,
         results_prefix=deps.results_prefix,

@@ -56,12 +56,20 @@ class TimeBudget:
         request_timeout_s: float,
         safety_margin_s: float,
         monotonic: Callable[[], float] = time.monotonic,
+        deadline_s: float | None = None,
     ) -> TimeBudget:
-        """The Lambda context's remaining time when there is one, else MAX_EXECUTION_TIME."""
+        """The Lambda context's remaining time when there is one, else MAX_EXECUTION_TIME; never beyond the
+        execution's own deadline (`deadline_s` from now: an EXPRESS execution is killed at 5 minutes). The
+        safety margin is at most a quarter of the budget, so a short budget still fetches."""
         remaining = getattr(context, "get_remaining_time_in_millis", None)
         total_s = remaining() / 1000.0 if callable(remaining) else max_execution_s
+        if deadline_s is not None:
+            total_s = max(0.0, min(total_s, deadline_s))
         return cls(
-            total_s, request_timeout_s=request_timeout_s, safety_margin_s=safety_margin_s, monotonic=monotonic
+            total_s,
+            request_timeout_s=request_timeout_s,
+            safety_margin_s=min(safety_margin_s, total_s / 4),
+            monotonic=monotonic,
         )
 
     def remaining_s(self) -> float:

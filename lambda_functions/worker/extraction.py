@@ -7,9 +7,13 @@
 3. Every query of every stream starts as one shard per ≤90-day slice; shards split themselves when heavy
    (`shards.py`) and run on one lane per endpoint path (`scheduler.py`), all sharing the invocation's client and
    so its rate limiter.
-4. Rows go to part files as they arrive (`parts.py`); the per-symbol orders file is their streaming merge, so
-   memory never holds the symbol's orders.
-5. The per-stream detail (completeness, Bitget's error code and message, rejected rows) goes beside the orders;
+4. Rows go to part files as they arrive (`parts.py`) and from there, every CHECKPOINT_INTERVAL_S, to durable
+   segments named by the symbol's checkpoint (`checkpointing.py`); the per-symbol orders file is the streaming
+   merge of the segments, so memory never holds the symbol's orders.
+5. A worker always goes on from its symbol's checkpoint: shards continue from their cursors, segments are never
+   fetched again, a finished symbol returns its stored summary without a request. When its time budget (or a
+   cancel request) stops it with pages left, it returns `done: false` (docs/CONTRACTS.md "Worker result").
+6. The per-stream detail (completeness, Bitget's error code and message, rejected rows) goes beside the orders;
    the compact summary is returned.
 """
 
@@ -25,11 +29,13 @@ from typing import Any
 from lambda_functions.common import keys
 from lambda_functions.common.bitget import BitgetError
 from lambda_functions.common.results_store import ResultsStore
+from lambda_functions.worker import checkpoint as ck
 from lambda_functions.worker import pagination as pg
 from lambda_functions.worker.budget import Clock, TimeBudget
+from lambda_functions.worker.checkpointing import Checkpointer
 from lambda_functions.worker.circuit_breaker import CircuitBreaker
 from lambda_functions.worker.markets import MarketCatalog, excluded_by_name
-from lambda_functions.worker.parts import PartSet, merge_parts
+from lambda_functions.worker.parts import PartSet, write_orders_file
 from lambda_functions.worker.scheduler import Lane, run_lanes
 from lambda_functions.worker.settings import WorkerSettings
 from lambda_functions.worker.shard_job import RunContext, ShardJob, StreamRun
@@ -51,7 +57,19 @@ from lambda_functions.worker.window import Window, resolve_window, slices
 log = logging.getLogger(__name__)
 
 PERMANENT = frozenset({SYMBOL_NOT_FOUND, AUTH})  # failures a retry cannot heal: the breaker counts these
-INCOMPLETE_CATEGORY = {pg.MAX_PAGES: pg.MAX_PAGES, pg.TIMEOUT: pg.TIMEOUT, "not_asked": WORKER_ERROR}
+# Why a worker stopped with pages left (docs/CONTRACTS.md "Worker result").
+TIME_BUDGET = "time_budget"  # its invocation's time is spent: the state machine invokes it again
+CANCELLED = "cancelled"  # POST /orders/{arn}/cancel
+DEADLINE = "deadline"  # the execution's own deadline is too close for another invocation
+STALLED = "stalled"  # an invocation that could not fetch a single page: another would not either
+INCOMPLETE_CATEGORY = {
+    pg.MAX_PAGES: pg.MAX_PAGES,
+    pg.TIMEOUT: pg.TIMEOUT,
+    "not_asked": WORKER_ERROR,
+    CANCELLED: CANCELLED,
+    DEADLINE: DEADLINE,
+    STALLED: STALLED,
+}
 # A range that aged out of Bitget's 90-day retention while the run went on holds nothing Bitget can still
 # serve: like the window's own clamp to the retention, it ends the shard without making the stream incomplete.
 FINISHED = frozenset({pg.COMPLETE, pg.EXPIRED})
@@ -67,6 +85,8 @@ class WorkerRequest:
     include_plan_orders: bool | None = None  # None: the worker's INCLUDE_PLAN_ORDERS
     include_simulation: bool | None = None  # None: the worker's INCLUDE_SIMULATION
     rate_share: float | None = None  # the share of the account's limits (aws mode; the coordinator sets it)
+    deadline_ms: int | None = None  # the execution's own deadline (epoch ms; EXPRESS), None: none
+    resume: bool = False  # re-open the shards that ended on a failure (POST /orders/{arn}/resume)
 
 
 @dataclass
@@ -85,15 +105,20 @@ class Extraction:
 
 
 def extract_symbol(request: WorkerRequest, run: Extraction) -> dict[str, Any]:
-    """Run every stream of one symbol, write orders + detail to the results store, return the summary."""
+    """Run (or go on with) every stream of one symbol; write orders + detail; return the worker's result."""
     started = run.clock.monotonic()
+    prefix, execution, symbol = run.results_prefix, request.execution, request.symbol
+    doc = ck.load(run.store, keys.checkpoint_key(prefix, execution, symbol))
+    if doc is not None and request.resume:
+        reopen_failed_shards(doc)
+    if doc is not None and doc.finished and doc.summary is not None:
+        return _stored_result(doc, run)  # a Map retry, or a continuation of an execution: nothing to fetch
     settings = run.settings
-    specs = plan_streams(
-        run.client,
-        request.symbol,
-        plan_orders=_choose(request.include_plan_orders, settings.include_plan_orders),
-        simulation=_choose(request.include_simulation, settings.include_simulation),
-    )
+    plan_orders = _choose(request.include_plan_orders, settings.include_plan_orders)
+    simulation = _choose(request.include_simulation, settings.include_simulation)
+    if doc is not None:
+        plan_orders, simulation = doc.plan_orders, doc.simulation  # the plan the checkpoint was made for
+    specs = plan_streams(run.client, symbol, plan_orders=plan_orders, simulation=simulation)
     # Bitget's clock and the market lists are independent requests: ask them at once.
     markets = sorted({spec.market for spec in specs})
     with ThreadPoolExecutor(len(markets) + 1, thread_name_prefix="worker-setup") as pool:
@@ -101,46 +126,138 @@ def extract_symbol(request: WorkerRequest, run: Extraction) -> dict[str, Any]:
         listed = dict(
             zip(
                 markets,
-                pool.map(lambda m: run.catalog.listed(run.client, m, request.symbol), markets),
+                pool.map(lambda m: run.catalog.listed(run.client, m, symbol), markets),
                 strict=True,
             )
         )
         server_now_ms, clock_note = clock_job.result()
-    window = resolve_window(request.start_ms, request.end_ms, server_now_ms())
+    if doc is None:
+        window = resolve_window(request.start_ms, request.end_ms, server_now_ms())
+        doc = ck.Checkpoint(symbol, execution, window, plan_orders, simulation)
+    doc.invocations += 1
+    pages_before = sum(state.pages for state in doc.shards)
+    stream_runs: dict[str, StreamRun] = {}
+    journal = Checkpointer(
+        run.store,
+        prefix,
+        doc,
+        client_stats=lambda: dict(run.client.stats.snapshot()),
+        stream_states=lambda: {name: item.state() for name, item in stream_runs.items()},
+    )
     parts = PartSet(settings.worker_tmp_dir or None)
     try:
-        streams = _run_streams(specs, request, window, run, parts, server_now_ms, listed)
-        streams_done = run.clock.monotonic()
-        prefix, execution, symbol = run.results_prefix, request.execution, request.symbol
-        orders_key = keys.symbol_orders_key(prefix, execution, symbol)
-        counts = merge_parts(parts, run.store, orders_key, symbol, execution)
+        planned = _run_streams(specs, request, doc, run, parts, server_now_ms, listed, journal, stream_runs)
+        journal.flush()  # everything fetched is durable before anything is reported
     finally:
         parts.cleanup()
+    streams_done = run.clock.monotonic()
+    open_shards = [state for state in journal.states() if state.end is None]
+    progressed = sum(state.pages for state in journal.states()) > pages_before
+    stop = _stop_reason(open_shards, journal.cancelled, progressed, request, run)
+    if stop == TIME_BUDGET:
+        log.info(
+            "worker continues", extra={"execution": execution, "symbol": symbol, "open": len(open_shards)}
+        )
+        return {
+            "symbol": symbol,
+            "done": False,
+            "continue": True,
+            "reason": TIME_BUDGET,
+            "orders_so_far": journal.durable_rows(),
+            "checkpoint": journal.key,
+        }
+    orders_key = keys.symbol_orders_key(prefix, execution, symbol)
+    counts = write_orders_file(journal.rows(), run.store, orders_key, symbol, execution)
     written = run.clock.monotonic()
+    open_streams = {state.stream for state in open_shards}
+    streams = [
+        _finish(
+            spec,
+            item,
+            symbol,
+            run.breaker,
+            streams_done - started,
+            stop if spec.name in open_streams else None,
+        )
+        for spec, item in planned
+    ]
     for stream in streams:
         stream.order_count = counts.get(stream.stream, 0)
     result = ExtractionResult(
         symbol=symbol,
         execution=execution,
-        window=window,
+        window=doc.window,
         streams=streams,
         order_count=sum(counts.values()),
-        client_stats=dict(run.client.stats.snapshot()),
+        client_stats=dict(run.client.stats.snapshot()) | doc.client_stats,
         orders_key=orders_key,
         detail_key=keys.symbol_detail_key(prefix, execution, symbol),
         duration_s=written - started,
         timings={"streams_s": streams_done - started, "write_orders_s": written - streams_done},
     )
-    summary = build_summary(result)
+    summary = build_summary(result) | {"done": stop is None}
+    if stop is not None:
+        summary |= {"continue": False, "reason": stop}
     detail = build_detail(result, summary)
     detail["clock"] = clock_note
+    detail["checkpoint"] = {"key": journal.key, "invocations": doc.invocations, "segments": len(doc.segments)}
     if "_" in symbol and result.symbol_not_found():
         detail["hint"] = (
             "v1 symbols (e.g. BTCUSDT_UMCBL) do not exist on Bitget v2: use the plain symbol (BTCUSDT)"
         )
     run.store.put_json(result.detail_key, detail)
+    if stop is None:
+        doc.finished, doc.summary = True, summary
+        ck.save(run.store, journal.key, doc)
     log.info("worker finished", extra={"execution": execution, "symbol": symbol, "summary": summary})
     return summary
+
+
+def reopen_failed_shards(doc: ck.Checkpoint) -> int:
+    """Open again, from their cursors, the shards that ended on a failure (retries exhausted, page cap...);
+    their streams forget the error. Returns how many."""
+    reopened = 0
+    for state in doc.shards:
+        stream = doc.streams.get(state.stream)
+        if state.end is None or state.end in FINISHED or stream is None or stream.not_applicable:
+            continue
+        state.end = None
+        stream.error, stream.reason = None, None
+        reopened += 1
+    if reopened:
+        doc.finished, doc.summary = False, None
+    return reopened
+
+
+def _stored_result(doc: ck.Checkpoint, run: Extraction) -> dict[str, Any]:
+    """The finished symbol's summary; its orders file is rebuilt from the segments if it was removed since."""
+    summary = dict(doc.summary or {})
+    orders_key = keys.symbol_orders_key(run.results_prefix, doc.execution, doc.symbol)
+    if not run.store.exists(orders_key):
+        journal = Checkpointer(run.store, run.results_prefix, doc)
+        write_orders_file(journal.rows(), run.store, orders_key, doc.symbol, doc.execution)
+    return summary | {"done": True}
+
+
+def _stop_reason(
+    open_shards: list[ck.ShardState],
+    cancelled: bool,
+    progressed: bool,
+    request: WorkerRequest,
+    run: Extraction,
+) -> str | None:
+    """None when every shard ended; else why the worker stopped with pages left."""
+    if not open_shards:
+        return None
+    if cancelled:
+        return CANCELLED
+    if not progressed:
+        return STALLED
+    if request.deadline_ms is not None:
+        left_s = (request.deadline_ms - run.clock.wall_ms()) / 1000
+        if left_s < run.settings.continuation_min_s:
+            return DEADLINE
+    return TIME_BUDGET
 
 
 def server_clock(client: Any, clock: Clock) -> tuple[Callable[[], int], dict[str, Any]]:
@@ -172,13 +289,16 @@ def _choose(requested: bool | None, default: bool) -> bool:
 def _run_streams(
     specs: list[StreamSpec],
     request: WorkerRequest,
-    window: Window,
+    doc: ck.Checkpoint,
     run: Extraction,
     parts: PartSet,
     server_now_ms: Callable[[], int],
     listed: dict[str, bool | None],
-) -> list[StreamResult]:
-    """Shards of every stream on one lane per endpoint path; results in plan order."""
+    journal: Checkpointer,
+    stream_runs: dict[str, StreamRun],
+) -> list[tuple[StreamSpec, StreamRun | StreamResult]]:
+    """Shards of every stream (new, or as the checkpoint left them) on one lane per endpoint path, with the
+    checkpoint flushed in the background; the streams in plan order."""
     settings = run.settings
     lanes: dict[str, Lane[ShardJob]] = {}
 
@@ -187,6 +307,11 @@ def _run_streams(
             threads = settings.max_concurrent_spot if is_spot_path(path) else settings.max_concurrent_futures
             lanes[path] = Lane(path, threads, ShardJob.step)
         return lanes[path]
+
+    def stop_reason() -> str | None:
+        if journal.cancelled:
+            return CANCELLED
+        return TIME_BUDGET if run.budget.exhausted() else None
 
     context = RunContext(
         symbol=request.symbol,
@@ -203,55 +328,118 @@ def _run_streams(
         adaptive_page_sizing=settings.adaptive_page_sizing,
         second_pass_pause_s=settings.second_pass_pause_s,
         second_passes=settings.second_passes,
+        journal=journal,
+        stop_reason=stop_reason,
     )
-    started = run.clock.monotonic()
-    planned = [(spec, _open_stream(spec, request.symbol, listed[spec.market], run)) for spec in specs]
+    journal.cancel_requested()  # a cancelled execution asks nothing more
+    planned = [
+        (spec, _open_stream(spec, request.symbol, listed[spec.market], run, resumed=spec.name in doc.streams))
+        for spec in specs
+    ]
     for spec, outcome in planned:
-        if isinstance(outcome, StreamRun):
-            jobs = [
-                ShardJob(outcome, q, start, end, context)
-                for q in spec.queries
-                for start, end in slices(window)
-            ]
-            outcome.shards = len(jobs)
-            if outcome.listed is not True or len(jobs) == 1:
-                jobs[0].probe = True  # its 40034 settles the stream (a market that does not know the symbol)
-            if outcome.listed is not True:
-                jobs, outcome.waiting = jobs[:1], jobs[1:]  # probe first (stream_run.waiting)
-            for job in jobs:
-                context.spawn(job)
-    run_lanes(list(lanes.values()))
-    elapsed = run.clock.monotonic() - started
-    return [_finish(spec, item, request.symbol, run.breaker, elapsed) for spec, item in planned]
+        if not isinstance(outcome, StreamRun):
+            continue
+        stream_runs[spec.name] = outcome
+        if spec.name in doc.streams:
+            jobs = _restored_jobs(spec, outcome, doc, context)
+        else:
+            jobs = _new_jobs(spec, outcome, doc.window, context)
+        for job in jobs:
+            context.spawn(job)
+    journal.start(settings.checkpoint_interval_s)
+    try:
+        run_lanes(list(lanes.values()))
+    finally:
+        journal.stop()
+    return planned
+
+
+def _new_jobs(spec: StreamSpec, stream: StreamRun, window: Window, context: RunContext) -> list[ShardJob]:
+    """One shard per query and ≤90-day slice, recorded in the checkpoint before any is asked; the jobs to
+    start now (a probe goes first where the market may not know the symbol)."""
+    jobs = [
+        ShardJob(stream, query, index, start, end, context)
+        for index, query in enumerate(spec.queries)
+        for start, end in slices(window)
+    ]
+    stream.shards = len(jobs)
+    if stream.listed is not True or len(jobs) == 1:
+        jobs[0].probe = True  # its 40034 settles the stream (a market that does not know the symbol)
+    if stream.listed is not True:
+        for job in jobs[1:]:
+            job.waiting = True
+        jobs, stream.waiting = jobs[:1], jobs[1:]  # probe first (stream_run.waiting)
+    context.journal.record([job.state() for job in jobs + stream.waiting])
+    return jobs
+
+
+def _restored_jobs(
+    spec: StreamSpec, stream: StreamRun, doc: ck.Checkpoint, context: RunContext
+) -> list[ShardJob]:
+    """The stream as its checkpoint left it: counters restored, its open shards continued from their cursors."""
+    states = [state for state in doc.shards if state.stream == spec.name]
+    if any(state.query >= len(spec.queries) for state in states):
+        raise ck.CheckpointError(
+            f"checkpoint of {spec.name} does not match its plan of {len(spec.queries)} queries"
+        )
+    stream.restore(doc.streams[spec.name], states)
+    open_states = [state for state in states if state.end is None]
+    jobs = [
+        ShardJob(stream, spec.queries[state.query], state.query, state.lo, state.hi, context, state)
+        for state in open_states
+    ]
+    probe_pending = any(job.probe and job.walker.pages == 0 for job in jobs)
+    if probe_pending:
+        stream.waiting = [job for job in jobs if job.waiting]
+        return [job for job in jobs if not job.waiting]
+    for job in jobs:
+        job.waiting = False
+    return jobs
 
 
 def _open_stream(
-    spec: StreamSpec, symbol: str, listed: bool | None, run: Extraction
+    spec: StreamSpec, symbol: str, listed: bool | None, run: Extraction, *, resumed: bool = False
 ) -> StreamRun | StreamResult:
-    """A StreamRun to page, or the final StreamResult of a stream that needs no request."""
-    if listed is not True and excluded_by_name(symbol, spec.market):
-        return StreamResult(
-            spec.name, listed=listed, not_applicable=True, reason="name_rule", skipped_by_name=True
-        )
-    key = f"{symbol}:{spec.name}"
-    if not run.breaker.allow(key):
-        result = StreamResult(spec.name, listed=listed, breaker_skipped=True, reason=CIRCUIT_OPEN)
-        if run.breaker.open_category(key) == SYMBOL_NOT_FOUND:
-            result.not_applicable = (
-                True  # repeatedly told the symbol does not exist there: nothing can be missed
-            )
-        else:
-            result.complete, result.error = False, CIRCUIT_OPEN
-        return result
+    """A StreamRun to page, or the final StreamResult of a stream that needs no request. A stream the
+    checkpoint already pages (`resumed`) goes on whatever the breaker says now."""
+    if not resumed:
+        settled = _settled_without_request(spec, symbol, listed, run.breaker)
+        if settled is not None:
+            return settled
     settings = run.settings
     max_pages = settings.spot_max_pages if spec.market == "spot" else settings.futures_max_pages
     return StreamRun(spec.name, symbol, listed, max_pages, settings.max_shards_per_stream)
 
 
+def _settled_without_request(
+    spec: StreamSpec, symbol: str, listed: bool | None, breaker: CircuitBreaker
+) -> StreamResult | None:
+    """The result of a stream its name rules out or the circuit breaker skips; None: it must be paged."""
+    if listed is not True and excluded_by_name(symbol, spec.market):
+        return StreamResult(
+            spec.name, listed=listed, not_applicable=True, reason="name_rule", skipped_by_name=True
+        )
+    key = f"{symbol}:{spec.name}"
+    if breaker.allow(key):
+        return None
+    result = StreamResult(spec.name, listed=listed, breaker_skipped=True, reason=CIRCUIT_OPEN)
+    if breaker.open_category(key) == SYMBOL_NOT_FOUND:
+        result.not_applicable = True  # repeatedly told the symbol does not exist there: nothing can be missed
+    else:
+        result.complete, result.error = False, CIRCUIT_OPEN
+    return result
+
+
 def _finish(
-    spec: StreamSpec, item: StreamRun | StreamResult, symbol: str, breaker: CircuitBreaker, elapsed: float
+    spec: StreamSpec,
+    item: StreamRun | StreamResult,
+    symbol: str,
+    breaker: CircuitBreaker,
+    elapsed: float,
+    stopped: str | None = None,
 ) -> StreamResult:
-    """The StreamResult of a paged stream, and the breaker told how it went."""
+    """The StreamResult of a paged stream, and the breaker told how it went. `stopped`: why the stream still
+    has open shards (cancelled, deadline, stalled): it is incomplete for that reason."""
     if isinstance(item, StreamResult):
         return item
     result = StreamResult(
@@ -271,7 +459,8 @@ def _finish(
         result.not_applicable, result.reason = True, item.reason
         breaker.record_failure(key, SYMBOL_NOT_FOUND)
         return result
-    failed = [end for end in item.ends if end not in FINISHED]
+    failed = [stopped] if stopped is not None else []
+    failed += [end for end in item.ends if end not in FINISHED]
     if len(item.ends) < item.shards:
         failed.append(NOT_ASKED)  # a shard that never ran cannot be called complete
     if not failed and item.listed is False and item.rows == 0:
@@ -279,7 +468,7 @@ def _finish(
 
     if failed:
         result.complete, result.reason = False, failed[0]
-        if item.error is not None:
+        if item.error is not None and stopped is None:
             result.error, result.error_code, result.error_message = item.error
         else:
             result.error = INCOMPLETE_CATEGORY.get(failed[0], SERVER_ERROR)

@@ -1,25 +1,25 @@
-"""Pages go to disk as they arrive; the symbol's file is a streaming merge of them. Memory never holds orders.
+"""Pages go to disk as they arrive, in sorted runs; sealed runs become durable segments. Memory never holds orders.
 
 Each shard appends its rows to its own part file in a temporary directory (Lambda's /tmp, local to the
-invocation), one line each: the row's sort key (cTime, orderId, stream) then its JSON, serialised once. A
-shard's pages arrive newest first, so every part is already in order; at the end `merge_parts` does a k-way
-merge of all parts of the symbol (one line per part in memory) into the per-symbol orders file of the results
-store, newest first, copying each row's JSON bytes as they are (no second parse). Two copies of one (stream,
-orderId) meet side by side in that order and only the first is kept: a safety net, since shards own disjoint
-time ranges.
+invocation), one line each: the row's sort key (cTime, orderId, stream) then its JSON, serialised once
+(`segments.encode`). A shard's pages arrive newest first, so every run is already in order. A shard *seals* its
+runs at a page boundary (`PartWriter.seal`): the checkpointer merges sealed runs into a segment of the results
+store (`checkpointing.py`), and the symbol's orders file is the streaming merge of its segments, newest first,
+copying each row's JSON bytes as they are (no second parse). Two copies of one (stream, orderId) meet side by
+side in that order and only the first is kept.
 """
 
 from __future__ import annotations
 
-import heapq
 import tempfile
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
 from lambda_functions.common.results_store import ResultsStore, dumps_compact
+from lambda_functions.worker.segments import Row, SortKey, decode, encode
 
 
 class PartWriter:
@@ -32,7 +32,8 @@ class PartWriter:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.rows = 0
-        self.runs: list[Path] = []
+        self.runs: list[Path] = []  # runs written since the last seal
+        self._run_number = 0
         self._fh: IO[bytes] | None = None
         self._last: SortKey | None = None
 
@@ -41,11 +42,12 @@ class PartWriter:
         key: SortKey = (int(row["cTime"]), int(row["orderId"]), str(row["stream"]))
         if self._fh is None or (self._last is not None and key > self._last):
             self.close()
-            run = self.path.with_name(f"{self.path.name}.{len(self.runs)}")
+            run = self.path.with_name(f"{self.path.name}.{self._run_number}")
+            self._run_number += 1
             self.runs.append(run)
             self._fh = run.open("wb")
         self._last = key
-        self._fh.write(f"{key[0]} {key[1]} {key[2]}\t".encode() + dumps_compact(row) + b"\n")
+        self._fh.write(encode(key, dumps_compact(row)))
         self.rows += 1
 
     def close(self) -> None:
@@ -53,20 +55,19 @@ class PartWriter:
             self._fh.close()
             self._fh = None
 
-    def read_runs(self) -> list[Iterator[tuple[SortKey, bytes]]]:
-        """Per run, (sort key, the row's JSON bytes) per row, in the order written (newest first)."""
-        return [_read_run(run) for run in self.runs]
+    def seal(self) -> list[Path]:
+        """Close the open run and hand over every run written since the last seal (closed files: the caller
+        may read and delete them); the next row starts a new run."""
+        self.close()
+        sealed, self.runs = self.runs, []
+        return sealed
 
 
-def _read_run(path: Path) -> Iterator[tuple[SortKey, bytes]]:
+def read_run(path: Path) -> Iterator[Row]:
+    """(sort key, the row's JSON bytes) per row of a sealed run, in the order written (newest first)."""
     with path.open("rb") as fh:
         for line in fh:
-            key, _, body = line.rstrip(b"\n").partition(b"\t")
-            c_time, order_id, stream = key.decode().split(" ", 2)
-            yield (int(c_time), int(order_id), stream), body
-
-
-SortKey = tuple[int, int, str]  # newest_first_key's (cTime, orderId, stream)
+            yield decode(line)
 
 
 class PartSet:
@@ -91,25 +92,17 @@ class PartSet:
         self.close()
         self._dir.cleanup()
 
-    def merged(self) -> Iterator[tuple[SortKey, bytes]]:
-        """Every row of every part, newest first, adjacent copies of one (stream, orderId) dropped."""
-        self.close()
-        streams = [run for part in self._parts for run in part.read_runs()]
-        previous: SortKey | None = None
-        for key, body in heapq.merge(*streams, key=lambda item: item[0], reverse=True):
-            if key == previous:
-                continue
-            previous = key
-            yield key, body
 
-
-def merge_parts(parts: PartSet, store: ResultsStore, key: str, symbol: str, execution: str) -> Counter[str]:
-    """Write the per-symbol orders file (`orders` last so readers can stream it); returns orders per stream."""
+def write_orders_file(
+    rows: Iterable[Row], store: ResultsStore, key: str, symbol: str, execution: str
+) -> Counter[str]:
+    """Write the per-symbol orders file from merged rows (`orders` last so readers can stream it); returns
+    orders per stream."""
     counts: Counter[str] = Counter()
     with store.writer(key) as fh:
         fh.write(b'{"symbol":' + dumps_compact(symbol) + b',"execution":' + dumps_compact(execution))
         fh.write(b',"orders":[')
-        for index, (sort_key, body) in enumerate(parts.merged()):
+        for index, (sort_key, body) in enumerate(rows):
             if index:
                 fh.write(b",")
             fh.write(body)

@@ -59,6 +59,10 @@ class WorkerSettings(BaseSettings):
     # seconds; used when no Lambda context gives the real deadline
     max_execution_time: float = Field(default=50.0, gt=0)
     budget_safety_margin_s: float = Field(default=3.0, ge=0)  # kept free at the end to write the results
+    # Seconds between checkpoints: a crash refetches at most about twice this much (checkpointing.py)
+    checkpoint_interval_s: float = Field(default=2.0, gt=0, le=300)
+    # An invocation stopped by its time budget is continued only if the execution's deadline leaves this much
+    continuation_min_s: float = Field(default=15.0, ge=0)
     # threads per endpoint path (each path has its own rate limit): enough requests in flight to reach the
     # limit at the latency of the link (20/s at 300 ms needs 6)
     max_concurrent_spot: int = Field(default=6, ge=1, le=32)

@@ -20,6 +20,8 @@ from lambda_functions.common.bitget import BitgetAPIError, BitgetError
 from lambda_functions.worker import pagination as pg
 from lambda_functions.worker import shards
 from lambda_functions.worker.budget import TimeBudget
+from lambda_functions.worker.checkpoint import ShardState, StreamState
+from lambda_functions.worker.checkpointing import Checkpointer
 from lambda_functions.worker.page_size import PageSizer
 from lambda_functions.worker.parts import PartSet, PartWriter
 from lambda_functions.worker.rows import Rejected, created_ms, row_problem
@@ -90,6 +92,33 @@ class StreamRun:
             self.shards += granted
             return granted
 
+    def state(self) -> StreamState:
+        """The counters for the checkpoint (completeness comes from the shards' states)."""
+        with self.lock:
+            return StreamState(
+                pages=self.pages,
+                second_passes=self.second_passes,
+                error=list(self.error) if self.error is not None else None,
+                not_applicable=self.not_applicable,
+                reason=self.reason,
+                rejected_rows=self.rejected.count,
+                rejected=list(self.rejected.samples),
+                page_size_adjustments=self.page_size_adjustments,
+                rows_outside_query=self.outside_query,
+            )
+
+    def restore(self, state: StreamState, shards_of_stream: list[ShardState]) -> None:
+        """Counters from a checkpoint; shards, ends and rows from its shard states."""
+        self.pages, self.second_passes = state.pages, state.second_passes
+        self.error = (state.error[0] or "", state.error[1], state.error[2]) if state.error else None
+        self.not_applicable, self.reason = state.not_applicable, state.reason
+        self.rejected = Rejected(state.rejected_rows, list(state.rejected))
+        self.page_size_adjustments, self.outside_query = state.page_size_adjustments, state.rows_outside_query
+        self.shards = len(shards_of_stream)
+        ended = [shard for shard in shards_of_stream if shard.end is not None]
+        self.ends = [str(shard.end) for shard in ended]
+        self.rows = sum(shard.kept for shard in ended)
+
     def record_end(
         self, end: str, rows: int, error: BaseException | None = None, category: str | None = None
     ) -> None:
@@ -120,29 +149,68 @@ class RunContext:
     adaptive_page_sizing: bool
     second_pass_pause_s: float
     second_passes: int
+    journal: Checkpointer
+    stop_reason: Callable[[], str | None]  # "cancelled" / "time_budget" once no new page may be asked
 
 
 class ShardJob:
-    """The shard owning `lo..hi` of one query of one stream."""
+    """The shard owning `lo..hi` of query `query_index` of one stream (restored from `state` when given)."""
 
-    def __init__(self, stream: StreamRun, query: Query, lo: int, hi: int, run: RunContext) -> None:
-        self.stream, self.query, self.run = stream, query, run
+    def __init__(
+        self,
+        stream: StreamRun,
+        query: Query,
+        query_index: int,
+        lo: int,
+        hi: int,
+        run: RunContext,
+        state: ShardState | None = None,
+    ) -> None:
+        self.stream, self.query, self.query_index, self.run = stream, query, query_index, run
         self.lo, self.hi = lo, hi
+        self.id = state.id if state is not None else run.journal.new_shard_id()
         self.sizer = PageSizer(run.min_page_size, run.max_page_size, adaptive=run.adaptive_page_sizing)
         self.walker = pg.Walker(query.fetch, self._bounds, self.sizer, run.budget, monotonic=run.monotonic)
         self.part: PartWriter = run.parts.new()
         self.passes_left = run.second_passes
         # Only a stream's probe (its one first request) may find the symbol unknown and settle the stream.
         self.probe = False
+        self.waiting = False
+        self.suspended = False  # stopped with pages left (time budget, cancel): open in the checkpoint
+        self.sealed_epoch = run.journal.epoch
         self.kept = 0
         self.newest_ms: int | None = None
         self.oldest_ms: int | None = None
         self.pages_since_check = 0
         self._previous_ids: set[str] = set()
+        if state is not None:
+            self.walker.cursor, self.walker.pages = state.cursor, state.pages
+            self.kept, self.probe, self.waiting = state.kept, state.probe, state.waiting
 
     @property
     def path(self) -> str:
         return self.query.path
+
+    def state(self, end: str | None = None) -> ShardState:
+        return ShardState(
+            self.id,
+            self.stream.name,
+            self.query_index,
+            self.lo,
+            self.hi,
+            cursor=self.walker.cursor,
+            pages=self.walker.pages,
+            kept=self.kept,
+            probe=self.probe,
+            waiting=self.waiting,
+            end=end,
+        )
+
+    def seal(self, end: str | None = None, new_shards: list[ShardJob] | None = None) -> None:
+        """Record this shard's state with the runs written to reach it (and, on a split, its new shards)."""
+        self.sealed_epoch = self.run.journal.epoch
+        states = [self.state(end)] + [job.state() for job in new_shards or []]
+        self.run.journal.record(states, self.part.seal())
 
     def _bounds(self) -> tuple[int, int] | None:
         return shards.query_bounds(self.lo, self.hi, self.run.server_now_ms())
@@ -151,12 +219,25 @@ class ShardJob:
         """One page; True when the shard is done. Never raises: whatever goes wrong ends the shard with a
         recorded reason, so its stream cannot be reported complete."""
         try:
-            return self._step()
+            done = self._step()
         except Exception as exc:  # a bug or an unexpected shape: this shard is incomplete, the others go on
             log.exception("shard failed", extra={"symbol": self.run.symbol, "stream": self.stream.name})
             return self._end(WORKER_ERROR, exc, WORKER_ERROR)
+        if not done and self.sealed_epoch != self.run.journal.epoch:
+            self.seal()
+        return done
+
+    def _suspend(self) -> bool:
+        """Stop with pages left; the checkpoint keeps the cursor for the next invocation."""
+        self.suspended = True
+        self.walker.end = None
+        self.part.close()
+        self.seal()
+        return True
 
     def _step(self) -> bool:
+        if self.run.stop_reason() is not None:
+            return self._suspend()
         if not self.stream.take_page():
             return self._end(pg.MAX_PAGES)
         try:
@@ -166,6 +247,8 @@ class ShardJob:
             return self._failed(exc)
         if page is None:
             self.stream.give_back_page()
+            if self.walker.end == pg.TIMEOUT:
+                return self._suspend()  # the budget is spent, not the data
             return self._end(self.walker.end or pg.COMPLETE)
         self._release_waiting()
         self._accept(page.rows)
@@ -178,6 +261,7 @@ class ShardJob:
         with self.stream.lock:
             waiting, self.stream.waiting = self.stream.waiting, []
         for job in waiting:
+            job.waiting = False
             self.run.spawn(job)
 
     def _accept(self, rows: list[Any]) -> None:
@@ -233,13 +317,19 @@ class ShardJob:
             ranges = ranges[:granted]
             ranges[-1].lo = self.lo
         self.lo = new_lo
-        for part in ranges:
-            self.run.spawn(ShardJob(self.stream, self.query, part.lo, part.hi, self.run))
+        new_shards = [
+            ShardJob(self.stream, self.query, self.query_index, part.lo, part.hi, self.run) for part in ranges
+        ]
+        self.seal(new_shards=new_shards)  # the narrowed range and the new shards are recorded together
+        for job in new_shards:
+            self.run.spawn(job)
 
     def _failed(self, exc: BitgetError) -> bool:
         category = categorize(exc)
         pause = self.run.second_pass_pause_s
-        if category in TRANSIENT and self.passes_left > 0 and self.run.budget.remaining_s() > pause + 1.0:
+        if category in TRANSIENT and self.passes_left > 0 and self.run.budget.remaining_s() <= pause + 1.0:
+            return self._suspend()  # no time left for the pause: the next invocation asks again
+        if category in TRANSIENT and self.passes_left > 0:
             # The client's retries are spent; after a pause the same request (same cursor) gets a new budget.
             self.passes_left -= 1
             with self.stream.lock:
@@ -255,12 +345,14 @@ class ShardJob:
             with self.stream.lock:
                 self.stream.not_applicable = True
                 self.stream.reason = NOT_LISTED if self.stream.listed is False else SYMBOL_NOT_FOUND
-                self.stream.waiting = []  # never asked: the stream is settled
+                never_asked, self.stream.waiting = self.stream.waiting, []  # the stream is settled
+            self.run.journal.record([job.state(pg.COMPLETE) for job in never_asked])
             return self._end(pg.COMPLETE)
         return self._end(category, exc, category)
 
     def _end(self, end: str, error: BaseException | None = None, category: str | None = None) -> bool:
         self.part.close()
+        self.seal(end)
         with self.stream.lock:
             self.stream.page_size_adjustments += self.sizer.adjustments
         self.stream.record_end(end, self.kept, error, category)

@@ -77,11 +77,20 @@ def test_handler_returns_the_summary_and_writing_twice_is_idempotent(install, st
     first = app.handler(event, None)
     with store.reader(first["orders_key"]) as fh:
         first_bytes = fh.read()
+    calls = len(client.calls)
+    # a second invocation (a Map retry) finds the symbol finished in its checkpoint: no request, same answer
     second = app.handler(event, None)
+    assert len(client.calls) == calls
+    assert second == first and first["done"] is True
+    # removed since (CLEANUP_PER_SYMBOL_FILES), the orders file is rebuilt from the segments, byte for byte
+    store.delete([first["orders_key"]])
+    assert app.handler(event, None) == first and len(client.calls) == calls
     with store.reader(second["orders_key"]) as fh:
         assert fh.read() == first_bytes
     assert first["orders"] == second["orders"] == 120
-    assert store.list_keys(f"{PREFIX}exec-1/") == sorted([first["orders_key"], first["detail_key"]])
+    files = store.list_keys(f"{PREFIX}exec-1/")
+    assert [k for k in files if "/symbols/" in k] == sorted([first["orders_key"], first["detail_key"]])
+    assert f"{PREFIX}exec-1/checkpoints/BTCUSDT.json" in files
     assert (
         json.loads(first_bytes)["orders"][0]["orderId"] == make_orders(120, newest_ms=NOW - 1)[0]["orderId"]
     )

@@ -317,16 +317,19 @@ def test_page_cap_marks_the_stream_incomplete_max_pages(store):
     assert summary["errors"] == {"max_pages": 1}
 
 
-def test_exhausted_budget_marks_streams_incomplete_timeout(store):
+def test_a_budget_spent_too_near_the_execution_deadline_reports_the_open_streams_incomplete(store):
     clock = FakeClock(tick=1.0)
     client = FakeClient(
         {"spot_normal": make_orders(10_000, newest_ms=NOW - 1)},
         listed={m: set() for m in ALL_MARKETS} | {"spot": {"BTCUSDT"}},
     )
     run = make_run(client, store, clock, max_execution_time=20, budget_safety_margin_s=1)
-    summary = extract_symbol(WorkerRequest("BTCUSDT", "e"), run)
+    # the execution ends in 5 s: too little for another invocation (CONTINUATION_MIN_S 15)
+    request = WorkerRequest("BTCUSDT", "e", deadline_ms=clock.wall_ms() + 5_000)
+    summary = extract_symbol(request, run)
+    assert (summary["done"], summary["continue"], summary["reason"]) == (False, False, "deadline")
     assert "spot_normal" in summary["incomplete_streams"]
-    assert summary["errors"] == {"timeout": len(summary["incomplete_streams"])}
+    assert summary["errors"] == {"deadline": len(summary["incomplete_streams"])}
     assert 0 < summary["orders"] < 10_000
     # An unlisted market whose one probe the budget could not afford is incomplete too, never "not applicable"
     # (threads share the ticking clock, so which probes got through before the budget ran out varies).
