@@ -33,6 +33,7 @@ from app.core.config import APP_DESCRIPTION, APP_NAME, APP_VERSION, Settings, lo
 from app.core.db import make_engine, make_session_factory, run_migrations
 from app.orchestration.base import (
     AccountRejectedError,
+    ExecutionConflictError,
     ExecutionNotFoundError,
     InvalidRequestError,
     OrchestrationError,
@@ -40,6 +41,7 @@ from app.orchestration.base import (
 )
 from app.orchestration.factory import build_orchestrator
 from app.services.database_service import DatabaseService, ExecutionBusyError, InvalidCursorError
+from app.services.execution_control import ExecutionControl
 from app.services.execution_watcher import ExecutionWatcher
 from app.services.health_service import HealthChecks
 from app.services.orders_service import OrdersService
@@ -107,6 +109,7 @@ def _add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(InvalidCursorError, handler(400))
     app.add_exception_handler(ExecutionNotFoundError, handler(404))
     app.add_exception_handler(ExecutionBusyError, handler(409))
+    app.add_exception_handler(ExecutionConflictError, handler(409))
     app.add_exception_handler(AccountRejectedError, account_rejected)
     app.add_exception_handler(OrchestrationError, handler(502))
 
@@ -140,12 +143,15 @@ def build_runtime(settings: Settings, overrides: Overrides, stack: ExitStack) ->
         window_days=settings.default_window_days,
         hydration_wait_s=settings.hydration_wait_seconds,
     )
+    control = ExecutionControl(orders)
+    _resume_interrupted(settings, control)
     return Runtime(
         settings=settings,
         store=store,
         db=db,
         orders=orders,
-        tasks=_background_tasks(settings, orders, db, store, stack),
+        control=control,
+        tasks=_background_tasks(settings, orders, db, store, stack, control),
         symbols=SymbolsService(
             symbols_client,
             cache_seconds=settings.symbols_cache_seconds,
@@ -157,15 +163,33 @@ def build_runtime(settings: Settings, overrides: Overrides, stack: ExitStack) ->
     )
 
 
+def _resume_interrupted(settings: Settings, control: ExecutionControl) -> None:
+    """Embedded, AUTO_RESUME: executions recorded RUNNING whose process is gone get a new run (each logged)."""
+    if settings.orchestration_mode != "embedded" or not settings.auto_resume:
+        return
+    try:
+        resumed = control.resume_interrupted()
+    except Exception:  # e.g. the database is down: the watcher's describes resume them later
+        log.exception("auto-resume at start-up failed")
+        return
+    if resumed:
+        log.info("auto-resume: %s interrupted execution(s) resumed", len(resumed))
+
+
 def _background_tasks(
-    settings: Settings, orders: OrdersService, db: DatabaseService, store: ResultsStore, stack: ExitStack
+    settings: Settings,
+    orders: OrdersService,
+    db: DatabaseService,
+    store: ResultsStore,
+    stack: ExitStack,
+    control: ExecutionControl | None = None,
 ) -> dict[str, PeriodicTask]:
     """The watcher (WATCH_INTERVAL_S > 0) and, for the local results store, the retention sweep
     (RESULTS_RETENTION_DAYS > 0; on S3 the bucket's lifecycle rule expires results). Registered last on the
     stack, so they stop before the parts they use are closed."""
     tasks: dict[str, PeriodicTask] = {}
     if settings.watch_interval_s > 0:
-        watcher = ExecutionWatcher(orders, db, batch_size=settings.watch_batch_size)
+        watcher = ExecutionWatcher(orders, db, batch_size=settings.watch_batch_size, control=control)
         tasks["watcher"] = PeriodicTask("watch-executions", settings.watch_interval_s, watcher.tick)
         log.info(
             "watcher: every %ss, up to %s unfinished executions",
@@ -299,6 +323,7 @@ def _orchestrator(
         aggregator_timeout_s=settings.lambda_timeout_seconds,
         defaults=OptionDefaults(settings.include_plan_orders, settings.include_simulation),
         account_checker=checker if settings.account_precheck else None,
+        auto_resume=settings.auto_resume,
     )
     close = getattr(orchestrator, "close", None)
     if close is not None:
@@ -406,6 +431,7 @@ def _info(settings: Settings, orchestrator: Orchestrator, exchange: Exchange) ->
             "include_plan_orders": settings.include_plan_orders,
             "include_simulation": settings.include_simulation,
             "account_precheck": settings.account_precheck,
+            "auto_resume": settings.auto_resume,
         },
         "modes": {
             "orchestration": orchestrator.mode,

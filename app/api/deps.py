@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 
 from app.core.config import Settings
 from app.services.database_service import DatabaseService
+from app.services.execution_control import ExecutionControl
 from app.services.health_service import HealthChecks
 from app.services.orders_service import OrdersService
 from app.services.periodic import PeriodicTask
@@ -29,6 +30,7 @@ class Runtime:
     info: dict[str, Any] = field(default_factory=dict)  # the modes in use, for GET /info
     health: HealthChecks | None = None  # the live checks of GET /info
     tasks: dict[str, PeriodicTask] = field(default_factory=dict)  # background tasks: "watcher", "retention"
+    control: ExecutionControl | None = None  # cancel / resume (built from `orders` when not given)
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -47,6 +49,12 @@ def get_orders_service(runtime: RuntimeDep) -> OrdersService:
     return runtime.orders
 
 
+def get_execution_control(runtime: RuntimeDep) -> ExecutionControl:
+    if runtime.control is None:
+        runtime.control = ExecutionControl(runtime.orders)
+    return runtime.control
+
+
 def get_symbols_service(runtime: RuntimeDep) -> SymbolsService:
     return runtime.symbols
 
@@ -57,5 +65,6 @@ def get_results_store(runtime: RuntimeDep) -> ResultsStore:
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 OrdersServiceDep = Annotated[OrdersService, Depends(get_orders_service)]
+ExecutionControlDep = Annotated[ExecutionControl, Depends(get_execution_control)]
 SymbolsServiceDep = Annotated[SymbolsService, Depends(get_symbols_service)]
 ResultsStoreDep = Annotated[ResultsStore, Depends(get_results_store)]

@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     include_simulation: bool = False
     # One signed request to Bitget before each execution starts (false: never, e.g. tests with fakes).
     account_precheck: bool = True
+    # Embedded: at start-up (and when asked about one), an execution left RUNNING by a process that is gone is
+    # resumed from its checkpoints; false: it is reported FAILED "interrupted by a restart of the service".
+    auto_resume: bool = True
 
     # Results store
     results_store: Literal["local", "s3"] | None = None

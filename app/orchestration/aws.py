@@ -4,6 +4,11 @@ STANDARD executions are also described with DescribeExecution. EXPRESS ones neve
 status is the manifest alone, and a RUNNING manifest older than Express's 5-minute limit (plus a grace period)
 is reported FAILED, since such an execution can no longer be running.
 
+One execution (the user's ARN) may take several state-machine runs (`runs` in the manifest: resumes and
+continuations, started by the coordinator Lambda's resume action); STANDARD describes the latest run, and the
+answer is always under the original ARN. A manifest saying `continuation_needed` reads RUNNING (the API's
+watcher continues it through `continue_if_needed`); ABORTED (a cancelled execution) reads ABORTED.
+
 An ARN whose name matches a manifest but whose account, region or state machine differ from the manifest's is
 unknown (404). DescribeExecution's ExecutionDoesNotExist means "unknown" (404, or the manifest's word when
 there is one); any other AWS failure (throttling, AccessDenied, network) is an OrchestrationError (502), never
@@ -24,10 +29,22 @@ from app.orchestration.base import (
     ExecutionState,
     ExtractionOptions,
     OrchestrationError,
+    ResumedExecution,
     StartedExecution,
 )
-from app.orchestration.embedded import coordinator_event, started_from_response
-from app.orchestration.manifest import arn_belongs_to_manifest, progress, state_from_manifest
+from app.orchestration.embedded import coordinator_event, resumed_from_response, started_from_response
+from app.orchestration.manifest import (
+    MANIFEST_WINS,
+    arn_belongs_to_manifest,
+    continue_or_abort,
+    latest_run_arn,
+    needs_continuation,
+    parse_time,
+    progress,
+    request_cancel,
+    runs_of,
+    state_from_manifest,
+)
 from lambda_functions.common.manifest import read_manifest
 from lambda_functions.common.results_store import ResultsStore
 from lambda_functions.coordinator.naming import execution_name_from_arn
@@ -69,13 +86,64 @@ class AwsOrchestrator:
         end_ms: int | None,
         options: ExtractionOptions | None = None,
     ) -> StartedExecution:
-        payload = json.dumps(coordinator_event(symbols, start_ms, end_ms, options)).encode()
-        answer = self.lambda_client.invoke(FunctionName=self.coordinator_function, Payload=payload)
+        return started_from_response(self._invoke(coordinator_event(symbols, start_ms, end_ms, options)))
+
+    def _invoke(self, event: dict[str, Any]) -> dict[str, Any]:
+        """The coordinator Lambda's response to `event`; a failing function is an OrchestrationError."""
+        payload = json.dumps(event).encode()
+        try:
+            answer = self.lambda_client.invoke(FunctionName=self.coordinator_function, Payload=payload)
+        except (ClientError, BotoCoreError) as exc:
+            raise OrchestrationError(
+                f"could not invoke the coordinator Lambda: {type(exc).__name__}"
+            ) from exc
         body = json.loads(answer["Payload"].read() or b"null")
         if answer.get("FunctionError"):
             kind = body.get("errorType", "error") if isinstance(body, dict) else "error"
             raise OrchestrationError(f"the coordinator Lambda failed: {kind}")
-        return started_from_response(body)
+        return body if isinstance(body, dict) else {}
+
+    def resume(self, execution_arn: str, reopen_failed: bool) -> ResumedExecution:
+        name, _ = self._known(execution_arn)
+        event = {"action": "resume", "execution": name, "reopen_failed": bool(reopen_failed)}
+        return resumed_from_response(self._invoke(event), execution_arn)
+
+    def cancel(self, execution_arn: str) -> None:
+        name, _ = self._known(execution_arn)
+        request_cancel(self.store, self.results_prefix, name, self.clock())
+        self.continue_if_needed(execution_arn)  # waiting for a continuation: ABORTED now
+
+    def continue_if_needed(self, execution_arn: str) -> str | None:
+        """The watcher's call for an execution whose manifest says `continuation_needed`."""
+        name, manifest = self._known(execution_arn)
+        if not needs_continuation(manifest) or self._latest_run_is_going(execution_arn, manifest):
+            return None
+        return continue_or_abort(
+            self.store,
+            self.results_prefix,
+            name,
+            manifest,
+            lambda: self.resume(execution_arn, reopen_failed=False),
+            self.clock(),
+        )
+
+    def _known(self, execution_arn: str) -> tuple[str, dict[str, Any]]:
+        name = execution_name_from_arn(execution_arn)
+        manifest = read_manifest(self.store, self.results_prefix, name) if name else None
+        if name is None or manifest is None or not arn_belongs_to_manifest(execution_arn, name, manifest):
+            raise ExecutionNotFoundError(execution_arn)
+        return name, manifest
+
+    def _latest_run_is_going(self, execution_arn: str, manifest: dict[str, Any]) -> bool:
+        """STANDARD: DescribeExecution of the latest run says RUNNING (its last state is still finishing).
+        EXPRESS runs cannot be described: the aggregator's manifest is the last thing a run does."""
+        if self.state_machine_type != "STANDARD":
+            return False
+        try:
+            live = self.sfn_client.describe_execution(executionArn=latest_run_arn(manifest, execution_arn))
+        except (ClientError, BotoCoreError):
+            return False
+        return bool(live.get("status") == "RUNNING")
 
     def describe(self, execution_arn: str) -> ExecutionState:
         name = execution_name_from_arn(execution_arn)
@@ -97,13 +165,20 @@ class AwsOrchestrator:
     def _describe_express(self, arn: str, name: str, manifest: dict[str, Any]) -> ExecutionState:
         state = self._state(arn, name, manifest)
         limit = dt.timedelta(seconds=EXPRESS_LIMIT_S + self.express_grace_s)
-        if state.status == "RUNNING" and state.start_date and self.clock() - state.start_date > limit:
+        runs = runs_of(manifest)
+        run_start = parse_time(runs[-1].get("started_at")) if runs else state.start_date
+        if (
+            state.status == "RUNNING"
+            and not state.continuation_needed  # its run ended; it waits for the watcher's resume
+            and run_start
+            and self.clock() - run_start > limit
+        ):
             state.status, state.error, state.cause = "FAILED", EXPRESS_TIMEOUT_ERROR, EXPRESS_TIMEOUT_CAUSE
         return state
 
     def _describe_standard(self, arn: str, name: str, manifest: dict[str, Any] | None) -> ExecutionState:
         try:
-            live = self.sfn_client.describe_execution(executionArn=arn)
+            live = self.sfn_client.describe_execution(executionArn=latest_run_arn(manifest, arn))
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
             if code != "ExecutionDoesNotExist":
@@ -116,13 +191,19 @@ class AwsOrchestrator:
         state = self._state(
             arn, name, manifest or {"symbols": json.loads(live.get("input") or "{}").get("symbols")}
         )
-        state.status = live["status"]
-        state.start_date = live.get("startDate") or state.start_date
-        state.stop_date = live.get("stopDate") or state.stop_date
+        status = live["status"]
+        if needs_continuation(manifest):
+            status = "RUNNING"  # the run ended at its deadline; the watcher starts the next one
+        elif (manifest or {}).get("status") in MANIFEST_WINS and status != "RUNNING":
+            status = str((manifest or {})["status"])
+        state.status = status
+        if not runs_of(manifest) or state.start_date is None:
+            state.start_date = live.get("startDate") or state.start_date  # resumed: the first run's start
+        state.stop_date = (live.get("stopDate") or state.stop_date) if status != "RUNNING" else None
         state.state_machine_arn = live.get("stateMachineArn") or state.state_machine_arn
         if state.status == "SUCCEEDED" and state.output is None and live.get("output"):
             state.output = json.loads(live["output"])
-        if state.status != "SUCCEEDED":
+        if state.status not in ("SUCCEEDED", "ABORTED", "RUNNING"):
             state.error = live.get("error") or state.error
             state.cause = live.get("cause") or state.cause
         return state

@@ -25,6 +25,10 @@ class ExecutionNotFoundError(OrchestrationError):
     """No execution with that ARN exists (HTTP 404)."""
 
 
+class ExecutionConflictError(OrchestrationError):
+    """The execution is not in a state that allows what was asked (HTTP 409); the message says why."""
+
+
 class AccountRejectedError(OrchestrationError):
     """Bitget refused the account before anything started: `status_code` is 401 (credentials), 403 (IP not
     allowed, permission missing) or 400 (unified account); the message names the problem and Bitget's code."""
@@ -106,6 +110,21 @@ class ExecutionState:
     error: str | None = None
     cause: str | None = None
     progress: dict[str, int] = field(default_factory=dict)  # {"symbols_done": n, "symbols_total": m}
+    # The manifest says a run stopped at its deadline and the execution must be continued (a resume with
+    # reopen_failed false): RUNNING until then.
+    continuation_needed: bool = False
+    run_arn: str | None = None  # the latest run (a resume starts a new one); None: only the original
+    runs: int = 1  # state-machine runs so far (1 + resumes)
+
+
+@dataclass(frozen=True)
+class ResumedExecution:
+    """The coordinator's answer to a resume: the same logical execution, one more state-machine run."""
+
+    execution_arn: str  # the user's original ARN
+    execution_name: str
+    run_arn: str
+    run: int
 
 
 class Orchestrator(Protocol):
@@ -122,4 +141,17 @@ class Orchestrator(Protocol):
         AccountRejectedError when Bitget refuses the account (nothing is started either way)."""
 
     def describe(self, execution_arn: str) -> ExecutionState:
-        """Current state; raises ExecutionNotFoundError for an unknown ARN."""
+        """Current state (of the latest run, under the original ARN); raises ExecutionNotFoundError for an
+        unknown ARN."""
+
+    def resume(self, execution_arn: str, reopen_failed: bool) -> ResumedExecution:
+        """The coordinator's resume action: a new run of the same execution, continuing from its checkpoints
+        (`reopen_failed`: re-open the shards that ended in failure). ExecutionNotFoundError without a manifest."""
+
+    def cancel(self, execution_arn: str) -> None:
+        """Ask the execution to stop (writes cancel.json); the workers stop at the next page and the aggregator
+        records ABORTED."""
+
+    def continue_if_needed(self, execution_arn: str) -> str | None:
+        """When the manifest says `continuation_needed` and no run is going: resume it (reopen_failed false),
+        or mark it ABORTED when a cancel was asked. Returns "resumed", "aborted" or None (nothing to do)."""

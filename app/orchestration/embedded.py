@@ -1,10 +1,19 @@
 """Embedded mode: the coordinator handler called in-process, the ASL run by the in-process runner.
 
-A process restart loses the runner's executions. Their manifests would say RUNNING forever, so `describe`
-reports (and records) FAILED "interrupted by a restart of the service" for a RUNNING manifest this runner does
-not know, when the manifest's owner (host:pid:id) is an orchestrator of this process that is no longer alive
-(a restart re-creates it; live ones are kept in a process-level registry, so two orchestrators of one process,
-as in tests and benchmarks, never fail each other's executions) or a process of this host that no longer exists.
+One execution (the user's ARN) may take several state-machine runs: a resume (POST /orders/{arn}/resume, a
+continuation, an interrupted execution picked up again) starts `NAME-r{n}`, recorded in the manifest's `runs`.
+`describe` follows the latest run and answers under the original ARN.
+
+A process restart loses the runner's executions. A RUNNING manifest this runner does not know, whose owner
+(host:pid:id) is an orchestrator of this process that is no longer alive (a restart re-creates it; live ones are
+kept in a process-level registry, so two orchestrators of one process, as in tests and benchmarks, never touch
+each other's executions) or a process of this host that no longer exists, was interrupted. With `auto_resume`
+(AUTO_RESUME, the default) it is resumed from its checkpoints ("resuming execution X: its process is gone");
+without, `describe` reports (and records) FAILED "interrupted by a restart of the service".
+
+Continuations: when a run ends with the manifest saying `continuation_needed` (its deadline came), the
+orchestrator resumes it (reopen_failed false) itself, from `describe` and from the `when_finished` follow-up;
+when a cancel was asked meanwhile it records ABORTED instead.
 
 `describe` answers only for ARNs this deployment started: an ARN whose name matches a manifest but whose
 account, region or state machine differ is unknown (404), and nothing is written for it.
@@ -18,6 +27,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 import weakref
 from collections.abc import Callable
@@ -29,19 +39,27 @@ from botocore.exceptions import ClientError
 from app.orchestration.base import (
     ECHOED_FIELDS,
     AccountRejectedError,
+    ExecutionConflictError,
     ExecutionNotFoundError,
     ExecutionState,
     ExtractionOptions,
     InvalidRequestError,
     OrchestrationError,
+    ResumedExecution,
     StartedExecution,
 )
 from app.orchestration.definition import load_definition
 from app.orchestration.local_sfn import LocalFunction, LocalStepFunctions
 from app.orchestration.manifest import (
+    MANIFEST_WINS,
     arn_belongs_to_manifest,
+    continue_or_abort,
     failed_manifest,
+    latest_run_arn,
+    needs_continuation,
     progress,
+    request_cancel,
+    runs_of,
     state_from_manifest,
 )
 from lambda_functions.common.keys import manifest_key
@@ -63,6 +81,7 @@ FOLLOW_TIMEOUT_S = (
     7 * 24 * 3600.0
 )  # how long a finished-execution follow-up waits (the process ends it sooner)
 FOLLOW_POLL_S = 0.1  # one cheap status read per execution every 100 ms
+FOLLOW_IDLE_S = 1.0  # between reads of an execution whose latest run this runner does not know
 log = logging.getLogger(__name__)
 
 _LIVE_OWNERS: set[str] = set()  # owners of the orchestrators alive in this process
@@ -150,8 +169,12 @@ class EmbeddedOrchestrator:
         defaults: OptionDefaults = OptionDefaults(),  # noqa: B008 - frozen dataclass
         account_checker: AccountChecker | None = None,
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+        auto_resume: bool = False,
     ) -> None:
         self.runner = runner
+        self.auto_resume = auto_resume  # resume (not fail) an execution whose process is gone
+        self._continuing = threading.Lock()  # one resume decision at a time (follow-ups, describe, startup)
+        self._closed = threading.Event()
         self.store = store
         self.results_prefix = results_prefix
         self.clock = clock
@@ -184,15 +207,128 @@ class EmbeddedOrchestrator:
         answer = self.coordinator.handle(coordinator_event(symbols, start_ms, end_ms, options))
         return started_from_response(answer)
 
+    def resume(self, execution_arn: str, reopen_failed: bool) -> ResumedExecution:
+        name = self._own_name(execution_arn)
+        answer = self.coordinator.handle(
+            {"action": "resume", "execution": name, "reopen_failed": bool(reopen_failed)}
+        )
+        return resumed_from_response(answer, execution_arn)
+
+    def cancel(self, execution_arn: str) -> None:
+        name = self._own_name(execution_arn)
+        request_cancel(self.store, self.results_prefix, name, self.clock())
+        self.continue_if_needed(execution_arn)  # waiting for a continuation: ABORTED now, nobody else will
+
+    def continue_if_needed(self, execution_arn: str) -> str | None:
+        name = execution_name_from_arn(execution_arn) or ""
+        with self._continuing:
+            manifest = self._manifest(execution_arn, name)
+            if (
+                not needs_continuation(manifest)
+                or manifest is None
+                or self._run_is_going(execution_arn, manifest)
+            ):
+                return None
+            if not self._mine_or_orphaned(manifest):
+                return None  # another live process of this host runs it: it continues it
+            return continue_or_abort(
+                self.store,
+                self.results_prefix,
+                name,
+                manifest,
+                lambda: self._resume_logged(execution_arn, "its run stopped at the deadline"),
+                self.clock(),
+            )
+
+    def resume_interrupted(self, execution_arn: str) -> bool:
+        """Resume an execution RUNNING under an owner whose process is gone (start-up, with AUTO_RESUME), or
+        continue it when it was waiting for a continuation. True when a new run was started or ABORTED was
+        recorded."""
+        name = execution_name_from_arn(execution_arn) or ""
+        with self._continuing:
+            manifest = self._manifest(execution_arn, name)
+            if manifest is None or manifest.get("status") != "RUNNING":
+                return False
+            if self._run_is_going(execution_arn, manifest):
+                return False
+            if not needs_continuation(manifest) and not _owner_is_gone(manifest.get("owner"), self.owner):
+                return False
+            if needs_continuation(manifest) and not self._mine_or_orphaned(manifest):
+                return False
+            why = (
+                "its process is gone"
+                if not needs_continuation(manifest)
+                else "its run stopped at the deadline"
+            )
+            outcome = continue_or_abort(
+                self.store,
+                self.results_prefix,
+                name,
+                manifest,
+                lambda: self._resume_logged(execution_arn, why),
+                self.clock(),
+            )
+            return outcome in ("resumed", "aborted")
+
+    def _resume_logged(self, execution_arn: str, why: str) -> ResumedExecution:
+        name = execution_name_from_arn(execution_arn) or ""
+        log.warning(
+            "resuming execution %s: %s", name, why, extra={"execution": name, "execution_arn": execution_arn}
+        )
+        return self.resume(execution_arn, reopen_failed=False)
+
+    def _own_name(self, execution_arn: str) -> str:
+        """The execution's name when this deployment knows the ARN (its manifest); else 404."""
+        name = execution_name_from_arn(execution_arn)
+        if not name or self._manifest(execution_arn, name) is None:
+            raise ExecutionNotFoundError(execution_arn)
+        return name
+
+    def _manifest(self, execution_arn: str, name: str) -> dict[str, Any] | None:
+        manifest = read_manifest(self.store, self.results_prefix, name) if name else None
+        if manifest is not None and not arn_belongs_to_manifest(
+            execution_arn, name, manifest, self.state_machine_arn
+        ):
+            return None  # same name, another account/region/machine: not ours
+        return manifest
+
+    def _live(self, run_arn: str) -> dict[str, Any] | None:
+        try:
+            return self.runner.describe_execution(executionArn=run_arn)
+        except ClientError:
+            return None
+
+    def _run_is_going(self, execution_arn: str, manifest: dict[str, Any]) -> bool:
+        live = self._live(latest_run_arn(manifest, execution_arn))
+        return live is not None and live["status"] == "RUNNING"
+
+    def _mine_or_orphaned(self, manifest: dict[str, Any]) -> bool:
+        owner = manifest.get("owner")
+        return owner == self.owner or _owner_is_gone(owner, self.owner)
+
     def when_finished(self, execution_arn: str, callback: Callable[[], object]) -> None:
-        """Call `callback` (in a thread of its own) once the execution has left RUNNING: the service saves
-        its orders then, without anyone polling."""
+        """Call `callback` (in a thread of its own) once the execution has left RUNNING, across its runs (a
+        continuation is started here when its run stops at the deadline): the service saves its orders then,
+        without anyone polling."""
 
         def follow() -> None:
+            deadline = time.monotonic() + FOLLOW_TIMEOUT_S
             try:
-                state = self.runner.wait(execution_arn, timeout_s=FOLLOW_TIMEOUT_S, poll_s=FOLLOW_POLL_S)
-                if state["status"] != "RUNNING":
-                    callback()
+                while not self._closed.is_set() and time.monotonic() < deadline:
+                    name = execution_name_from_arn(execution_arn) or ""
+                    run_arn = latest_run_arn(self._manifest(execution_arn, name), execution_arn)
+                    if self._live(run_arn) is not None:
+                        self.runner.wait(run_arn, timeout_s=FOLLOW_TIMEOUT_S, poll_s=FOLLOW_POLL_S)
+                    else:
+                        self._closed.wait(FOLLOW_IDLE_S)
+                    if self._closed.is_set():
+                        return
+                    state = self.describe(execution_arn)  # continues it when its manifest asks for it
+                    if state.status != "RUNNING":
+                        callback()
+                        return
+                    if (state.run_arn or execution_arn) == run_arn:
+                        self._closed.wait(FOLLOW_IDLE_S)  # no new run (another process has it): look again
             except Exception:  # shutdown, or a failing save: the next GET tries again
                 log.exception(
                     "follow-up of a finished execution failed", extra={"execution_arn": execution_arn}
@@ -202,31 +338,47 @@ class EmbeddedOrchestrator:
 
     def close(self) -> None:
         """Stop owning executions (shutdown): from now on they count as interrupted by a restart."""
+        self._closed.set()
         self._forget()
         self.runner.close()
 
     def describe(self, execution_arn: str) -> ExecutionState:
-        name = execution_name_from_arn(execution_arn)
-        manifest = read_manifest(self.store, self.results_prefix, name) if name else None
-        if manifest is not None and not arn_belongs_to_manifest(
-            execution_arn, name or "", manifest, self.state_machine_arn
-        ):
-            manifest = None  # same name, another account/region/machine: not ours
-        try:
-            live = self.runner.describe_execution(executionArn=execution_arn)
-        except ClientError:
-            live = None
+        name = execution_name_from_arn(execution_arn) or ""
+        manifest = self._manifest(execution_arn, name)
+        if needs_continuation(manifest):
+            try:
+                if self.continue_if_needed(execution_arn):
+                    manifest = self._manifest(execution_arn, name)
+            except OrchestrationError:  # reported RUNNING (waiting); the next describe tries again
+                log.exception("could not continue execution", extra={"execution_arn": execution_arn})
+        live = self._live(latest_run_arn(manifest, execution_arn))
         if manifest is None and live is None:
             raise ExecutionNotFoundError(execution_arn)
         if live is None:
-            return self._from_manifest_only(execution_arn, name or "", manifest or {})
-        return self._from_runner(execution_arn, name or "", manifest, live)
+            return self._from_manifest_only(execution_arn, name, manifest or {})
+        return self._from_runner(execution_arn, name, manifest, live)
 
     def _from_manifest_only(self, arn: str, name: str, manifest: dict[str, Any]) -> ExecutionState:
-        if manifest.get("status") == "RUNNING" and _owner_is_gone(manifest.get("owner"), self.owner):
+        running = manifest.get("status") == "RUNNING" and not needs_continuation(manifest)
+        if running and _owner_is_gone(manifest.get("owner"), self.owner):
+            if self.auto_resume and self._auto_resumed(arn):
+                manifest = self._manifest(arn, name) or manifest
+                live = self._live(latest_run_arn(manifest, arn))
+                if live is not None:
+                    return self._from_runner(arn, name, manifest, live)
+                return self._state(arn, name, manifest)
             manifest = failed_manifest(manifest, INTERRUPTED_ERROR, INTERRUPTED_CAUSE, self.clock())
             self.store.put_json(manifest_key(self.results_prefix, name), manifest)
         return self._state(arn, name, manifest)
+
+    def _auto_resumed(self, arn: str) -> bool:
+        """AUTO_RESUME: True when the interrupted execution has a new run (or was recorded ABORTED); a refused
+        resume is logged and the execution reported interrupted (FAILED), as without AUTO_RESUME."""
+        try:
+            return self.resume_interrupted(arn)
+        except OrchestrationError:
+            log.exception("could not resume an interrupted execution", extra={"execution_arn": arn})
+            return False
 
     def _from_runner(
         self, arn: str, name: str, manifest: dict[str, Any] | None, live: dict[str, Any]
@@ -239,7 +391,15 @@ class EmbeddedOrchestrator:
             "execution": name,
             "symbols": json.loads(live.get("input") or "{}").get("symbols", []),
         }
-        if had_manifest and status != "RUNNING" and manifest.get("status") in (None, "RUNNING"):
+        waiting = needs_continuation(
+            manifest
+        )  # the run ended at its deadline; the next one is not started yet
+        if (
+            had_manifest
+            and status != "RUNNING"
+            and not waiting
+            and manifest.get("status") in (None, "RUNNING")
+        ):
             # The state machine ended without a final manifest (e.g. an uncatchable error): record it now.
             if status == "SUCCEEDED":
                 manifest = manifest | {
@@ -252,13 +412,18 @@ class EmbeddedOrchestrator:
                 )
             self.store.put_json(manifest_key(self.results_prefix, name), manifest)
         state = self._state(arn, name, manifest)
+        if waiting:
+            status = "RUNNING"
+        elif manifest.get("status") in MANIFEST_WINS and status != "RUNNING":
+            status = str(manifest["status"])
         state.status = status
-        state.start_date = live.get("startDate") or state.start_date
-        state.stop_date = live.get("stopDate") or state.stop_date
+        if not runs_of(manifest) or state.start_date is None:
+            state.start_date = live.get("startDate") or state.start_date  # resumed: the first run's start
+        state.stop_date = (live.get("stopDate") or state.stop_date) if status != "RUNNING" else None
         state.state_machine_arn = live.get("stateMachineArn") or state.state_machine_arn
         if status == "SUCCEEDED" and state.output is None:
             state.output = json.loads(live.get("output") or "null")
-        if status != "SUCCEEDED":
+        if status not in ("SUCCEEDED", "ABORTED", "RUNNING"):
             state.error = live.get("error") or state.error
             state.cause = live.get("cause") or state.cause
         return state
@@ -302,4 +467,25 @@ def started_from_response(answer: dict[str, Any]) -> StartedExecution:
         start_ms=int(body["start_ms"]),
         end_ms=int(body["end_ms"]),
         **echoed | {"window_clamped": bool(echoed["window_clamped"])},
+    )
+
+
+def resumed_from_response(answer: dict[str, Any], execution_arn: str) -> ResumedExecution:
+    """The coordinator's answer to `{"action": "resume"}` as a ResumedExecution, or the matching error:
+    404 no manifest; 409 the coordinator refuses (e.g. a run is going); anything else but 202, 502."""
+    body = json.loads(answer.get("body") or "{}")
+    status = answer.get("statusCode")
+    if status == 404:
+        raise ExecutionNotFoundError(body.get("error") or f"execution not found: {execution_arn}")
+    if status == 409:
+        raise ExecutionConflictError(body.get("error") or f"execution {execution_arn} cannot be resumed now")
+    if status == 400:
+        raise InvalidRequestError(body.get("error", "invalid resume request"))
+    if status != 202:
+        raise OrchestrationError(body.get("error") or f"the coordinator answered {status} to the resume")
+    return ResumedExecution(
+        execution_arn=str(body.get("executionArn") or execution_arn),
+        execution_name=str(body.get("execution") or ""),
+        run_arn=str(body["run_arn"]),
+        run=int(body.get("run") or 0),
     )

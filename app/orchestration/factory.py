@@ -30,12 +30,14 @@ def build_orchestrator(
     account_checker: AccountChecker | None = None,
     lambda_client: Any = None,
     sfn_client: Any = None,
+    auto_resume: bool = False,
 ) -> Orchestrator:
     """`embedded`: the real worker and aggregator handlers in this process; `aws`: the deployed stack.
 
     `defaults` and `account_checker` serve the in-process coordinator (embedded); on AWS the coordinator Lambda
     has its own (INCLUDE_PLAN_ORDERS, ACCOUNT_PRECHECK, ... in its environment). boto3 clients are created here
-    only when none are handed in.
+    only when none are handed in. `auto_resume` (AUTO_RESUME, embedded): an execution whose process is gone is
+    resumed from its checkpoints instead of being reported FAILED.
     """
     if mode == "embedded":
         from lambda_functions.aggregator.app import handler as aggregator_handler
@@ -59,6 +61,7 @@ def build_orchestrator(
             map_max_concurrency=map_max_concurrency,
             defaults=defaults,
             account_checker=account_checker,
+            auto_resume=auto_resume,
         )
     if mode != "aws":
         raise ValueError(f"unknown orchestration mode {mode!r}: use 'embedded' or 'aws'")

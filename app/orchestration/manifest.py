@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import logging
+from collections.abc import Callable
+from typing import Any, Literal
 
 from app.orchestration.base import ExecutionState
-from lambda_functions.common.keys import execution_prefix
+from lambda_functions.common.keys import cancel_key, execution_prefix, manifest_key
 from lambda_functions.common.results_store import ResultsStore
+
+log = logging.getLogger(__name__)
+CANCELLED_ERROR = "Cancelled"
+CANCELLED_CAUSE = "cancelled by POST /orders/{arn}/cancel"
+# What a manifest whose status is final reports even when the last state-machine run "succeeded" (the
+# aggregator records ABORTED for a cancelled execution; the run itself ends normally).
+MANIFEST_WINS = frozenset({"ABORTED"})
 
 
 def parse_time(value: Any) -> dt.datetime | None:
@@ -23,6 +32,24 @@ def progress(store: ResultsStore, prefix: str, execution: str, total: int) -> di
     return {"symbols_done": min(done, total), "symbols_total": total}
 
 
+def runs_of(manifest: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The manifest's `runs` (one entry per resume: run_arn, started_at, stopped_at), well-formed ones only."""
+    runs = (manifest or {}).get("runs")
+    if not isinstance(runs, list):
+        return []
+    return [run for run in runs if isinstance(run, dict) and isinstance(run.get("run_arn"), str)]
+
+
+def latest_run_arn(manifest: dict[str, Any] | None, execution_arn: str) -> str:
+    """The ARN of the execution's latest state-machine run: the last of `runs`, else the original."""
+    runs = runs_of(manifest)
+    return str(runs[-1]["run_arn"]) if runs else execution_arn
+
+
+def needs_continuation(manifest: dict[str, Any] | None) -> bool:
+    return bool(manifest and manifest.get("status") == "RUNNING" and manifest.get("continuation_needed"))
+
+
 def state_from_manifest(
     execution_arn: str, manifest: dict[str, Any], progress_counts: dict[str, int]
 ) -> ExecutionState:
@@ -30,22 +57,70 @@ def state_from_manifest(
     done = dict(progress_counts)
     if status == "SUCCEEDED":  # the aggregator may have deleted the per-symbol files: every symbol is done
         done["symbols_done"] = done.get("symbols_total", 0)
+    runs = runs_of(manifest)
     return ExecutionState(
         execution_arn=execution_arn,
         status=status,
         start_date=parse_time(manifest.get("started_at")),
         stop_date=parse_time(manifest.get("stopped_at")),
         state_machine_arn=manifest.get("state_machine_arn"),
-        output=manifest.get("result") if status == "SUCCEEDED" else None,
+        # ABORTED: result.json holds what was fetched before the stop, readable as usual
+        output=manifest.get("result") if status in ("SUCCEEDED", "ABORTED") else None,
         error=manifest.get("error"),
         cause=manifest.get("cause"),
         progress=done,
+        continuation_needed=needs_continuation(manifest),
+        run_arn=str(runs[-1]["run_arn"]) if runs else None,
+        runs=1 + len(runs),
     )
 
 
 def failed_manifest(manifest: dict[str, Any], error: str, cause: str, now: dt.datetime) -> dict[str, Any]:
-    stopped = now.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    return manifest | {"status": "FAILED", "stopped_at": stopped, "error": error, "cause": cause}
+    return manifest | {"status": "FAILED", "stopped_at": iso_now(now), "error": error, "cause": cause}
+
+
+def iso_now(now: dt.datetime) -> str:
+    return now.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def request_cancel(store: ResultsStore, prefix: str, execution: str, now: dt.datetime) -> None:
+    """Write cancel.json: the workers see it within seconds and stop at the next page boundary."""
+    store.put_json(cancel_key(prefix, execution), {"requested_at": iso_now(now)})
+
+
+def cancel_requested(store: ResultsStore, prefix: str, execution: str) -> bool:
+    return store.exists(cancel_key(prefix, execution))
+
+
+def aborted_manifest(manifest: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+    """A manifest waiting for a continuation, cancelled before it got one: ABORTED, what exists kept."""
+    return manifest | {
+        "status": "ABORTED",
+        "continuation_needed": False,
+        "stopped_at": iso_now(now),
+        "error": CANCELLED_ERROR,
+        "cause": CANCELLED_CAUSE,
+    }
+
+
+def continue_or_abort(
+    store: ResultsStore,
+    prefix: str,
+    execution: str,
+    manifest: dict[str, Any],
+    resume: Callable[[], object],
+    now: dt.datetime,
+) -> Literal["resumed", "aborted"]:
+    """Continue an execution with no run going (its manifest RUNNING): resume it, unless a cancel was asked
+    (a resume deletes cancel.json, which would lose the request): then record ABORTED instead."""
+    if cancel_requested(store, prefix, execution):
+        store.put_json(manifest_key(prefix, execution), aborted_manifest(manifest, now))
+        log.info(
+            "execution aborted: cancelled while waiting for its continuation", extra={"execution": execution}
+        )
+        return "aborted"
+    resume()
+    return "resumed"
 
 
 def arn_belongs_to_manifest(

@@ -461,3 +461,56 @@ class DeleteExecutionResponse(BaseModel):
     status: str = Field(..., description="The execution's status when it was removed")
     message: str
     removed: RemovedItems
+
+
+class CancelResponse(BaseModel):
+    """POST /orders/{execution_arn}/cancel: the stop was asked; the execution becomes ABORTED shortly."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "executionArn": EXAMPLE_ARN,
+                    "status": "ABORTING",
+                    "message": "Cancelación solicitada: los workers se detienen en la próxima página; la "
+                    "ejecución quedará ABORTED con lo obtenido hasta entonces",
+                    "status_url": f"/orders/{EXAMPLE_ARN}",
+                }
+            ]
+        }
+    )
+
+    executionArn: str
+    status: str = Field(description="ABORTING; GET /orders/{arn} reports ABORTED once the workers stopped")
+    message: str
+    status_url: str
+
+
+class ResumeResponse(BaseModel):
+    """POST /orders/{execution_arn}/resume: a new run of the same execution, under the same ARN."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "executionArn": EXAMPLE_ARN,
+                    "execution_name": "orders-20240101T100000Z-3f2a9c1b",
+                    "status": "RUNNING",
+                    "previous_status": "ABORTED",
+                    "run": 1,
+                    "run_arn": EXAMPLE_ARN + "-r1",
+                    "message": "Ejecución reanudada desde sus checkpoints (los shards fallidos se reabren)",
+                    "status_url": f"/orders/{EXAMPLE_ARN}",
+                }
+            ]
+        }
+    )
+
+    executionArn: str = Field(description="The original ARN: the execution keeps it across its runs")
+    execution_name: str
+    status: str
+    previous_status: str = Field(description="What the execution was before: FAILED, ABORTED, SUCCEEDED...")
+    run: int = Field(description="The resume's number (the original run is 0)")
+    run_arn: str = Field(description="The new state-machine run's ARN (NAME-r{run})")
+    message: str
+    status_url: str

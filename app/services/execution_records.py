@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import desc, func, select, update
+from sqlalchemy import and_, desc, func, or_, select, update
 from sqlalchemy.dialects.mysql import insert as mysql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -138,8 +138,9 @@ class ExecutionRecords(UsesSessions):
             return total, [_execution_dict(row) for row in rows]
 
     def unfinished_executions(self, *, after_id: int, limit: int) -> list[UnfinishedExecution]:
-        """Executions not failed and not saved (nor being deleted), by id after `after_id`: running ones, and
-        succeeded ones whose orders are not saved yet."""
+        """Executions not failed and not saved (nor being deleted), by id after `after_id`: running ones,
+        succeeded ones whose orders are not saved yet, and ABORTED ones with a result (what was fetched before
+        the cancel) not saved yet."""
         table = ExecutionResult
         with self._sessions() as session:
             rows = session.execute(
@@ -151,7 +152,10 @@ class ExecutionRecords(UsesSessions):
                     table.hydration_finished_at,
                 )
                 .where(
-                    table.status.not_in(FAILED_STATUSES),
+                    or_(
+                        table.status.not_in(FAILED_STATUSES),
+                        and_(table.status == "ABORTED", table.result_data.is_not(None)),
+                    ),
                     table.hydration_state.not_in(("saved", "deleting")),
                     table.id > after_id,
                 )
@@ -159,6 +163,47 @@ class ExecutionRecords(UsesSessions):
                 .limit(limit)
             ).all()
         return [UnfinishedExecution(*row) for row in rows]
+
+    def running_executions(self, *, after_id: int = 0, limit: int = 500) -> list[tuple[int, str]]:
+        """(id, ARN) of the executions recorded RUNNING, by id after `after_id` (start-up's auto-resume)."""
+        table = ExecutionResult
+        with self._sessions() as session:
+            rows = session.execute(
+                select(table.id, table.execution_arn)
+                .where(table.status == "RUNNING", table.id > after_id)
+                .order_by(table.id)
+                .limit(limit)
+            ).all()
+        return [(int(row[0]), str(row[1])) for row in rows]
+
+    def reopen_execution(self, execution_arn: str) -> bool:
+        """A resumed execution: RUNNING again under the same ARN, its error cleared, and its orders due to be
+        saved again when it ends (hydration 'pending'; the claim token cleared, so a save of the previous run
+        still going stops at its next chunk). The next save replaces every order of the execution, so the
+        database ends equal to the final result. False (nothing changed) while the execution is being deleted.
+        """
+        self._ensure_execution(execution_arn)
+        now = utcnow()
+        table = ExecutionResult
+        with self._sessions() as session, session.begin():
+            result = session.execute(
+                update(table)
+                .where(table.execution_arn == execution_arn, table.hydration_state != "deleting")
+                .values(
+                    status="RUNNING",
+                    error=None,
+                    complete=None,
+                    hydration_state="pending",
+                    hydration_token=None,
+                    hydration_owner=None,
+                    hydration_heartbeat_at=None,
+                    hydration_finished_at=None,
+                    hydration_error=None,
+                    updated_at=now,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
     def names_awaiting_save(self, names: list[str]) -> set[str]:
         """Of these execution names, those recorded here whose orders are not saved yet (their results must

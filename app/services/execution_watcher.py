@@ -10,7 +10,9 @@ is bounded:
 - no new execution is examined while `MAX_PARALLEL_SAVES` saves started by this process are still running;
 - a save that failed is retried after 1 min, then 2, 4... up to 1 h (a GET still retries at once);
 - an execution the orchestrator no longer knows (results gone, e.g. expired) is left alone until the next start;
-- errors are logged, never raised (one execution's failure does not stop the others).
+- errors are logged, never raised (one execution's failure does not stop the others);
+- an execution whose run stopped at its deadline (`continuation_needed`) is continued (`continue_if_needed`:
+  a resume with reopen_failed false, or ABORTED when a cancel was asked meanwhile).
 Embedded mode saves when the runner reports the end (`EmbeddedOrchestrator.when_finished`); the watcher is the
 safety net there (a restart, a save cut off by a crash). In aws mode it is how orders reach the database.
 """
@@ -24,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from app.services.database_service import DatabaseService
+from app.services.execution_control import ExecutionControl
 from app.services.execution_records import UnfinishedExecution
 from app.services.orders_service import OrdersService
 
@@ -39,6 +42,7 @@ class TickReport:
     examined: int = 0
     changed: list[tuple[str, str, str | None]] = field(default_factory=list)  # (arn, status, database state)
     errors: int = 0
+    continued: list[tuple[str, str]] = field(default_factory=list)  # (arn, "resumed" | "aborted")
 
 
 class ExecutionWatcher:
@@ -50,8 +54,10 @@ class ExecutionWatcher:
         batch_size: int = 20,
         max_parallel_saves: int = MAX_PARALLEL_SAVES,
         clock: Callable[[], float] = time.monotonic,
+        control: ExecutionControl | None = None,
     ) -> None:
         self.orders = orders
+        self.control = control or ExecutionControl(orders)
         self.db = db
         self.batch_size = batch_size
         self.max_parallel_saves = max_parallel_saves
@@ -75,6 +81,19 @@ class ExecutionWatcher:
             self._examine(row.execution_arn, row.status, row.hydration_state, report)
         self._after_id = next_after
         return report
+
+    def _continue(self, arn: str, report: TickReport) -> None:
+        try:
+            outcome = self.control.continue_if_needed(arn)
+        except Exception as exc:  # the next tick tries again
+            report.errors += 1
+            log.warning(
+                "watcher could not continue an execution",
+                extra={"execution_arn": arn, "error": f"{type(exc).__name__}: {exc}"[:300]},
+            )
+            return
+        if outcome is not None:
+            report.continued.append((arn, outcome))
 
     def _due(self, row: UnfinishedExecution) -> bool:
         errors = self._errors.get(row.execution_arn)
@@ -103,6 +122,8 @@ class ExecutionWatcher:
             )
             return
         self._errors.pop(arn, None)
+        if found.continuation_needed:
+            self._continue(arn, report)
         if not found.known:
             self._unknown.add(arn)
             log.info("watcher: the orchestrator no longer knows this execution", extra={"execution_arn": arn})

@@ -59,6 +59,7 @@ class Refreshed:
     status: str
     database_state: str | None  # None while running, or when the execution failed
     known: bool  # False: the orchestrator no longer knows it (the database's word was used)
+    continuation_needed: bool = False  # its run stopped at the deadline: it waits for a resume
 
 
 def execution_name(execution_arn: str) -> str:
@@ -189,6 +190,16 @@ class OrdersService:
                 s3_uri=output.get("s3_uri") or self.store.uri(key),
                 public_url=output.get("s3_data_url"),
             )
+        elif state.status == "ABORTED" and state.output:  # what was fetched before the cancel
+            output = state.output
+            self.db.update_execution(
+                state.execution_arn,
+                status="ABORTED",
+                result=output,
+                s3_uri=output.get("s3_uri"),
+                public_url=output.get("s3_data_url"),
+                error=state.error or state.cause,
+            )
         elif state.status != "RUNNING":
             self.db.update_execution(
                 state.execution_arn, status=state.status, error=state.error or state.cause
@@ -201,25 +212,27 @@ class OrdersService:
     def refresh(self, execution_arn: str) -> Refreshed:
         """What GET /orders/{arn} does (record the status, start saving the orders once it succeeded), without
         waiting for the save: the watcher's call."""
-        answer, known = self._status(execution_arn, 0.0)
+        answer, state = self._status(execution_arn, 0.0)
         info = answer.get("database_info") or {}
-        return Refreshed(str(answer.get("status")), info.get("state"), known)
+        waiting = state is not None and state.continuation_needed
+        return Refreshed(str(answer.get("status")), info.get("state"), state is not None, waiting)
 
-    def _status(self, execution_arn: str, wait_s: float) -> tuple[dict[str, Any], bool]:
+    def _status(self, execution_arn: str, wait_s: float) -> tuple[dict[str, Any], ExecutionState | None]:
+        """The answer, and the orchestrator's state (None: it no longer knows the execution)."""
         row = self.db.get_execution(execution_arn)
         try:
             state = self.orchestrator.describe(execution_arn)
         except ExecutionNotFoundError:
             if row is None:
                 raise ExecutionNotFoundError(f"execution not found: {execution_arn}") from None
-            return self._status_from_db(row), False
+            return self._status_from_db(row), None
         if row is None:
             row = self._record_from_manifest(execution_arn)
         if state.status == "RUNNING":
-            return self._running(state), True
+            return self._running(state), state
         if state.status == "SUCCEEDED":
-            return self._succeeded(state, row, wait_s), True
-        return self._failed(state, row), True
+            return self._succeeded(state, row, wait_s), state
+        return self._failed(state, row, wait_s), state
 
     def _running(self, state: ExecutionState) -> dict[str, Any]:
         elapsed = (datetime.now(UTC) - state.start_date).total_seconds() if state.start_date else None
@@ -246,10 +259,10 @@ class OrdersService:
             "database_info": self._database_info(state.execution_arn, hydration, row),
         }
 
-    def _failed(self, state: ExecutionState, row: dict[str, Any] | None) -> dict[str, Any]:
+    def _failed(self, state: ExecutionState, row: dict[str, Any] | None, wait_s: float) -> dict[str, Any]:
         if row is not None and row.get("status") != state.status:
             self._record_status(state)
-        return {
+        answer: dict[str, Any] = {
             "executionArn": state.execution_arn,
             "status": state.status,
             "message": "La ejecución terminó sin éxito",
@@ -257,6 +270,14 @@ class OrdersService:
             "cause": state.cause,
             "aws_execution_details": self._details(state),
         }
+        if state.status == "ABORTED":
+            answer["message"] = "La ejecución fue cancelada; lo obtenido hasta entonces se puede consultar"
+            key = self._result_key(state.execution_arn, state.output or {})
+            if state.output and self.store.exists(key):  # the orders fetched before the cancel are saved too
+                hydration = self._hydrate(state.execution_arn, key, wait_s)
+                answer["result"] = state.output
+                answer["database_info"] = self._database_info(state.execution_arn, hydration, row)
+        return answer
 
     def _status_from_db(self, row: dict[str, Any]) -> dict[str, Any]:
         """The orchestrator no longer knows the execution (e.g. EXPRESS history gone): answer from the DB."""
@@ -269,6 +290,9 @@ class OrdersService:
             "result": row.get("result"),
             "database_info": self._database_info(arn, hydration, row),
         }
+
+    def record_from_manifest(self, execution_arn: str) -> dict[str, Any] | None:
+        return self._record_from_manifest(execution_arn)
 
     def _record_from_manifest(self, execution_arn: str) -> dict[str, Any] | None:
         """Record an execution the DB has not seen (started elsewhere, or its first save failed).

@@ -11,6 +11,7 @@ from app.orchestration.base import (
     ExecutionState,
     ExtractionOptions,
     InvalidRequestError,
+    ResumedExecution,
     StartedExecution,
 )
 from lambda_functions.common import keys
@@ -51,6 +52,9 @@ class FakeOrchestrator:
         self.states: dict[str, ExecutionState] = {}
         self.describe_error: Exception | None = None  # raised by describe() when set
         self.described: list[str] = []  # every ARN describe() was asked about
+        self.resumed: list[tuple[str, bool]] = []  # (arn, reopen_failed) of every resume()
+        self.cancelled: list[str] = []
+        self.continued: list[str] = []
 
     def start(
         self,
@@ -110,6 +114,57 @@ class FakeOrchestrator:
         }
         self._finish_manifest(execution_arn, status="SUCCEEDED", result=state.output)
         return self.store.url(key)
+
+    def resume(self, execution_arn: str, reopen_failed: bool) -> ResumedExecution:
+        """As the coordinator's resume action: a new run `NAME-r{n}`, the manifest RUNNING again."""
+        if execution_arn not in self.states:
+            raise ExecutionNotFoundError(execution_arn)
+        name = execution_name_from_arn(execution_arn) or ""
+        key = keys.manifest_key(self.prefix, name)
+        manifest = self.store.get_json(key)
+        run = len(manifest.get("runs") or []) + 1
+        run_arn = f"{execution_arn}-r{run}"
+        now = dt.datetime.now(dt.UTC).isoformat()
+        runs = [*(manifest.get("runs") or []), {"run_arn": run_arn, "started_at": now, "stopped_at": None}]
+        self.store.put_json(
+            key,
+            manifest | {"status": "RUNNING", "runs": runs, "continuation_needed": False, "stopped_at": None,
+                        "result": None, "error": None, "cause": None},
+        )  # fmt: skip
+        self.store.delete([keys.cancel_key(self.prefix, name)])
+        state = self.states[execution_arn]
+        state.status, state.output, state.error, state.cause = "RUNNING", None, None, None
+        state.continuation_needed, state.run_arn, state.runs = False, run_arn, run + 1
+        self.resumed.append((execution_arn, reopen_failed))
+        return ResumedExecution(execution_arn, name, run_arn, run)
+
+    def cancel(self, execution_arn: str) -> None:
+        name = execution_name_from_arn(execution_arn) or ""
+        self.store.put_json(keys.cancel_key(self.prefix, name), {"requested_at": "now"})
+        self.cancelled.append(execution_arn)
+
+    def continue_if_needed(self, execution_arn: str) -> str | None:
+        state = self.states[execution_arn]
+        if not state.continuation_needed:
+            return None
+        self.continued.append(execution_arn)
+        self.resume(execution_arn, reopen_failed=False)
+        return "resumed"
+
+    def need_continuation(self, execution_arn: str) -> None:
+        """The run stopped at the execution's deadline: RUNNING, waiting for the service's resume."""
+        self.states[execution_arn].continuation_needed = True
+        self._finish_manifest(execution_arn, status="RUNNING", continuation_needed=True)
+
+    def abort(self, execution_arn: str, orders: list[dict[str, Any]]) -> None:
+        """What the aggregator does once the workers stopped after a cancel: result.json with what exists,
+        the manifest ABORTED."""
+        self.succeed(execution_arn, orders)
+        state = self.states[execution_arn]
+        state.status = "ABORTED"
+        assert state.output is not None
+        state.output["summary"]["complete"] = False
+        self._finish_manifest(execution_arn, status="ABORTED", result=state.output)
 
     def fail(self, execution_arn: str) -> None:
         state = self.states[execution_arn]

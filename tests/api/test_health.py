@@ -112,7 +112,8 @@ def test_openapi_documents_every_endpoint_with_summary_and_limits(sqlite_api) ->
         ("/", "get"), ("/health", "get"), ("/info", "get"), ("/orders", "post"), ("/orders/list", "get"),
         ("/orders/{execution_arn}", "get"), ("/orders/{execution_arn}/database", "get"),
         ("/orders/{execution_arn}/save-from-url", "post"), ("/symbols", "get"), ("/results/{key}", "get"),
-        ("/orders/{execution_arn}", "delete"),
+        ("/orders/{execution_arn}", "delete"), ("/orders/{execution_arn}/cancel", "post"),
+        ("/orders/{execution_arn}/resume", "post"),
     }  # fmt: skip
     assert {(p, m) for p, ops in paths.items() for m in ops} == expected
     assert all(op.get("summary") for ops in paths.values() for op in ops.values())

@@ -418,3 +418,130 @@ def test_the_api_watcher_saves_the_orders_of_an_aws_execution_nobody_polls(
         assert store.list_keys(f"{PREFIX}{name}/") == []
         assert client.delete(f"/orders/{arn}").status_code == 404
         engine.dispose()
+
+
+# ---- resume, cancel, continuations (issue 9 §1) -------------------------------------------------------------
+class StubLambda:
+    """The coordinator Lambda answering the resume action as docs/CONTRACTS.md shapes it."""
+
+    def __init__(self, status: int = 202) -> None:
+        self.status = status
+        self.events: list[dict] = []
+
+    def invoke(self, FunctionName, Payload):
+        import io
+
+        event = json.loads(Payload)
+        self.events.append(event)
+        name = event["execution"]
+        body = {"executionArn": STANDARD_ARN, "run_arn": f"{STANDARD_ARN}-r1", "execution": name}
+        body |= {"status": "resumed", "run": 1} if self.status == 202 else {"error": f"no execution {name}"}
+        answer = {"statusCode": self.status, "body": json.dumps(body)}
+        return {"StatusCode": 200, "Payload": io.BytesIO(json.dumps(answer).encode())}
+
+
+class RecordingSfn:
+    """DescribeExecution of a fixed status, recording which ARNs were described."""
+
+    def __init__(self, status: str = "SUCCEEDED") -> None:
+        self.status = status
+        self.described: list[str] = []
+
+    def describe_execution(self, executionArn):
+        self.described.append(executionArn)
+        started = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+        answer = {"executionArn": executionArn, "status": self.status, "startDate": started}
+        if self.status != "RUNNING":
+            answer["stopDate"] = started + dt.timedelta(minutes=1)
+        return answer
+
+
+STANDARD_ARN = f"arn:aws:states:{REGION}:{ACCOUNT}:execution:bitget-orders:{NAME}"
+
+
+def put_manifest(store, **fields):
+    manifest = {
+        "execution": NAME,
+        "execution_arn": STANDARD_ARN,
+        "state_machine_arn": MACHINE_ARN,
+        "status": "RUNNING",
+        "symbols": ["BTCUSDT"],
+        "started_at": "2025-01-01T00:00:00Z",
+    }
+    store.put_json(manifest_key(PREFIX, NAME), manifest | fields)
+
+
+def aws_with(store, lambda_client=None, sfn=None, machine_type="STANDARD", clock=None):
+    return AwsOrchestrator(
+        lambda_client or StubLambda(),
+        sfn or RecordingSfn(),
+        store,
+        coordinator_function="c",
+        results_prefix=PREFIX,
+        state_machine_type=machine_type,
+        **({"clock": clock} if clock else {}),
+    )
+
+
+def test_standard_describe_follows_the_latest_run_under_the_original_arn(tmp_path):
+    store = LocalResultsStore(tmp_path)
+    run_arn = f"{STANDARD_ARN}-r2"
+    put_manifest(store, runs=[{"run_arn": f"{STANDARD_ARN}-r1"}, {"run_arn": run_arn}])
+    sfn = RecordingSfn("RUNNING")
+    state = aws_with(store, sfn=sfn).describe(STANDARD_ARN)
+    assert sfn.described == [run_arn]
+    assert (state.execution_arn, state.status, state.run_arn, state.runs) == (
+        STANDARD_ARN,
+        "RUNNING",
+        run_arn,
+        3,
+    )
+
+
+@pytest.mark.parametrize("machine_type", ["EXPRESS", "STANDARD"])
+def test_a_continuation_needed_manifest_reads_running_and_aborted_reads_aborted(tmp_path, machine_type):
+    store = LocalResultsStore(tmp_path)
+    late = lambda: dt.datetime(2025, 1, 2, tzinfo=dt.UTC)  # noqa: E731 - long past EXPRESS's limit
+    put_manifest(store, continuation_needed=True)
+    state = aws_with(store, machine_type=machine_type, clock=late).describe(STANDARD_ARN)
+    assert (state.status, state.continuation_needed) == ("RUNNING", True)
+    put_manifest(store, status="ABORTED", result={"summary": {"total_orders": 2}})
+    state = aws_with(store, machine_type=machine_type, clock=late).describe(STANDARD_ARN)
+    assert state.status == "ABORTED"
+    assert state.output == {"summary": {"total_orders": 2}}
+
+
+def test_continue_if_needed_invokes_the_coordinators_resume_action(tmp_path):
+    store = LocalResultsStore(tmp_path)
+    lam = StubLambda()
+    orchestrator = aws_with(store, lambda_client=lam)
+    put_manifest(store)
+    assert orchestrator.continue_if_needed(STANDARD_ARN) is None  # nothing to continue
+    put_manifest(store, continuation_needed=True)
+    assert orchestrator.continue_if_needed(STANDARD_ARN) == "resumed"
+    assert lam.events == [{"action": "resume", "execution": NAME, "reopen_failed": False}]
+
+
+def test_resume_answers_and_errors(tmp_path):
+    store = LocalResultsStore(tmp_path)
+    put_manifest(store, status="FAILED")
+    resumed = aws_with(store).resume(STANDARD_ARN, reopen_failed=True)
+    assert (resumed.execution_arn, resumed.run_arn, resumed.run) == (STANDARD_ARN, f"{STANDARD_ARN}-r1", 1)
+    with pytest.raises(ExecutionNotFoundError):
+        aws_with(store, lambda_client=StubLambda(404)).resume(STANDARD_ARN, reopen_failed=True)
+    with pytest.raises(ExecutionNotFoundError):
+        aws_with(LocalResultsStore(tmp_path / "empty")).resume(STANDARD_ARN, reopen_failed=True)
+
+
+def test_cancel_writes_cancel_json_and_a_waiting_execution_is_aborted_not_continued(tmp_path):
+    from lambda_functions.common.keys import cancel_key
+
+    store = LocalResultsStore(tmp_path)
+    lam = StubLambda()
+    put_manifest(store, continuation_needed=True)
+    orchestrator = aws_with(store, lambda_client=lam)
+    orchestrator.cancel(STANDARD_ARN)
+    assert "requested_at" in store.get_json(cancel_key(PREFIX, NAME))
+    assert store.get_json(manifest_key(PREFIX, NAME))["status"] == "ABORTED"
+    assert lam.events == []
+    assert orchestrator.describe(STANDARD_ARN).status == "ABORTED"

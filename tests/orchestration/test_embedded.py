@@ -7,6 +7,7 @@ import os
 import socket
 import threading
 import time
+from dataclasses import dataclass
 
 import pytest
 
@@ -324,3 +325,207 @@ def test_a_finished_execution_whose_results_were_deleted_gets_no_manifest_back(s
     # THEN its status is reported, but nothing is written back to the results store
     assert state.status == "SUCCEEDED"
     assert store.list_keys(f"{PREFIX}{started.execution_name}/") == []
+
+
+# ---- resume, cancel, continuations, auto-resume (issue 9 §1) ------------------------------------------------
+# Until the coordinator has its resume action, `with_resume` answers it as docs/CONTRACTS.md shapes it: a new
+# run NAME-r{n} with the original input, cancel.json deleted, the manifest RUNNING with the run in `runs`.
+def _contract_resume(orchestrator, event):
+    import datetime as dt
+
+    from lambda_functions.common.keys import cancel_key
+    from lambda_functions.common.manifest import read_manifest
+    from lambda_functions.coordinator.service import response
+
+    name = event["execution"]
+    manifest = read_manifest(orchestrator.store, PREFIX, name)
+    if manifest is None:
+        return response(404, {"error": f"no execution {name}"})
+    runs = list(manifest.get("runs") or [])
+    run = len(runs) + 1
+    run_name = f"{name}-r{run}"
+    run_arn = orchestrator.state_machine_arn.replace(":stateMachine:", ":execution:") + f":{run_name}"
+    now = dt.datetime.now(dt.UTC).isoformat()
+    fields = ("symbols", "start_ms", "end_ms", "include_plan_orders", "include_simulation")
+    state_input = {"execution": name, **{f: manifest.get(f) for f in fields}}
+    state_input |= {
+        "rate_share": 1.0,
+        "account_id": None,
+        "deadline_ms": None,
+        "resume": event["reopen_failed"],
+    }
+    orchestrator.store.delete([cancel_key(PREFIX, name)])
+    orchestrator.store.put_json(
+        manifest_key(PREFIX, name),
+        manifest
+        | {
+            "status": "RUNNING",
+            "runs": [*runs, {"run_arn": run_arn, "started_at": now, "stopped_at": None}],
+            "continuation_needed": False,
+            "stopped_at": None,
+            "result": None,
+            "error": None,
+            "cause": None,
+            "owner": orchestrator.owner,
+        },
+    )
+    orchestrator.runner.start_execution(
+        stateMachineArn=orchestrator.state_machine_arn, name=run_name, input=json.dumps(state_input)
+    )
+    body = {"executionArn": manifest.get("execution_arn"), "run_arn": run_arn, "execution": name}
+    return response(202, body | {"status": "resumed", "run": run})
+
+
+def with_resume(orchestrator):
+    real = orchestrator.coordinator.handle
+    calls = []
+
+    def handle(event):
+        if isinstance(event, dict) and event.get("action") == "resume":
+            calls.append(dict(event))
+            answer = real(event)
+            if answer.get("statusCode") not in (202, 404, 409):  # not implemented yet: the contract's shape
+                answer = _contract_resume(orchestrator, event)
+            return answer
+        return real(event)
+
+    orchestrator.coordinator.handle = handle
+    orchestrator.resume_calls = calls
+    return orchestrator
+
+
+@dataclass
+class DeadlineOnce(FakeAggregator):
+    """The first run stops at its deadline: the manifest stays RUNNING with continuation_needed."""
+
+    runs: int = 0
+
+    def __call__(self, event, context):
+        self.runs += 1
+        if self.runs == 1 and event.get("mode") != "failure":
+            key = manifest_key(self.prefix, event["execution"])
+            self.store.put_json(key, self.store.get_json(key) | {"continuation_needed": True})
+            return {"continuation_needed": True}
+        return super().__call__(event, context)
+
+
+@dataclass
+class AbortingAggregator(FakeAggregator):
+    """Records ABORTED with what exists (as the aggregator does when a worker says cancelled)."""
+
+    def __call__(self, event, context):
+        answer = super().__call__(event, context)
+        key = manifest_key(self.prefix, event["execution"])
+        self.store.put_json(key, self.store.get_json(key) | {"status": "ABORTED"})
+        return answer
+
+
+def wait_status(orchestrator, arn, status, timeout_s=30.0):
+    deadline = time.monotonic() + timeout_s
+    while True:
+        state = orchestrator.describe(arn)
+        if state.status == status or time.monotonic() > deadline:
+            return state
+        time.sleep(0.05)
+
+
+def test_resume_starts_a_new_run_and_describe_follows_it_under_the_original_arn(store):
+    orchestrator = with_resume(make_orchestrator(store))
+    started = orchestrator.start(["BTCUSDT"], None, None)
+    assert wait_done(orchestrator, started.execution_arn).status == "SUCCEEDED"
+    resumed = orchestrator.resume(started.execution_arn, reopen_failed=True)
+    assert resumed.execution_arn == started.execution_arn
+    assert resumed.run_arn.endswith(f":{started.execution_name}-r1")
+    assert orchestrator.resume_calls[-1]["reopen_failed"] is True
+    state = wait_status(orchestrator, started.execution_arn, "SUCCEEDED")
+    assert (state.execution_arn, state.status, state.run_arn, state.runs) == (
+        started.execution_arn,
+        "SUCCEEDED",
+        resumed.run_arn,
+        2,
+    )
+
+
+def test_a_continuation_needed_manifest_reads_running_and_is_continued_by_the_orchestrator(store):
+    # GIVEN an execution whose first run stops at its deadline
+    aggregator = DeadlineOnce(store)
+    orchestrator = with_resume(make_orchestrator(store, aggregator=aggregator))
+    finished = threading.Event()
+    started = orchestrator.start(["BTCUSDT", "ETHUSDT"], None, None)
+    orchestrator.when_finished(started.execution_arn, finished.set)
+    # WHEN the runs go on (nobody polls: the follow-up continues it)
+    assert finished.wait(30)
+    # THEN it was continued once, with reopen_failed false, and ended SUCCEEDED under the original ARN
+    assert [c["reopen_failed"] for c in orchestrator.resume_calls] == [False]
+    state = orchestrator.describe(started.execution_arn)
+    assert (state.status, state.runs, state.continuation_needed) == ("SUCCEEDED", 2, False)
+    manifest = store.get_json(manifest_key(PREFIX, started.execution_name))
+    assert manifest["execution_arn"] == started.execution_arn
+    assert len(manifest["runs"]) == 1
+
+
+def test_describe_continues_a_waiting_execution_and_never_reports_it_ended(store):
+    orchestrator = with_resume(make_orchestrator(store, aggregator=DeadlineOnce(store)))
+    started = orchestrator.start(["BTCUSDT"], None, None)
+    orchestrator.runner.wait(started.execution_arn, timeout_s=30)  # the first run ended at its deadline
+    assert orchestrator.describe(started.execution_arn).status == "RUNNING"  # and that describe continued it
+    assert wait_status(orchestrator, started.execution_arn, "SUCCEEDED").status == "SUCCEEDED"
+    assert len(orchestrator.resume_calls) == 1
+
+
+def test_cancel_writes_cancel_json_and_an_aborted_manifest_reads_aborted(store):
+    from lambda_functions.common.keys import cancel_key
+
+    gate = threading.Event()
+    orchestrator = make_orchestrator(
+        store, worker=FakeWorker(store, gate=gate), aggregator=AbortingAggregator(store)
+    )
+    started = orchestrator.start(["BTCUSDT"], None, None)
+    orchestrator.cancel(started.execution_arn)
+    assert "requested_at" in store.get_json(cancel_key(PREFIX, started.execution_name))
+    gate.set()
+    state = wait_done(orchestrator, started.execution_arn)
+    assert state.status == "ABORTED"
+    assert state.output is not None and state.output["summary"]["total_orders"] == 3
+
+
+def test_cancel_while_waiting_for_a_continuation_aborts_without_resuming(store):
+    orchestrator = with_resume(make_orchestrator(store, aggregator=DeadlineOnce(store)))
+    started = orchestrator.start(["BTCUSDT"], None, None)
+    orchestrator.runner.wait(started.execution_arn, timeout_s=30)
+    orchestrator.cancel(started.execution_arn)
+    state = orchestrator.describe(started.execution_arn)
+    assert state.status == "ABORTED"
+    assert orchestrator.resume_calls == []
+
+
+def test_cancel_and_resume_of_an_unknown_execution_are_not_found(store):
+    orchestrator = with_resume(make_orchestrator(store))
+    arn = "arn:aws:states:us-east-1:000000000000:execution:bitget-orders:nope"
+    with pytest.raises(ExecutionNotFoundError):
+        orchestrator.cancel(arn)
+    with pytest.raises(ExecutionNotFoundError):
+        orchestrator.resume(arn, reopen_failed=True)
+
+
+def test_an_interrupted_execution_is_resumed_with_auto_resume(store, caplog):
+    # GIVEN an execution left RUNNING by an orchestrator that is gone
+    gate = threading.Event()
+    before = make_orchestrator(store, worker=FakeWorker(store, gate=gate))
+    started = before.start(["BTCUSDT"], None, None)
+    before.close()
+    try:
+        runner, machine = build_runner(FakeWorker(store), FakeAggregator(store))
+        after = with_resume(
+            EmbeddedOrchestrator(runner, machine, store, results_prefix=PREFIX, auto_resume=True)
+        )
+        # WHEN the new one is asked about it
+        with caplog.at_level("WARNING"):
+            state = after.describe(started.execution_arn)
+        # THEN it is resumed (logged, naming it), not failed, and ends SUCCEEDED under the same ARN
+        assert state.status == "RUNNING"
+        assert f"resuming execution {started.execution_name}: its process is gone" in caplog.text
+        assert [c["reopen_failed"] for c in after.resume_calls] == [False]
+        assert wait_status(after, started.execution_arn, "SUCCEEDED").status == "SUCCEEDED"
+    finally:
+        gate.set()

@@ -1,5 +1,5 @@
 """POST /orders, GET /orders/list, GET /orders/{execution_arn}[/database], POST .../save-from-url,
-DELETE /orders/{execution_arn}."""
+POST .../cancel, POST .../resume, DELETE /orders/{execution_arn}."""
 
 from __future__ import annotations
 
@@ -7,17 +7,19 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, status
 
-from app.api.deps import OrdersServiceDep
+from app.api.deps import ExecutionControlDep, OrdersServiceDep
 from app.orchestration.base import ExtractionOptions
 from app.schemas.orders import (
     EXAMPLE_ARN,
     EXECUTION_ARN_PATTERN,
+    CancelResponse,
     DeleteExecutionResponse,
     ExecutionListResponse,
     ExecutionStatusResponse,
     OrdersPageResponse,
     OrdersRequest,
     OrdersStartedResponse,
+    ResumeResponse,
     SaveFromUrlResponse,
 )
 
@@ -143,6 +145,46 @@ def save_from_url(
 ) -> dict[str, Any]:
     """Reads the results through the results store (never fetching a foreign URL) and saves them once."""
     return orders.save_from_url(execution_arn, public_url)
+
+
+@router.post(
+    "/{execution_arn}/cancel",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=CancelResponse,
+    summary="Stop a running execution; what was fetched stays readable",
+    responses={
+        404: ERRORS[404],
+        409: {"description": "The execution is not RUNNING (it already ended); nothing was changed"},
+        422: ERRORS[422],
+        502: {"description": "The orchestrator could not be asked for the execution's status"},
+    },
+)
+def cancel_execution(execution_arn: ExecutionArn, control: ExecutionControlDep) -> dict[str, Any]:
+    """Asks the workers to stop (they stop at the next page, within seconds); the execution then reads ABORTED,
+    with the orders fetched until then in its result.json and, once saved, in the database."""
+    return control.cancel(execution_arn)
+
+
+@router.post(
+    "/{execution_arn}/resume",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=ResumeResponse,
+    summary="Resume a stopped execution from its checkpoints, under the same ARN",
+    responses={
+        404: ERRORS[404],
+        409: {
+            "description": "The execution is RUNNING, or SUCCEEDED and complete, or being deleted; nothing "
+            "was started"
+        },
+        422: ERRORS[422],
+        502: {"description": "The orchestration could not resume the execution"},
+    },
+)
+def resume_execution(execution_arn: ExecutionArn, control: ExecutionControlDep) -> dict[str, Any]:
+    """Starts a new run of a FAILED, TIMED_OUT, ABORTED or incomplete SUCCEEDED execution: every symbol goes on
+    from its checkpoint (nothing durable is fetched again) and the shards that failed are re-opened. The
+    execution reads RUNNING again under its original ARN, and its orders are saved again when it ends."""
+    return control.resume(execution_arn)
 
 
 @router.delete(
