@@ -324,6 +324,7 @@ def _orchestrator(
         defaults=OptionDefaults(settings.include_plan_orders, settings.include_simulation),
         account_checker=checker if settings.account_precheck else None,
         auto_resume=settings.auto_resume,
+        execution_time_limit_s=settings.execution_time_limit_s,
     )
     close = getattr(orchestrator, "close", None)
     if close is not None:

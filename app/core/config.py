@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     # Embedded: at start-up (and when asked about one), an execution left RUNNING by a process that is gone is
     # resumed from its checkpoints; false: it is reported FAILED "interrupted by a restart of the service".
     auto_resume: bool = True
+    # Embedded: an execution's time limit, as EXPRESS's 5 minutes on AWS (unset: none). Its workers stop with
+    # checkpoints before it and the service continues the execution in a new run (shows continuations locally).
+    execution_time_limit_s: float | None = Field(None, gt=0, le=365 * 24 * 3600)
 
     # Results store
     results_store: Literal["local", "s3"] | None = None

@@ -170,6 +170,7 @@ class EmbeddedOrchestrator:
         account_checker: AccountChecker | None = None,
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
         auto_resume: bool = False,
+        execution_time_limit_s: float | None = None,
     ) -> None:
         self.runner = runner
         self.auto_resume = auto_resume  # resume (not fail) an execution whose process is gone
@@ -195,6 +196,7 @@ class EmbeddedOrchestrator:
             map_max_concurrency=map_max_concurrency,
             defaults=defaults,
             account_checker=account_checker,
+            time_limit_s=execution_time_limit_s,  # none by default: the runner has no 5-minute limit
         )
 
     def start(

@@ -31,13 +31,15 @@ def build_orchestrator(
     lambda_client: Any = None,
     sfn_client: Any = None,
     auto_resume: bool = False,
+    execution_time_limit_s: float | None = None,
 ) -> Orchestrator:
     """`embedded`: the real worker and aggregator handlers in this process; `aws`: the deployed stack.
 
     `defaults` and `account_checker` serve the in-process coordinator (embedded); on AWS the coordinator Lambda
     has its own (INCLUDE_PLAN_ORDERS, ACCOUNT_PRECHECK, ... in its environment). boto3 clients are created here
     only when none are handed in. `auto_resume` (AUTO_RESUME, embedded): an execution whose process is gone is
-    resumed from its checkpoints instead of being reported FAILED.
+    resumed from its checkpoints instead of being reported FAILED. `execution_time_limit_s`
+    (EXECUTION_TIME_LIMIT_S, embedded): the executions' deadline, continued in new runs as EXPRESS ones on AWS.
     """
     if mode == "embedded":
         from lambda_functions.aggregator.app import handler as aggregator_handler
@@ -62,6 +64,7 @@ def build_orchestrator(
             defaults=defaults,
             account_checker=account_checker,
             auto_resume=auto_resume,
+            execution_time_limit_s=execution_time_limit_s,
         )
     if mode != "aws":
         raise ValueError(f"unknown orchestration mode {mode!r}: use 'embedded' or 'aws'")

@@ -1,5 +1,9 @@
 """The aggregation itself: merge the per-symbol files into one document, record success, clean up.
 
+A run whose workers stopped at the execution's deadline is not aggregated: the manifest says
+`continuation_needed` and every file stays for the next run (runs.py). A cancelled one is aggregated over what
+was fetched and recorded ABORTED, its per-symbol files kept for a resume.
+
 Order matters for safety: the consolidated document first, then the SUCCEEDED manifest that points at it, and
 only then (CLEANUP_PER_SYMBOL_FILES) the per-symbol files. A Step Functions retry after a success finds the
 SUCCEEDED manifest and returns the recorded response instead of merging files that may already be gone.
@@ -17,9 +21,23 @@ from typing import Any
 
 from lambda_functions.aggregator.digest import WorkerDigest, digest_results
 from lambda_functions.aggregator.events import AggregateRequest, FailureRequest
-from lambda_functions.aggregator.manifest import SUCCEEDED, read_manifest, write_failed, write_succeeded
+from lambda_functions.aggregator.manifest import (
+    SUCCEEDED,
+    read_manifest,
+    write_continuation,
+    write_failed,
+    write_succeeded,
+)
 from lambda_functions.aggregator.merge import MergeStats, merge_newest_first, read_orders, read_size_for
 from lambda_functions.aggregator.response_optimizer import build_response, build_summary
+from lambda_functions.aggregator.runs import (
+    CANCELLED,
+    DEADLINE,
+    busy_seconds,
+    close_run,
+    pending_symbols,
+    stop_reason,
+)
 from lambda_functions.aggregator.settings import AggregatorSettings
 from lambda_functions.aggregator.sources import open_orders
 from lambda_functions.aggregator.writer import write_document
@@ -33,18 +51,6 @@ Clock = Callable[[], float]  # seconds since the epoch (time.time in production)
 
 def iso_utc(epoch_s: float) -> str:
     return datetime.fromtimestamp(epoch_s, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _seconds_since(started_at: Any, now_s: float) -> float | None:
-    if not isinstance(started_at, str):
-        return None
-    try:
-        started = datetime.fromisoformat(started_at)
-    except ValueError:
-        return None
-    if started.tzinfo is None:
-        started = started.replace(tzinfo=UTC)
-    return max(0.0, now_s - started.timestamp())
 
 
 def symbol_files(store: ResultsStore, prefix: str, execution: str) -> list[str]:
@@ -111,13 +117,19 @@ def aggregate(
         _cleanup(store, settings, execution)
         return dict(manifest["result"])
 
+    stop = stop_reason(request.results)
+    if stop == DEADLINE:
+        return _continuation(request, store, prefix, manifest, iso_utc(clock()))
+    if manifest is not None:
+        manifest = close_run(manifest, request.execution_arn, iso_utc(started))
     symbols = request.symbol_list()
     existing_keys = set(symbol_files(store, prefix, execution))
     present = [s for s in symbols if symbol_orders_key(prefix, execution, s) in existing_keys]
     details = {s for s in symbols if symbol_detail_key(prefix, execution, s) in existing_keys}
     loader = _detail_loader(store, prefix, execution, details)
     digest = digest_results(symbols, request.results, set(present), loader)
-    execution_arn = request.execution_arn or str((manifest or {}).get("execution_arn") or "")
+    # the user's ARN: a resumed execution's later runs have ARNs of their own ($$.Execution.Id)
+    execution_arn = str((manifest or {}).get("execution_arn") or request.execution_arn or "")
     header = {"execution": execution, "execution_arn": execution_arn, "generated_at": iso_utc(started)}
     stats = MergeStats()
     head: list[dict[str, Any]] = []
@@ -136,14 +148,43 @@ def aggregate(
         s3_data_url=store.url(doc_key, settings.presigned_url_expires),
         url_expires_s=settings.presigned_url_expires,
         aggregator_seconds=max(0.0, finished - started),
-        execution_seconds=_seconds_since((manifest or {}).get("started_at"), finished),
+        execution_seconds=busy_seconds(manifest, finished),
         head=head,
         max_orders=settings.response_max_orders,
     )
-    write_succeeded(store, prefix, execution, manifest, response, iso_utc(finished))
-    logger.info("aggregated", extra={"execution": execution, "orders": stats.orders, "symbols": len(symbols)})
-    _cleanup(store, settings, execution)
+    aborted = stop == CANCELLED
+    write_succeeded(store, prefix, execution, manifest, response, iso_utc(finished), aborted=aborted)
+    logger.info(
+        "aggregated",
+        extra={"execution": execution, "orders": stats.orders, "symbols": len(symbols), "aborted": aborted},
+    )
+    if not aborted:  # a cancelled execution may be resumed: its workers' detail files stay
+        _cleanup(store, settings, execution)
     return response
+
+
+def _continuation(
+    request: AggregateRequest,
+    store: ResultsStore,
+    prefix: str,
+    manifest: dict[str, Any] | None,
+    stopped_at: str,
+) -> dict[str, Any]:
+    """The run stopped at its deadline: record it, keep every file, answer briefly (the Map output is bounded)."""
+    if manifest is not None:
+        manifest = close_run(manifest, request.execution_arn, stopped_at)
+    write_continuation(store, prefix, request.execution, manifest, stopped_at)
+    pending = pending_symbols(request.results)
+    logger.info(
+        "run stopped at the deadline; continuation needed",
+        extra={"execution": request.execution, "pending": len(pending)},
+    )
+    return {
+        "execution": request.execution,
+        "status": "RUNNING",
+        "continuation_needed": True,
+        "symbols_pending": len(pending),
+    }
 
 
 def _write_consolidated(

@@ -3,7 +3,8 @@
 Event: `{"symbols": [...], "start_ms": int?, "end_ms": int?, "include_plan_orders": bool?,
 "include_simulation": bool?}` directly, or a Function URL request with that JSON as its body. Returns 202 with
 the execution ARN, 400 naming what is wrong, or 401/403/400 when Bitget refuses the account
-(docs/CONTRACTS.md).
+(docs/CONTRACTS.md). `{"action": "resume", "execution", "reopen_failed"}` starts one more run of an existing
+execution (resume.py).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from lambda_functions.common.bitget import Credentials
 from lambda_functions.common.config import StoreSettings, build_results_store
 from lambda_functions.common.logs import configure_json_logging
 from lambda_functions.coordinator.account_check import AccountChecker
+from lambda_functions.coordinator.deadline import time_limit_s
 from lambda_functions.coordinator.service import Coordinator, OptionDefaults
 from lambda_functions.coordinator.settings import CoordinatorSettings
 
@@ -59,6 +61,9 @@ def coordinator() -> Coordinator:
         map_max_concurrency=settings.map_max_concurrency,
         defaults=OptionDefaults(settings.include_plan_orders, settings.include_simulation),
         account_checker=account_checker(settings),
+        state_machine_type=settings.state_machine_type,
+        time_limit_s=time_limit_s(settings.state_machine_type, settings.execution_time_limit_s),
+        aggregate_reserve_s=settings.aggregate_reserve_s,
     )
 
 

@@ -8,7 +8,9 @@ State machine input (docs/CONTRACTS.md): `execution`, `symbols`, `start_ms`, `en
 clamping), `include_plan_orders` and `include_simulation` (the request's value, else the service default: always
 a boolean, since the Map's ItemSelector copies them to every worker), `rate_share` (the fraction of the
 account's rate limits one worker may use when workers cannot share a limiter: 1 / the number of workers that
-run at once) and `account_id` (Bitget's userId from the account check; null when it was not checked).
+run at once), `account_id` (Bitget's userId from the account check; null when it was not checked),
+`deadline_ms` (when the workers must have stopped, deadline.py; null without a time limit) and `resume` (false;
+true in a run of the resume action that re-opens failed shards, resume.py).
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ from typing import Any
 
 from lambda_functions.common.keys import manifest_key
 from lambda_functions.common.results_store import ResultsStore
+from lambda_functions.coordinator import resume as resume_action
 from lambda_functions.coordinator.account_check import AccountCheck, AccountChecker
+from lambda_functions.coordinator.deadline import DEFAULT_AGGREGATE_RESERVE_S, deadline_ms
 from lambda_functions.coordinator.events import request_body
 from lambda_functions.coordinator.naming import execution_name
 from lambda_functions.coordinator.validation import (
@@ -73,7 +77,7 @@ class Plan:
     def account_id(self) -> str | None:
         return self.account.account_id if self.account is not None else None
 
-    def state_input(self, name: str) -> dict[str, Any]:
+    def state_input(self, name: str, deadline: int | None) -> dict[str, Any]:
         return {
             "execution": name,
             "symbols": self.request.symbols,
@@ -83,6 +87,8 @@ class Plan:
             "include_simulation": self.include_simulation,
             "rate_share": self.rate_share,
             "account_id": self.account_id,
+            "deadline_ms": deadline,
+            "resume": False,
         }
 
     def echo(self) -> dict[str, Any]:
@@ -115,6 +121,9 @@ class Coordinator:
         map_max_concurrency: int = DEFAULT_MAP_MAX_CONCURRENCY,
         defaults: OptionDefaults = OptionDefaults(),
         account_checker: AccountChecker | None = None,
+        state_machine_type: str = "STANDARD",
+        time_limit_s: float | None = None,
+        aggregate_reserve_s: float = DEFAULT_AGGREGATE_RESERVE_S,
     ) -> None:
         self.sfn = sfn
         self.store = store
@@ -127,10 +136,16 @@ class Coordinator:
         self.map_max_concurrency = map_max_concurrency
         self.defaults = defaults
         self.account_checker = account_checker
+        self.state_machine_type = state_machine_type  # EXPRESS runs cannot be described (resume.py)
+        self.time_limit_s = time_limit_s  # the execution's limit (deadline.py); None: no deadline
+        self.aggregate_reserve_s = aggregate_reserve_s
 
     def handle(self, event: Any) -> dict[str, Any]:
         """Event in, Lambda response out: 202 started; 400 bad request; 401/403/400 the account check failed;
-        502 Step Functions refused (or the credentials could not be read)."""
+        502 Step Functions refused (or the credentials could not be read). `{"action": "resume", ...}` (a
+        direct invoke only) is the resume action (resume.py)."""
+        if resume_action.is_resume_event(event):
+            return response(*resume_action.resume(self, event))
         now = self.clock()
         try:
             body = request_body(event)
@@ -184,7 +199,11 @@ class Coordinator:
         self.store.put_json(key, manifest)  # before starting: the status is readable the moment we answer
         try:
             started = self.sfn.start_execution(
-                stateMachineArn=self.state_machine_arn, name=name, input=json.dumps(plan.state_input(name))
+                stateMachineArn=self.state_machine_arn,
+                name=name,
+                input=json.dumps(
+                    plan.state_input(name, deadline_ms(now, self.time_limit_s, self.aggregate_reserve_s))
+                ),
             )
         except Exception as exc:
             log.exception("start_execution failed", extra={"execution": name})

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from lambda_functions.coordinator.deadline import DEFAULT_AGGREGATE_RESERVE_S
 from lambda_functions.coordinator.service import DEFAULT_MAP_MAX_CONCURRENCY
 from lambda_functions.coordinator.validation import DEFAULT_MAX_SYMBOLS, DEFAULT_WINDOW_DAYS
 
@@ -19,6 +22,11 @@ class CoordinatorSettings(BaseSettings):
     map_max_concurrency: int = Field(default=DEFAULT_MAP_MAX_CONCURRENCY, ge=1, le=40)  # MAP_MAX_CONCURRENCY
     include_plan_orders: bool = True  # INCLUDE_PLAN_ORDERS: default of the per-request option
     include_simulation: bool = False  # INCLUDE_SIMULATION: default of the per-request option
+    # The execution's deadline (deadline.py): EXPRESS runs end after 5 minutes, so workers stop with checkpoints
+    # AGGREGATE_RESERVE_S before; EXECUTION_TIME_LIMIT_S overrides the limit (unset: EXPRESS 300 s, STANDARD none).
+    state_machine_type: Literal["EXPRESS", "STANDARD"] = "EXPRESS"  # STATE_MACHINE_TYPE
+    execution_time_limit_s: float | None = Field(default=None, gt=0)  # EXECUTION_TIME_LIMIT_S
+    aggregate_reserve_s: float = Field(default=DEFAULT_AGGREGATE_RESERVE_S, ge=0)  # AGGREGATE_RESERVE_S
     results_prefix: str = "bitget-results/"  # RESULTS_PREFIX
     aws_default_region: str = "us-east-2"  # AWS_DEFAULT_REGION
     log_level: str = "INFO"  # LOG_LEVEL

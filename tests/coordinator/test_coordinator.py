@@ -122,6 +122,8 @@ def test_good_input_writes_the_manifest_first_then_starts_once(store):
         "include_simulation": False,
         "rate_share": 0.5,  # two symbols: two workers at once
         "account_id": None,  # no account check configured
+        "deadline_ms": None,  # no time limit configured (STANDARD, embedded)
+        "resume": False,
     }
     assert (body["window_clamped"], body["window_note"], body["account_check"]) == (False, None, "off")
     assert (body["requested_start_ms"], body["requested_end_ms"]) == (START, END)

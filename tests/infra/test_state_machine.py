@@ -82,6 +82,8 @@ def test_worker_retries_lambda_errors_and_catches_everything(definition):
         "include_plan_orders.$": "$.include_plan_orders",
         "include_simulation.$": "$.include_simulation",
         "rate_share.$": "$.rate_share",
+        "deadline_ms.$": "$.deadline_ms",
+        "resume.$": "$.resume",
     }
 
 

@@ -69,10 +69,13 @@ def test_bitget_credentials_come_from_secrets_manager_not_the_environment(resour
     assert worker_env["BITGET_SECRET_ARN"] == {"Ref": "BitgetSecretArn"}
 
 
-def test_worker_can_only_write_under_the_prefix_and_read_its_one_secret(resources):
-    s3, secret = resources["WorkerFunction"]["Properties"]["Policies"][0]["Statement"]
-    assert s3["Action"] == ["s3:PutObject", "s3:AbortMultipartUpload"]
+def test_worker_can_only_use_the_prefix_and_read_its_one_secret(resources):
+    # checkpoints and segments are read back, compacted segments deleted, cancel.json looked up (a listing)
+    s3, listing, secret = resources["WorkerFunction"]["Properties"]["Policies"][0]["Statement"]
+    assert s3["Action"] == ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
     assert s3["Resource"] == {"Fn::Sub": "${ResultsBucket.Arn}/${ResultsPrefix}*"}
+    assert listing["Action"] == "s3:ListBucket"
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": {"Fn::Sub": "${ResultsPrefix}*"}}}
     assert secret["Effect"] == "Allow"
     assert secret["Action"] == "secretsmanager:GetSecretValue"
     assert secret["Resource"] == {"Ref": "BitgetSecretArn"}

@@ -245,8 +245,10 @@ def test_options_clamped_window_and_rate_share_reach_the_worker_events(store):
         assert (event["include_plan_orders"], event["include_simulation"]) == (False, True)
         assert event["rate_share"] == 0.5
         assert set(event) == {
-            "symbol", "execution", "start_ms", "end_ms", "include_plan_orders", "include_simulation", "rate_share"
+            "symbol", "execution", "start_ms", "end_ms", "include_plan_orders", "include_simulation", "rate_share",
+            "deadline_ms", "resume",
         }  # fmt: skip
+        assert (event["deadline_ms"], event["resume"]) == (None, False)  # no time limit; a first run
 
 
 def test_absent_options_are_the_service_defaults_in_every_worker_event(store):
@@ -328,65 +330,14 @@ def test_a_finished_execution_whose_results_were_deleted_gets_no_manifest_back(s
 
 
 # ---- resume, cancel, continuations, auto-resume (issue 9 §1) ------------------------------------------------
-# Until the coordinator has its resume action, `with_resume` answers it as docs/CONTRACTS.md shapes it: a new
-# run NAME-r{n} with the original input, cancel.json deleted, the manifest RUNNING with the run in `runs`.
-def _contract_resume(orchestrator, event):
-    import datetime as dt
-
-    from lambda_functions.common.keys import cancel_key
-    from lambda_functions.common.manifest import read_manifest
-    from lambda_functions.coordinator.service import response
-
-    name = event["execution"]
-    manifest = read_manifest(orchestrator.store, PREFIX, name)
-    if manifest is None:
-        return response(404, {"error": f"no execution {name}"})
-    runs = list(manifest.get("runs") or [])
-    run = len(runs) + 1
-    run_name = f"{name}-r{run}"
-    run_arn = orchestrator.state_machine_arn.replace(":stateMachine:", ":execution:") + f":{run_name}"
-    now = dt.datetime.now(dt.UTC).isoformat()
-    fields = ("symbols", "start_ms", "end_ms", "include_plan_orders", "include_simulation")
-    state_input = {"execution": name, **{f: manifest.get(f) for f in fields}}
-    state_input |= {
-        "rate_share": 1.0,
-        "account_id": None,
-        "deadline_ms": None,
-        "resume": event["reopen_failed"],
-    }
-    orchestrator.store.delete([cancel_key(PREFIX, name)])
-    orchestrator.store.put_json(
-        manifest_key(PREFIX, name),
-        manifest
-        | {
-            "status": "RUNNING",
-            "runs": [*runs, {"run_arn": run_arn, "started_at": now, "stopped_at": None}],
-            "continuation_needed": False,
-            "stopped_at": None,
-            "result": None,
-            "error": None,
-            "cause": None,
-            "owner": orchestrator.owner,
-        },
-    )
-    orchestrator.runner.start_execution(
-        stateMachineArn=orchestrator.state_machine_arn, name=run_name, input=json.dumps(state_input)
-    )
-    body = {"executionArn": manifest.get("execution_arn"), "run_arn": run_arn, "execution": name}
-    return response(202, body | {"status": "resumed", "run": run})
-
-
 def with_resume(orchestrator):
+    """Records the resume actions the orchestrator asks of its coordinator."""
     real = orchestrator.coordinator.handle
     calls = []
 
     def handle(event):
         if isinstance(event, dict) and event.get("action") == "resume":
             calls.append(dict(event))
-            answer = real(event)
-            if answer.get("statusCode") not in (202, 404, 409):  # not implemented yet: the contract's shape
-                answer = _contract_resume(orchestrator, event)
-            return answer
         return real(event)
 
     orchestrator.coordinator.handle = handle

@@ -1,0 +1,204 @@
+"""The coordinator's resume action: one more state-machine run of an existing execution.
+
+Event `{"action": "resume", "execution": NAME, "reopen_failed": bool}` (docs/CONTRACTS.md). The run is named
+`NAME-r{n}` and gets the original request from the manifest, a fresh deadline and `resume: reopen_failed`; its
+workers go on from their checkpoints (finished symbols answer at once), so nothing written is fetched again.
+The execution stays one: its manifest (and so the user's ARN) is the same, back to RUNNING, with the run
+appended to `runs`. `reopen_failed` is an explicit resume (the API's POST .../resume): failed shards are tried
+again and a cancel request is withdrawn. A continuation (a run that stopped at its deadline) passes false, so
+a cancel asked meanwhile still stops the workers.
+
+Answers 202 `{executionArn, run_arn, execution, status: "resumed", run}`; 400 a malformed event; 404 no such
+execution; 409 while a run of it is still going; 502 Step Functions refused (the manifest is left as it was).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from lambda_functions.common.keys import cancel_key, manifest_key
+from lambda_functions.common.manifest import read_manifest
+from lambda_functions.coordinator import service  # service dispatches here: a module import, no cycle
+from lambda_functions.coordinator.deadline import EXPRESS_LIMIT_S, deadline_ms
+from lambda_functions.coordinator.naming import NAME_PATTERN
+
+log = logging.getLogger(__name__)
+REQUEST_FIELDS = ("symbols", "start_ms", "end_ms", "include_plan_orders", "include_simulation", "account_id")
+EXPRESS_GRACE_S = (
+    30.0  # an EXPRESS run cannot be described: younger than its limit plus this, it may be going
+)
+
+
+class ResumeRefused(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def is_resume_event(event: Any) -> bool:
+    return isinstance(event, dict) and event.get("action") == "resume" and "requestContext" not in event
+
+
+def resume(coordinator: service.Coordinator, event: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """(status, body) of the resume action."""
+    try:
+        name, reopen_failed = _parse(event)
+        manifest = read_manifest(coordinator.store, coordinator.results_prefix, name)
+        if manifest is None:
+            raise ResumeRefused(404, f"no execution named {name}")
+        _refuse_while_going(coordinator, name, manifest)
+    except ResumeRefused as exc:
+        return exc.status, {"error": str(exc)}
+    now = coordinator.clock()
+    runs = [run for run in manifest.get("runs") or [] if isinstance(run, dict)]
+    number = len(runs) + 1
+    run_name = f"{name}-r{number}"
+    key = manifest_key(coordinator.results_prefix, name)
+    updated = _running(coordinator, manifest, runs, run_name, now)
+    if reopen_failed:
+        coordinator.store.delete([cancel_key(coordinator.results_prefix, name)])
+    coordinator.store.put_json(key, updated)  # before the start: the run's aggregator may finish at once
+    try:
+        started = coordinator.sfn.start_execution(
+            stateMachineArn=coordinator.state_machine_arn,
+            name=run_name,
+            input=json.dumps(_state_input(coordinator, name, manifest, now, reopen_failed)),
+        )
+    except Exception as exc:  # boto3 / runner failure: the execution is as it was
+        log.exception("resume failed to start", extra={"execution": name, "run": run_name})
+        coordinator.store.put_json(key, manifest)
+        return 502, {"error": f"could not start the state machine: {type(exc).__name__}", "execution": name}
+    run_arn = str(started["executionArn"])
+    _record_run_arn(coordinator, key, run_name, run_arn)
+    log.info("execution resumed", extra={"execution": name, "run": number, "reopen_failed": reopen_failed})
+    body = {"executionArn": manifest.get("execution_arn"), "run_arn": run_arn, "execution": name}
+    return 202, body | {"status": "resumed", "run": number}
+
+
+def _parse(event: dict[str, Any]) -> tuple[str, bool]:
+    name = event.get("execution")
+    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name) or len(name) > 70:
+        raise ResumeRefused(400, f"'execution' must be an execution name, got {name!r}")
+    reopen_failed = event.get("reopen_failed", False)
+    if not isinstance(reopen_failed, bool):
+        raise ResumeRefused(400, f"'reopen_failed' must be true or false, got {reopen_failed!r}")
+    return name, reopen_failed
+
+
+def _refuse_while_going(coordinator: service.Coordinator, name: str, manifest: dict[str, Any]) -> None:
+    """409 when the latest run may still be going: a second run would write the same files at once."""
+    if manifest.get("status") != "RUNNING" or manifest.get("continuation_needed"):
+        return  # finished, or its run ended at the deadline
+    runs = [run for run in manifest.get("runs") or [] if isinstance(run, dict)]
+    latest = runs[-1].get("run_arn") if runs else manifest.get("execution_arn")
+    if isinstance(latest, str) and latest:
+        try:
+            live = coordinator.sfn.describe_execution(executionArn=latest)
+        except (ClientError, BotoCoreError):
+            live = None  # gone (a restarted process), or EXPRESS (cannot be described)
+        if live is not None:
+            if live.get("status") == "RUNNING":
+                raise ResumeRefused(409, f"execution {name} is running: cancel it or wait for it to end")
+            return
+    if coordinator.state_machine_type == "EXPRESS":
+        started = _parse_time(runs[-1].get("started_at") if runs else manifest.get("started_at"))
+        age = (coordinator.clock() - started).total_seconds() if started else None
+        if age is not None and age < EXPRESS_LIMIT_S + EXPRESS_GRACE_S:
+            raise ResumeRefused(
+                409,
+                f"execution {name} may still be running (an EXPRESS run lasts up to 5 minutes, this one "
+                f"started {age:.0f} s ago): try again in {EXPRESS_LIMIT_S + EXPRESS_GRACE_S - age:.0f} s",
+            )
+
+
+def _running(
+    coordinator: service.Coordinator,
+    manifest: dict[str, Any],
+    runs: list[dict[str, Any]],
+    run_name: str,
+    now: dt.datetime,
+) -> dict[str, Any]:
+    """The manifest of the resumed execution: RUNNING again, the previous run's time added to `busy_s`."""
+    previous_start = _parse_time(runs[-1].get("started_at") if runs else manifest.get("started_at"))
+    # the aggregator records a run's end: `run_stopped_at` (stopped at the deadline) or `stopped_at` (final)
+    previous_stop = _parse_time(manifest.get("run_stopped_at") or manifest.get("stopped_at")) or now
+    busy_s = float(manifest.get("busy_s") or 0.0)
+    if previous_start is not None:  # a run that never recorded its end (a crash) counts until now
+        busy_s += max(0.0, (previous_stop - previous_start).total_seconds())
+    if runs and not runs[-1].get("stopped_at"):
+        runs[-1] = runs[-1] | {"stopped_at": service.iso(previous_stop)}
+    run = {
+        "name": run_name,
+        "run_arn": predicted_run_arn(coordinator.state_machine_arn, run_name),
+        "started_at": service.iso(now),
+        "stopped_at": None,
+    }
+    return manifest | {
+        "status": "RUNNING",
+        "continuation_needed": False,
+        "stopped_at": None,
+        "run_stopped_at": None,
+        "result": None,
+        "error": None,
+        "cause": None,
+        "busy_s": round(busy_s, 3),
+        "runs": [*runs, run],
+        **coordinator.manifest_extra,  # the owner: this process runs it now (embedded)
+    }
+
+
+def _state_input(
+    coordinator: service.Coordinator,
+    name: str,
+    manifest: dict[str, Any],
+    now: dt.datetime,
+    reopen_failed: bool,
+) -> dict[str, Any]:
+    request = {field: manifest.get(field) for field in REQUEST_FIELDS}
+    for option in ("include_plan_orders", "include_simulation"):
+        request[option] = bool(request[option])  # the Map copies them to every worker: always booleans
+    symbols = request["symbols"] if isinstance(request["symbols"], list) else []
+    return {
+        "execution": name,
+        **request,
+        "rate_share": service.rate_share(len(symbols), coordinator.map_max_concurrency),
+        "deadline_ms": deadline_ms(now, coordinator.time_limit_s, coordinator.aggregate_reserve_s),
+        "resume": reopen_failed,
+    }
+
+
+def predicted_run_arn(state_machine_arn: str, run_name: str) -> str:
+    """The run's ARN as Step Functions forms it for STANDARD machines (and the embedded runner), recorded before
+    the start; an EXPRESS ARN also ends in a run id, known only once started."""
+    return f"{state_machine_arn.replace(':stateMachine:', ':execution:', 1)}:{run_name}"
+
+
+def _record_run_arn(coordinator: service.Coordinator, key: str, run_name: str, run_arn: str) -> None:
+    """Correct the predicted ARN when it differs (EXPRESS). When the run already finished, its aggregator has
+    recorded the ARN ($$.Execution.Id) itself and the manifest is left alone."""
+    if run_arn == predicted_run_arn(coordinator.state_machine_arn, run_name):
+        return
+    current = coordinator.store.get_json(key)
+    if current.get("status") != "RUNNING":
+        return
+    runs = current.get("runs") or []
+    for index, run in enumerate(runs):
+        if isinstance(run, dict) and run.get("name") == run_name and run.get("run_arn") != run_arn:
+            runs[index] = run | {"run_arn": run_arn}
+            coordinator.store.put_json(key, current | {"runs": runs})
+            return
+
+
+def _parse_time(value: Any) -> dt.datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
