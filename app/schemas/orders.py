@@ -243,6 +243,12 @@ class AwsExecutionDetails(BaseModel):
     duration_seconds: float | None = None
     duration_formatted: str | None = None
     stateMachineArn: str | None = None
+    runs: int | None = Field(
+        None, description="State-machine runs of this execution: 1, plus one per resume or continuation"
+    )
+    latest_run_arn: str | None = Field(
+        None, description="The latest run's own ARN when the execution was resumed or continued (else null)"
+    )
 
 
 class DatabaseInfo(BaseModel):

@@ -372,6 +372,8 @@ class OrdersService:
             "duration_seconds": duration,
             "duration_formatted": None if duration is None or duration < 0 else format_duration(duration),
             "stateMachineArn": state.state_machine_arn,
+            "runs": state.runs,
+            "latest_run_arn": state.run_arn,
         }
 
     # GET /orders/{arn}/database ----------------------------------------------------------------------------
