@@ -8,7 +8,14 @@ import pytest
 from lambda_functions.aggregator.runs import busy_seconds, close_run, stop_reason
 from lambda_functions.common.keys import manifest_key, result_key, symbol_detail_key, symbol_orders_key
 from tests.aggregator.conftest import RUNNING_MANIFEST
-from tests.aggregator.factory import BASE_MS, EXECUTION, PREFIX, make_orders, worker_summary, write_symbol_file
+from tests.aggregator.factory import (
+    BASE_MS,
+    EXECUTION,
+    PREFIX,
+    make_orders,
+    worker_summary,
+    write_symbol_file,
+)
 
 SYMBOLS = ["BTCUSDT", "ETHUSDT"]
 USER_ARN = RUNNING_MANIFEST["execution_arn"]

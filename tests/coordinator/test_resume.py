@@ -137,7 +137,11 @@ def test_resume_starts_the_next_run_with_the_original_request_and_keeps_the_user
 
 def test_a_continuation_keeps_a_cancel_request_and_numbers_runs_on(store):
     # GIVEN an execution whose first resumed run stopped at its deadline, and a cancel asked meanwhile
-    first = {"name": f"{NAME}-r1", "run_arn": f"{EXECUTIONS}:{NAME}-r1", "started_at": "2025-03-01T11:55:00.000Z"}
+    first = {
+        "name": f"{NAME}-r1",
+        "run_arn": f"{EXECUTIONS}:{NAME}-r1",
+        "started_at": "2025-03-01T11:55:00.000Z",
+    }
     manifest(
         store,
         status="RUNNING",
