@@ -76,6 +76,8 @@ class SandboxProcess:
         if self._process is not None:
             self._process.terminate()
             self._process.wait(timeout=30)
+            if self._process.stderr is not None:
+                self._process.stderr.close()
         self._http.close()
         self._dir.cleanup()
 
