@@ -29,9 +29,8 @@ from lambda_functions.coordinator.naming import NAME_PATTERN
 
 log = logging.getLogger(__name__)
 REQUEST_FIELDS = ("symbols", "start_ms", "end_ms", "include_plan_orders", "include_simulation", "account_id")
-EXPRESS_GRACE_S = (
-    30.0  # an EXPRESS run cannot be described: younger than its limit plus this, it may be going
-)
+# An EXPRESS run cannot be described: younger than its limit plus this, it may still be going.
+EXPRESS_GRACE_S = 30.0
 
 
 class ResumeRefused(Exception):
