@@ -59,7 +59,7 @@ class WorkerSettings(BaseSettings):
     # seconds; used when no Lambda context gives the real deadline
     max_execution_time: float = Field(default=50.0, gt=0)
     budget_safety_margin_s: float = Field(default=3.0, ge=0)  # kept free at the end to write the results
-    # Seconds between checkpoints: a crash refetches at most about twice this much (checkpointing.py)
+    # Seconds between checkpoints: a crash refetches about this much (checkpointing.py, bench resume)
     checkpoint_interval_s: float = Field(default=2.0, gt=0, le=300)
     # An invocation stopped by its time budget is continued only if the execution's deadline leaves this much
     continuation_min_s: float = Field(default=15.0, ge=0)
