@@ -121,7 +121,12 @@ class Checkpointer:
             doc = self.doc
             obsolete: list[str] = []
             if pending:
-                self._add_segment([read_run(path) for path in pending], level=0)
+                try:
+                    self._add_segment([read_run(path) for path in pending], level=0)
+                except BaseException:  # the runs go back: the next flush writes them before any later cursor
+                    with self._lock:
+                        self._pending[:0] = pending
+                    raise
                 obsolete = self._compact()
             doc.shards = states
             doc.streams = self._stream_states() or doc.streams
@@ -155,8 +160,9 @@ class Checkpointer:
             if full is None:
                 return obsolete
             group = levels[full]
-            self.doc.segments = [s for s in self.doc.segments if s not in group]
             self._add_segment([read_segment(self.store, s.key) for s in group], level=full + 1)
+            # only once the merged segment exists: a failed compaction leaves the group as it was
+            self.doc.segments = [s for s in self.doc.segments if s not in group]
             obsolete.extend(s.key for s in group)
 
     def rows(self) -> Any:

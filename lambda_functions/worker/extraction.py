@@ -251,12 +251,14 @@ def _stop_reason(
         return None
     if cancelled:
         return CANCELLED
+    near_deadline = request.deadline_ms is not None and (
+        (request.deadline_ms - run.clock.wall_ms()) / 1000 < run.settings.continuation_min_s
+    )
+    # An item that started (nearly) at the deadline had no time to progress: the next run goes on with it.
+    if near_deadline and (progressed or run.budget.total_s < run.settings.continuation_min_s):
+        return DEADLINE
     if not progressed:
         return STALLED
-    if request.deadline_ms is not None:
-        left_s = (request.deadline_ms - run.clock.wall_ms()) / 1000
-        if left_s < run.settings.continuation_min_s:
-            return DEADLINE
     return TIME_BUDGET
 
 

@@ -211,3 +211,46 @@ def test_a_damaged_checkpoint_is_a_clear_error_never_a_silent_restart(store, fie
     store.put_json(key, doc)
     with pytest.raises(ValueError, match=r"checkpoint .* is malformed"):
         extract_symbol(WorkerRequest("BTCUSDT", "exec"), make_run(client, store, FakeClock()))
+
+
+def test_a_failed_flush_keeps_its_runs_for_the_next_one(store, tmp_path):
+    # GIVEN a shard that sealed 3 rows, then (after a flush the store refused) 2 more, cursor moved on
+    from lambda_functions.worker.checkpoint import Checkpoint, ShardState
+    from lambda_functions.worker.checkpointing import Checkpointer
+    from lambda_functions.worker.parts import PartWriter
+    from lambda_functions.worker.window import Window
+
+    doc = Checkpoint("BTCUSDT", "exec", Window(0, 10**13), plan_orders=False, simulation=False)
+    journal = Checkpointer(store, PREFIX, doc)
+    part = PartWriter(tmp_path / "shard")
+    rows = make_orders(5, newest_ms=NOW - 1, step_ms=10)
+    for row in rows[:3]:
+        part.write(row | {"stream": "spot_normal"})
+    journal.record([ShardState(0, "spot_normal", 0, 0, 10**13, cursor=rows[2]["orderId"])], part.seal())
+    original_writer = store.writer
+
+    def refusing_writer(key):
+        raise OSError("store unavailable")
+
+    store.writer = refusing_writer  # type: ignore[method-assign]
+    with pytest.raises(OSError):
+        journal.flush()
+    store.writer = original_writer  # type: ignore[method-assign]
+    for row in rows[3:]:
+        part.write(row | {"stream": "spot_normal"})
+    journal.record([ShardState(0, "spot_normal", 0, 0, 10**13, cursor=rows[4]["orderId"])], part.seal())
+    # WHEN the next flush succeeds THEN the checkpoint's cursor comes with every row fetched before it
+    journal.flush()
+    saved = store.get_json(keys.checkpoint_key(PREFIX, "exec", "BTCUSDT"))
+    assert saved["shards"][0]["cursor"] == rows[4]["orderId"]
+    assert [json.loads(line)["orderId"] for _, line in journal.rows()] == [r["orderId"] for r in rows]
+
+
+def test_an_item_started_at_the_deadline_waits_for_the_next_run_not_stalled(store):
+    # GIVEN an invocation that starts when the execution's deadline has (nearly) come: no time to fetch
+    client = truth_client()
+    request = WorkerRequest("BTCUSDT", "exec", deadline_ms=NOW)
+    run = make_run(client, store, FakeClock(tick=1.0), max_execution_time=0.5, budget_safety_margin_s=0)
+    result = extract_symbol(request, run)
+    # THEN it asks for the next run (deadline), it is not a stream that cannot progress (stalled)
+    assert (result["done"], result["continue"], result["reason"]) == (False, False, "deadline")
