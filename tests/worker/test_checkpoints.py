@@ -233,7 +233,7 @@ def test_a_failed_flush_keeps_its_runs_for_the_next_one(store, tmp_path):
         raise OSError("store unavailable")
 
     store.writer = refusing_writer  # type: ignore[method-assign]
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match="store unavailable"):
         journal.flush()
     store.writer = original_writer  # type: ignore[method-assign]
     for row in rows[3:]:
