@@ -42,5 +42,10 @@ def segment_key(prefix: str, execution: str, symbol: str, number: int) -> str:
     return f"{execution_prefix(prefix, execution)}segments/{symbol}/{number:06d}.ndjson"
 
 
+def run_claim_key(prefix: str, execution: str, run: int) -> str:
+    """Created once, exclusively, by the resume that starts run `run`: two resumes never start the same run."""
+    return f"{execution_prefix(prefix, execution)}runs/{run:04d}.json"
+
+
 def cancel_key(prefix: str, execution: str) -> str:
     return f"{execution_prefix(prefix, execution)}cancel.json"

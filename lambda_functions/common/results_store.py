@@ -36,6 +36,9 @@ class ResultsStore(Protocol):
 
     def put_json(self, key: str, obj: Any) -> None: ...
 
+    def create_json(self, key: str, obj: Any) -> bool:
+        """Write `obj` only if `key` does not exist yet, atomically; False when it already did (a claim)."""
+
     def get_json(self, key: str) -> Any: ...
 
     def exists(self, key: str) -> bool: ...
@@ -97,6 +100,20 @@ class LocalResultsStore:
     def put_json(self, key: str, obj: Any) -> None:
         with self.writer(key) as fh:
             fh.write(dumps_compact(obj))
+
+    def create_json(self, key: str, obj: Any) -> bool:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(dumps_compact(obj))
+        try:
+            os.link(tmp, path)  # fails when the key exists: the first creator wins, whole
+        except FileExistsError:
+            return False
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+        return True
 
     def get_json(self, key: str) -> Any:
         with self.reader(key) as fh:
@@ -165,6 +182,21 @@ class S3ResultsStore:
         self.client.put_object(
             Bucket=self.bucket, Key=key, Body=dumps_compact(obj), ContentType="application/json"
         )
+
+    def create_json(self, key: str, obj: Any) -> bool:
+        try:  # S3 conditional write: refused with 412 when the key exists
+            self.client.put_object(
+                Bucket=self.bucket,
+                Key=key,
+                Body=dumps_compact(obj),
+                ContentType="application/json",
+                IfNoneMatch="*",
+            )
+        except self.client.exceptions.ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("PreconditionFailed", "412"):
+                return False
+            raise
+        return True
 
     def get_json(self, key: str) -> Any:
         with self.reader(key) as fh:

@@ -21,7 +21,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from lambda_functions.common.keys import cancel_key, manifest_key
+from lambda_functions.common.keys import cancel_key, manifest_key, run_claim_key
 from lambda_functions.common.manifest import read_manifest
 from lambda_functions.coordinator import service  # service dispatches here: a module import, no cycle
 from lambda_functions.coordinator.deadline import EXPRESS_LIMIT_S, deadline_ms
@@ -58,6 +58,10 @@ def resume(coordinator: service.Coordinator, event: dict[str, Any]) -> tuple[int
     number = len(runs) + 1
     run_name = f"{name}-r{number}"
     key = manifest_key(coordinator.results_prefix, name)
+    claim = run_claim_key(coordinator.results_prefix, name, number)
+    if not coordinator.store.create_json(claim, {"run": run_name, "claimed_at": service.iso(now)}):
+        # another resume (a second API replica's watcher, a double click) got here first
+        return 409, {"error": f"run {number} of execution {name} was already started by another request"}
     updated = _running(coordinator, manifest, runs, run_name, now)
     if reopen_failed:
         coordinator.store.delete([cancel_key(coordinator.results_prefix, name)])
@@ -71,6 +75,7 @@ def resume(coordinator: service.Coordinator, event: dict[str, Any]) -> tuple[int
     except Exception as exc:  # boto3 / runner failure: the execution is as it was
         log.exception("resume failed to start", extra={"execution": name, "run": run_name})
         coordinator.store.put_json(key, manifest)
+        coordinator.store.delete([claim])  # the run never started: the next resume may take its number
         return 502, {"error": f"could not start the state machine: {type(exc).__name__}", "execution": name}
     run_arn = str(started["executionArn"])
     _record_run_arn(coordinator, key, run_name, run_arn)
@@ -98,8 +103,13 @@ def _refuse_while_going(coordinator: service.Coordinator, name: str, manifest: d
     if isinstance(latest, str) and latest:
         try:
             live = coordinator.sfn.describe_execution(executionArn=latest)
-        except (ClientError, BotoCoreError):
-            live = None  # gone (a restarted process), or EXPRESS (cannot be described)
+        except (ClientError, BotoCoreError) as exc:
+            live = None  # gone (a restarted process), or EXPRESS (cannot be described: the age decides)
+            code = exc.response.get("Error", {}).get("Code") if isinstance(exc, ClientError) else None
+            if coordinator.state_machine_type != "EXPRESS" and code != "ExecutionDoesNotExist":
+                raise ResumeRefused(  # throttled, denied: whether the run is going is unknown
+                    502, f"could not tell whether execution {name} is running: {code or type(exc).__name__}"
+                ) from exc
         if live is not None:
             if live.get("status") == "RUNNING":
                 raise ResumeRefused(409, f"execution {name} is running: cancel it or wait for it to end")

@@ -111,3 +111,17 @@ def test_s3_store_round_trip_presign_and_url_mapping():
     assert store.list_keys("p/") == []
     with pytest.raises(ResultNotFoundError), store.reader("p/e/result.json"):
         pass
+
+
+def test_create_json_lets_the_first_creator_win_in_both_stores(local):
+    def check(store):
+        assert store.create_json("p/e/runs/1.json", {"by": "first"}) is True
+        assert store.create_json("p/e/runs/1.json", {"by": "second"}) is False
+        assert store.get_json("p/e/runs/1.json") == {"by": "first"}
+        assert store.list_keys("p/e/runs/") == ["p/e/runs/1.json"]  # no temporary file left behind
+
+    check(local)
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-2")
+        s3.create_bucket(Bucket="claims", CreateBucketConfiguration={"LocationConstraint": "us-east-2"})
+        check(S3ResultsStore(s3, "claims", "us-east-2"))

@@ -249,3 +249,38 @@ def test_deadlines():
     assert time_limit_s("STANDARD", 20.0) == 20.0
     assert deadline_ms(NOW, None, 60.0) is None
     assert deadline_ms(NOW, 8.0, 60.0) == NOW_MS + 6_000  # the reserve is at most a quarter of a short limit
+
+
+def test_a_describe_failure_other_than_does_not_exist_refuses_rather_than_guess(store):
+    class ThrottledSfn(FakeSfn):
+        def describe_execution(self, executionArn):
+            raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow"}}, "Describe")
+
+    manifest(store, status="RUNNING", stopped_at=None)
+    sfn = ThrottledSfn()
+    status, body = resume(store, sfn)
+    assert status == 502
+    assert "ThrottlingException" in body["error"]
+    assert sfn.calls == []
+
+
+def test_two_resumes_that_read_the_same_manifest_start_one_run(store):
+    # GIVEN two resumes racing (two API replicas' watchers): both read the manifest before either writes it
+    manifest(store, status="RUNNING", continuation_needed=True, run_stopped_at="2025-03-01T11:59:00.000Z")
+    stale = store.get_json(manifest_key("p/", NAME))
+    sfn = FakeSfn()
+    first = coordinator(store, sfn)
+    assert first.handle({"action": "resume", "execution": NAME})["statusCode"] == 202
+    store.put_json(manifest_key("p/", NAME), stale)  # the second one still sees the old manifest
+    # WHEN the second one goes on THEN it is refused: run 1 exists, it is never started twice
+    answer = coordinator(store, sfn).handle({"action": "resume", "execution": NAME})
+    assert answer["statusCode"] == 409
+    assert "already started" in json.loads(answer["body"])["error"]
+    assert [call["name"] for call in sfn.calls] == [f"{NAME}-r1"]
+
+
+def test_a_refused_start_frees_its_run_number(store):
+    manifest(store)
+    assert resume(store, FakeSfn(fail=True))[0] == 502
+    status, body = resume(store, FakeSfn())
+    assert (status, body["run"]) == (202, 1)
