@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from collections.abc import Callable
 from typing import Any, Literal
 
@@ -36,7 +37,7 @@ from app.orchestration.embedded import coordinator_event, resumed_from_response,
 from app.orchestration.manifest import (
     MANIFEST_WINS,
     arn_belongs_to_manifest,
-    continue_or_abort,
+    continue_execution,
     latest_run_arn,
     needs_continuation,
     parse_time,
@@ -49,6 +50,7 @@ from lambda_functions.common.manifest import read_manifest
 from lambda_functions.common.results_store import ResultsStore
 from lambda_functions.coordinator.naming import execution_name_from_arn
 
+log = logging.getLogger(__name__)
 StateMachineType = Literal["EXPRESS", "STANDARD"]
 EXPRESS_LIMIT_S = 300
 EXPRESS_TIMEOUT_ERROR = "States.Timeout"
@@ -115,17 +117,10 @@ class AwsOrchestrator:
 
     def continue_if_needed(self, execution_arn: str) -> str | None:
         """The watcher's call for an execution whose manifest says `continuation_needed`."""
-        name, manifest = self._known(execution_arn)
+        _, manifest = self._known(execution_arn)
         if not needs_continuation(manifest) or self._latest_run_is_going(execution_arn, manifest):
             return None
-        return continue_or_abort(
-            self.store,
-            self.results_prefix,
-            name,
-            manifest,
-            lambda: self.resume(execution_arn, reopen_failed=False),
-            self.clock(),
-        )
+        return continue_execution(lambda: self.resume(execution_arn, reopen_failed=False))
 
     def _known(self, execution_arn: str) -> tuple[str, dict[str, Any]]:
         name = execution_name_from_arn(execution_arn)
@@ -152,6 +147,12 @@ class AwsOrchestrator:
         manifest = read_manifest(self.store, self.results_prefix, name)
         if manifest is not None and not arn_belongs_to_manifest(execution_arn, name, manifest):
             raise ExecutionNotFoundError(execution_arn)  # same name, another account/region/machine
+        if needs_continuation(manifest):  # any status read continues it, as the watcher does
+            try:
+                if self.continue_if_needed(execution_arn):
+                    manifest = read_manifest(self.store, self.results_prefix, name) or manifest
+            except OrchestrationError:  # reported RUNNING (waiting); the next read tries again
+                log.warning("could not continue execution", exc_info=True, extra={"execution": name})
         if self.state_machine_type == "STANDARD":
             return self._describe_standard(execution_arn, name, manifest)
         if manifest is None:

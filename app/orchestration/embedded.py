@@ -53,7 +53,7 @@ from app.orchestration.local_sfn import LocalFunction, LocalStepFunctions
 from app.orchestration.manifest import (
     MANIFEST_WINS,
     arn_belongs_to_manifest,
-    continue_or_abort,
+    continue_execution,
     failed_manifest,
     latest_run_arn,
     needs_continuation,
@@ -233,13 +233,8 @@ class EmbeddedOrchestrator:
                 return None
             if not self._mine_or_orphaned(manifest):
                 return None  # another live process of this host runs it: it continues it
-            return continue_or_abort(
-                self.store,
-                self.results_prefix,
-                name,
-                manifest,
-                lambda: self._resume_logged(execution_arn, "its run stopped at the deadline"),
-                self.clock(),
+            return continue_execution(
+                lambda: self._resume_logged(execution_arn, "its run stopped at the deadline")
             )
 
     def resume_interrupted(self, execution_arn: str) -> bool:
@@ -262,15 +257,8 @@ class EmbeddedOrchestrator:
                 if not needs_continuation(manifest)
                 else "its run stopped at the deadline"
             )
-            outcome = continue_or_abort(
-                self.store,
-                self.results_prefix,
-                name,
-                manifest,
-                lambda: self._resume_logged(execution_arn, why),
-                self.clock(),
-            )
-            return outcome in ("resumed", "aborted")
+            outcome = continue_execution(lambda: self._resume_logged(execution_arn, why))
+            return outcome == "resumed"
 
     def _resume_logged(self, execution_arn: str, why: str) -> ResumedExecution:
         name = execution_name_from_arn(execution_arn) or ""
@@ -389,6 +377,9 @@ class EmbeddedOrchestrator:
         # No manifest while the runner knows the execution: its results were deleted (DELETE /orders/{arn}) or
         # expired; the runner's word is reported, and no manifest is written back.
         had_manifest = manifest is not None
+        if had_manifest and status != "RUNNING":
+            # read again now that the run has ended: the manifest read before may predate its aggregator's
+            manifest = self._manifest(arn, name) or manifest
         manifest = manifest or {
             "execution": name,
             "symbols": json.loads(live.get("input") or "{}").get("symbols", []),

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Callable
 from typing import Any, Literal
 
 from app.orchestration.base import ExecutionState
-from lambda_functions.common.keys import cancel_key, execution_prefix, manifest_key
+from lambda_functions.common.keys import cancel_key, execution_prefix
 from lambda_functions.common.results_store import ResultsStore
 
-log = logging.getLogger(__name__)
-CANCELLED_ERROR = "Cancelled"
-CANCELLED_CAUSE = "cancelled by POST /orders/{arn}/cancel"
 # What a manifest whose status is final reports even when the last state-machine run "succeeded" (the
 # aggregator records ABORTED for a cancelled execution; the run itself ends normally).
 MANIFEST_WINS = frozenset({"ABORTED"})
@@ -88,37 +84,10 @@ def request_cancel(store: ResultsStore, prefix: str, execution: str, now: dt.dat
     store.put_json(cancel_key(prefix, execution), {"requested_at": iso_now(now)})
 
 
-def cancel_requested(store: ResultsStore, prefix: str, execution: str) -> bool:
-    return store.exists(cancel_key(prefix, execution))
-
-
-def aborted_manifest(manifest: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
-    """A manifest waiting for a continuation, cancelled before it got one: ABORTED, what exists kept."""
-    return manifest | {
-        "status": "ABORTED",
-        "continuation_needed": False,
-        "stopped_at": iso_now(now),
-        "error": CANCELLED_ERROR,
-        "cause": CANCELLED_CAUSE,
-    }
-
-
-def continue_or_abort(
-    store: ResultsStore,
-    prefix: str,
-    execution: str,
-    manifest: dict[str, Any],
-    resume: Callable[[], object],
-    now: dt.datetime,
-) -> Literal["resumed", "aborted"]:
-    """Continue an execution with no run going (its manifest RUNNING): resume it, unless a cancel was asked
-    (a resume deletes cancel.json, which would lose the request): then record ABORTED instead."""
-    if cancel_requested(store, prefix, execution):
-        store.put_json(manifest_key(prefix, execution), aborted_manifest(manifest, now))
-        log.info(
-            "execution aborted: cancelled while waiting for its continuation", extra={"execution": execution}
-        )
-        return "aborted"
+def continue_execution(resume: Callable[[], object]) -> Literal["resumed"]:
+    """Start the next run of an execution with no run going (its manifest RUNNING). A cancel asked meanwhile
+    stays in force (a continuation keeps cancel.json): the new run's workers stop at once and its aggregator
+    records ABORTED with everything fetched, readable and saved like any result."""
     resume()
     return "resumed"
 

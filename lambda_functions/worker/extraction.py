@@ -144,6 +144,7 @@ def extract_symbol(request: WorkerRequest, run: Extraction) -> dict[str, Any]:
         client_stats=lambda: dict(run.client.stats.snapshot()),
         stream_states=lambda: {name: item.state() for name, item in stream_runs.items()},
     )
+    journal.cancel_requested()  # a run started after a cancel (a continuation) stops before its first page
     parts = PartSet(settings.worker_tmp_dir or None)
     try:
         planned = _run_streams(specs, request, doc, run, parts, server_now_ms, listed, journal, stream_runs)

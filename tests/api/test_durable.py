@@ -146,3 +146,36 @@ def test_a_service_stopped_mid_extraction_resumes_at_start_up_and_saves_the_trut
     assert (status["status"], status["aws_execution_details"]["runs"]) == ("SUCCEEDED", 2)
     assert status["result"]["summary"]["complete"] is True
     assert_exactly_the_truth(saved_orders(sqlite_url, arn), expected)
+
+
+def test_cancel_with_the_real_workers_then_resume_reaches_the_truth(
+    big_sandbox, sqlite_url, tmp_path
+) -> None:
+    with service(big_sandbox, sqlite_url, tmp_path, lambda_timeout_seconds=2.0) as client:
+        started = client.post("/orders", json={"symbols": [OTHER]}).json()
+        arn, name = started["executionArn"], started["execution_name"]
+        path = tmp_path / "results" / checkpoint_key(PREFIX, name, OTHER)
+        deadline = time.monotonic() + 60
+        while not (path.exists() and checkpoint(tmp_path, name, OTHER)["segments"]):
+            assert time.monotonic() < deadline, "no checkpoint was written"
+            time.sleep(0.05)
+        # WHEN it is cancelled mid-extraction
+        assert client.post(f"/orders/{arn}/cancel").status_code == 202
+        deadline = time.monotonic() + 60
+        while (status := client.get(f"/orders/{arn}").json())["status"] == "RUNNING":
+            assert time.monotonic() < deadline, status
+            time.sleep(0.1)
+        client.app.state.runtime.db.join_background(60)
+        # THEN it is ABORTED with what was fetched readable, and those orders saved
+        assert status["status"] == "ABORTED", status
+        fetched = status["result"]["summary"]["total_orders"]
+        assert 0 < fetched < 20_000
+        assert len(saved_orders(sqlite_url, arn)) == fetched
+        # AND a resume goes on from the checkpoints to exactly the truth, under the same ARN
+        assert client.post(f"/orders/{arn}/resume").status_code == 202
+        expected = truth(big_sandbox, started)
+        wait_for_rows(sqlite_url, arn, len(expected))
+        client.app.state.runtime.db.join_background(60)
+        final = client.get(f"/orders/{arn}").json()
+    assert (final["status"], final["result"]["summary"]["complete"]) == ("SUCCEEDED", True)
+    assert_exactly_the_truth(saved_orders(sqlite_url, arn), expected)
