@@ -113,7 +113,7 @@ class AwsOrchestrator:
     def cancel(self, execution_arn: str) -> None:
         name, _ = self._known(execution_arn)
         request_cancel(self.store, self.results_prefix, name, self.clock())
-        self.continue_if_needed(execution_arn)  # waiting for a continuation: ABORTED now
+        self.continue_if_needed(execution_arn)  # waiting: its next run stops at once (ABORTED with a result)
 
     def continue_if_needed(self, execution_arn: str) -> str | None:
         """The watcher's call for an execution whose manifest says `continuation_needed`."""

@@ -13,7 +13,7 @@ without, `describe` reports (and records) FAILED "interrupted by a restart of th
 
 Continuations: when a run ends with the manifest saying `continuation_needed` (its deadline came), the
 orchestrator resumes it (reopen_failed false) itself, from `describe` and from the `when_finished` follow-up;
-when a cancel was asked meanwhile it records ABORTED instead.
+a cancel asked meanwhile stays in force, so that run's workers stop at once and it ends ABORTED with a result.
 
 `describe` answers only for ARNs this deployment started: an ARN whose name matches a manifest but whose
 account, region or state machine differ is unknown (404), and nothing is written for it.
@@ -219,7 +219,7 @@ class EmbeddedOrchestrator:
     def cancel(self, execution_arn: str) -> None:
         name = self._own_name(execution_arn)
         request_cancel(self.store, self.results_prefix, name, self.clock())
-        self.continue_if_needed(execution_arn)  # waiting for a continuation: ABORTED now, nobody else will
+        self.continue_if_needed(execution_arn)  # waiting: its next run stops at once (ABORTED with a result)
 
     def continue_if_needed(self, execution_arn: str) -> str | None:
         name = execution_name_from_arn(execution_arn) or ""
@@ -239,8 +239,7 @@ class EmbeddedOrchestrator:
 
     def resume_interrupted(self, execution_arn: str) -> bool:
         """Resume an execution RUNNING under an owner whose process is gone (start-up, with AUTO_RESUME), or
-        continue it when it was waiting for a continuation. True when a new run was started or ABORTED was
-        recorded."""
+        continue it when it was waiting for a continuation. True when a new run was started."""
         name = execution_name_from_arn(execution_arn) or ""
         with self._continuing:
             manifest = self._manifest(execution_arn, name)
