@@ -62,6 +62,7 @@ from app.orchestration.manifest import (
     runs_of,
     state_from_manifest,
 )
+from app.services.claim_owner import process_start
 from lambda_functions.common.keys import manifest_key
 from lambda_functions.common.manifest import read_manifest
 from lambda_functions.common.results_store import ResultsStore
@@ -104,8 +105,10 @@ def _owner_alive_here(owner: str) -> bool:
 
 
 def new_owner() -> str:
-    """Identifies a runner in the manifests it starts: host, pid and a random id (pids get reused)."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+    """Identifies a runner in the manifests it starts: host, pid, a random id and the process's start time
+    (`host:pid:id.start`): a pid reused by a later process is not mistaken for the owner."""
+    pid = os.getpid()
+    return f"{socket.gethostname()}:{pid}:{uuid.uuid4().hex[:12]}.{process_start(pid) or ''}"
 
 
 def build_runner(
@@ -136,7 +139,7 @@ def _owner_is_gone(owner: Any, me: str) -> bool:
     """True when the process that started an execution cannot be running it any more."""
     if not isinstance(owner, str) or owner.count(":") < 2:
         return True  # no owner recorded: nobody can be running it
-    host, pid, _ = owner.rsplit(":", 2)
+    host, pid, token = owner.rsplit(":", 2)
     if owner == me or host != socket.gethostname():
         return False  # ours (the runner knows it) or another host's (we cannot tell)
     if not pid.isdigit():
@@ -150,7 +153,9 @@ def _owner_is_gone(owner: Any, me: str) -> bool:
         return True
     except PermissionError:
         return False
-    return False
+    started = token.partition(".")[2]  # owners recorded before the start time was added have none
+    current = process_start(int(pid))
+    return bool(started and current and current != started)  # the pid now belongs to a later process
 
 
 class EmbeddedOrchestrator:

@@ -151,6 +151,19 @@ def test_manifest_of_another_host_is_left_running(store):
     assert json.loads(json.dumps(store.get_json(manifest_key(PREFIX, name))))["status"] == "RUNNING"
 
 
+def test_an_owner_whose_pid_now_belongs_to_a_later_process_is_gone():
+    from app.orchestration.embedded import _owner_is_gone, new_owner
+    from app.services.claim_owner import process_start
+
+    parent = os.getppid()  # alive, and not this process
+    host = socket.gethostname()
+    me = new_owner()
+    assert me.rsplit(".", 1)[1] == process_start(os.getpid())  # the owner records its start time
+    assert not _owner_is_gone(f"{host}:{parent}:abc.{process_start(parent)}", me)  # that process itself
+    assert _owner_is_gone(f"{host}:{parent}:abc.1", me)  # the pid, reused by a later process
+    assert not _owner_is_gone(f"{host}:{parent}:abc", me)  # recorded without a start: cannot tell
+
+
 def test_two_live_orchestrators_of_one_process_leave_each_others_executions_running(store):
     # GIVEN two orchestrators alive in one process, the first running an execution
     gate = threading.Event()
