@@ -63,8 +63,10 @@ def resume(coordinator: service.Coordinator, event: dict[str, Any]) -> tuple[int
         # another resume (a second API replica's watcher, a double click) got here first
         return 409, {"error": f"run {number} of execution {name} was already started by another request"}
     updated = _running(coordinator, manifest, runs, run_name, now)
-    if reopen_failed:
-        coordinator.store.delete([cancel_key(coordinator.results_prefix, name)])
+    cancel = cancel_key(coordinator.results_prefix, name)
+    withdrawn = reopen_failed and coordinator.store.exists(cancel)
+    if withdrawn:
+        coordinator.store.delete([cancel])
     coordinator.store.put_json(key, updated)  # before the start: the run's aggregator may finish at once
     try:
         started = coordinator.sfn.start_execution(
@@ -75,6 +77,8 @@ def resume(coordinator: service.Coordinator, event: dict[str, Any]) -> tuple[int
     except Exception as exc:  # boto3 / runner failure: the execution is as it was
         log.exception("resume failed to start", extra={"execution": name, "run": run_name})
         coordinator.store.put_json(key, manifest)
+        if withdrawn:
+            coordinator.store.put_json(cancel, {"requested_at": service.iso(now), "restored": True})
         coordinator.store.delete([claim])  # the run never started: the next resume may take its number
         return 502, {"error": f"could not start the state machine: {type(exc).__name__}", "execution": name}
     run_arn = str(started["executionArn"])

@@ -227,10 +227,12 @@ def test_a_function_url_request_cannot_resume(store):
 
 def test_a_refused_start_leaves_the_execution_as_it_was(store):
     before = manifest(store)
+    store.put_json(cancel_key("p/", NAME), {"requested_at": "x"})
     status, body = resume(store, FakeSfn(fail=True))
     assert status == 502
     assert "could not start the state machine" in body["error"]
     assert store.get_json(manifest_key("p/", NAME)) == before
+    assert store.exists(cancel_key("p/", NAME))  # the cancel request stands
 
 
 def test_an_express_start_hands_every_worker_the_deadline(store):
