@@ -10,8 +10,9 @@ for the service to start the next run; anything else (`stalled`, errors) is aggr
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from typing import Any
+
+from lambda_functions.common.manifest import latest_run_start
 
 CANCELLED = "cancelled"
 DEADLINE = "deadline"
@@ -53,21 +54,9 @@ def busy_seconds(manifest: dict[str, Any] | None, now_s: float) -> float | None:
     """The execution's time across its runs: the earlier runs' (`busy_s`, summed at each resume) plus this
     run's so far. None when the manifest does not say when this run started."""
     manifest = manifest or {}
-    runs = manifest.get("runs")
-    latest = runs[-1] if isinstance(runs, list) and runs and isinstance(runs[-1], dict) else None
-    started = _epoch_s(latest.get("started_at") if latest else manifest.get("started_at"))
+    started = latest_run_start(manifest)
     if started is None:
         return None
     earlier = manifest.get("busy_s")
     earlier_s = float(earlier) if isinstance(earlier, int | float) and not isinstance(earlier, bool) else 0.0
-    return earlier_s + max(0.0, now_s - started)
-
-
-def _epoch_s(value: Any) -> float | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+    return earlier_s + max(0.0, now_s - started.timestamp())

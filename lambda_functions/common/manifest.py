@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from lambda_functions.common.keys import manifest_key
@@ -15,3 +16,27 @@ def read_manifest(store: ResultsStore, prefix: str, execution: str) -> dict[str,
     except ResultNotFoundError:
         return None
     return manifest if isinstance(manifest, dict) else None
+
+
+def manifest_time(value: Any) -> dt.datetime | None:
+    """A manifest timestamp (ISO 8601, `Z` or an offset; naive means UTC) as an aware datetime; None when it is
+    missing or unreadable."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def run_entries(manifest: dict[str, Any]) -> list[dict[str, Any]]:
+    """The manifest's `runs` (one per run after the first), the well-formed entries only."""
+    runs = manifest.get("runs")
+    return [run for run in runs if isinstance(run, dict)] if isinstance(runs, list) else []
+
+
+def latest_run_start(manifest: dict[str, Any]) -> dt.datetime | None:
+    """When the execution's latest run started: the last of `runs`, else the execution's own start."""
+    runs = run_entries(manifest)
+    return manifest_time(runs[-1].get("started_at") if runs else manifest.get("started_at"))

@@ -22,7 +22,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from lambda_functions.common.keys import cancel_key, manifest_key, run_claim_key
-from lambda_functions.common.manifest import read_manifest
+from lambda_functions.common.manifest import latest_run_start, manifest_time, read_manifest, run_entries
 from lambda_functions.coordinator import service  # service dispatches here: a module import, no cycle
 from lambda_functions.coordinator.deadline import EXPRESS_LIMIT_S, deadline_ms
 from lambda_functions.coordinator.naming import NAME_PATTERN
@@ -54,7 +54,7 @@ def resume(coordinator: service.Coordinator, event: dict[str, Any]) -> tuple[int
     except ResumeRefused as exc:
         return exc.status, {"error": str(exc)}
     now = coordinator.clock()
-    runs = [run for run in manifest.get("runs") or [] if isinstance(run, dict)]
+    runs = run_entries(manifest)
     number = len(runs) + 1
     run_name = f"{name}-r{number}"
     key = manifest_key(coordinator.results_prefix, name)
@@ -102,7 +102,7 @@ def _refuse_while_going(coordinator: service.Coordinator, name: str, manifest: d
     """409 when the latest run may still be going: a second run would write the same files at once."""
     if manifest.get("status") != "RUNNING" or manifest.get("continuation_needed"):
         return  # finished, or its run ended at the deadline
-    runs = [run for run in manifest.get("runs") or [] if isinstance(run, dict)]
+    runs = run_entries(manifest)
     latest = runs[-1].get("run_arn") if runs else manifest.get("execution_arn")
     if isinstance(latest, str) and latest:
         try:
@@ -119,7 +119,7 @@ def _refuse_while_going(coordinator: service.Coordinator, name: str, manifest: d
                 raise ResumeRefused(409, f"execution {name} is running: cancel it or wait for it to end")
             return
     if coordinator.state_machine_type == "EXPRESS":
-        started = _parse_time(runs[-1].get("started_at") if runs else manifest.get("started_at"))
+        started = latest_run_start(manifest)
         age = (coordinator.clock() - started).total_seconds() if started else None
         if age is not None and age < EXPRESS_LIMIT_S + EXPRESS_GRACE_S:
             raise ResumeRefused(
@@ -137,9 +137,9 @@ def _running(
     now: dt.datetime,
 ) -> dict[str, Any]:
     """The manifest of the resumed execution: RUNNING again, the previous run's time added to `busy_s`."""
-    previous_start = _parse_time(runs[-1].get("started_at") if runs else manifest.get("started_at"))
+    previous_start = latest_run_start(manifest)
     # the aggregator records a run's end: `run_stopped_at` (stopped at the deadline) or `stopped_at` (final)
-    previous_stop = _parse_time(manifest.get("run_stopped_at") or manifest.get("stopped_at")) or now
+    previous_stop = manifest_time(manifest.get("run_stopped_at") or manifest.get("stopped_at")) or now
     busy_s = float(manifest.get("busy_s") or 0.0)
     if previous_start is not None:  # a run that never recorded its end (a crash) counts until now
         busy_s += max(0.0, (previous_stop - previous_start).total_seconds())
@@ -205,13 +205,3 @@ def _record_run_arn(coordinator: service.Coordinator, key: str, run_name: str, r
             runs[index] = run | {"run_arn": run_arn}
             coordinator.store.put_json(key, current | {"runs": runs})
             return
-
-
-def _parse_time(value: Any) -> dt.datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

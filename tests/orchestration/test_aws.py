@@ -46,10 +46,12 @@ def lambda_arn(name: str) -> str:
     return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"
 
 
-def dispatcher(handlers):
+def dispatcher(handlers, timeouts_s=None):
+    """moto's Lambda invoke calling our handlers; each gets a context of `timeouts_s[name]` seconds (60)."""
+
     def invoke(self, function_name, qualifier, body, headers, response_headers):
         name = function_name.rsplit(":", 1)[-1]
-        context = LambdaContext(name, lambda_arn(name), 60)
+        context = LambdaContext(name, lambda_arn(name), (timeouts_s or {}).get(name, 60))
         try:
             return json.dumps(handlers[name](json.loads(body or b"{}"), context)).encode()
         except Exception as exc:

@@ -4,23 +4,20 @@ is resumed; both end with exactly the sandbox's truth under the user's original 
 
 from __future__ import annotations
 
-import json
 import time
-import traceback
 
 import boto3
 import pytest
 import requests
 from moto.awslambda_simple.models import LambdaSimpleBackend
 
-from app.orchestration.local_sfn import LambdaContext
 from lambda_functions.aggregator import app as aggregator_app
 from lambda_functions.aggregator.settings import AggregatorSettings
 from lambda_functions.common.keys import checkpoint_key
 from lambda_functions.common.streams import newest_first_key
 from lambda_functions.coordinator import app as coordinator_app
 from lambda_functions.worker import app as worker_app
-from tests.orchestration.test_aws import REGION, aws, deploy, lambda_arn
+from tests.orchestration.test_aws import REGION, aws, deploy, dispatcher
 from tests.orchestration.test_end_to_end import PREFIX, install_worker
 
 pytestmark = [pytest.mark.aws, pytest.mark.sandbox, pytest.mark.slow]
@@ -33,22 +30,6 @@ PROFILE = {
     "days": 30,
     "symbols": [{"symbol": SYMBOL, "orders": {"spot_normal": 12_000, "USDT-FUTURES": 8_000}}],
 }
-
-
-def dispatcher(handlers, worker_s: float):
-    """moto's Lambda invoke calling our handlers; the worker's context gives it `worker_s` seconds."""
-
-    def invoke(self, function_name, qualifier, body, headers, response_headers):
-        name = function_name.rsplit(":", 1)[-1]
-        context = LambdaContext(name, lambda_arn(name), worker_s if name == "bitget-worker" else 60)
-        try:
-            return json.dumps(handlers[name](json.loads(body or b"{}"), context)).encode()
-        except Exception as exc:
-            response_headers["x-amz-function-error"] = "Unhandled"
-            error = {"errorType": type(exc).__name__, "errorMessage": str(exc)}
-            return json.dumps(error | {"stackTrace": traceback.format_tb(exc.__traceback__)}).encode()
-
-    return invoke
 
 
 @pytest.fixture
@@ -69,7 +50,7 @@ def stack(aws, monkeypatch, make_sandbox):
             "bitget-worker": worker_app.handler,
             "bitget-aggregator": aggregator_app.handler,
         }
-        monkeypatch.setattr(LambdaSimpleBackend, "invoke", dispatcher(handlers, worker_s))
+        monkeypatch.setattr(LambdaSimpleBackend, "invoke", dispatcher(handlers, {"bitget-worker": worker_s}))
         return orchestrator, store
 
     yield server, build
