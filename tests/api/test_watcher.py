@@ -173,6 +173,7 @@ def test_a_failed_save_is_retried_with_backoff(sqlite_api) -> None:
     runtime = sqlite_api.client.app.state.runtime
     arn = sqlite_api.start()
     sqlite_api.orchestrator.succeed(arn, [order(1)])
+    runtime.db.join_background(30)  # the save the ending started must not overwrite the state set below
     engine = create_engine(sqlite_api.database_url)
 
     def failed_seconds_ago(seconds: float) -> None:
