@@ -1,5 +1,7 @@
-"""SQLAlchemy models: the original's tables (`execution_results`, `orders`, `processing_logs`, symbol metadata)
-with the columns hydration and keyset paging need.
+"""SQLAlchemy models: the original's tables (`execution_results`, `processing_logs`, symbol metadata), the
+account ledger that replaced the original's per-execution `orders` (`ledger_orders` + `execution_orders`,
+revision 0004_ledger) and the coverage of each account's streams, with the columns hydration and keyset
+paging need.
 
 Schema changes go through Alembic (`migrations/`); these classes are what the service code queries with.
 Timestamps are naive UTC, written by Python so SQLite and MySQL agree.
@@ -66,24 +68,31 @@ class ExecutionResult(Base):
     hydration_heartbeat_at: Mapped[datetime | None] = mapped_column(Timestamp)
     hydration_error: Mapped[str | None] = mapped_column(Text)
     rows_rejected: Mapped[int | None] = mapped_column(Integer)  # records the last hydration skipped
+    # Bitget's userId of the account the execution read (0004_ledger); None until known.
+    account_id: Mapped[str | None] = mapped_column(String(32), index=True)
     created_at: Mapped[datetime] = mapped_column(Timestamp, nullable=False, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(Timestamp, nullable=False, default=utcnow, onupdate=utcnow)
 
 
-class Order(Base):
-    """One Bitget order of one execution: the original's columns, ours, and the raw object."""
+class LedgerOrder(Base):
+    """One distinct Bitget order of one account (the ledger): stored once per (account, stream, orderId),
+    whatever the number of executions that saw it; a later copy replaces it when its uTime is newer.
 
-    __tablename__ = "orders"
+    The original's columns, ours, and the raw object. Executions see their orders through `execution_orders`.
+    """
+
+    __tablename__ = "ledger_orders"
     __table_args__ = (
-        UniqueConstraint("execution_arn", "stream", "order_id", name="uq_orders_execution_stream_order"),
-        # Newest-first keyset paging, whole execution / one symbol / one stream.
-        Index("ix_orders_execution_newest", "execution_arn", "c_time", "order_id_num", "id"),
-        Index("ix_orders_execution_symbol_newest", "execution_arn", "symbol", "c_time", "order_id_num", "id"),
-        Index("ix_orders_execution_stream_newest", "execution_arn", "stream", "c_time", "order_id_num", "id"),
+        UniqueConstraint("account_id", "stream", "order_id", name="uq_ledger_account_stream_order"),
+        # Newest-first keyset paging of an account: whole account / one symbol / one stream.
+        Index("ix_ledger_account_newest", "account_id", "c_time", "order_id_num", "id"),
+        Index("ix_ledger_account_symbol_newest", "account_id", "symbol", "c_time", "order_id_num", "id"),
+        Index("ix_ledger_account_stream_newest", "account_id", "stream", "c_time", "order_id_num", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    execution_arn: Mapped[str] = mapped_column(String(255), nullable=False)
+    # Bitget's userId (the account check); "unknown" when the execution ran without one (docs/database.md).
+    account_id: Mapped[str] = mapped_column(String(32), nullable=False)
     symbol: Mapped[str] = mapped_column(String(50), nullable=False)
     order_id: Mapped[str] = mapped_column(String(50), nullable=False)
     # orderId as a number: string order is wrong for ids of different lengths.
@@ -108,6 +117,69 @@ class Order(Base):
     c_time: Mapped[int] = mapped_column(BigInteger, nullable=False)
     u_time: Mapped[int | None] = mapped_column(BigInteger)
     raw: Mapped[str] = mapped_column(Text, nullable=False)  # the Bitget object as JSON, every field kept
+    created_at: Mapped[datetime] = mapped_column(Timestamp, nullable=False, default=utcnow)  # first stored
+    updated_at: Mapped[datetime] = mapped_column(Timestamp, nullable=False, default=utcnow)  # last replaced
+
+
+class ExecutionOrder(Base):
+    """An execution saw a ledger order (the link behind GET /orders/{arn}/database).
+
+    Carries the order's paging key (symbol, stream, c_time, order_id_num) so an execution's pages are a range
+    scan of this table's indexes, joined to the ledger by primary key.
+    """
+
+    __tablename__ = "execution_orders"
+    __table_args__ = (
+        Index("ix_execution_orders_newest", "execution_id", "c_time", "order_id_num", "order_pk"),
+        Index(
+            "ix_execution_orders_symbol_newest",
+            "execution_id",
+            "symbol",
+            "c_time",
+            "order_id_num",
+            "order_pk",
+        ),
+        Index(
+            "ix_execution_orders_stream_newest",
+            "execution_id",
+            "stream",
+            "c_time",
+            "order_id_num",
+            "order_pk",
+        ),
+        Index("ix_execution_orders_order", "order_pk"),
+    )
+
+    execution_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # execution_results.id
+    order_pk: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # ledger_orders.id
+    symbol: Mapped[str] = mapped_column(String(50), nullable=False)
+    stream: Mapped[str] = mapped_column(String(32), nullable=False)
+    c_time: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    order_id_num: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class AccountCoverage(Base):
+    """A time range of one account's stream that a complete extraction paged to its end.
+
+    `symbol` is "" when the stream was paged for every symbol at once (an account-wide extraction), else the
+    one symbol it was paged for. Gaps are the time no row covers (docs/database.md).
+    """
+
+    __tablename__ = "account_coverage"
+    __table_args__ = (
+        UniqueConstraint(
+            "execution_arn", "stream", "symbol", name="uq_account_coverage_execution_stream_symbol"
+        ),
+        Index("ix_account_coverage_account", "account_id", "stream", "symbol", "start_ms"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    account_id: Mapped[str] = mapped_column(String(32), nullable=False)
+    stream: Mapped[str] = mapped_column(String(32), nullable=False)
+    symbol: Mapped[str] = mapped_column(String(50), nullable=False, default="")
+    start_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    end_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    execution_arn: Mapped[str] = mapped_column(String(255), nullable=False)
     created_at: Mapped[datetime] = mapped_column(Timestamp, nullable=False, default=utcnow)
 
 
