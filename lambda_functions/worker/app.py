@@ -1,7 +1,8 @@
 """Worker Lambda: extract every order of one symbol into the results store and return a compact summary.
 
 Event: {"symbol": "BTCUSDT", "execution": "<name>", "start_ms": int?, "end_ms": int?} (default window: the
-last 90 days). Data problems (unknown symbol, rate limits, timeouts, Bitget errors) never raise: they are
+last 90 days); `symbol` may be an account unit (`ALL_SPOT`, `ALL_FUTURES`) with its `scope`
+(common/account_scope.py). Data problems (unknown symbol, rate limits, timeouts, Bitget errors) never raise: they are
 categorised in the summary. An invalid event (ValueError) or any other exception becomes a bounded error
 item `{"symbol", "error": {"Error", "Cause"}}` (common/map_items.py), like the Map's Catch.
 
@@ -26,6 +27,7 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 
+from lambda_functions.common.account_scope import ACCOUNT_UNITS, AccountScope, is_account_unit
 from lambda_functions.common.bitget import BitgetClient, Credentials, RateLimiter, RetryPolicy
 from lambda_functions.common.config import StoreSettings, default_results_store
 from lambda_functions.common.logs import configure_json_logging
@@ -209,7 +211,9 @@ def parse_event(event: Any) -> WorkerRequest:
     start, end = bounds["start_ms"], bounds["end_ms"]
     if start is not None and end is not None and start >= end:
         raise ValueError(f"'start_ms' ({start}) must be before 'end_ms' ({end})")
-    options = {name: _optional_bool(event, name) for name in ("include_plan_orders", "include_simulation")}
+    scope = AccountScope.from_json(event.get("scope"))
+    if scope is not None and not is_account_unit(symbol.strip().upper()):
+        raise ValueError(f"'scope' is for the account units {', '.join(ACCOUNT_UNITS)}, not {symbol!r}")
     deadline = event.get("deadline_ms")
     if deadline is not None and (
         isinstance(deadline, bool) or not isinstance(deadline, int) or deadline <= 0
@@ -225,7 +229,9 @@ def parse_event(event: Any) -> WorkerRequest:
         rate_share=_optional_share(event),
         deadline_ms=deadline,
         resume=_optional_bool(event, "resume") or False,
-        **options,
+        include_plan_orders=_optional_bool(event, "include_plan_orders"),
+        include_simulation=_optional_bool(event, "include_simulation"),
+        scope=scope,
     )
 
 

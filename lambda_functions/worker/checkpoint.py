@@ -90,6 +90,9 @@ class Checkpoint:
     client_stats: dict[str, int] = field(default_factory=dict)  # requests, retries, http_429 over invocations
     finished: bool = False
     summary: dict[str, Any] | None = None
+    # An account unit's own state (extraction.py): its scope, the open orders read before its first page,
+    # and the spot plan candidates once known. None for a symbol.
+    account: dict[str, Any] | None = None
 
     def open_shards(self) -> list[ShardState]:
         return [shard for shard in self.shards if shard.end is None]
@@ -116,6 +119,7 @@ class Checkpoint:
             "client_stats": self.client_stats,
             "finished": self.finished,
             "summary": self.summary,
+            "account": self.account,
         }
 
     @classmethod
@@ -144,6 +148,7 @@ class Checkpoint:
                 client_stats=dict(data.get("client_stats") or {}),
                 finished=bool(data.get("finished")),
                 summary=data.get("summary"),
+                account=data.get("account"),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise CheckpointError(f"checkpoint {where} is malformed: {type(exc).__name__}: {exc}") from None

@@ -91,7 +91,8 @@ class Checkpointer:
     # ---- the background flush ------------------------------------------------------------------------
 
     def start(self, interval_s: float) -> None:
-        """Flush every `interval_s` (and look for a cancel request) until `stop`."""
+        """Flush every `interval_s` (and look for a cancel request) until `stop`; may start again after it."""
+        self._stop.clear()
         self._thread = threading.Thread(target=self._loop, args=(interval_s,), name="checkpoint", daemon=True)
         self._thread.start()
 

@@ -21,14 +21,17 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from lambda_functions.common import keys
+from lambda_functions.common.account_scope import AccountScope, is_account_unit
 from lambda_functions.common.bitget import BitgetError
 from lambda_functions.common.results_store import ResultsStore
+from lambda_functions.worker import account_unit, open_orders
 from lambda_functions.worker import checkpoint as ck
 from lambda_functions.worker import pagination as pg
 from lambda_functions.worker.budget import Clock, TimeBudget
@@ -39,7 +42,13 @@ from lambda_functions.worker.parts import PartSet, write_orders_file
 from lambda_functions.worker.scheduler import Lane, run_lanes
 from lambda_functions.worker.settings import WorkerSettings
 from lambda_functions.worker.shard_job import RunContext, ShardJob, StreamRun
-from lambda_functions.worker.stream_plan import StreamSpec, is_spot_path, plan_streams
+from lambda_functions.worker.stream_plan import (
+    StreamSpec,
+    is_spot_path,
+    plan_account_streams,
+    plan_streams,
+    spot_plan_streams,
+)
 from lambda_functions.worker.summary import (
     AUTH,
     CIRCUIT_OPEN,
@@ -87,6 +96,7 @@ class WorkerRequest:
     rate_share: float | None = None  # the share of the account's limits (aws mode; the coordinator sets it)
     deadline_ms: int | None = None  # the execution's own deadline (epoch ms; EXPRESS), None: none
     resume: bool = False  # re-open the shards that ended on a failure (POST /orders/{arn}/resume)
+    scope: AccountScope | None = None  # an account unit's scope (common/account_scope.py)
 
 
 @dataclass
@@ -118,12 +128,17 @@ def extract_symbol(request: WorkerRequest, run: Extraction) -> dict[str, Any]:
     simulation = _choose(request.include_simulation, settings.include_simulation)
     if doc is not None:
         plan_orders, simulation = doc.plan_orders, doc.simulation  # the plan the checkpoint was made for
-    specs = plan_streams(run.client, symbol, plan_orders=plan_orders, simulation=simulation)
-    # Bitget's clock and the market lists are independent requests: ask them at once.
-    markets = sorted({spec.market for spec in specs})
+    account = is_account_unit(symbol)
+    if account:
+        specs = plan_account_streams(run.client, symbol, plan_orders=plan_orders, simulation=simulation)
+    else:
+        specs = plan_streams(run.client, symbol, plan_orders=plan_orders, simulation=simulation)
+    # Bitget's clock and the market lists are independent requests: ask them at once. An account unit pages
+    # what the account has, whatever the lists say: it asks none.
+    markets = [] if account else sorted({spec.market for spec in specs})
     with ThreadPoolExecutor(len(markets) + 1, thread_name_prefix="worker-setup") as pool:
         clock_job = pool.submit(server_clock, run.client, run.clock)
-        listed = dict(
+        listed: dict[str, bool | None] = dict(
             zip(
                 markets,
                 pool.map(lambda m: run.catalog.listed(run.client, m, symbol), markets),
@@ -134,6 +149,11 @@ def extract_symbol(request: WorkerRequest, run: Extraction) -> dict[str, Any]:
     if doc is None:
         window = resolve_window(request.start_ms, request.end_ms, server_now_ms())
         doc = ck.Checkpoint(symbol, execution, window, plan_orders, simulation)
+        if account:
+            doc.account = account_unit.new_state(request.scope)
+    if account:
+        specs = account_unit.streams(run.client, doc)
+        listed = dict.fromkeys({spec.market for spec in specs}, True)
     doc.invocations += 1
     pages_before = sum(state.pages for state in doc.shards)
     stream_runs: dict[str, StreamRun] = {}
@@ -145,9 +165,29 @@ def extract_symbol(request: WorkerRequest, run: Extraction) -> dict[str, Any]:
         stream_states=lambda: {name: item.state() for name, item in stream_runs.items()},
     )
     journal.cancel_requested()  # a run started after a cancel (a continuation) stops before its first page
+    if (
+        account
+        and doc.account is not None
+        and doc.account.get("open_orders") is None
+        and not journal.cancelled
+    ):
+        # Before any history page: what is open now must be paged by the next sync (common/sync_state.py).
+        doc.account["open_orders"] = open_orders.scan(
+            run.client, symbol, plan_orders=doc.plan_orders, simulation=doc.simulation
+        )
     parts = PartSet(settings.worker_tmp_dir or None)
     try:
         planned = _run_streams(specs, request, doc, run, parts, server_now_ms, listed, journal, stream_runs)
+        if account_unit.needs_candidates(doc) and not any(s.end is None for s in journal.states()):
+            journal.flush()
+            assert doc.account is not None
+            doc.account["plan_symbols"] = account_unit.candidates(journal.rows(), doc)
+            phase2 = spot_plan_streams(run.client, doc.account["plan_symbols"])
+            listed |= dict.fromkeys({spec.market for spec in phase2}, True)
+            planned += _run_streams(
+                phase2, request, doc, run, parts, server_now_ms, listed, journal, stream_runs
+            )
+            specs += phase2
         journal.flush()  # everything fetched is durable before anything is reported
     finally:
         parts.cleanup()
@@ -168,7 +208,8 @@ def extract_symbol(request: WorkerRequest, run: Extraction) -> dict[str, Any]:
             "checkpoint": journal.key,
         }
     orders_key = keys.symbol_orders_key(prefix, execution, symbol)
-    counts = write_orders_file(journal.rows(), run.store, orders_key, symbol, execution)
+    by_symbol: Counter[tuple[str, str]] | None = Counter() if account else None
+    counts = write_orders_file(journal.rows(), run.store, orders_key, symbol, execution, by_symbol)
     written = run.clock.monotonic()
     open_streams = {state.stream for state in open_shards}
     streams = [
@@ -182,8 +223,11 @@ def extract_symbol(request: WorkerRequest, run: Extraction) -> dict[str, Any]:
         )
         for spec, item in planned
     ]
-    for stream in streams:
-        stream.order_count = counts.get(stream.stream, 0)
+    for spec, stream in zip(specs, streams, strict=True):
+        if spec.label is None:
+            stream.order_count = counts.get(stream.stream, 0)
+        elif by_symbol is not None:
+            stream.order_count = by_symbol.get((spec.label, spec.symbol or ""), 0)
     result = ExtractionResult(
         symbol=symbol,
         execution=execution,
@@ -199,10 +243,14 @@ def extract_symbol(request: WorkerRequest, run: Extraction) -> dict[str, Any]:
     summary = build_summary(result) | {"done": stop is None}
     if stop is not None:
         summary |= {"continue": False, "reason": stop}
+    if by_symbol is not None:
+        summary["account"] = True
     detail = build_detail(result, summary)
     detail["clock"] = clock_note
+    if by_symbol is not None:
+        detail["account"] = account_unit.report(doc, specs, streams, by_symbol)
     detail["checkpoint"] = {"key": journal.key, "invocations": doc.invocations, "segments": len(doc.segments)}
-    if "_" in symbol and result.symbol_not_found():
+    if "_" in symbol and not account and result.symbol_not_found():
         detail["hint"] = (
             "v1 symbols (e.g. BTCUSDT_UMCBL) do not exist on Bitget v2: use the plain symbol (BTCUSDT)"
         )
@@ -346,7 +394,7 @@ def _run_streams(
         if spec.name in doc.streams:
             jobs = _restored_jobs(spec, outcome, doc, context)
         else:
-            jobs = _new_jobs(spec, outcome, doc.window, context)
+            jobs = _new_jobs(spec, outcome, account_unit.stream_window(spec, doc), context)
         for job in jobs:
             context.spawn(job)
     journal.start(settings.checkpoint_interval_s)
@@ -411,7 +459,10 @@ def _open_stream(
             return settled
     settings = run.settings
     max_pages = settings.spot_max_pages if spec.market == "spot" else settings.futures_max_pages
-    return StreamRun(spec.name, symbol, listed, max_pages, settings.max_shards_per_stream)
+    stream_symbol = spec.symbol if is_account_unit(symbol) else symbol
+    return StreamRun(
+        spec.name, stream_symbol, listed, max_pages, settings.max_shards_per_stream, label=spec.label
+    )
 
 
 def _settled_without_request(

@@ -94,10 +94,15 @@ class PartSet:
 
 
 def write_orders_file(
-    rows: Iterable[Row], store: ResultsStore, key: str, symbol: str, execution: str
+    rows: Iterable[Row],
+    store: ResultsStore,
+    key: str,
+    symbol: str,
+    execution: str,
+    by_symbol: Counter[tuple[str, str]] | None = None,
 ) -> Counter[str]:
     """Write the per-symbol orders file from merged rows (`orders` last so readers can stream it); returns
-    orders per stream."""
+    orders per stream, and counts orders per (stream, symbol) into `by_symbol` when given (account units)."""
     counts: Counter[str] = Counter()
     with store.writer(key) as fh:
         fh.write(b'{"symbol":' + dumps_compact(symbol) + b',"execution":' + dumps_compact(execution))
@@ -107,5 +112,20 @@ def write_orders_file(
                 fh.write(b",")
             fh.write(body)
             counts[sort_key[2]] += 1
+            if by_symbol is not None:
+                by_symbol[sort_key[2], row_symbol(body)] += 1
         fh.write(b"]}")
     return counts
+
+
+_SYMBOL_FIELD = b'"symbol":"'
+
+
+def row_symbol(body: bytes) -> str:
+    """The `symbol` of a serialised row without parsing it (rows are flat objects: the first match is the
+    top-level key; a nested JSON string would have its quotes escaped)."""
+    start = body.find(_SYMBOL_FIELD)
+    if start < 0:
+        return ""
+    start += len(_SYMBOL_FIELD)
+    return body[start : body.index(b'"', start)].decode()

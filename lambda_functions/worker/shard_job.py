@@ -54,10 +54,11 @@ class StreamRun:
     """What the shards of one stream share: counters, the page cap, the first error, rejected rows."""
 
     name: str
-    symbol: str
+    symbol: str | None  # the one symbol the stream pages; None: every symbol (an account unit)
     listed: bool | None
     max_pages: int
     max_shards: int
+    label: str | None = None  # the stream written on the rows, when it differs from `name` (spot_plan:X)
     pages: int = 0
     shards: int = 0
     second_passes: int = 0
@@ -281,9 +282,9 @@ class ShardJob:
             # Rows of other shards' milliseconds, and the cursor row if Bitget repeats it, are not ours.
             if not self.lo <= c_time <= self.hi or order_id in self._previous_ids:
                 continue
-            row["stream"] = self.stream.name
-            if not row.get("symbol"):
-                row["symbol"] = self.run.symbol  # spot plan rows may leave it out
+            row["stream"] = self.stream.label or self.stream.name
+            if not row.get("symbol") and self.stream.symbol:
+                row["symbol"] = self.stream.symbol  # spot plan rows may leave it out
             self.part.write(row)
             self.kept += 1
             self.newest_ms = c_time if self.newest_ms is None else max(self.newest_ms, c_time)

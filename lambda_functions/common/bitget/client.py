@@ -113,3 +113,73 @@ class BitgetClient(BitgetTransport):
         }
         data = self.get(endpoints.FUTURES_PLAN_HISTORY, params, signed=True, timeout_s=timeout_s)
         return pages.futures_page(data)
+
+    # ---- open orders (BITGET_API.md §12): what an incremental sync must come back for ----------------------
+
+    def spot_open_orders(
+        self,
+        *,
+        symbol: str | None = None,
+        id_less_than: str | None = None,
+        limit: int = 100,
+        tpsl_type: str = "normal",
+        timeout_s: float | None = None,
+    ) -> list[dict]:
+        """One page of open spot orders (every symbol when `symbol` is None); cursor: the last orderId."""
+        params = {
+            "symbol": symbol,
+            "idLessThan": id_less_than,
+            "limit": pages.checked_limit(limit),
+            "tpslType": tpsl_type,
+        }
+        data = self.get(endpoints.SPOT_OPEN_ORDERS, params, signed=True, timeout_s=timeout_s)
+        return pages.row_list(data)
+
+    def spot_open_plans(
+        self,
+        *,
+        symbol: str | None = None,
+        id_less_than: str | None = None,
+        limit: int = 100,
+        timeout_s: float | None = None,
+    ) -> dict:
+        """One page of current spot plan orders: {"nextFlag", "idLessThan", "orderList"} like plan history."""
+        params = {"symbol": symbol, "idLessThan": id_less_than, "limit": pages.checked_limit(limit)}
+        data = self.get(endpoints.SPOT_OPEN_PLANS, params, signed=True, timeout_s=timeout_s)
+        return pages.spot_plan_page(data)
+
+    def futures_open_orders(
+        self,
+        product_type: str,
+        *,
+        id_less_than: str | None = None,
+        limit: int = 100,
+        timeout_s: float | None = None,
+    ) -> dict:
+        """One page of a product type's pending orders: {"entrustedList": [...], "endId": str|None}."""
+        params = {
+            "productType": product_type,
+            "idLessThan": id_less_than,
+            "limit": pages.checked_limit(limit),
+        }
+        data = self.get(endpoints.FUTURES_OPEN_ORDERS, params, signed=True, timeout_s=timeout_s)
+        return pages.futures_page(data)
+
+    def futures_open_plans(
+        self,
+        product_type: str,
+        plan_type: str,
+        *,
+        id_less_than: str | None = None,
+        limit: int = 100,
+        timeout_s: float | None = None,
+    ) -> dict:
+        """One page of a product type's pending plan orders of one planType (same shape as orders-pending)."""
+        params = {
+            "productType": product_type,
+            "planType": plan_type,
+            "idLessThan": id_less_than,
+            "limit": pages.checked_limit(limit),
+        }
+        data = self.get(endpoints.FUTURES_OPEN_PLANS, params, signed=True, timeout_s=timeout_s)
+        return pages.futures_page(data)

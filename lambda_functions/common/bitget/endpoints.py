@@ -13,6 +13,11 @@ SPOT_HISTORY_ORDERS = "/api/v2/spot/trade/history-orders"
 SPOT_PLAN_HISTORY = "/api/v2/spot/trade/history-plan-order"
 FUTURES_HISTORY_ORDERS = "/api/v2/mix/order/orders-history"
 FUTURES_PLAN_HISTORY = "/api/v2/mix/order/orders-plan-history"
+# Open (not yet finished) orders, read by incremental syncs (BITGET_API.md §12).
+SPOT_OPEN_ORDERS = "/api/v2/spot/trade/unfilled-orders"
+SPOT_OPEN_PLANS = "/api/v2/spot/trade/current-plan-order"
+FUTURES_OPEN_ORDERS = "/api/v2/mix/order/orders-pending"
+FUTURES_OPEN_PLANS = "/api/v2/mix/order/orders-plan-pending"
 
 PUBLISHED_LIMITS: dict[str, float] = {
     SERVER_TIME: 20.0,
@@ -22,6 +27,10 @@ PUBLISHED_LIMITS: dict[str, float] = {
     SPOT_PLAN_HISTORY: 20.0,
     FUTURES_HISTORY_ORDERS: 10.0,
     FUTURES_PLAN_HISTORY: 10.0,
+    SPOT_OPEN_ORDERS: 20.0,
+    SPOT_OPEN_PLANS: 20.0,
+    FUTURES_OPEN_ORDERS: 10.0,
+    FUTURES_OPEN_PLANS: 10.0,
 }
 
 # Paths not in the table get this conservative rate (the slowest published limit).

@@ -1,0 +1,78 @@
+"""Account-wide extraction: the Map units that page an account's streams without a symbol list, and the scope
+every worker of such an execution receives (docs/CONTRACTS.md "Account-wide executions").
+
+Bitget's history endpoints take `symbol` as optional, so an account is read stream by stream, not symbol by
+symbol: one Map item pages the spot streams (`ALL_SPOT`), one the futures product types (`ALL_FUTURES`). They
+use disjoint endpoint paths, so each may use the account's whole rate limit on its paths. Spot plan history is
+the exception: Bitget requires a symbol there, so `ALL_SPOT` pages it once per *candidate* symbol (the symbols
+of the account's spot orders, of its current plan orders, and any the request names), as a stream keyed
+`spot_plan:SYMBOL`, and says which symbols it covered.
+
+`stream_starts` narrows a stream's window (incremental sync, sync_state.py): a stream key absent from it is
+paged over the execution's whole window.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+ACCOUNT_SPOT = "ALL_SPOT"
+ACCOUNT_FUTURES = "ALL_FUTURES"
+ACCOUNT_UNITS = (ACCOUNT_SPOT, ACCOUNT_FUTURES)
+_KEY_SEPARATOR = ":"
+_SYMBOL = re.compile(r"^[A-Z0-9]{2,30}$")
+_STREAM_KEY = re.compile(r"^[A-Za-z0-9_-]{1,32}(:[A-Z0-9]{2,30})?$")
+
+
+def is_account_unit(name: str) -> bool:
+    return name in ACCOUNT_UNITS
+
+
+def stream_key(stream: str, symbol: str | None = None) -> str:
+    """The key of a stream paged for one symbol inside an account unit (`spot_plan:BTCUSDT`), else the stream."""
+    return f"{stream}{_KEY_SEPARATOR}{symbol}" if symbol else stream
+
+
+def split_stream_key(key: str) -> tuple[str, str | None]:
+    """`spot_plan:BTCUSDT` -> ("spot_plan", "BTCUSDT"); `spot_normal` -> ("spot_normal", None)."""
+    stream, _, symbol = key.partition(_KEY_SEPARATOR)
+    return stream, symbol or None
+
+
+@dataclass(frozen=True)
+class AccountScope:
+    """What every worker of an account-wide execution shares."""
+
+    stream_starts: dict[str, int] = field(default_factory=dict)  # stream key -> first ms to page
+    spot_plan_symbols: tuple[str, ...] = ()  # candidates known before the run (the request, earlier syncs)
+    since_last_sync: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "stream_starts": dict(self.stream_starts),
+            "spot_plan_symbols": list(self.spot_plan_symbols),
+            "since_last_sync": self.since_last_sync,
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> AccountScope | None:
+        """The scope of an event (None: a per-symbol execution); ValueError naming what is malformed."""
+        if data is None:
+            return None
+        if not isinstance(data, dict):
+            raise ValueError(f"'scope' must be an object or null, got {type(data).__name__}")
+        starts = data.get("stream_starts") or {}
+        if not isinstance(starts, dict) or not all(
+            isinstance(k, str) and _STREAM_KEY.match(k) and type(v) is int and v >= 0
+            for k, v in starts.items()
+        ):
+            raise ValueError("'scope.stream_starts' must map stream keys to non-negative integer ms")
+        symbols = data.get("spot_plan_symbols") or []
+        if not isinstance(symbols, list) or not all(isinstance(s, str) and _SYMBOL.match(s) for s in symbols):
+            raise ValueError("'scope.spot_plan_symbols' must be a list of Bitget symbols like BTCUSDT")
+        since = data.get("since_last_sync", False)
+        if not isinstance(since, bool):
+            raise ValueError("'scope.since_last_sync' must be true or false")
+        return cls(dict(starts), tuple(dict.fromkeys(symbols)), since)

@@ -1,0 +1,101 @@
+"""An account unit's plan (common/account_scope.py): its streams in two phases, their windows, its report.
+
+Phase 1 pages the unit's streams without a symbol. `ALL_SPOT` then derives the spot plan candidates honestly:
+the symbols of the spot orders phase 1 fetched, of the spot plan orders open at the start (open_orders.py), and
+the ones the scope names (the request, earlier syncs). Phase 2 pages `spot_plan:SYMBOL` for each. The
+candidates are kept in the checkpoint, so a continuation pages the same ones. The report says which symbols the
+spot plan stream covered: it is complete for those and never claimed for others.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+from lambda_functions.common.account_scope import ACCOUNT_SPOT, AccountScope
+from lambda_functions.worker import checkpoint as ck
+from lambda_functions.worker import open_orders
+from lambda_functions.worker.parts import row_symbol
+from lambda_functions.worker.stream_plan import StreamSpec, plan_account_streams, spot_plan_streams
+from lambda_functions.worker.summary import StreamResult
+from lambda_functions.worker.window import Window
+
+SPOT_ROW_STREAMS = frozenset({"spot_normal", "spot_tpsl"})
+
+
+def new_state(scope: AccountScope | None) -> dict[str, Any]:
+    """The checkpoint's account part before the unit's first page."""
+    return {"scope": (scope or AccountScope()).to_json(), "open_orders": None, "plan_symbols": None}
+
+
+def scope_of(doc: ck.Checkpoint) -> AccountScope:
+    return AccountScope.from_json((doc.account or {}).get("scope")) or AccountScope()
+
+
+def streams(client: Any, doc: ck.Checkpoint) -> list[StreamSpec]:
+    """Phase 1, plus phase 2 when its candidates are already known (a continuation)."""
+    specs = plan_account_streams(client, doc.symbol, plan_orders=doc.plan_orders, simulation=doc.simulation)
+    known = (doc.account or {}).get("plan_symbols")
+    if known is not None:
+        specs += spot_plan_streams(client, list(known))
+    return specs
+
+
+def needs_candidates(doc: ck.Checkpoint) -> bool:
+    return doc.symbol == ACCOUNT_SPOT and doc.plan_orders and (doc.account or {}).get("plan_symbols") is None
+
+
+def candidates(rows: Iterable[tuple[Any, bytes]], doc: ck.Checkpoint) -> list[str]:
+    """Spot plan candidates: symbols of the spot orders fetched, of the open plan orders, and the scope's."""
+    seen = {row_symbol(body) for key, body in rows if key[2] in SPOT_ROW_STREAMS}
+    seen |= set(open_orders.plan_symbols((doc.account or {}).get("open_orders") or {}))
+    seen |= set(scope_of(doc).spot_plan_symbols)
+    return sorted(symbol for symbol in seen if symbol)
+
+
+def stream_window(spec: StreamSpec, doc: ck.Checkpoint) -> Window:
+    """The stream's window: the execution's, started later where the scope says (incremental sync)."""
+    window = doc.window
+    if doc.account is None:
+        return window
+    start = scope_of(doc).stream_starts.get(spec.name)
+    if start is None or start <= window.start_ms:
+        return window
+    return Window(min(start, window.end_ms - 1), window.end_ms)
+
+
+def report(
+    doc: ck.Checkpoint,
+    specs: list[StreamSpec],
+    results: list[StreamResult],
+    by_symbol: Counter[tuple[str, str]],
+) -> dict[str, Any]:
+    """What the aggregator needs of an account unit: per stream key its window and completeness (coverage),
+    orders per symbol, the open-order check, the spot plan symbols covered."""
+    state = doc.account or {}
+    coverage = []
+    for spec, result in zip(specs, results, strict=True):
+        window = stream_window(spec, doc)
+        coverage.append(
+            {
+                "key": spec.name,
+                "stream": spec.row_stream,
+                "symbol": spec.symbol,
+                "start_ms": window.start_ms,
+                "end_ms": window.end_ms,
+                "complete": result.complete,
+            }
+        )
+    per_symbol: Counter[str] = Counter()
+    for (_, symbol), count in by_symbol.items():
+        per_symbol[symbol] += count
+    plan_symbols = state.get("plan_symbols")
+    return {
+        "unit": doc.symbol,
+        "coverage": coverage,
+        "orders_by_symbol": dict(sorted(per_symbol.items())),
+        "open_orders": state.get("open_orders") or {},
+        "spot_plan_symbols": plan_symbols,
+        "since_last_sync": scope_of(doc).since_last_sync,
+    }
