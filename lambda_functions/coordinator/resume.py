@@ -176,10 +176,13 @@ def _state_input(
     for option in ("include_plan_orders", "include_simulation"):
         request[option] = bool(request[option])  # the Map copies them to every worker: always booleans
     symbols = request["symbols"] if isinstance(request["symbols"], list) else []
+    scope = manifest.get("account_scope")  # an account-wide execution's scope, as started
+    share = 1.0 if scope is not None else service.rate_share(len(symbols), coordinator.map_max_concurrency)
     return {
         "execution": name,
         **request,
-        "rate_share": service.rate_share(len(symbols), coordinator.map_max_concurrency),
+        "scope": scope,
+        "rate_share": share,
         "deadline_ms": deadline_ms(now, coordinator.time_limit_s, coordinator.aggregate_reserve_s),
         "resume": reopen_failed,
     }

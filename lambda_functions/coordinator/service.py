@@ -15,13 +15,16 @@ true in a run of the resume action that re-opens failed shards, resume.py).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from lambda_functions.common import sync_state
+from lambda_functions.common.account_scope import ACCOUNT_UNITS, AccountScope
 from lambda_functions.common.keys import manifest_key
 from lambda_functions.common.results_store import ResultsStore
 from lambda_functions.coordinator import resume as resume_action
@@ -65,13 +68,17 @@ class OptionDefaults:
 
 @dataclass(frozen=True)
 class Plan:
-    """One accepted request, ready to start: the request, its effective options and the account check."""
+    """One accepted request, ready to start: the request, its effective options, the account check, the Map's
+    items (the symbols, or the account units) and an account-wide request's scope."""
 
     request: ExtractionRequest
     include_plan_orders: bool
     include_simulation: bool
     rate_share: float
     account: AccountCheck | None
+    items: list[str] = field(default_factory=list)
+    scope: AccountScope | None = None
+    sync_note: str | None = None
 
     @property
     def account_id(self) -> str | None:
@@ -80,7 +87,8 @@ class Plan:
     def state_input(self, name: str, deadline: int | None) -> dict[str, Any]:
         return {
             "execution": name,
-            "symbols": self.request.symbols,
+            "symbols": self.items,
+            "scope": self.scope.to_json() if self.scope is not None else None,
             "start_ms": self.request.start_ms,
             "end_ms": self.request.end_ms,
             "include_plan_orders": self.include_plan_orders,
@@ -103,6 +111,19 @@ class Plan:
             "include_simulation": self.include_simulation,
             "account_id": self.account_id,
             "account_check": self.account.status if self.account is not None else "off",
+            **self.scope_echo(),
+        }
+
+    def scope_echo(self) -> dict[str, Any]:
+        """An account-wide request's extra fields (answer and manifest); none for a symbol list."""
+        if self.scope is None:
+            return {}
+        return {
+            "scope": "account",
+            "since": "last_sync" if self.scope.since_last_sync else None,
+            "stream_starts": self.scope.stream_starts,
+            "spot_plan_symbols": list(self.scope.spot_plan_symbols),
+            "sync_note": self.sync_note,
         }
 
 
@@ -158,7 +179,10 @@ class Coordinator:
         except RequestError as exc:
             log.info("rejected request", extra={"reason": str(exc)})
             return response(400, {"error": str(exc)})
-        plan = self._plan(request, account)
+        try:
+            plan = self._plan(request, account)
+        except RequestError as exc:
+            return response(400, {"error": str(exc)})
         name = execution_name(request, now)
         try:
             arn = self.start(plan, name, now)
@@ -166,7 +190,7 @@ class Coordinator:
             return response(
                 502, {"error": f"could not start the state machine: {type(exc).__name__}", "execution": name}
             )
-        body = {"executionArn": arn, "execution": name, "symbols": request.symbols}
+        body = {"executionArn": arn, "execution": name, "symbols": plan.items}
         window = {"start_ms": request.start_ms, "end_ms": request.end_ms}
         return response(202, body | window | {"status": "started"} | plan.echo())
 
@@ -184,13 +208,43 @@ class Coordinator:
 
     def _plan(self, request: ExtractionRequest, account: AccountCheck | None) -> Plan:
         plans, simulation = request.include_plan_orders, request.include_simulation
-        return Plan(
+        plan = Plan(
             request,
             include_plan_orders=self.defaults.include_plan_orders if plans is None else plans,
             include_simulation=self.defaults.include_simulation if simulation is None else simulation,
             rate_share=rate_share(len(request.symbols), self.map_max_concurrency),
             account=account,
+            items=list(request.symbols),
         )
+        if not request.account_wide:
+            return plan
+        scope, note = self._account_scope(request, plan.account_id)
+        # The units page disjoint endpoint paths: each may use the account's whole limit on its own.
+        return dataclasses.replace(
+            plan, items=list(ACCOUNT_UNITS), rate_share=1.0, scope=scope, sync_note=note
+        )
+
+    def _account_scope(
+        self, request: ExtractionRequest, account_id: str | None
+    ) -> tuple[AccountScope, str | None]:
+        """The scope of an account-wide request: where each stream starts (a sync) and the spot plan candidates
+        known so far (the request's, and every symbol earlier syncs saw)."""
+        state = sync_state.read(self.store, self.results_prefix, account_id) if account_id else None
+        known = list((state or {}).get("spot_symbols") or [])
+        candidates = tuple(dict.fromkeys(request.spot_plan_symbols + known))
+        if not request.since_last_sync:
+            return AccountScope(spot_plan_symbols=candidates), None
+        if account_id is None:
+            raise RequestError(
+                "'since': 'last_sync' needs the account's identity, and the account check did not give it "
+                "(ACCOUNT_CHECK off or Bitget unreachable): run a full extraction, or turn the check on"
+            )
+        if state is None:
+            note = f"no complete sync of account {account_id} is recorded: this one reads the whole window"
+            return AccountScope(spot_plan_symbols=candidates, since_last_sync=True), note
+        starts = sync_state.stream_starts(state, request.end_ms)
+        starts = {key: max(start, request.start_ms) for key, start in starts.items()}
+        return AccountScope(starts, candidates, since_last_sync=True), None
 
     def start(self, plan: Plan, name: str, now: dt.datetime) -> str:
         """Write the RUNNING manifest, then start; a failed start turns the manifest FAILED and re-raises."""
@@ -223,7 +277,7 @@ class Coordinator:
         self._record_arn(key, arn)
         log.info(
             "execution started",
-            extra={"execution": name, "symbols": len(plan.request.symbols), "execution_arn": arn},
+            extra={"execution": name, "symbols": len(plan.items), "execution_arn": arn},
         )
         return arn
 
@@ -235,7 +289,7 @@ class Coordinator:
             "execution_arn": None,  # an EXPRESS execution's ARN is only known once it has started
             "state_machine_arn": self.state_machine_arn,
             "status": "RUNNING",
-            "symbols": plan.request.symbols,
+            "symbols": plan.items,
             "start_ms": plan.request.start_ms,
             "end_ms": plan.request.end_ms,
             "started_at": iso(now),
@@ -244,6 +298,8 @@ class Coordinator:
             "error": None,
             "cause": None,
             **echo,
+            # What a resume hands the workers again (resume.py), and the aggregator's account and sync state.
+            "account_scope": plan.scope.to_json() if plan.scope is not None else None,
             **self.manifest_extra,
         }
 

@@ -16,12 +16,16 @@ suffix (`BTCUSDT_UMCBL`, `BTCUSDT_SPBL`, ...) are normalised to the v2 symbol (`
 and the worker queries every market for the symbol anyway. Any other underscore is rejected.
 
 Options (`include_plan_orders`, `include_simulation`) are JSON booleans or null/absent (the service default).
+
+`symbols` omitted (or the string "all") asks for the whole account (common/account_scope.py), optionally
+`"since": "last_sync"` (each stream from where the last complete sync left it, common/sync_state.py) and
+`spot_plan_symbols` (spot plan candidates beyond the ones the account's orders show).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from lambda_functions.common.timewindow import DAY_MS, RETENTION_DAYS, RETENTION_MS
@@ -70,10 +74,14 @@ class Window:
 
 @dataclass(frozen=True)
 class ExtractionRequest:
-    symbols: list[str]
+    symbols: list[str]  # empty for an account-wide request
     window: Window
     include_plan_orders: bool | None = None  # None: the service default
     include_simulation: bool | None = None
+    # Account-wide (`symbols` omitted or "all"): the account's streams without a symbol list.
+    account_wide: bool = False
+    since_last_sync: bool = False  # `"since": "last_sync"`: each stream from where the last sync left it
+    spot_plan_symbols: list[str] = field(default_factory=list)  # spot plan candidates the user names
 
     @property
     def start_ms(self) -> int:
@@ -181,7 +189,43 @@ def parse_request(
     """The validated request from a decoded JSON body."""
     if not isinstance(body, dict):
         raise RequestError(f"the request must be a JSON object, got {type(body).__name__}")
-    symbols = parse_symbols(body.get("symbols"), max_symbols)
+    if "action" in body:  # e.g. {"action": "resume"} sent where only extraction requests are taken
+        raise RequestError(
+            f"'action' {body['action']!r} is not an extraction request: actions are taken by a direct invoke only"
+        )
+    raw_symbols = body.get("symbols")
+    account_wide = raw_symbols is None or (
+        isinstance(raw_symbols, str) and raw_symbols.strip().lower() == "all"
+    )
+    symbols = [] if account_wide else parse_symbols(raw_symbols, max_symbols)
+    since = parse_since(body.get("since"))
+    if since and not account_wide:
+        raise RequestError(
+            "'since': 'last_sync' syncs the whole account: omit 'symbols' (or send \"all\") to use it"
+        )
+    if since and body.get("start_ms") is not None:
+        raise RequestError(
+            "'since': 'last_sync' sets where each stream starts: do not send 'start_ms' with it"
+        )
+    plan_symbols = body.get("spot_plan_symbols")
+    if plan_symbols is not None and not account_wide:
+        raise RequestError("'spot_plan_symbols' is for account-wide requests; list the symbols in 'symbols'")
     window = resolve_window(body.get("start_ms"), body.get("end_ms"), now_ms, window_days)
-    options = {name: parse_option(name, body.get(name)) for name in OPTION_NAMES}
-    return ExtractionRequest(symbols, window, **options)
+    return ExtractionRequest(
+        symbols,
+        window,
+        include_plan_orders=parse_option("include_plan_orders", body.get("include_plan_orders")),
+        include_simulation=parse_option("include_simulation", body.get("include_simulation")),
+        account_wide=account_wide,
+        since_last_sync=since,
+        spot_plan_symbols=[] if plan_symbols is None else parse_symbols(plan_symbols, max_symbols),
+    )
+
+
+def parse_since(raw: Any) -> bool:
+    """`"since"`: absent/null, or "last_sync" (an incremental sync); anything else is refused."""
+    if raw is None:
+        return False
+    if raw == "last_sync":
+        return True
+    raise RequestError(f"'since' must be \"last_sync\" or absent, got {raw!r}")

@@ -48,7 +48,12 @@ def coordinator(store, sfn, max_symbols=500):
 @pytest.mark.parametrize(
     ("event", "message"),
     [
-        ({}, "'symbols' is required"),
+        ({"symbols": ["BTCUSDT"], "since": "last_sync"}, "syncs the whole account: omit 'symbols'"),
+        ({"since": "yesterday"}, "'since' must be \"last_sync\" or absent"),
+        ({"since": "last_sync", "start_ms": NOW_MS - DAY_MS}, "do not send 'start_ms' with it"),
+        ({"symbols": ["BTCUSDT"], "spot_plan_symbols": ["ETHUSDT"]}, "for account-wide requests"),
+        ({"spot_plan_symbols": ["BTC-USDT"]}, "invalid symbol 'BTC-USDT'"),
+        ({"since": "last_sync"}, "needs the account's identity"),
         ({"symbols": []}, "'symbols' is empty"),
         ({"symbols": "BTCUSDT"}, "'symbols' must be a list"),
         ({"symbols": [42]}, "every symbol must be a string"),
@@ -124,6 +129,7 @@ def test_good_input_writes_the_manifest_first_then_starts_once(store):
         "account_id": None,  # no account check configured
         "deadline_ms": None,  # no time limit configured (STANDARD, embedded)
         "resume": False,
+        "scope": None,  # a symbol list, not the whole account
     }
     assert (body["window_clamped"], body["window_note"], body["account_check"]) == (False, None, "off")
     assert (body["requested_start_ms"], body["requested_end_ms"]) == (START, END)
@@ -269,3 +275,88 @@ def test_execution_names_are_valid_and_unique(store):
 )
 def test_execution_name_from_arn(arn, name):
     assert execution_name_from_arn(arn) == name
+
+
+# ---- account-wide requests -------------------------------------------------------------------------------
+
+
+class _Account:
+    """An account checker that always answers with the same account."""
+
+    def __init__(self, account_id: str = "5550001111") -> None:
+        from lambda_functions.coordinator.account_check import AccountCheck
+
+        self.result = AccountCheck(status="ok", message="ok", account_id=account_id)
+
+    def check(self):
+        return self.result
+
+
+def _account_coordinator(store, sfn):
+    return Coordinator(sfn, store, MACHINE, "p/", clock=lambda: NOW, account_checker=_Account())
+
+
+@pytest.mark.parametrize("symbols", [None, "all", "ALL"])
+def test_symbols_omitted_or_all_starts_the_account_units_at_the_full_rate(store, symbols):
+    sfn = RecordingSfn()
+    body = {} if symbols is None else {"symbols": symbols}
+    answer = _account_coordinator(store, sfn).handle(body | {"spot_plan_symbols": ["xrpusdt"]})
+    assert answer["statusCode"] == 202, answer
+    started = json.loads(sfn.calls[0]["input"])
+    assert started["symbols"] == ["ALL_SPOT", "ALL_FUTURES"]
+    assert started["rate_share"] == 1.0
+    assert started["scope"] == {
+        "stream_starts": {},
+        "spot_plan_symbols": ["XRPUSDT"],
+        "since_last_sync": False,
+    }
+    body = json.loads(answer["body"])
+    assert body["scope"] == "account" and body["account_id"] == "5550001111"
+    manifest = store.get_json(f"p/{body['execution']}/manifest.json")
+    assert manifest["account_scope"] == started["scope"]
+
+
+def test_since_last_sync_starts_each_stream_where_the_state_says(store):
+    from lambda_functions.common import sync_state
+
+    state = sync_state.updated(
+        None,
+        account_id="5550001111",
+        execution="first",
+        coverage=[
+            {"key": "spot_normal", "stream": "spot_normal", "start_ms": NOW_MS - 80 * DAY_MS,
+             "end_ms": NOW_MS - DAY_MS, "complete": True},
+            {"key": "USDT-FUTURES", "stream": "USDT-FUTURES", "start_ms": NOW_MS - 80 * DAY_MS,
+             "end_ms": NOW_MS - DAY_MS, "complete": True},
+            {"key": "spot_tpsl", "stream": "spot_tpsl", "start_ms": NOW_MS - 80 * DAY_MS,
+             "end_ms": NOW_MS - DAY_MS, "complete": False},
+        ],
+        open_orders={
+            "spot_normal": {"checked": True, "count": 1, "oldest_ms": NOW_MS - 20 * DAY_MS},
+            "USDT-FUTURES": {"checked": True, "count": 0, "oldest_ms": None},
+        },
+        spot_symbols=["BTCUSDT"],
+        now=NOW,
+    )  # fmt: skip
+    sync_state.write(store, "p/", "5550001111", state)
+    sfn = RecordingSfn()
+    answer = _account_coordinator(store, sfn).handle({"since": "last_sync"})
+    assert answer["statusCode"] == 202, answer
+    scope = json.loads(sfn.calls[0]["input"])["scope"]
+    overlap = sync_state.SYNC_OVERLAP_MS
+    # the open order created 20 days ago pulls spot_normal back; futures go on from the last end
+    assert scope["stream_starts"] == {
+        "spot_normal": NOW_MS - 20 * DAY_MS - overlap,
+        "USDT-FUTURES": NOW_MS - DAY_MS - overlap,
+    }
+    assert "spot_tpsl" not in scope["stream_starts"]  # never complete: paged over the whole window
+    assert scope["spot_plan_symbols"] == ["BTCUSDT"] and scope["since_last_sync"] is True
+
+
+def test_since_last_sync_without_a_recorded_sync_reads_the_whole_window_and_says_so(store):
+    sfn = RecordingSfn()
+    answer = _account_coordinator(store, sfn).handle({"since": "last_sync"})
+    body = json.loads(answer["body"])
+    assert answer["statusCode"] == 202
+    assert "no complete sync of account 5550001111" in body["sync_note"]
+    assert json.loads(sfn.calls[0]["input"])["scope"]["stream_starts"] == {}

@@ -114,6 +114,7 @@ def test_resume_starts_the_next_run_with_the_original_request_and_keeps_the_user
         "rate_share": 0.5,
         "deadline_ms": NOW_MS + 240_000,  # 300 s less the 60 s reserve for the aggregator
         "resume": True,
+        "scope": None,  # a symbol list, not the whole account
     }
     # AND the manifest is RUNNING again, same ARN, the run recorded, the owner this process, the cancel withdrawn
     after = store.get_json(manifest_key("p/", NAME))
