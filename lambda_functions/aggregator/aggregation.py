@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from lambda_functions.aggregator.account import account_summary, record_sync
 from lambda_functions.aggregator.digest import WorkerDigest, digest_results
 from lambda_functions.aggregator.events import AggregateRequest, FailureRequest
 from lambda_functions.aggregator.manifest import (
@@ -136,7 +137,9 @@ def aggregate(
     keys = {s: symbol_orders_key(prefix, execution, s) for s in present}
     summary = _write_consolidated(
         store, doc_key, header, keys, stats, (head, settings.response_max_orders),
-        lambda: build_summary(symbols, digest, stats), lambda: _rejected_rows(digest, loader, stats),
+        lambda: build_summary(symbols, digest, stats)
+        | account_summary(symbols, request.results, digest.failed, stats.read_by_source, loader),
+        lambda: _rejected_rows(digest, loader, stats),
     )  # fmt: skip
 
     finished = clock()
@@ -152,7 +155,12 @@ def aggregate(
         head=head,
         max_orders=settings.response_max_orders,
     )
+    # The account it read (the coordinator's check) and the request's scope, for the ledger (docs/CONTRACTS.md).
+    response["account_id"] = (manifest or {}).get("account_id")
+    response["scope"] = "account" if (manifest or {}).get("account_scope") is not None else "symbols"
     aborted = stop == CANCELLED
+    if not aborted:
+        record_sync(store, prefix, manifest, execution, summary, datetime.now(UTC))
     write_succeeded(store, prefix, execution, manifest, response, iso_utc(finished), aborted=aborted)
     logger.info(
         "aggregated",
