@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import ExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field, replace
@@ -28,18 +29,20 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
 
 from app.api.deps import Runtime
-from app.api.routes import health, orders, results, symbols
+from app.api.routes import account_sync, health, orders, results, symbols
 from app.core.config import APP_DESCRIPTION, APP_NAME, APP_VERSION, Settings, load_settings
 from app.core.db import make_engine, make_session_factory, run_migrations
 from app.orchestration.base import (
     AccountRejectedError,
     ExecutionConflictError,
     ExecutionNotFoundError,
+    ExtractionOptions,
     InvalidRequestError,
     OrchestrationError,
     Orchestrator,
 )
 from app.orchestration.factory import build_orchestrator
+from app.services.account_sync import SyncScheduler, sync_info
 from app.services.database_service import DatabaseService, ExecutionBusyError, InvalidCursorError
 from app.services.execution_control import ExecutionControl
 from app.services.execution_watcher import ExecutionWatcher
@@ -88,7 +91,7 @@ def create_app(settings: Settings | None = None, *, overrides: Overrides | None 
             yield
 
     app = FastAPI(title=APP_NAME, version=APP_VERSION, description=APP_DESCRIPTION, lifespan=lifespan)
-    for module in (health, orders, symbols, results):
+    for module in (health, orders, account_sync, symbols, results):
         app.include_router(module.router)
     _add_error_handlers(app)
     return app
@@ -208,10 +211,40 @@ def _background_tasks(
 
         tasks["retention"] = PeriodicTask("expire-results", SWEEP_INTERVAL_S, sweep)
         log.info("results retention: %s days (swept hourly)", settings.results_retention_days)
+    if settings.sync_interval_minutes > 0:
+        tasks["sync"] = _sync_task(settings, orders, store)
     for task in tasks.values():
         task.start()
         stack.callback(task.stop)
     return tasks
+
+
+def _sync_task(settings: Settings, orders: OrdersService, store: ResultsStore) -> PeriodicTask:
+    """SYNC_INTERVAL_MINUTES: the account's incremental sync on a schedule, warning before history is lost."""
+    interval_s = settings.sync_interval_minutes * 60
+    account: dict[str, str] = {}
+
+    def start(options: ExtractionOptions) -> dict[str, Any]:
+        started = orders.start(None, None, None, options)
+        if started.get("account_id"):
+            account["id"] = str(started["account_id"])
+        return started
+
+    def warn() -> str | None:
+        if "id" not in account:
+            return None
+        now_ms = int(time.time() * 1000)
+        info = sync_info(
+            store, settings.results_prefix, account["id"], now_ms, settings.sync_interval_minutes
+        )
+        return info.warning if info is not None else None
+
+    def is_running(arn: str) -> bool:
+        return orders.status(arn).get("status") == "RUNNING"
+
+    scheduler = SyncScheduler(start, is_running, warn)
+    log.info("account sync: every %s minutes", settings.sync_interval_minutes)
+    return PeriodicTask("account-sync", interval_s, scheduler.tick, first_delay_s=min(60.0, interval_s))
 
 
 def _export_aws_credentials(settings: Settings) -> None:

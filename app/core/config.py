@@ -87,6 +87,9 @@ class Settings(BaseSettings):
     # database records as unfinished, saving the orders of those that succeeded, as a GET would.
     watch_interval_s: float = Field(5.0, ge=0, le=3600)
     watch_batch_size: int = Field(20, ge=1, le=1000)
+    # Embedded mode: an incremental sync of the account every SYNC_INTERVAL_MINUTES (0: off). On AWS, the
+    # template's EventBridge schedule (SyncSchedule) does it.
+    sync_interval_minutes: int = Field(0, ge=0, le=60 * 24 * 80)
 
     # AWS
     aws_access_key_id: SecretStr = SecretStr("")

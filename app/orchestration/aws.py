@@ -83,7 +83,7 @@ class AwsOrchestrator:
 
     def start(
         self,
-        symbols: list[str],
+        symbols: list[str] | None,
         start_ms: int | None,
         end_ms: int | None,
         options: ExtractionOptions | None = None,

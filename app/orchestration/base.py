@@ -63,6 +63,9 @@ class ExtractionOptions:
 
     include_plan_orders: bool | None = None
     include_simulation: bool | None = None
+    since: str | None = None  # "last_sync": an incremental sync of the whole account
+    spot_plan_symbols: list[str] | None = None  # account-wide: spot plan candidates the user names
+    expected_account_id: str | None = None  # refuse (409) when the key belongs to another account
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,11 @@ class StartedExecution:
     include_simulation: bool | None = None
     account_id: str | None = None  # Bitget's userId, when the account check ran
     account_check: str | None = None  # ok | unverified | off
+    scope: str | None = None  # "account" for an account-wide execution
+    since: str | None = None
+    stream_starts: dict[str, int] | None = None
+    spot_plan_symbols: list[str] | None = None
+    sync_note: str | None = None
 
     def echo(self) -> dict[str, Any]:
         """What POST /orders answers beyond the original's fields: the window asked, the options, the account."""
@@ -96,6 +104,11 @@ ECHOED_FIELDS = (
     "include_simulation",
     "account_id",
     "account_check",
+    "scope",
+    "since",
+    "stream_starts",
+    "spot_plan_symbols",
+    "sync_note",
 )
 
 
@@ -132,7 +145,7 @@ class Orchestrator(Protocol):
 
     def start(
         self,
-        symbols: list[str],
+        symbols: list[str] | None,
         start_ms: int | None,
         end_ms: int | None,
         options: ExtractionOptions | None = None,

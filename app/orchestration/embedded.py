@@ -206,7 +206,7 @@ class EmbeddedOrchestrator:
 
     def start(
         self,
-        symbols: list[str],
+        symbols: list[str] | None,
         start_ms: int | None,
         end_ms: int | None,
         options: ExtractionOptions | None = None,
@@ -432,12 +432,14 @@ class EmbeddedOrchestrator:
 
 
 def coordinator_event(
-    symbols: list[str], start_ms: int | None, end_ms: int | None, options: ExtractionOptions | None
+    symbols: list[str] | None, start_ms: int | None, end_ms: int | None, options: ExtractionOptions | None
 ) -> dict[str, Any]:
-    """The coordinator's direct-invoke event (docs/CONTRACTS.md), the same in both modes."""
-    return {"symbols": symbols, "start_ms": start_ms, "end_ms": end_ms} | asdict(
-        options or ExtractionOptions()
-    )
+    """The coordinator's direct-invoke event (docs/CONTRACTS.md), the same in both modes; `symbols` None:
+    the whole account."""
+    fields = {
+        name: value for name, value in asdict(options or ExtractionOptions()).items() if value is not None
+    }
+    return {"symbols": symbols, "start_ms": start_ms, "end_ms": end_ms} | fields
 
 
 def started_from_response(answer: dict[str, Any]) -> StartedExecution:
@@ -454,6 +456,8 @@ def started_from_response(answer: dict[str, Any]) -> StartedExecution:
         )
     if status == 400:
         raise InvalidRequestError(body.get("error", "invalid request"))
+    if status == 409:
+        raise ExecutionConflictError(body.get("error", "conflict"))
     if status != 202:
         raise OrchestrationError(body.get("error") or f"the coordinator answered {status}")
     echoed = {name: body.get(name) for name in ECHOED_FIELDS}

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator, model_validator
 
 from lambda_functions.coordinator.validation import (
-    DEFAULT_WINDOW_DAYS,
     MAX_MS,
     RequestError,
     normalise_symbol,
-    resolve_window,
+    parse_request,
 )
 
 # Standard: arn:aws:states:<region>:<account>:execution:<state machine>:<name>
@@ -38,15 +37,29 @@ class OrdersRequest(BaseModel):
                 {"symbols": ["BTCUSDT", "ETHUSDT"]},
                 {"symbols": ["BTCUSDT"], "start_ms": 1690196141868, "end_ms": 1692800000000},
                 {"symbols": ["BTCUSDT", "ETHUSDT"], "include_plan_orders": False, "include_simulation": True},
+                {},
+                {"symbols": "all", "spot_plan_symbols": ["XRPUSDT"]},
+                {"since": "last_sync"},
             ]
         },
     )
 
-    symbols: list[str] = Field(
-        ...,
-        min_length=1,
+    symbols: list[str] | Literal["all"] | None = Field(
+        None,
         description="Bitget v2 symbols (2-30 letters and digits, e.g. BTCUSDT); lower case and v1 suffixes "
-        "such as BTCUSDT_UMCBL are normalised to the v2 name",
+        'such as BTCUSDT_UMCBL are normalised to the v2 name. Omitted (or "all"): the whole account, '
+        "every stream paged without a symbol list (spot plan history for the candidate symbols: the ones "
+        "the account's spot orders and open plan orders show, plus `spot_plan_symbols`).",
+    )
+    since: Literal["last_sync"] | None = Field(
+        None,
+        description='"last_sync": an incremental sync of the whole account: each stream from where the last '
+        "complete sync left it (or from its oldest order that was still open then), minus a 5-minute overlap",
+    )
+    spot_plan_symbols: list[str] | None = Field(
+        None,
+        description="Whole-account requests: more symbols whose spot plan history to page (Bitget requires a "
+        "symbol there)",
     )
     start_ms: StrictInt | None = Field(
         None,
@@ -72,12 +85,18 @@ class OrdersRequest(BaseModel):
         "null or absent: the service default (INCLUDE_SIMULATION, false).",
     )
 
-    @field_validator("symbols", mode="before")
+    @field_validator("symbols", "spot_plan_symbols", mode="before")
     @classmethod
     def _symbols_are_v2_names(cls, raw: Any) -> Any:
         """The coordinator's own rule (same normalisation, same messages): API and coordinator agree."""
+        if isinstance(raw, str) and raw.strip().lower() == "all":
+            return "all"
         if not isinstance(raw, list):
             return raw  # pydantic reports "should be a valid list"
+        if not raw:
+            raise ValueError(
+                "'symbols' is empty: give at least one symbol, like [\"BTCUSDT\"], or omit it for the whole account"
+            )
         try:
             return list(dict.fromkeys(normalise_symbol(item) for item in raw))
         except RequestError as exc:
@@ -88,10 +107,26 @@ class OrdersRequest(BaseModel):
         """Can return orders once clamped (ordered, ends inside the retention, does not start in the future):
         the coordinator's own `resolve_window`, which does the clamping."""
         try:
-            resolve_window(self.start_ms, self.end_ms, int(time.time() * 1000), DEFAULT_WINDOW_DAYS)
+            parse_request(self.coordinator_body(), int(time.time() * 1000), max_symbols=10**6)
         except RequestError as exc:
             raise ValueError(str(exc)) from None
         return self
+
+    @property
+    def account_wide(self) -> bool:
+        return self.symbols is None or self.symbols == "all"
+
+    def symbol_list(self) -> list[str] | None:
+        """The symbols, or None for the whole account."""
+        return None if self.symbols is None or self.symbols == "all" else list(self.symbols)
+
+    def coordinator_body(self) -> dict[str, Any]:
+        """The request as the coordinator reads it (its own validation decides; one rule set)."""
+        body = self.model_dump(exclude_none=True)
+        body.pop("symbols", None)
+        if self.symbol_list() is not None:
+            body["symbols"] = self.symbol_list()
+        return body
 
 
 class OrdersStartedResponse(BaseModel):
@@ -153,6 +188,20 @@ class OrdersStartedResponse(BaseModel):
         None,
         description="ok (Bitget accepted the key) | unverified (Bitget could not be asked; started anyway) "
         "| off (ACCOUNT_PRECHECK=false)",
+    )
+    scope: Literal["account"] | None = Field(
+        None, description='"account" for a whole-account extraction (symbols are then the account units)'
+    )
+    since: str | None = Field(None, description='"last_sync" for an incremental sync')
+    stream_starts: dict[str, int] | None = Field(
+        None, description="Incremental sync: where each stream starts (ms); streams not named use start_ms"
+    )
+    spot_plan_symbols: list[str] | None = Field(
+        None,
+        description="Whole account: the spot plan candidates known before the run (more are found in it)",
+    )
+    sync_note: str | None = Field(
+        None, description="Why a sync reads more than it might (e.g. no earlier sync)"
     )
 
 

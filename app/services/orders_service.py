@@ -95,15 +95,18 @@ class OrdersService:
     # POST /orders ------------------------------------------------------------------------------------------
     def start(
         self,
-        symbols: list[str],
+        symbols: list[str] | None,
         start_ms: int | None,
         end_ms: int | None,
         options: ExtractionOptions | None = None,
     ) -> dict[str, Any]:
-        unique = self._validated(symbols, start_ms, end_ms)
+        """Start an extraction of `symbols`, or with None of the whole account (options.since: a sync)."""
+        unique = None if symbols is None else self._validated(symbols, start_ms, end_ms)
         started = self.orchestrator.start(unique, start_ms, end_ms, options or ExtractionOptions())
         saved, db_message = self._record_started(started.execution_arn, started.execution_name, started)
-        log.info("execution started", extra={"execution": started.execution_name, "symbols": len(unique)})
+        log.info(
+            "execution started", extra={"execution": started.execution_name, "symbols": len(started.symbols)}
+        )
         when_finished = getattr(self.orchestrator, "when_finished", None)
         if when_finished is not None:  # embedded: save the orders as soon as it ends, nobody needs to poll
             arn = started.execution_arn
@@ -115,7 +118,11 @@ class OrdersService:
             "symbols": started.symbols,
             "start_ms": started.start_ms,
             "end_ms": started.end_ms,
-            "message": f"Procesamiento iniciado para {len(started.symbols)} símbolos",
+            "message": (
+                "Procesamiento iniciado para toda la cuenta"
+                if started.scope == "account"
+                else f"Procesamiento iniciado para {len(started.symbols)} símbolos"
+            ),
             "database_saved": saved,
             "database_message": db_message,
             "status_url": f"/orders/{started.execution_arn}",

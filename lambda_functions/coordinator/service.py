@@ -127,6 +127,19 @@ class Plan:
         }
 
 
+def _account_mismatch(body: Any, account: AccountCheck | None) -> str | None:
+    """Why a request naming its account (`expected_account_id`, POST /accounts/{id}/sync) must not start."""
+    expected = body.get("expected_account_id") if isinstance(body, dict) else None
+    if expected is None:
+        return None
+    actual = account.account_id if account is not None else None
+    if actual is None:
+        return f"cannot confirm that the configured Bitget key belongs to account {expected}: the account check did not run"
+    if str(expected) != actual:
+        return f"the configured Bitget key belongs to account {actual}, not {expected}"
+    return None
+
+
 class Coordinator:
     def __init__(
         self,
@@ -179,6 +192,9 @@ class Coordinator:
         except RequestError as exc:
             log.info("rejected request", extra={"reason": str(exc)})
             return response(400, {"error": str(exc)})
+        mismatch = _account_mismatch(body, account)
+        if mismatch is not None:
+            return response(409, {"error": mismatch, "problem": "account_mismatch"})
         try:
             plan = self._plan(request, account)
         except RequestError as exc:

@@ -66,10 +66,16 @@ ACCOUNT_ERRORS: dict[int | str, dict[str, Any]] = {
     responses={**ACCOUNT_ERRORS, 422: ERRORS[422]},
 )
 def start_orders(body: OrdersRequest, orders: OrdersServiceDep) -> dict[str, Any]:
-    """Checks the Bitget account, then starts one execution (1..MAX_SYMBOLS symbols), saved in the database at
-    once; the answer echoes the window used (clamped to now and to the 90-day retention) and the options."""
-    options = ExtractionOptions(body.include_plan_orders, body.include_simulation)
-    return orders.start(body.symbols, body.start_ms, body.end_ms, options)
+    """Checks the Bitget account, then starts one execution (1..MAX_SYMBOLS symbols, or without `symbols` the
+    whole account; `"since": "last_sync"` an incremental sync of it), saved in the database at once; the answer
+    echoes the window used (clamped to now and to the 90-day retention) and the options."""
+    options = ExtractionOptions(
+        body.include_plan_orders,
+        body.include_simulation,
+        since=body.since,
+        spot_plan_symbols=body.spot_plan_symbols,
+    )
+    return orders.start(body.symbol_list(), body.start_ms, body.end_ms, options)
 
 
 @router.get("/list", response_model=ExecutionListResponse, summary="Executions saved, newest first")
