@@ -84,6 +84,7 @@ def test_worker_retries_lambda_errors_and_catches_everything(definition):
         "rate_share.$": "$.rate_share",
         "deadline_ms.$": "$.deadline_ms",
         "resume.$": "$.resume",
+        "scope.$": "$.scope",
     }
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -315,3 +317,21 @@ def test_the_state_machine_can_be_replaced_when_its_type_changes(template):
 
 def test_max_symbols_cannot_exceed_what_the_map_output_holds(template):
     assert template["Parameters"]["MaxSymbols"]["MaxValue"] <= 500
+
+
+def test_the_sync_schedule_is_off_by_default_and_invokes_the_coordinator_with_an_incremental_sync(resources):
+    template, _ = decode(str(ROOT / "template.yaml"))
+    assert template["Parameters"]["SyncScheduleState"]["Default"] == "DISABLED"
+    schedule = resources["SyncSchedule"]["Properties"]
+    assert schedule["State"] == {"Ref": "SyncScheduleState"}
+    assert schedule["ScheduleExpression"] == {"Ref": "SyncScheduleExpression"}
+    target = schedule["Target"]
+    assert target["Arn"] == {"Fn::GetAtt": ["CoordinatorFunction", "Arn"]}
+    assert json.loads(target["Input"]) == {"since": "last_sync"}
+    role = resources["SyncScheduleRole"]["Properties"]
+    (statement,) = role["Policies"][0]["PolicyDocument"]["Statement"]
+    assert statement["Action"] == "lambda:InvokeFunction"
+    assert statement["Resource"] == {"Fn::GetAtt": ["CoordinatorFunction", "Arn"]}
+    pattern = re.compile(template["Parameters"]["SyncScheduleExpression"]["AllowedPattern"])
+    assert pattern.match("rate(1 day)") and pattern.match("cron(0 3 * * ? *)")
+    assert not pattern.match("every day")
