@@ -92,3 +92,53 @@ def test_spot_unit_pages_spot_plan_for_candidate_symbols_only(exchange, store):
             assert stream["orders"] == sum(
                 1 for o in orders if o["stream"] == "spot_plan" and o["symbol"] == symbol
             )
+
+
+def test_the_aggregated_account_execution_counts_per_symbol_and_advances_the_sync_state(exchange, store):
+    from lambda_functions.aggregator import app as aggregator
+    from lambda_functions.aggregator.settings import AggregatorSettings
+    from lambda_functions.common import sync_state
+    from lambda_functions.common.keys import manifest_key
+    from tests.aggregator.factory import FakeClock
+    from tests.worker.conftest import PREFIX
+
+    scope = {"stream_starts": {}, "spot_plan_symbols": [], "since_last_sync": False}
+    store.put_json(
+        manifest_key(PREFIX, "acct"),
+        {"execution": "acct", "status": "RUNNING", "symbols": ["ALL_SPOT", "ALL_FUTURES"], "account_id": "777",
+         "account_scope": scope, "started_at": "2026-11-29T00:00:00.000Z", "execution_arn": "arn:x"},
+    )  # fmt: skip
+    end = exchange.now_ms()  # as the coordinator does: one window for every unit
+    results = [
+        app.handler({"symbol": unit, "execution": "acct", "scope": scope, "end_ms": end}, None)
+        for unit in (ACCOUNT_SPOT, ACCOUNT_FUTURES)
+    ]
+    aggregator.set_dependencies(
+        aggregator.Dependencies(
+            store=store, settings=AggregatorSettings(results_prefix=PREFIX, cleanup_per_symbol_files=False),
+            clock=FakeClock(),
+        )
+    )  # fmt: skip
+    try:
+        response = aggregator.handler(
+            {"execution": "acct", "symbols": ["ALL_SPOT", "ALL_FUTURES"], "results": results}, None
+        )
+    finally:
+        aggregator.set_dependencies(None)
+    summary = response["summary"]
+    window = results[0]["window"]
+    truth = [o for s in SYMBOLS for o in exchange.truth(s, window["start_ms"], window["end_ms"])]
+    spot_plan = set(summary["spot_plan_symbols"])
+    expected = [o for o in truth if o["stream"] != "spot_plan" or o["symbol"] in spot_plan]
+    assert summary["total_orders"] == len(expected) and summary["complete"]
+    by_symbol: dict[str, int] = {}
+    for order in expected:
+        by_symbol[order["symbol"]] = by_symbol.get(order["symbol"], 0) + 1
+    assert summary["orders_by_symbol"] == dict(sorted(by_symbol.items()))
+    assert response["account_id"] == "777" and response["scope"] == "account"
+    state = sync_state.read(store, PREFIX, "777")
+    assert state is not None
+    keys = {e["key"] for e in summary["coverage"]}
+    assert set(state["streams"]) == keys
+    assert all(entry["synced_to_ms"] == window["end_ms"] for entry in state["streams"].values())
+    assert state["spot_symbols"] == sorted(spot_plan)
