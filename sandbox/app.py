@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
-from sandbox import client_support, endpoints, identity
+from sandbox import client_support, endpoints, identity, open_orders
 from sandbox.auth import Credentials, check_key, check_signature
 from sandbox.clock import Clock
 from sandbox.errors import (
@@ -35,6 +35,7 @@ from sandbox.history import Account
 from sandbox.options import ServerOptions
 from sandbox.ratelimit import SlidingWindowLimiter
 from sandbox.shortpage import shorten
+from sandbox.truth import truth, truth_params
 
 REMAIN_HEADER = "x-mbx-used-remain-limit"
 Handler = Callable[[Account, Mapping[str, str], int], Any]
@@ -47,7 +48,7 @@ class Route:
     limit: int  # requests per second, per API key (signed) or per client IP (public)
     string_request_time: bool
     paged: bool = False  # a history page: the short_page fault may cut it
-    spot_history: bool = False  # the options envelope_message_key and empty_spot_history_null apply
+    spot_history: bool = False  # spot order lists: options envelope_message_key and empty_spot_history_null
 
 
 ROUTES = {
@@ -62,6 +63,13 @@ ROUTES = {
     "/api/v2/mix/order/orders-plan-history": Route(
         endpoints.futures_plan_history, True, 10, True, paged=True
     ),
+    # Open orders (BITGET_API.md §12): limits and envelopes like their history siblings; no short_page fault.
+    "/api/v2/spot/trade/unfilled-orders": Route(
+        open_orders.spot_unfilled_orders, True, 20, False, spot_history=True
+    ),
+    "/api/v2/spot/trade/current-plan-order": Route(open_orders.spot_current_plans, True, 20, False),
+    "/api/v2/mix/order/orders-pending": Route(open_orders.futures_pending, True, 10, True),
+    "/api/v2/mix/order/orders-plan-pending": Route(open_orders.futures_plan_pending, True, 10, True),
     "/api/v2/spot/account/info": Route(identity.spot_account_info, True, 1, False),
     # Read by ccxt's load_markets (client_support.py); limits from ccxt's costs 6.67, 2, 1 (3/s, 10/s, 20/s).
     "/api/v2/spot/public/coins": Route(client_support.spot_coins, False, 3, True),
@@ -259,11 +267,18 @@ class SandboxApp:
         params = _params(request.query)
         try:
             if request.method == "GET" and request.path == "/sandbox/truth":
-                return json_response(200, {"orders": self._truth(params)})
+                query = truth_params(params)
+                return json_response(
+                    200, {"orders": truth(self.account, now_ms=self.clock.now_ms(), **query)}
+                )
+            if request.method == "GET" and request.path == "/sandbox/clock":
+                return json_response(200, self.clock.state())
+            if request.method == "POST" and request.path == "/sandbox/clock":
+                return json_response(200, self.clock.apply(_json_body(request, None)))
             if request.method == "GET" and request.path == "/sandbox/stats":
                 return json_response(200, self.stats())
             if request.method == "POST" and request.path == "/sandbox/faults":
-                self.faults.configure(parse_fault_config(json.loads(request.body or b"{}")))
+                self.faults.configure(parse_fault_config(_json_body(request, {})))
                 return json_response(200, {"faults": self.faults.config.as_dict()})
             if request.method == "POST" and request.path == "/sandbox/reset":
                 self.reset()
@@ -272,16 +287,15 @@ class SandboxApp:
             return json_response(400, {"error": str(error)})
         return json_response(404, {"error": f"no admin endpoint {request.method} {request.path}"})
 
-    def _truth(self, params: Mapping[str, str]) -> list[dict[str, Any]]:
-        if not params.get("symbol"):
-            raise ValueError("query parameter 'symbol' is required")
-        bounds = []
-        for name in ("start_ms", "end_ms"):
-            value = params.get(name)
-            if value is not None and not value.isdigit():
-                raise ValueError(f"query parameter {name!r} must be an integer (ms)")
-            bounds.append(None if value is None else int(value))
-        return self.account.truth(params["symbol"], bounds[0], bounds[1], self.clock.now_ms())
+
+def _json_body(request: Request, empty: Any) -> Any:
+    """The request's JSON body (`empty` when there is none); ValueError says it is not JSON."""
+    if not request.body:
+        return empty
+    try:
+        return json.loads(request.body)
+    except ValueError as error:  # also UnicodeDecodeError
+        raise ValueError(f"the body is not valid JSON: {error}") from error
 
 
 def _params(query: str) -> dict[str, str]:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sandbox.clock import DAY_MS, RETENTION_MS
+from sandbox.lifecycle import LATE_MIN_MS, make_late
 from sandbox.markets import Coins, coins_of, margin_coin
 
 # No order is generated from 2 minutes before to 20 minutes after the retention edge as seen at the anchor:
@@ -26,6 +27,7 @@ EDGE_GUARD_AFTER_MS = 1_200_000
 MAX_TIES = 999
 # Live spot order decimals carry 16 places ("size":"20.0000000000000000", BITGET_API.md §10d).
 SPOT_DECIMAL_PLACES = 16
+_NO_CAP = 2**62  # the uTime cap of orders created after the anchor: none
 
 
 def user_id_of(seed: int) -> str:
@@ -50,29 +52,62 @@ def generate_stream_orders(
     slot: int | None = None,
     coins: Coins | None = None,
     user_id: str | None = None,
+    future_days: float = 0.0,
+    open_share: float = 0.0,
+    open_days: float = 20.0,
 ) -> list[dict[str, Any]]:
-    """`count` orders of `symbol` in `stream`, cTime in [anchor - days, anchor], newest first."""
+    """`count` orders of `symbol` in `stream`, cTime in [anchor - days, anchor], newest first; plus
+    round(count * future_days / days) orders with cTime in (anchor, anchor + future_days] (they exist once the
+    server clock passes them), and `open_share` of the orders that can rest finishing late (lifecycle.py).
+
+    The past orders come from their own RNG stream, the future ones and the late finishes from two others, so
+    with future_days 0 and open_share 0 the orders are exactly those of earlier versions."""
     if count < 0 or days <= 0 or not 0 <= tie_share < 1:
         raise ValueError(
             f"need count >= 0, days > 0 and 0 <= tie_share < 1 (got {count}, {days}, {tie_share})"
         )
-    rng = random.Random(f"{seed}|{symbol}|{stream}")
+    if future_days < 0 or not 0 <= open_share <= 1 or open_days * DAY_MS < LATE_MIN_MS:
+        raise ValueError(
+            "need future_days >= 0, 0 <= open_share <= 1 and open_days >= 1 hour"
+            f" (got {future_days}, {open_share}, {open_days})"
+        )
     coins = coins or coins_of(symbol)
     slot = default_slot(symbol, stream) if slot is None else slot
     user_id = user_id or user_id_of(seed)
     build = _builder(stream)
-    orders = []
-    for ctime, seq in _times(rng, count, anchor_ms, int(days * DAY_MS), tie_share):
-        order_id = str(ctime * 1_000_000 + slot * 1000 + seq)
-        orders.append(build(rng, symbol, stream, coins, order_id, ctime, anchor_ms, user_id))
+    rng = random.Random(f"{seed}|{symbol}|{stream}")
+    span = int(days * DAY_MS)
+    orders = [
+        build(rng, symbol, stream, coins, _order_id(ctime, slot, seq), ctime, anchor_ms, user_id)
+        for ctime, seq in _times(rng, count, tie_share, lambda: anchor_ms - _offset(rng, span))
+    ]
+    if future_days:
+        ahead = random.Random(f"{seed}|{symbol}|{stream}|future")
+        future_span = int(future_days * DAY_MS)
+        future_count = round(count * future_days / days)
+        # A future order's uTime is not capped at the anchor: it is created, and finishes, after it.
+        orders += [
+            build(ahead, symbol, stream, coins, _order_id(ctime, slot, seq), ctime, _NO_CAP, user_id)
+            for ctime, seq in _times(
+                ahead, future_count, tie_share, lambda: anchor_ms + ahead.randint(1, future_span)
+            )
+        ]
+    make_late(orders, stream, random.Random(f"{seed}|{symbol}|{stream}|late"), open_share, open_days)
     orders.reverse()
     return orders
 
 
-def _times(rng: random.Random, count: int, anchor: int, span: int, tie_share: float) -> list[tuple[int, int]]:
-    """(cTime, tie sequence) pairs, oldest first; about `tie_share` of the orders repeat an earlier cTime."""
+def _order_id(ctime: int, slot: int, seq: int) -> str:
+    return str(ctime * 1_000_000 + slot * 1000 + seq)
+
+
+def _times(
+    rng: random.Random, count: int, tie_share: float, draw: Callable[[], int]
+) -> list[tuple[int, int]]:
+    """(cTime, tie sequence) pairs, oldest first, cTimes from `draw`; about `tie_share` of the orders repeat an
+    earlier cTime."""
     ties = round(count * tie_share) if count > 1 else 0
-    times = [anchor - _offset(rng, span) for _ in range(count - ties)]
+    times = [draw() for _ in range(count - ties)]
     counts = Counter(times)
     while ties:
         ctime = rng.choice(times)
@@ -111,11 +146,11 @@ def _builder(stream: str) -> Callable[..., dict[str, Any]]:
     raise ValueError(f"unknown stream {stream!r}")
 
 
-def _fmt(value: float, places: int) -> str:
+def fmt(value: float, places: int) -> str:
     return f"{value:.{places}f}"
 
 
-def _spot_fmt(value: float, places: int) -> str:
+def spot_fmt(value: float, places: int) -> str:
     """`value` rounded to the market's `places`, then zero-padded to 16 decimals as live spot orders are."""
     text = f"{value:.{places}f}"  # rounding in decimal first keeps binary noise out of the padding
     return text + ("" if places else ".") + "0" * (SPOT_DECIMAL_PLACES - places)
@@ -168,9 +203,9 @@ def _spot_order(rng, symbol, stream, coins, order_id, ctime, anchor, user_id):
     quote_volume = base_volume * avg
     # A market buy is sized in quote coin (BITGET_API.md §2.4).
     size = (
-        _spot_fmt(quote_volume, 4)
+        spot_fmt(quote_volume, 4)
         if order_type == "market" and side == "buy"
-        else _spot_fmt(base, coins.quantity_place)
+        else spot_fmt(base, coins.quantity_place)
     )
     fee_coin, fee = (
         (coins.base, base_volume * 0.001) if side == "buy" else (coins.quote, quote_volume * 0.001)
@@ -181,14 +216,14 @@ def _spot_order(rng, symbol, stream, coins, order_id, ctime, anchor, user_id):
         "orderId": order_id,
         "clientOid": _client_oid(rng),
         # Market orders carry price "0" on spot (futures: ""), as in Bitget's example and ccxt's notes.
-        "price": "0" if order_type == "market" else _spot_fmt(price, coins.price_place),
+        "price": "0" if order_type == "market" else spot_fmt(price, coins.price_place),
         "size": size,
         "orderType": order_type,
         "side": side,
         "status": status,
-        "priceAvg": _spot_fmt(avg, coins.price_place),
-        "baseVolume": _spot_fmt(base_volume, coins.quantity_place),
-        "quoteVolume": _spot_fmt(quote_volume, 8),
+        "priceAvg": spot_fmt(avg, coins.price_place),
+        "baseVolume": spot_fmt(base_volume, coins.quantity_place),
+        "quoteVolume": spot_fmt(quote_volume, 8),
         "enterPointSource": rng.choice(("API", "WEB", "APP", "API")),
         "feeDetail": _fee_detail(rng, fee_coin, fee) if base_volume else "",
         "orderSource": "market" if order_type == "market" else "normal",
@@ -206,9 +241,9 @@ def _spot_plan_order(rng, symbol, stream, coins, order_id, ctime, anchor, user_i
         "orderId": order_id,
         "clientOid": _client_oid(rng),
         "symbol": symbol,
-        "size": _fmt(_size(rng, coins, trigger), coins.quantity_place),
-        "executePrice": "0" if order_type == "market" else _fmt(trigger * 1.001, coins.price_place),
-        "triggerPrice": _fmt(trigger, coins.price_place),
+        "size": fmt(_size(rng, coins, trigger), coins.quantity_place),
+        "executePrice": "0" if order_type == "market" else fmt(trigger * 1.001, coins.price_place),
+        "triggerPrice": fmt(trigger, coins.price_place),
         "status": status,
         "orderType": order_type,
         "side": rng.choice(("buy", "sell")),
@@ -254,20 +289,20 @@ def _futures_order(rng, symbol, stream, coins, order_id, ctime, anchor, user_id)
     closing = position["tradeSide"] == "close"
     return {
         "symbol": symbol,
-        "size": _fmt(size, coins.quantity_place),
+        "size": fmt(size, coins.quantity_place),
         "orderId": order_id,
         "clientOid": _client_oid(rng),
-        "baseVolume": _fmt(base_volume, coins.quantity_place),
-        "fee": _fmt(-quote_volume * 0.0006, 8) if base_volume else "0",
-        "price": "" if order_type == "market" else _fmt(price, coins.price_place),
-        "priceAvg": _fmt(avg, coins.price_place) if base_volume else "",
+        "baseVolume": fmt(base_volume, coins.quantity_place),
+        "fee": fmt(-quote_volume * 0.0006, 8) if base_volume else "0",
+        "price": "" if order_type == "market" else fmt(price, coins.price_place),
+        "priceAvg": fmt(avg, coins.price_place) if base_volume else "",
         "status": status,
         "side": position["side"],
         "force": "gtc" if order_type == "limit" else "ioc",
-        "totalProfits": _fmt(rng.gauss(0, quote_volume * 0.02), 8) if closing and base_volume else "0",
+        "totalProfits": fmt(rng.gauss(0, quote_volume * 0.02), 8) if closing and base_volume else "0",
         "posSide": position["posSide"],
         "marginCoin": margin_coin(stream, coins),
-        "quoteVolume": _fmt(quote_volume, 8),
+        "quoteVolume": fmt(quote_volume, 8),
         "leverage": str(rng.choice((5, 10, 20, 25, 50))),
         "marginMode": rng.choice(("crossed", "isolated")),
         "enterPointSource": rng.choice(("API", "WEB", "APP")),
@@ -275,8 +310,8 @@ def _futures_order(rng, symbol, stream, coins, order_id, ctime, anchor, user_id)
         "posMode": position["posMode"],
         "orderType": order_type,
         "orderSource": "market" if order_type == "market" else "normal",
-        "presetStopSurplusPrice": _fmt(price * 1.05, coins.price_place) if rng.random() < 0.2 else "",
-        "presetStopLossPrice": _fmt(price * 0.95, coins.price_place) if rng.random() < 0.2 else "",
+        "presetStopSurplusPrice": fmt(price * 1.05, coins.price_place) if rng.random() < 0.2 else "",
+        "presetStopLossPrice": fmt(price * 0.95, coins.price_place) if rng.random() < 0.2 else "",
         "reduceOnly": position["reduceOnly"],
         "liqPrice": "",
         "cTime": str(ctime),
@@ -305,17 +340,17 @@ def _futures_plan_order(rng, symbol, stream, coins, order_id, ctime, anchor, use
     return {
         "planType": plan_type,
         "symbol": symbol,
-        "size": _fmt(size, coins.quantity_place),
+        "size": fmt(size, coins.quantity_place),
         "orderId": order_id,
         "executeOrderId": str(int(order_id) + 500) if executed else "",
         "clientOid": _client_oid(rng),
         "planStatus": status,
-        "price": _fmt(trigger, coins.price_place) if order_type == "limit" else "0",
-        "executePrice": _fmt(trigger, coins.price_place) if order_type == "limit" else "0",
-        "priceAvg": _fmt(trigger * 1.0005, coins.price_place) if executed else "",
-        "baseVolume": _fmt(size, coins.quantity_place) if executed else "0",
+        "price": fmt(trigger, coins.price_place) if order_type == "limit" else "0",
+        "executePrice": fmt(trigger, coins.price_place) if order_type == "limit" else "0",
+        "priceAvg": fmt(trigger * 1.0005, coins.price_place) if executed else "",
+        "baseVolume": fmt(size, coins.quantity_place) if executed else "0",
         "callbackRatio": f"{rng.uniform(0.5, 5):.2f}" if plan_type == "track_plan" else "",
-        "triggerPrice": _fmt(trigger, coins.price_place),
+        "triggerPrice": fmt(trigger, coins.price_place),
         "triggerType": rng.choice(("mark_price", "fill_price")),
         "side": position["side"],
         "posSide": position["posSide"],
@@ -328,9 +363,9 @@ def _futures_plan_order(rng, symbol, stream, coins, order_id, ctime, anchor, use
         "cTime": str(ctime),
         "uTime": _utime(rng, ctime, anchor, True),
         "stopSurplusExecutePrice": "",
-        "stopSurplusTriggerPrice": _fmt(trigger * 1.05, coins.price_place) if tpsl else "",
+        "stopSurplusTriggerPrice": fmt(trigger * 1.05, coins.price_place) if tpsl else "",
         "stopSurplusTriggerType": "fill_price" if tpsl else "",
         "stopLossExecutePrice": "",
-        "stopLossTriggerPrice": _fmt(trigger * 0.95, coins.price_place) if tpsl else "",
+        "stopLossTriggerPrice": fmt(trigger * 0.95, coins.price_place) if tpsl else "",
         "stopLossTriggerType": "fill_price" if tpsl else "",
     }

@@ -2,7 +2,8 @@
 
 Each handler takes the account, the query parameters (first value of each, blanks dropped) and the server's
 clock in ms, and returns Bitget's `data`, or raises ApiError. Empty futures and spot plan pages use live
-Bitget's null forms (`{"entrustedList": null, "endId": null}`, BITGET_API.md §10b).
+Bitget's null forms (`{"entrustedList": null, "endId": null}`, BITGET_API.md §10b). History endpoints serve the
+orders finished at the server's now (history.py); the open-order endpoints are in open_orders.py.
 """
 
 from __future__ import annotations
@@ -34,11 +35,11 @@ def int_param(params: Params, name: str) -> int | None:
     return int(value)
 
 
-def limit_param(params: Params) -> int:
+def limit_param(params: Params, default: int = MAX_LIMIT) -> int:
     """`limit`: default 100; above 100 capped at 100 silently (as 3P-MEAS saw elsewhere); < 1 is 40020."""
     limit = int_param(params, "limit")
     if limit is None:
-        return MAX_LIMIT
+        return default
     if limit < 1:
         raise bad_parameter("limit")
     return min(limit, MAX_LIMIT)
@@ -63,7 +64,7 @@ def time_window(params: Params, now_ms: int) -> tuple[int, int]:
     return start, end
 
 
-def _symbol(params: Params, account: Account, market: str, required: bool = False) -> str | None:
+def symbol_param(params: Params, account: Account, market: str, required: bool = False) -> str | None:
     symbol = params.get("symbol")
     if symbol is None:
         if required:
@@ -74,7 +75,7 @@ def _symbol(params: Params, account: Account, market: str, required: bool = Fals
     return symbol
 
 
-def _product_type(params: Params) -> str:
+def product_type_param(params: Params) -> str:
     value = params.get("productType")
     if value is None:
         raise missing_parameter("productType")
@@ -83,7 +84,7 @@ def _product_type(params: Params) -> str:
     return value.upper()
 
 
-def _id_filter(params: Params, *names: str) -> Filters:
+def id_filter(params: Params, *names: str) -> Filters:
     """orderId (then clientOid) narrows a query to one order; orderId prevails when both are given."""
     if params.get("orderId") is not None:
         int_param(params, "orderId")
@@ -104,46 +105,46 @@ def _listed(account: Account, market: str, symbol: str | None) -> list[SymbolSpe
 
 
 def spot_symbols(account: Account, params: Params, now_ms: int) -> Any:
-    specs = _listed(account, "spot", _symbol(params, account, "spot"))
+    specs = _listed(account, "spot", symbol_param(params, account, "spot"))
     return [spot_symbol_row(spec.symbol, account.coins(spec.symbol)) for spec in specs]
 
 
 def contracts(account: Account, params: Params, now_ms: int) -> Any:
-    product_type = _product_type(params)
-    specs = _listed(account, product_type, _symbol(params, account, product_type))
+    product_type = product_type_param(params)
+    specs = _listed(account, product_type, symbol_param(params, account, product_type))
     launch = account.anchor_ms - 400 * 86_400_000
     return [contract_row(spec.symbol, product_type, account.coins(spec.symbol), launch) for spec in specs]
 
 
 def spot_history_orders(account: Account, params: Params, now_ms: int) -> Any:
-    symbol = _symbol(params, account, "spot")
+    symbol = symbol_param(params, account, "spot")
     tpsl_type = params.get("tpslType", "normal")
     if tpsl_type not in ("normal", "tpsl"):
         raise bad_parameter("tpslType")
     start, end = time_window(params, now_ms)
     id_less_than, limit = int_param(params, "idLessThan"), limit_param(params)
-    by_id = _id_filter(params)
+    by_id = id_filter(params)
     index = account.index(f"spot_{tpsl_type}", symbol, "spot", by_id, cache=not by_id)
-    return index.page(start, end, id_less_than, limit)[0]
+    return index.page(start, end, id_less_than, limit, now_ms)[0]
 
 
 def spot_plan_history(account: Account, params: Params, now_ms: int) -> Any:
-    symbol = _symbol(params, account, "spot", required=True)
+    symbol = symbol_param(params, account, "spot", required=True)
     for name in ("startTime", "endTime"):
         if params.get(name) is None:
             raise missing_parameter(name)
     start, end = time_window(params, now_ms)
     id_less_than, limit = int_param(params, "idLessThan"), limit_param(params)
-    rows, more = account.index("spot_plan", symbol, "spot").page(start, end, id_less_than, limit)
+    rows, more = account.index("spot_plan", symbol, "spot").page(start, end, id_less_than, limit, now_ms)
     if not rows:
         return {"nextFlag": False, "idLessThan": None, "orderList": None}
     return {"nextFlag": more, "idLessThan": rows[-1]["orderId"], "orderList": rows}
 
 
 def futures_history(account: Account, params: Params, now_ms: int) -> Any:
-    product_type = _product_type(params)
-    symbol = _symbol(params, account, product_type)
-    by_id = _id_filter(params, "clientOid")
+    product_type = product_type_param(params)
+    symbol = symbol_param(params, account, product_type)
+    by_id = id_filter(params, "clientOid")
     return _futures_page(account, params, now_ms, product_type, symbol, product_type, by_id, cache=not by_id)
 
 
@@ -153,15 +154,15 @@ def futures_plan_history(account: Account, params: Params, now_ms: int) -> Any:
         raise missing_parameter("planType")
     if plan_type not in PLAN_QUERY_TYPES:
         raise bad_parameter("planType")
-    product_type = _product_type(params)
-    symbol = _symbol(params, account, product_type)
+    product_type = product_type_param(params)
+    symbol = symbol_param(params, account, product_type)
     filters: Filters = (("planType", frozenset(PLAN_QUERY_TYPES[plan_type])),)
     status = params.get("planStatus")
     if status is not None:
         if status not in PLAN_STATUSES:
             raise bad_parameter("planStatus")
         filters += (("planStatus", frozenset({status})),)
-    by_id = _id_filter(params, "clientOid")
+    by_id = id_filter(params, "clientOid")
     return _futures_page(
         account,
         params,
@@ -187,7 +188,7 @@ def _futures_page(
     start, end = time_window(params, now_ms)
     id_less_than, limit = int_param(params, "idLessThan"), limit_param(params)
     index = account.index(stream, symbol, product_type, filters, cache=cache)
-    rows, _ = index.page(start, end, id_less_than, limit)
+    rows, _ = index.page(start, end, id_less_than, limit, now_ms)
     if not rows:
         return {"entrustedList": None, "endId": None}
     return {"entrustedList": rows, "endId": rows[-1]["orderId"]}

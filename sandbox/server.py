@@ -23,6 +23,7 @@ from sandbox.faults import FaultInjector, parse_fault_config
 from sandbox.history import Account
 from sandbox.options import ServerOptions, parse_options
 from sandbox.profiles import Profile, load_profile
+from sandbox.truth import truth
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -181,15 +182,28 @@ class SandboxServer:
         return f"http://{self._address[0]}:{self.port}"
 
     def truth(
-        self, symbol: str, start_ms: int | None = None, end_ms: int | None = None
+        self,
+        symbol: str | None = None,
+        start_ms: int | None = None,
+        end_ms: int | None = None,
+        kind: str = "orders",
     ) -> list[dict[str, Any]]:
-        """Every order of `symbol` a correct client can fetch in [start, end] within retention, newest first,
-        each with `stream` added."""
-        return self.app.account.truth(symbol, start_ms, end_ms, self.app.clock.now_ms())
+        """kind "orders": every finished order of `symbol` (None: of every symbol) a correct client can fetch
+        now in [start, end] within retention; kind "open": the orders open now as the open-order endpoints show
+        them. Newest first, each with `stream` added (truth.py)."""
+        return truth(self.app.account, symbol, start_ms, end_ms, self.app.clock.now_ms(), kind)
 
     def now_ms(self) -> int:
-        """The server clock: the local clock plus `options.clock_offset_ms`."""
+        """The server clock: the local clock plus the clock offset (`options.clock_offset_ms` at start)."""
         return self.app.clock.now_ms()
+
+    def advance_clock(self, ms: int) -> int:
+        """Time passes for the exchange: the server clock moves `ms` (>= 0) forward; returns the new now."""
+        return self.app.clock.advance(ms)
+
+    def set_clock_offset(self, offset_ms: int) -> int:
+        """Server clock = local clock + `offset_ms` from now on; returns the new now."""
+        return self.app.clock.set_offset(offset_ms)
 
     def set_faults(self, **rates: float) -> dict[str, float]:
         """Replace the fault configuration (fields not given are 0); ValueError names a bad field."""

@@ -1,6 +1,6 @@
 """Sandbox profiles: which symbols exist, in which markets, with how many orders per stream.
 
-A profile is JSON (format in docs/sandbox.md). `load_profile` accepts a built-in name (`demo`, `bench`: the
+A profile is JSON (format in docs/sandbox.md). `load_profile` accepts a built-in name (`demo`, `bench`, `live`: the
 JSON files beside this module), a path to a JSON file, a dict, or a `Profile`.
 """
 
@@ -41,7 +41,9 @@ def market_of_stream(stream: str) -> str:
 
 @dataclass(frozen=True)
 class SymbolSpec:
-    """One symbol: its markets, exact order count per stream, time spread (days) per stream, ties share."""
+    """One symbol: its markets, exact order count per stream, time spread (days) per stream, ties share, and
+    how its history goes on: days of orders after the anchor per stream, the share of resting orders that
+    finish late and how late at most (docs/sandbox.md, "Profiles")."""
 
     symbol: str
     markets: tuple[str, ...]
@@ -52,6 +54,9 @@ class SymbolSpec:
     quote: str | None = None
     price: float | None = None
     listed: bool = True  # False: delisted lately: left out of the symbol/contract lists, history still served
+    future_days: dict[str, float] = field(default_factory=dict)  # per stream; absent = 0
+    open_share: float = 0.0
+    open_days: float = 20.0
 
     def streams(self) -> tuple[str, ...]:
         return tuple(stream for market in self.markets for stream in streams_of_market(market))
@@ -77,7 +82,7 @@ def load_profile(source: str | Path | dict[str, Any] | Profile) -> Profile:
     path = _BUILT_IN / f"{source}.json" if (_BUILT_IN / f"{source}.json").is_file() else Path(source)
     if not path.is_file():
         raise ValueError(
-            f"profile {str(source)!r} is neither a built-in profile (demo, bench) nor a JSON file"
+            f"profile {str(source)!r} is neither a built-in profile (demo, bench, live) nor a JSON file"
         )
     return profile_from_dict(json.loads(path.read_text()), default_name=path.stem)
 
@@ -86,7 +91,13 @@ def profile_from_dict(raw: dict[str, Any], default_name: str = "custom") -> Prof
     symbols = raw.get("symbols")
     if not isinstance(symbols, list) or not symbols:
         raise ValueError("profile field 'symbols' must be a non-empty list")
-    defaults = {"days": raw.get("days", 60), "tie_share": raw.get("tie_share", 0.05)}
+    defaults = {
+        "days": raw.get("days", 60),
+        "tie_share": raw.get("tie_share", 0.05),
+        "future_days": raw.get("future_days", 0),
+        "open_share": raw.get("open_share", 0.0),
+        "open_days": raw.get("open_days", 20),
+    }
     specs = tuple(_symbol_spec(item, defaults) for item in symbols)
     names = [spec.symbol for spec in specs]
     if len(set(names)) != len(names):
@@ -118,9 +129,24 @@ def _symbol_spec(item: dict[str, Any], defaults: dict[str, Any]) -> SymbolSpec:
     days = _per_stream(
         item.get("days", defaults["days"]),
         markets,
-        float(defaults["days"]),
+        _number(defaults["days"], "profile field 'days'"),
         f"profile symbol {symbol}: 'days'",
     )
+    future_days = _per_stream(
+        item.get("future_days", defaults["future_days"]),
+        markets,
+        _number(defaults["future_days"], "profile field 'future_days'"),
+        f"profile symbol {symbol}: 'future_days'",
+        zero_allowed=True,
+    )
+    open_share = _number(
+        item.get("open_share", defaults["open_share"]), f"profile symbol {symbol}: 'open_share'"
+    )
+    if not 0 <= open_share <= 1:
+        raise ValueError(f"profile symbol {symbol}: 'open_share' must be in [0, 1]")
+    open_days = _number(item.get("open_days", defaults["open_days"]), f"profile symbol {symbol}: 'open_days'")
+    if open_days < 1 / 24:
+        raise ValueError(f"profile symbol {symbol}: 'open_days' must be at least one hour (1/24)")
     tie_share = float(item.get("tie_share", defaults["tie_share"]))
     if not 0 <= tie_share < 1:
         raise ValueError(f"profile symbol {symbol}: 'tie_share' must be in [0, 1)")
@@ -138,14 +164,26 @@ def _symbol_spec(item: dict[str, Any], defaults: dict[str, Any]) -> SymbolSpec:
         item.get("quote"),
         None if price is None else float(price),
         listed,
+        future_days,
+        open_share,
+        open_days,
     )
 
 
-def _per_stream(value: Any, markets: tuple[str, ...], fallback: float, where: str) -> dict[str, float]:
-    """`days` may be one number or {stream: number} (streams not named get the profile's `days`)."""
+def _per_stream(
+    value: Any, markets: tuple[str, ...], fallback: float, where: str, zero_allowed: bool = False
+) -> dict[str, float]:
+    """`days` (or `future_days`) may be one number or {stream: number} (streams not named get the profile's
+    value)."""
     streams = [s for m in markets for s in streams_of_market(m)]
     per = value if isinstance(value, dict) else dict.fromkeys(streams, value)
-    result = {s: float(per.get(s, fallback)) for s in streams}
-    if any(d <= 0 for d in result.values()):
-        raise ValueError(f"{where} must be > 0")
+    result = {s: _number(per.get(s, fallback), where) for s in streams}
+    if any(d < 0 or (d == 0 and not zero_allowed) for d in result.values()):
+        raise ValueError(f"{where} must be {'>= 0' if zero_allowed else '> 0'}")
     return result
+
+
+def _number(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{where} must be a number")
+    return float(value)

@@ -9,6 +9,7 @@ import pytest
 from sandbox.data import RETENTION_MS, generate_stream_orders
 from sandbox.profiles import load_profile
 from sandbox.server import SandboxServer
+from sandbox.truth import truth
 
 ANCHOR = 1_790_000_000_000
 
@@ -23,8 +24,8 @@ def test_same_seed_same_orders_other_seed_other_orders() -> None:
 def test_servers_with_the_same_seed_and_anchor_serve_the_same_truth() -> None:
     one = SandboxServer("demo", seed=7, now_ms=ANCHOR)
     two = SandboxServer("demo", seed=7, now_ms=ANCHOR)
-    assert one.app.account.truth("ETHUSDT", None, None, ANCHOR) == two.app.account.truth(
-        "ETHUSDT", None, None, ANCHOR
+    assert truth(one.app.account, "ETHUSDT", None, None, ANCHOR) == truth(
+        two.app.account, "ETHUSDT", None, None, ANCHOR
     )
 
 
@@ -45,7 +46,7 @@ def test_ids_are_unique_across_the_whole_account() -> None:
     ids = [
         o["orderId"]
         for spec in server.profile.symbols
-        for o in server.app.account.truth(spec.symbol, 0, ANCHOR, ANCHOR + 0)
+        for o in truth(server.app.account, spec.symbol, 0, ANCHOR, ANCHOR)
     ]
     assert len(ids) == len(set(ids)) > 5000
 
