@@ -1,0 +1,13 @@
+"""The ledger's read side (issue 10), one idea per module:
+
+- `page_sql.py`: the SQL text of every page and count (named indexes, keyset conditions), shared with the bench;
+- `rows.py`: the selected columns and how a row leaves (page objects for orjson, export rows);
+- `cursors.py`: opaque keyset cursors (an account's are bound to the filters they were issued for);
+- `execution_pages.py`: GET /orders/{arn}/database through the execution's links;
+- `totals.py`: execution totals counted once per (execution, filter) while the execution is unchanged;
+- `account_pages.py`: GET /accounts/{id}/orders, keyset pages of the ledger;
+- `coverage.py` and `summaries.py`: GET /accounts and /accounts/{id} (coverage, gaps, retention);
+- `exports.py`: CSV / NDJSON / Parquet streamed in keyset chunks.
+
+`app/services/order_queries.py` puts them together as DatabaseService's query part.
+"""

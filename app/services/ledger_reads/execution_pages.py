@@ -1,0 +1,167 @@
+"""GET /orders/{arn}/database: an execution's orders newest first, read through its links.
+
+The execution's record is read once per page (a few light columns); its links give the page (offset or keyset),
+the ledger the rows. The answer is built as bytes (orjson) for the fast path, or as the dicts of
+`DatabaseService.query_orders` (raw parsed) for callers that want objects.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, select
+
+from app.models.database import ExecutionResult
+from app.schemas.orders import ExecutionInfo, Pagination
+from app.services.ledger_reads.cursors import decode_cursor, encode_cursor
+from app.services.ledger_reads.page_sql import Dialect, after_params, execution_page_sql
+from app.services.ledger_reads.rows import iso_time, key_reader, page_row
+
+
+@dataclass(frozen=True)
+class ExecutionRecord:
+    """The columns of `execution_results` a page shows or its total depends on."""
+
+    id: int
+    execution_arn: str
+    execution_name: str | None
+    status: str
+    total_orders: int | None
+    total_symbols: int | None
+    symbols: str | None
+    s3_uri: str | None
+    created_at: datetime | None
+    hydration_state: str
+    complete: bool | None
+    incomplete_streams: str | None
+    incomplete_streams_count: int | None
+    rows_rejected: int | None
+    orders_saved: int
+    updated_at: datetime | None
+
+    @property
+    def stamp(self) -> tuple[Any, ...]:
+        """Changes whenever the execution's links may have changed (every hydration step updates the row)."""
+        return (self.hydration_state, self.orders_saved, self.updated_at)
+
+    def info(self) -> dict[str, Any]:
+        """`execution_info` of a page (ExecutionInfo's fields)."""
+        return {
+            "status": self.status or "UNKNOWN",
+            "total_orders": self.total_orders,
+            "total_symbols": self.total_symbols,
+            "symbols": json.loads(self.symbols) if self.symbols else [],
+            "s3_uri": self.s3_uri,
+            "created_at": iso_time(self.created_at),
+            "hydration_state": self.hydration_state,
+            "complete": self.complete,
+            "incomplete_streams": json.loads(self.incomplete_streams) if self.incomplete_streams else [],
+            "incomplete_streams_count": self.incomplete_streams_count,
+            "rows_rejected": self.rows_rejected,
+        }
+
+
+_RECORD_COLUMNS = tuple(getattr(ExecutionResult, name) for name in ExecutionRecord.__dataclass_fields__)
+
+
+def read_execution(connection: Connection, execution_arn: str) -> ExecutionRecord | None:
+    row = connection.execute(
+        select(*_RECORD_COLUMNS).where(ExecutionResult.execution_arn == execution_arn)
+    ).first()
+    return ExecutionRecord(*row) if row is not None else None
+
+
+@dataclass(frozen=True)
+class PageQuery:
+    """One page's request: filters, position (offset and/or keyset cursor), size, and whether raw is shown."""
+
+    skip: int = 0
+    limit: int = 10
+    cursor: str | None = None
+    symbol: str | None = None
+    stream: str | None = None
+    include_raw: bool = True
+
+    def __post_init__(self) -> None:
+        if self.skip < 0 or self.limit < 1:
+            raise ValueError("skip must be >= 0 and limit >= 1")
+
+
+@dataclass(frozen=True)
+class PageRows:
+    rows: Sequence[Sequence[Any]]  # selected tuples, order_id_num last
+    has_more: bool
+    next_key: tuple[int, int, int] | None  # the last row's position when another page exists
+
+    @property
+    def next_cursor(self) -> str | None:
+        return encode_cursor(*self.next_key) if self.next_key else None
+
+
+def execution_page_rows(
+    connection: Connection,
+    dialect: Dialect,
+    execution_id: int,
+    query: PageQuery,
+    fields: tuple[str, ...],
+) -> PageRows:
+    """The page's rows, one more asked than shown to know whether another page exists."""
+    key = decode_cursor(query.cursor) if query.cursor is not None else None
+    params: list[Any] = [execution_id]
+    params += [value for value in (query.symbol, query.stream) if value is not None]
+    if key is not None:
+        params += after_params(key)
+    params.append(query.limit + 1)
+    if query.skip:
+        params.append(query.skip)
+    sql = execution_page_sql(
+        dialect,
+        fields,
+        symbol=query.symbol is not None,
+        stream=query.stream is not None,
+        after=key is not None,
+        offset=bool(query.skip),
+    )
+    rows = connection.exec_driver_sql(sql, tuple(params)).all()
+    page, has_more = rows[: query.limit], len(rows) > query.limit
+    return PageRows(page, has_more, key_reader(fields)(page[-1]) if has_more and page else None)
+
+
+def pagination(query: PageQuery, page: PageRows, total: int) -> dict[str, Any]:
+    return {
+        "skip": query.skip,
+        "limit": query.limit,
+        "total_orders": total,
+        "returned_count": len(page.rows),
+        "has_more": page.has_more,
+        "next_cursor": page.next_cursor,
+    }
+
+
+def page_json(
+    execution_arn: str, record: ExecutionRecord, query: PageQuery, page: PageRows, total: int
+) -> bytes:
+    """The whole answer of GET /orders/{arn}/database as JSON bytes (OrdersPageResponse's shape)."""
+    info = ExecutionInfo.model_validate(record.info()).model_dump(mode="json")
+    return orjson.dumps(
+        {
+            "execution_arn": execution_arn,
+            "execution_info": info,
+            "orders": [page_row(row, query.include_raw) for row in page.rows],
+            "pagination": Pagination.model_validate(pagination(query, page, total)).model_dump(mode="json"),
+        }
+    )
+
+
+def page_dicts(page: PageRows, include_raw: bool) -> list[dict[str, Any]]:
+    """The page's order objects with `raw` parsed (for callers that want Python objects)."""
+    orders = [page_row(row, include_raw) for row in page.rows]
+    if include_raw:
+        for order, row in zip(orders, page.rows, strict=True):
+            order["raw"] = json.loads(row[-2])
+    return orders

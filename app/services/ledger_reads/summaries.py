@@ -1,0 +1,219 @@
+"""GET /accounts and GET /accounts/{id}: what the ledger keeps of each account, and, per stream, the ranges
+complete extractions covered and the gaps between them (coverage.py).
+
+Counts and first/last order times come from the ledger's (account, stream, c_time, ...) index (one grouped
+range scan per account); coverage from `account_coverage`; the last extraction from `execution_results`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, and_, exists, func, select
+
+from app.models.database import AccountCoverage, ExecutionResult, LedgerOrder
+from app.schemas.accounts import (
+    AccountList,
+    AccountListItem,
+    AccountSummary,
+    ExtractionRef,
+    Gap,
+    StreamExtraction,
+    StreamSummary,
+    SymbolCoverage,
+    TimeRange,
+)
+from app.services.ledger_reads import coverage
+from app.services.ledger_reads.rows import iso_time
+from lambda_functions.common.timewindow import RETENTION_MS
+
+
+class AccountNotFoundError(LookupError):
+    """No order, execution or coverage of this account is stored."""
+
+    def __init__(self, account_id: str) -> None:
+        super().__init__(
+            f"account not found: {account_id} (no stored order or extraction; GET /accounts lists the accounts)"
+        )
+
+
+@dataclass
+class StreamStats:
+    orders: int = 0
+    first_ms: int | None = None
+    last_ms: int | None = None
+
+
+def _stream_stats(connection: Connection, account_id: str | None = None) -> dict[str, dict[str, StreamStats]]:
+    """{account: {stream: stats}} from one grouped scan of the ledger's stream index."""
+    query = select(
+        LedgerOrder.account_id,
+        LedgerOrder.stream,
+        func.count(),
+        func.min(LedgerOrder.c_time),
+        func.max(LedgerOrder.c_time),
+    ).group_by(LedgerOrder.account_id, LedgerOrder.stream)
+    if account_id is not None:
+        query = query.where(LedgerOrder.account_id == account_id)
+    stats: dict[str, dict[str, StreamStats]] = defaultdict(dict)
+    for account, stream, count, first, last in connection.execute(query):
+        stats[account][stream] = StreamStats(int(count), first, last)
+    return stats
+
+
+def _last_extractions(connection: Connection, account_id: str | None = None) -> dict[str, ExtractionRef]:
+    """The newest recorded execution of each account (or of one)."""
+    newest = select(func.max(ExecutionResult.id)).where(ExecutionResult.account_id.is_not(None))
+    if account_id is not None:
+        newest = newest.where(ExecutionResult.account_id == account_id)
+    newest = newest.group_by(ExecutionResult.account_id)
+    rows = connection.execute(
+        select(
+            ExecutionResult.account_id,
+            ExecutionResult.execution_arn,
+            ExecutionResult.status,
+            ExecutionResult.created_at,
+            ExecutionResult.complete,
+            ExecutionResult.hydration_state,
+            ExecutionResult.orders_saved,
+        ).where(ExecutionResult.id.in_(newest))
+    )
+    return {
+        row.account_id: ExtractionRef(
+            execution_arn=row.execution_arn,
+            status=row.status,
+            created_at=iso_time(row.created_at),  # ISO text, validated to a datetime
+            complete=row.complete,
+            hydration_state=row.hydration_state,
+            orders_saved=row.orders_saved or 0,
+        )
+        for row in rows
+    }
+
+
+def _totals(streams: dict[str, StreamStats]) -> dict[str, Any]:
+    firsts = [s.first_ms for s in streams.values() if s.first_ms is not None]
+    lasts = [s.last_ms for s in streams.values() if s.last_ms is not None]
+    return {
+        "orders_stored": sum(s.orders for s in streams.values()),
+        "first_order_ms": min(firsts) if firsts else None,
+        "last_order_ms": max(lasts) if lasts else None,
+    }
+
+
+def list_accounts(connection: Connection) -> AccountList:
+    """Every account with stored orders or a recorded execution, by account id."""
+    stats = _stream_stats(connection)
+    last = _last_extractions(connection)
+    items = [
+        AccountListItem(
+            account_id=account,
+            streams={stream: s.orders for stream, s in sorted(stats.get(account, {}).items())},
+            last_extraction=last.get(account),
+            **_totals(stats.get(account, {})),
+        )
+        for account in sorted(set(stats) | set(last))
+    ]
+    return AccountList(total_accounts=len(items), accounts=items)
+
+
+@dataclass
+class _StreamCoverage:
+    whole: list[coverage.Range] = field(default_factory=list)  # symbol "" rows
+    by_symbol: dict[str, list[coverage.Range]] = field(default_factory=lambda: defaultdict(list))
+    furthest: Any = None  # the row that reached furthest (end_ms, then newest)
+
+
+def _coverage(connection: Connection, account_id: str) -> dict[str, _StreamCoverage]:
+    rows = connection.execute(
+        select(
+            AccountCoverage.stream,
+            AccountCoverage.symbol,
+            AccountCoverage.start_ms,
+            AccountCoverage.end_ms,
+            AccountCoverage.execution_arn,
+            AccountCoverage.created_at,
+        )
+        .where(AccountCoverage.account_id == account_id)
+        .order_by(AccountCoverage.end_ms, AccountCoverage.id)
+    )
+    streams: dict[str, _StreamCoverage] = defaultdict(_StreamCoverage)
+    for row in rows:
+        entry = streams[row.stream]
+        (entry.by_symbol[row.symbol] if row.symbol else entry.whole).append((row.start_ms, row.end_ms))
+        entry.furthest = row  # ordered by end_ms: the last one reached furthest
+    return streams
+
+
+def _ranges(merged: list[coverage.Range]) -> list[TimeRange]:
+    return [TimeRange(start_ms=s, end_ms=e) for s, e in merged]
+
+
+def _gaps(merged: list[coverage.Range], now_ms: int) -> list[Gap]:
+    return [
+        Gap(start_ms=g.start_ms, end_ms=g.end_ms, recoverable=g.recoverable, note=g.note)
+        for g in coverage.gaps(merged, now_ms, now_ms - RETENTION_MS)
+    ]
+
+
+def _stream_summary(stream: str, stats: StreamStats, cover: _StreamCoverage, now_ms: int) -> StreamSummary:
+    whole = coverage.merge(cover.whole)
+    symbols = []
+    for symbol, ranges in sorted(cover.by_symbol.items()):
+        merged = coverage.merge([*ranges, *cover.whole])
+        symbols.append(SymbolCoverage(symbol=symbol, covered=_ranges(merged), gaps=_gaps(merged, now_ms)))
+    row = cover.furthest
+    return StreamSummary(
+        stream=stream,
+        orders_stored=stats.orders,
+        first_order_ms=stats.first_ms,
+        last_order_ms=stats.last_ms,
+        coverage_scope="account" if whole else "symbols" if symbols else "none",
+        covered=_ranges(whole),
+        gaps=_gaps(whole, now_ms),
+        symbols=symbols,
+        last_extraction=None
+        if row is None
+        else StreamExtraction(
+            execution_arn=row.execution_arn,
+            symbol=row.symbol,
+            start_ms=row.start_ms,
+            end_ms=row.end_ms,
+            recorded_at=iso_time(row.created_at),  # ISO text, validated to a datetime
+        ),
+    )
+
+
+def account_known(connection: Connection, account_id: str) -> bool:
+    """Whether anything of the account is stored (orders, an execution, coverage)."""
+    found = select(
+        exists().where(LedgerOrder.account_id == account_id)
+        | exists().where(ExecutionResult.account_id == account_id)
+        | exists().where(and_(AccountCoverage.account_id == account_id))
+    )
+    return bool(connection.scalar(found))
+
+
+def account_summary(connection: Connection, account_id: str, now_ms: int) -> AccountSummary:
+    """The account's summary at `now_ms`; AccountNotFoundError when nothing of it is stored."""
+    stats = _stream_stats(connection, account_id).get(account_id, {})
+    covers = _coverage(connection, account_id)
+    last = _last_extractions(connection, account_id).get(account_id)
+    if not stats and not covers and last is None:
+        raise AccountNotFoundError(account_id)
+    streams = [
+        _stream_summary(
+            stream, stats.get(stream, StreamStats()), covers.get(stream, _StreamCoverage()), now_ms
+        )
+        for stream in sorted(set(stats) | set(covers))
+    ]
+    return AccountSummary(
+        account_id=account_id,
+        now_ms=now_ms,
+        retention_edge_ms=now_ms - RETENTION_MS,
+        last_extraction=last,
+        streams=streams,
+        **_totals(stats),
+    )
