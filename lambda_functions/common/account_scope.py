@@ -48,12 +48,15 @@ class AccountScope:
     stream_starts: dict[str, int] = field(default_factory=dict)  # stream key -> first ms to page
     spot_plan_symbols: tuple[str, ...] = ()  # candidates known before the run (the request, earlier syncs)
     since_last_sync: bool = False
+    # stream key -> orders open at the last sync, created before the stream's start: looked up by id
+    lookups: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "stream_starts": dict(self.stream_starts),
             "spot_plan_symbols": list(self.spot_plan_symbols),
             "since_last_sync": self.since_last_sync,
+            "lookups": {key: list(items) for key, items in self.lookups.items()},
         }
 
     @classmethod
@@ -75,4 +78,26 @@ class AccountScope:
         since = data.get("since_last_sync", False)
         if not isinstance(since, bool):
             raise ValueError("'scope.since_last_sync' must be true or false")
-        return cls(dict(starts), tuple(dict.fromkeys(symbols)), since)
+        return cls(dict(starts), tuple(dict.fromkeys(symbols)), since, _lookups(data.get("lookups") or {}))
+
+
+def _lookups(raw: Any) -> dict[str, list[dict[str, Any]]]:
+    problem = '\'scope.lookups\' must map stream keys to lists of {"id": digits, "c_time": ms, "plan_type"}'
+    if not isinstance(raw, dict):
+        raise ValueError(problem)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for key, items in raw.items():
+        if not isinstance(key, str) or not _STREAM_KEY.match(key) or not isinstance(items, list):
+            raise ValueError(problem)
+        for item in items:
+            if (
+                not isinstance(item, dict)
+                or not str(item.get("id", "")).isdigit()
+                or type(item.get("c_time")) is not int
+                or not isinstance(item.get("plan_type"), str | None)
+            ):
+                raise ValueError(problem)
+        out[key] = [
+            {"id": str(i["id"]), "c_time": i["c_time"], "plan_type": i.get("plan_type")} for i in items
+        ]
+    return out

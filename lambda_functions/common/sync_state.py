@@ -7,7 +7,10 @@ end) and the creation time of the oldest order that was still **open** when it s
 (`oldest_open_ms`, from Bitget's open-order endpoints, read before any history page). The next sync pages each
 stream from the earlier of the two, minus `SYNC_OVERLAP_MS`. An order open at the check is then inside the
 next window whenever it finishes; an order created after the window's end is newer than `synced_to_ms`; one
-that finished before the check is in the history this execution pages.
+that finished before the check is in the history this execution pages. When a stream had few open orders
+(worker/open_orders.LOOKUP_MAX) their ids are kept (`open_ids`) and the next sync looks each one up by id
+instead of paging back to the oldest: one request per order rather than a page per 100 orders of the span.
+One still open then is in that sync's own open-order check, so it is carried to the sync after.
 
 When the open-order check of a stream failed, its `oldest_open_ms` is the stream's window start: the next
 sync pages this one's window again rather than guess. A stream that was not complete is not advanced. The
@@ -41,12 +44,28 @@ def read(store: ResultsStore, prefix: str, account_id: str) -> dict[str, Any] | 
 
 
 def next_start(entry: dict[str, Any], edge_ms: int) -> int:
-    """Where a stream's next sync starts: min(synced_to, oldest_open) - overlap, never before `edge_ms`."""
+    """Where a stream's next sync starts: min(synced_to, oldest_open) - overlap, never before `edge_ms`; when
+    the open orders were recorded by id (`open_ids`), they are looked up instead and the stream starts at
+    synced_to - overlap."""
     start = int(entry["synced_to_ms"])
     oldest_open = entry.get("oldest_open_ms")
-    if oldest_open is not None:
+    if oldest_open is not None and entry.get("open_ids") is None:
         start = min(start, int(oldest_open))
     return max(edge_ms, start - SYNC_OVERLAP_MS)
+
+
+def lookups(state: dict[str, Any] | None, starts: dict[str, int]) -> dict[str, list[dict[str, Any]]]:
+    """Per stream key, the orders open at the last sync that lie before the stream's next start (the ones
+    paging would not see again): the next sync looks each up by id."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for key, entry in ((state or {}).get("streams") or {}).items():
+        ids = entry.get("open_ids") if isinstance(entry, dict) else None
+        if not ids or key not in starts:
+            continue
+        before = [item for item in ids if int(item["c_time"]) < starts[key]]
+        if before:
+            found[key] = before
+    return found
 
 
 def stream_starts(state: dict[str, Any] | None, now_ms: int, edge_margin_ms: int = 0) -> dict[str, int]:
@@ -84,6 +103,7 @@ def updated(
         streams[key] = {
             "synced_to_ms": end,
             "oldest_open_ms": oldest,
+            "open_ids": check.get("ids") if check.get("checked") and key == entry["stream"] else None,
             "last_execution": execution,
             "last_sync_at": stamp,
         }

@@ -260,7 +260,8 @@ class Coordinator:
             return AccountScope(spot_plan_symbols=candidates, since_last_sync=True), note
         starts = sync_state.stream_starts(state, request.end_ms)
         starts = {key: max(start, request.start_ms) for key, start in starts.items()}
-        return AccountScope(starts, candidates, since_last_sync=True), None
+        lookups = sync_state.lookups(state, starts)
+        return AccountScope(starts, candidates, since_last_sync=True, lookups=lookups), None
 
     def start(self, plan: Plan, name: str, now: dt.datetime) -> str:
         """Write the RUNNING manifest, then start; a failed start turns the manifest FAILED and re-raises."""

@@ -26,7 +26,12 @@ SPOT_ROW_STREAMS = frozenset({"spot_normal", "spot_tpsl"})
 
 def new_state(scope: AccountScope | None) -> dict[str, Any]:
     """The checkpoint's account part before the unit's first page."""
-    return {"scope": (scope or AccountScope()).to_json(), "open_orders": None, "plan_symbols": None}
+    return {
+        "scope": (scope or AccountScope()).to_json(),
+        "open_orders": None,  # read before the first history page (open_orders.py)
+        "lookups": None,  # the last sync's open orders looked up by id (lookups.py)
+        "plan_symbols": None,  # the spot plan candidates, once phase 1 is done
+    }
 
 
 def scope_of(doc: ck.Checkpoint) -> AccountScope:
@@ -57,12 +62,17 @@ def candidates(rows: Iterable[tuple[Any, bytes]], doc: ck.Checkpoint) -> list[st
 def stream_window(spec: StreamSpec, doc: ck.Checkpoint) -> Window:
     """The stream's window: the execution's, started later where the scope says (incremental sync)."""
     window = doc.window
-    if doc.account is None:
-        return window
-    start = scope_of(doc).stream_starts.get(spec.name)
+    start = stream_start(doc, spec.name)
+    return window if start == window.start_ms else Window(start, window.end_ms)
+
+
+def stream_start(doc: ck.Checkpoint, key: str) -> int:
+    """Where the stream keyed `key` starts: the scope's start (an incremental sync), else the window's."""
+    window = doc.window
+    start = scope_of(doc).stream_starts.get(key) if doc.account is not None else None
     if start is None or start <= window.start_ms:
-        return window
-    return Window(min(start, window.end_ms - 1), window.end_ms)
+        return window.start_ms
+    return min(start, window.end_ms - 1)
 
 
 def report(
@@ -98,4 +108,9 @@ def report(
         "open_orders": state.get("open_orders") or {},
         "spot_plan_symbols": plan_symbols,
         "since_last_sync": scope_of(doc).since_last_sync,
+        "lookups": {
+            "asked": sum(len(items) for items in scope_of(doc).lookups.values()),
+            "found": len((state.get("lookups") or {}).get("found") or []),
+            "errors": (state.get("lookups") or {}).get("errors") or {},
+        },
     }

@@ -31,7 +31,7 @@ from lambda_functions.common import keys
 from lambda_functions.common.account_scope import AccountScope, is_account_unit
 from lambda_functions.common.bitget import BitgetError
 from lambda_functions.common.results_store import ResultsStore
-from lambda_functions.worker import account_unit, open_orders
+from lambda_functions.worker import account_unit, lookups, open_orders
 from lambda_functions.worker import checkpoint as ck
 from lambda_functions.worker import pagination as pg
 from lambda_functions.worker.budget import Clock, TimeBudget
@@ -40,6 +40,7 @@ from lambda_functions.worker.circuit_breaker import CircuitBreaker
 from lambda_functions.worker.markets import MarketCatalog, excluded_by_name
 from lambda_functions.worker.parts import PartSet, write_orders_file
 from lambda_functions.worker.scheduler import Lane, run_lanes
+from lambda_functions.worker.segments import merge_rows
 from lambda_functions.worker.settings import WorkerSettings
 from lambda_functions.worker.shard_job import RunContext, ShardJob, StreamRun
 from lambda_functions.worker.stream_plan import (
@@ -175,6 +176,14 @@ def extract_symbol(request: WorkerRequest, run: Extraction) -> dict[str, Any]:
         doc.account["open_orders"] = open_orders.scan(
             run.client, symbol, plan_orders=doc.plan_orders, simulation=doc.simulation
         )
+    if account and doc.account is not None and doc.account.get("lookups") is None and not journal.cancelled:
+        # After the check: an order still open now is in it; one that finished since the last sync is found.
+        doc.account["lookups"] = lookups.run(
+            run.client,
+            account_unit.scope_of(doc),
+            {spec.name for spec in specs},
+            lambda key: account_unit.stream_start(doc, key),
+        )
     parts = PartSet(settings.worker_tmp_dir or None)
     try:
         planned = _run_streams(specs, request, doc, run, parts, server_now_ms, listed, journal, stream_runs)
@@ -209,7 +218,9 @@ def extract_symbol(request: WorkerRequest, run: Extraction) -> dict[str, Any]:
         }
     orders_key = keys.symbol_orders_key(prefix, execution, symbol)
     by_symbol: Counter[tuple[str, str]] | None = Counter() if account else None
-    counts = write_orders_file(journal.rows(), run.store, orders_key, symbol, execution, by_symbol)
+    found = ((doc.account or {}).get("lookups") or {}).get("found")
+    rows = merge_rows([journal.rows(), lookups.rows(found)]) if found else journal.rows()
+    counts = write_orders_file(rows, run.store, orders_key, symbol, execution, by_symbol)
     written = run.clock.monotonic()
     open_streams = {state.stream for state in open_shards}
     streams = [
@@ -223,7 +234,16 @@ def extract_symbol(request: WorkerRequest, run: Extraction) -> dict[str, Any]:
         )
         for spec, item in planned
     ]
+    lookup_errors = ((doc.account or {}).get("lookups") or {}).get("errors") or {}
     for spec, stream in zip(specs, streams, strict=True):
+        if spec.name in lookup_errors:  # an order open at the last sync could not be looked up
+            failure = lookup_errors[spec.name]
+            stream.complete, stream.reason = False, lookups.OPEN_ORDER_LOOKUP
+            stream.error, stream.error_code, stream.error_message = (
+                failure["error"],
+                failure["error_code"],
+                failure["error_message"],
+            )
         if spec.label is None:
             stream.order_count = counts.get(stream.stream, 0)
         elif by_symbol is not None:

@@ -7,7 +7,8 @@ because an order enters the history when it finishes but is filed under its crea
 then pages this execution's window again instead of trusting it.
 
 Spot plan orders are keyed per symbol (`spot_plan:BTCUSDT`, the key the plan history of that symbol is paged
-under) and their symbols are candidates for the spot plan history (account_scope.py).
+under) and their symbols are candidates for the spot plan history (account_scope.py). Up to LOOKUP_MAX open
+orders of a stream are also recorded by id, for the next sync to look up (lookups.py).
 """
 
 from __future__ import annotations
@@ -31,6 +32,10 @@ from lambda_functions.common.streams import (
 log = logging.getLogger(__name__)
 
 MAX_PAGES = 100  # 10,000 open orders of one query: beyond that the check gives up (checked: false)
+# Up to this many open orders of a stream are recorded by id: the next sync looks each one up in the history
+# (one request each) instead of paging the stream back to the oldest one's creation. Spot plan history has no
+# lookup by id: its streams are always paged back.
+LOOKUP_MAX = 20
 _MESSAGE_LIMIT = 300
 # (cursor) -> (rows, next cursor or None)
 FetchOpen = Callable[[str | None], tuple[list[dict[str, Any]], str | None]]
@@ -76,7 +81,14 @@ def plan_symbols(checks: dict[str, dict[str, Any]]) -> list[str]:
 
 def _summarise(stream: str, rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     times = [int(row["cTime"]) for row in rows]
-    out = {stream: {"checked": True, "count": len(rows), "oldest_ms": min(times) if times else None}}
+    check: dict[str, Any] = {"checked": True, "count": len(rows), "oldest_ms": min(times) if times else None}
+    if stream != SPOT_PLAN and len(rows) <= LOOKUP_MAX:
+        # Few enough to look up one by one at the next sync instead of paging back to the oldest (lookups.py).
+        check["ids"] = [
+            {"id": str(row["orderId"]), "c_time": c_time, "plan_type": row.get("planType")}
+            for row, c_time in zip(rows, times, strict=True)
+        ]
+    out = {stream: check}
     if stream == SPOT_PLAN:  # also per symbol: each symbol's plan history is its own stream key
         by_symbol: dict[str, list[int]] = {}
         for row, c_time in zip(rows, times, strict=True):

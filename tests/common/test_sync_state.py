@@ -99,3 +99,20 @@ def test_state_round_trips_through_the_store(tmp_path):
     sync_state.write(store, "p/", "42", state)
     assert sync_state.read(store, "p/", "42") == state
     assert sync_state.sync_key("p/", "42") == "p/_accounts/42/sync.json"
+
+
+def test_few_open_orders_are_looked_up_by_id_instead_of_paging_back_to_the_oldest():
+    ids = [{"id": "11", "c_time": NOW_MS - 20 * DAY_MS, "plan_type": None}]
+    state = sync_state.updated(
+        None, account_id="42", execution="e1",
+        coverage=[_entry("spot_normal", NOW_MS - 90 * DAY_MS, NOW_MS)],
+        open_orders={"spot_normal": {"checked": True, "count": 1, "oldest_ms": NOW_MS - 20 * DAY_MS, "ids": ids}},
+        spot_symbols=[], now=NOW,
+    )  # fmt: skip
+    starts = sync_state.stream_starts(state, NOW_MS + DAY_MS)
+    assert starts == {"spot_normal": NOW_MS - OVERLAP}  # not pulled back 20 days...
+    assert sync_state.lookups(state, starts) == {"spot_normal": ids}  # ...the order is asked for by id
+    # an open order inside the next window needs no lookup: paging sees it
+    recent = [{"id": "12", "c_time": NOW_MS - 60_000, "plan_type": None}]
+    state["streams"]["spot_normal"]["open_ids"] = recent
+    assert sync_state.lookups(state, starts) == {}

@@ -32,9 +32,12 @@ class BitgetClient(BitgetTransport):
         limit: int = 100,
         tpsl_type: str = "normal",
         timeout_s: float | None = None,
+        order_id: str | None = None,
     ) -> list[dict]:
-        """One page of spot order history, newest first; the next page's cursor is the last row's orderId."""
+        """One page of spot order history, newest first; the next page's cursor is the last row's orderId.
+        `order_id`: that one order (an incremental sync looks up the orders it saw open)."""
         params = {
+            "orderId": order_id,
             "symbol": symbol,
             "startTime": start_ms,
             "endTime": end_ms,
@@ -76,9 +79,11 @@ class BitgetClient(BitgetTransport):
         id_less_than: str | None = None,
         limit: int = 100,
         timeout_s: float | None = None,
+        order_id: str | None = None,
     ) -> dict:
         """One page of futures order history: {"entrustedList": [...], "endId": str|None}."""
         params = {
+            "orderId": order_id,
             "productType": product_type,
             "symbol": symbol,
             "startTime": start_ms,
@@ -100,9 +105,11 @@ class BitgetClient(BitgetTransport):
         id_less_than: str | None = None,
         limit: int = 100,
         timeout_s: float | None = None,
+        order_id: str | None = None,
     ) -> dict:
         """One page of futures plan history for one planType: {"entrustedList": [...], "endId": str|None}."""
         params = {
+            "orderId": order_id,
             "productType": product_type,
             "planType": plan_type,
             "symbol": symbol,
