@@ -185,6 +185,13 @@ class OrdersService:
         self._record_status(state)
         return self.db.get_execution(arn) or row
 
+    def refresh_unfinished(self, execution_arn: str) -> None:
+        """Record the orchestrator's status of an execution the database has as unfinished (what
+        GET /orders/{arn}/database shows first); saving its orders is left to the status read and the watcher."""
+        row = self.db.get_execution(execution_arn)
+        if row is not None:
+            self._fresh(row)
+
     def _record_status(self, state: ExecutionState) -> None:
         """Copy a finished execution's status (and on success its result) into its database record."""
         if state.status == "SUCCEEDED":

@@ -87,6 +87,17 @@ def ledger_engine(ledger_database: str) -> Iterator[Engine]:
     engine.dispose()
 
 
+def row_counts(url: str) -> dict[str, int]:
+    """Rows per ledger table (bad input must leave them unchanged)."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            query = "SELECT COUNT(*) FROM {}"  # constant table names only
+            return {t: connection.execute(text(query.format(t))).scalar_one() for t in TABLES}
+    finally:
+        engine.dispose()
+
+
 def make_ledger_orders(count: int, account_id: str, seed: int = 7, first_id: int = 1) -> list[dict[str, Any]]:
     """`count` ledger rows of one account: several symbols and streams, cTime ties, one orderId in two streams."""
     rng = random.Random(seed)

@@ -1,0 +1,145 @@
+"""GET /accounts, GET /accounts/{account_id}, GET /accounts/{account_id}/orders[/export]: the ledger's reads
+(POST /accounts/{account_id}/sync is in account_sync.py)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response
+from fastapi.responses import StreamingResponse
+
+from app.api.deps import RuntimeDep
+from app.api.responses import EXPORT_RESPONSES, export_response, json_bytes
+from app.schemas.accounts import (
+    ACCOUNT_ID_PATTERN,
+    EXAMPLE_ACCOUNT,
+    AccountList,
+    AccountOrdersPage,
+    AccountSummary,
+)
+from app.schemas.orders import MAX_MS
+from app.services.database_service import DatabaseService
+from app.services.ledger_reads.account_pages import AccountFilters, InvalidFiltersError
+from app.services.ledger_reads.summaries import AccountNotFoundError
+
+router = APIRouter(prefix="/accounts", tags=["accounts"])
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "A cursor that is malformed or was issued for other filters, or start_ms >= end_ms"},
+    404: {"description": "No order, execution or coverage of this account is stored"},
+    422: {"description": "A parameter is malformed; `detail` names it"},
+}
+
+
+def get_database(runtime: RuntimeDep) -> DatabaseService:
+    return runtime.db
+
+
+DatabaseDep = Annotated[DatabaseService, Depends(get_database)]
+AccountId = Annotated[
+    str,
+    Path(
+        pattern=ACCOUNT_ID_PATTERN,
+        description="Bitget's userId (GET /accounts lists them)",
+        examples=[EXAMPLE_ACCOUNT],
+    ),
+]
+
+
+def account_filters(
+    account_id: AccountId,
+    symbol: Annotated[str | None, Query(pattern=r"^[A-Z0-9]{2,40}$", description="Only this symbol")] = None,
+    stream: Annotated[
+        str | None,
+        Query(
+            pattern=r"^[A-Za-z0-9_-]{1,40}$", description="Only this stream (spot_normal, USDT-FUTURES...)"
+        ),
+    ] = None,
+    start_ms: Annotated[
+        int | None, Query(ge=0, le=MAX_MS, description="Orders created at or after (cTime, ms)")
+    ] = None,
+    end_ms: Annotated[
+        int | None, Query(ge=0, le=MAX_MS, description="Orders created before (cTime, ms)")
+    ] = None,
+    side: Annotated[str | None, Query(pattern=r"^[a-z_]{1,20}$", description="buy | sell")] = None,
+    status: Annotated[
+        str | None,
+        Query(
+            pattern=r"^[a-z_]{1,32}$", description="Bitget's status as stored (filled, cancelled, live...)"
+        ),
+    ] = None,
+) -> AccountFilters:
+    try:
+        return AccountFilters(account_id, symbol, stream, start_ms, end_ms, side, status)
+    except InvalidFiltersError as exc:
+        raise HTTPException(400, str(exc)) from None
+
+
+FiltersDep = Annotated[AccountFilters, Depends(account_filters)]
+
+
+@router.get("", response_model=AccountList, summary="Accounts stored: orders, streams, last extraction")
+def list_accounts(db: DatabaseDep) -> AccountList:
+    """Every account the ledger or the executions know, with its distinct orders per stream."""
+    return db.list_accounts()
+
+
+@router.get(
+    "/{account_id}",
+    response_model=AccountSummary,
+    summary="An account per stream: orders stored, time covered by complete extractions, gaps",
+    responses={404: ERRORS[404], 422: ERRORS[422]},
+)
+def get_account(account_id: AccountId, db: DatabaseDep) -> AccountSummary:
+    """Per stream: orders stored, the ranges complete extractions covered, the gaps up to now (those older
+    than Bitget's 90-day retention marked `recoverable: false`), and the last extraction."""
+    try:
+        return db.account_summary(account_id)
+    except AccountNotFoundError as exc:
+        raise HTTPException(404, str(exc)) from None
+
+
+@router.get(
+    "/{account_id}/orders",
+    response_model=AccountOrdersPage,
+    summary="The account's distinct orders, newest first, by keyset cursor",
+    responses=ERRORS,
+)
+def get_account_orders(
+    filters: FiltersDep,
+    db: DatabaseDep,
+    limit: Annotated[int, Query(ge=1, le=100, description="Orders per page (max 100)")] = 100,
+    cursor: Annotated[
+        str | None,
+        Query(
+            max_length=512,
+            description="`next_cursor` of the previous page (same filters): same cost at any depth",
+        ),
+    ] = None,
+    include_raw: Annotated[bool, Query(description="Add `raw`: every field Bitget sent")] = False,
+) -> Response:
+    """One page, newest first by (cTime, orderId, id); `next_cursor` continues it."""
+    try:
+        body = db.account_orders_json(filters, limit=limit, cursor=cursor, include_raw=include_raw)
+    except AccountNotFoundError as exc:
+        raise HTTPException(404, str(exc)) from None
+    return json_bytes(body)
+
+
+@router.get(
+    "/{account_id}/orders/export",
+    response_class=StreamingResponse,
+    summary="Every matching order of the account as CSV, NDJSON or Parquet (streamed)",
+    responses={**EXPORT_RESPONSES, **ERRORS},
+)
+def export_account_orders(
+    filters: FiltersDep,
+    db: DatabaseDep,
+    export_format: Annotated[
+        Literal["csv", "ndjson", "parquet"], Query(alias="format", description="csv | ndjson | parquet")
+    ] = "csv",
+) -> StreamingResponse:
+    """Streams every order the filters select, newest first, with bounded memory."""
+    try:
+        return export_response(db.export_account(filters, export_format))
+    except AccountNotFoundError as exc:
+        raise HTTPException(404, str(exc)) from None
