@@ -309,6 +309,7 @@ def test_symbols_omitted_or_all_starts_the_account_units_at_the_full_rate(store,
         "stream_starts": {},
         "spot_plan_symbols": ["XRPUSDT"],
         "since_last_sync": False,
+        "lookups": {},
     }
     body = json.loads(answer["body"])
     assert body["scope"] == "account" and body["account_id"] == "5550001111"
