@@ -132,21 +132,6 @@ def _symbol_spec(item: dict[str, Any], defaults: dict[str, Any]) -> SymbolSpec:
         _number(defaults["days"], "profile field 'days'"),
         f"profile symbol {symbol}: 'days'",
     )
-    future_days = _per_stream(
-        item.get("future_days", defaults["future_days"]),
-        markets,
-        _number(defaults["future_days"], "profile field 'future_days'"),
-        f"profile symbol {symbol}: 'future_days'",
-        zero_allowed=True,
-    )
-    open_share = _number(
-        item.get("open_share", defaults["open_share"]), f"profile symbol {symbol}: 'open_share'"
-    )
-    if not 0 <= open_share <= 1:
-        raise ValueError(f"profile symbol {symbol}: 'open_share' must be in [0, 1]")
-    open_days = _number(item.get("open_days", defaults["open_days"]), f"profile symbol {symbol}: 'open_days'")
-    if open_days < 1 / 24:
-        raise ValueError(f"profile symbol {symbol}: 'open_days' must be at least one hour (1/24)")
     tie_share = float(item.get("tie_share", defaults["tie_share"]))
     if not 0 <= tie_share < 1:
         raise ValueError(f"profile symbol {symbol}: 'tie_share' must be in [0, 1)")
@@ -164,10 +149,31 @@ def _symbol_spec(item: dict[str, Any], defaults: dict[str, Any]) -> SymbolSpec:
         item.get("quote"),
         None if price is None else float(price),
         listed,
-        future_days,
-        open_share,
-        open_days,
+        **_living(item, defaults, markets, symbol),
     )
+
+
+def _living(
+    item: dict[str, Any], defaults: dict[str, Any], markets: tuple[str, ...], symbol: str
+) -> dict[str, Any]:
+    """`future_days` (per stream), `open_share` and `open_days` of one symbol, its own or the profile's.
+
+    A per-stream `future_days` of the symbol completes the profile's per-stream one; streams named by neither
+    get 0 (or the profile's number)."""
+    default = defaults["future_days"]
+    value = item.get("future_days", default)
+    if isinstance(default, dict) and isinstance(value, dict):
+        value = {**default, **value}
+    fallback = 0.0 if isinstance(default, dict) else _number(default, "profile field 'future_days'")
+    where = f"profile symbol {symbol}"
+    future_days = _per_stream(value, markets, fallback, f"{where}: 'future_days'", zero_allowed=True)
+    open_share = _number(item.get("open_share", defaults["open_share"]), f"{where}: 'open_share'")
+    if not 0 <= open_share <= 1:
+        raise ValueError(f"{where}: 'open_share' must be in [0, 1]")
+    open_days = _number(item.get("open_days", defaults["open_days"]), f"{where}: 'open_days'")
+    if open_days < 1 / 24:
+        raise ValueError(f"{where}: 'open_days' must be at least one hour (1/24)")
+    return {"future_days": future_days, "open_share": open_share, "open_days": open_days}
 
 
 def _per_stream(

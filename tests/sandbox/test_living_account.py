@@ -118,6 +118,23 @@ def test_future_days_and_open_settings_per_symbol_and_per_stream() -> None:
     account = Account(profile, 1, ANCHOR)
     assert len(account.stream_orders("ETHUSDT", "spot_normal")) == 30 + 60
     assert len(account.stream_orders("BTCUSDT", "USDT-FUTURES")) == 30 + 10
+    merged = load_profile(
+        {
+            "future_days": {"spot_normal": 5},
+            "symbols": [
+                {"symbol": "BTCUSDT", "orders": {"spot_normal": 1}, "markets": ["spot", "USDT-FUTURES"]},
+                {"symbol": "ETHUSDT", "orders": {"spot_normal": 1}, "future_days": {"spot_plan": 7}},
+            ],
+        }
+    )
+    assert merged.symbols[0].future_days == {
+        "spot_normal": 5,
+        "spot_tpsl": 0,
+        "spot_plan": 0,
+        "USDT-FUTURES": 0,
+        "USDT-FUTURES_plan": 0,
+    }
+    assert merged.symbols[1].future_days == {"spot_normal": 5, "spot_tpsl": 0, "spot_plan": 7}
 
 
 def test_live_profile_shape() -> None:
