@@ -244,6 +244,15 @@ class AccountChecker:
             clock_offset_ms=offset, checked_at_ms=checked_at,
         )  # fmt: skip
 
+    def fresh_clock_offset_ms(self) -> int | None:
+        """Bitget's clock minus ours, read now (one public request), whatever was learned before: an
+        account-wide execution's window ends at Bitget's "now", which a sync's high-water mark relies on."""
+        try:
+            self.server_clock.sync()
+        except (BitgetError, KeyError, TypeError, ValueError) as error:
+            log.warning("server time unavailable", extra={"reason": type(error).__name__})
+        return self.server_clock.offset_ms
+
     def _clock_offset_ms(self) -> int | None:
         """Bitget's clock minus ours (learned at most once per minute); None when the server time is unreadable."""
         try:

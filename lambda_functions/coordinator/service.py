@@ -187,8 +187,11 @@ class Coordinator:
             account = self._check_account()
             if account is not None and account.rejected:
                 return response(account.http_status or 401, account.error_body())
-            if account is not None and account.clock_offset_ms:
-                request = self._parse(body, now, offset_ms=account.clock_offset_ms)  # "now" is Bitget's
+            offset = account.clock_offset_ms if account is not None else None
+            if request.account_wide and self.account_checker is not None:
+                offset = self.account_checker.fresh_clock_offset_ms()  # a sync's window must end at Bitget's now
+            if offset:
+                request = self._parse(body, now, offset_ms=offset)  # "now" is Bitget's
         except RequestError as exc:
             log.info("rejected request", extra={"reason": str(exc)})
             return response(400, {"error": str(exc)})

@@ -291,6 +291,9 @@ class _Account:
     def check(self):
         return self.result
 
+    def fresh_clock_offset_ms(self):
+        return 0  # the test's clock is Bitget's
+
 
 def _account_coordinator(store, sfn):
     return Coordinator(sfn, store, MACHINE, "p/", clock=lambda: NOW, account_checker=_Account())

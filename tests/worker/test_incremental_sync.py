@@ -4,7 +4,6 @@ orders keep arriving, and orders created before a sync finish after it. A ledger
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Any
 
@@ -13,9 +12,10 @@ import pytest
 from lambda_functions.aggregator import app as aggregator
 from lambda_functions.aggregator.settings import AggregatorSettings
 from lambda_functions.common import sync_state
+from lambda_functions.common.bitget import Credentials
 from lambda_functions.common.bitget import endpoints as ep
 from lambda_functions.common.timewindow import DAY_MS
-from lambda_functions.coordinator.account_check import AccountCheck
+from lambda_functions.coordinator.account_check import AccountChecker
 from lambda_functions.coordinator.service import Coordinator
 from lambda_functions.worker import app as worker
 from tests.aggregator.factory import FakeClock
@@ -35,14 +35,6 @@ class _Sfn:
         return {"executionArn": f"arn:aws:states:us-east-2:1:execution:m:{kwargs['name']}"}
 
 
-class _Account:
-    def __init__(self, user_id: str) -> None:
-        self.user_id = user_id
-
-    def check(self) -> AccountCheck:
-        return AccountCheck(status="ok", message="ok", account_id=self.user_id)
-
-
 class Harness:
     """Runs account-wide executions like the state machine would, and keeps a ledger of their orders."""
 
@@ -51,13 +43,14 @@ class Harness:
         self.sfn = _Sfn()
         self.ledger: dict[tuple[str, str], dict[str, Any]] = {}
         self.first_start: int | None = None
+        self.checker = AccountChecker(
+            server.base_url, Credentials("sandbox-key", "sandbox-secret", "sandbox-pass")
+        )
 
     def coordinator(self) -> Coordinator:
-        now = dt.datetime.fromtimestamp(self.server.now_ms() / 1000, dt.UTC)  # the exchange's clock
-        user = self.server.app.account.user_id
-        return Coordinator(
-            self.sfn, self.store, "arn:m", PREFIX, clock=lambda: now, account_checker=_Account(user)
-        )
+        # The local clock, and one account checker for every sync (as the service keeps it): the exchange's
+        # clock jumps between syncs, and the window must still end at the exchange's now.
+        return Coordinator(self.sfn, self.store, "arn:m", PREFIX, account_checker=self.checker)
 
     def sync(self, body: dict[str, Any]) -> dict[str, Any]:
         answer = self.coordinator().handle(body)
