@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ("worker", "aggregate", "hydrate", "pipeline", "pagination", "worker_memory", "resume", "sync")
+BENCHMARKS = ("worker", "aggregate", "hydrate", "pipeline", "pagination", "worker_memory", "resume", "sync", "query")
 
 
 def main(argv: list[str]) -> int:

@@ -6,13 +6,13 @@ connection, resolves the execution or account, and keeps the execution totals' c
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import orjson
-from sqlalchemy import Connection
+from sqlalchemy import Engine
 
 from app.orchestration.base import ExecutionNotFoundError
 from app.schemas.accounts import AccountList, AccountSummary
@@ -30,7 +30,8 @@ from app.services.ledger_reads.execution_pages import (
     read_execution,
 )
 from app.services.ledger_reads.exports import CHUNK_ROWS, Export, ExportFormat, export
-from app.services.ledger_reads.page_sql import Dialect, dialect_of, execution_count_sql
+from app.services.ledger_reads.page_sql import execution_count_sql
+from app.services.ledger_reads.reader import Reader, reading
 from app.services.ledger_reads.rows import EXPORT_FIELDS, page_fields, page_row
 from app.services.ledger_reads.totals import TotalsCache
 
@@ -54,11 +55,14 @@ class OrderQueries(UsesSessions):
 
     _totals_cache: TotalsCache | None = None
 
-    @contextmanager
-    def _reading(self) -> Iterator[tuple[Connection, Dialect]]:
-        with self._sessions() as session:
-            connection = session.connection()
-            yield connection, dialect_of(connection.dialect.name)
+    _engine: Engine | None = None
+
+    def _reading(self) -> AbstractContextManager[Reader]:
+        """A pooled connection for one read (no session: reads commit nothing)."""
+        if self._engine is None:
+            with self._sessions() as session:
+                self._engine = cast(Engine, session.get_bind())
+        return reading(self._engine)
 
     @property
     def execution_totals(self) -> TotalsCache:
@@ -71,18 +75,15 @@ class OrderQueries(UsesSessions):
 
     # ---- one execution ----------------------------------------------------------------------------------
 
-    def _total(
-        self, connection: Connection, dialect: Dialect, record: ExecutionRecord, query: PageQuery
-    ) -> int:
+    def _total(self, reader: Reader, record: ExecutionRecord, query: PageQuery) -> int:
         """Matching orders: a saved execution's unfiltered total is known; others are counted once per stamp."""
         if query.symbol is None and query.stream is None and record.hydration_state == "saved":
             return record.orders_saved
-        sql = execution_count_sql(dialect, symbol=query.symbol is not None, stream=query.stream is not None)
+        symbol, stream = query.symbol is not None, query.stream is not None
+        sql = execution_count_sql(reader.dialect, symbol=symbol, stream=stream)
         params = tuple(v for v in (record.id, query.symbol, query.stream) if v is not None)
         key = (record.id, record.execution_arn, query.symbol, query.stream)
-        return self.execution_totals.total(
-            key, record.stamp, lambda: int(connection.exec_driver_sql(sql, params).scalar_one())
-        )
+        return self.execution_totals.total(key, record.stamp, lambda: int(reader.scalar(sql, params)))
 
     def query_orders(
         self,
@@ -98,13 +99,13 @@ class OrderQueries(UsesSessions):
         """A page of an execution's orders newest first (raw parsed); `cursor` continues after a previous page
         (skip applies after it). An unknown execution has no orders."""
         query = PageQuery(skip, limit, cursor, symbol, stream, include_raw)
-        with self._reading() as (connection, dialect):
-            record = read_execution(connection, execution_arn)
+        with self._reading() as reader:
+            record = read_execution(reader, execution_arn)
             if record is None:
                 decode_cursor(cursor) if cursor is not None else None  # a bad cursor is still refused
                 return OrdersPage([], 0, skip, limit, 0, False, None)
-            page = execution_page_rows(connection, dialect, record.id, query, page_fields(include_raw))
-            total = self._total(connection, dialect, record, query)
+            page = execution_page_rows(reader, record.id, query, page_fields(include_raw))
+            total = self._total(reader, record, query)
         orders = page_dicts(page, include_raw)
         return OrdersPage(orders, total, skip, limit, len(orders), page.has_more, page.next_cursor)
 
@@ -113,34 +114,32 @@ class OrderQueries(UsesSessions):
     ) -> bytes:
         """GET /orders/{arn}/database's answer as JSON bytes. `refresh` records the orchestrator's status of an
         execution the database has as unfinished, before the page is read (ExecutionNotFoundError: unknown)."""
-        with self._sessions() as session:
-            record = read_execution(session.connection(), execution_arn)
+        with self._reading() as reader:
+            record = read_execution(reader, execution_arn)
             if record is not None and refresh is not None and record.status not in FINISHED_STATUSES:
-                session.rollback()  # end this snapshot: the refresh writes in its own transaction
+                reader.connection.rollback()  # end this snapshot: the refresh writes in its own transaction
                 refresh(execution_arn)
-                record = read_execution(session.connection(), execution_arn)
+                record = read_execution(reader, execution_arn)
             if record is None:
                 raise ExecutionNotFoundError(f"execution not found: {execution_arn}")
-            connection = session.connection()
-            dialect = dialect_of(connection.dialect.name)
-            page = execution_page_rows(connection, dialect, record.id, query, page_fields(query.include_raw))
-            total = self._total(connection, dialect, record, query)
+            page = execution_page_rows(reader, record.id, query, page_fields(query.include_raw))
+            total = self._total(reader, record, query)
         return page_json(execution_arn, record, query, page, total)
 
     def export_execution(
         self, execution_arn: str, fmt: ExportFormat, *, symbol: str | None = None, stream: str | None = None
     ) -> Export:
         """Every order of the execution (optionally one symbol/stream) streamed in `fmt`."""
-        with self._reading() as (connection, _dialect):
-            record = read_execution(connection, execution_arn)
+        with self._reading() as reader:
+            record = read_execution(reader, execution_arn)
         if record is None:
             raise ExecutionNotFoundError(f"execution not found: {execution_arn}")
 
         def fetch(position: Position) -> tuple[Any, Position]:
             cursor = encode_cursor(*position) if position else None
             query = PageQuery(limit=CHUNK_ROWS, cursor=cursor, symbol=symbol, stream=stream)
-            with self._reading() as (connection, dialect):
-                page = execution_page_rows(connection, dialect, record.id, query, EXPORT_FIELDS)
+            with self._reading() as reader:
+                page = execution_page_rows(reader, record.id, query, EXPORT_FIELDS)
             return page.rows, page.next_key
 
         return export(fetch, fmt, f"orders-{record.execution_name or record.id}")
@@ -148,26 +147,26 @@ class OrderQueries(UsesSessions):
     # ---- accounts ---------------------------------------------------------------------------------------
 
     def list_accounts(self) -> AccountList:
-        with self._reading() as (connection, _dialect):
-            return summaries.list_accounts(connection)
+        with self._reading() as reader:
+            return summaries.list_accounts(reader.connection)
 
     def account_summary(self, account_id: str, now_ms: int | None = None) -> AccountSummary:
         """The account's summary (AccountNotFoundError when nothing of it is stored); gaps up to `now_ms`."""
         now = int(time.time() * 1000) if now_ms is None else now_ms
-        with self._reading() as (connection, _dialect):
-            return summaries.account_summary(connection, account_id, now)
+        with self._reading() as reader:
+            return summaries.account_summary(reader.connection, account_id, now)
 
     def account_orders_json(
         self, filters: AccountFilters, *, limit: int, cursor: str | None, include_raw: bool
     ) -> bytes:
         """GET /accounts/{id}/orders's answer as JSON bytes (InvalidCursorError, AccountNotFoundError)."""
         position = cursor_position(filters, cursor)
-        with self._reading() as (connection, dialect):
-            page = account_rows(connection, dialect, filters, page_fields(include_raw), limit, position)
+        with self._reading() as reader:
+            page = account_rows(reader, filters, page_fields(include_raw), limit, position)
             if (
                 not page.rows
                 and position is None
-                and not summaries.account_known(connection, filters.account_id)
+                and not summaries.account_known(reader.connection, filters.account_id)
             ):
                 raise summaries.AccountNotFoundError(filters.account_id)
         shown = {
@@ -190,13 +189,13 @@ class OrderQueries(UsesSessions):
 
     def export_account(self, filters: AccountFilters, fmt: ExportFormat) -> Export:
         """Every order of the account matching `filters`, streamed in `fmt` (AccountNotFoundError first)."""
-        with self._reading() as (connection, _dialect):
-            if not summaries.account_known(connection, filters.account_id):
+        with self._reading() as reader:
+            if not summaries.account_known(reader.connection, filters.account_id):
                 raise summaries.AccountNotFoundError(filters.account_id)
 
         def fetch(position: Position) -> tuple[Any, Position]:
-            with self._reading() as (connection, dialect):
-                rows = account_rows(connection, dialect, filters, EXPORT_FIELDS, CHUNK_ROWS, position)
+            with self._reading() as reader:
+                rows = account_rows(reader, filters, EXPORT_FIELDS, CHUNK_ROWS, position)
             return rows.rows, rows.next_key
 
         stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())

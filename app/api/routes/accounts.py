@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response
 from fastapi.responses import StreamingResponse
 
-from app.api.deps import RuntimeDep
+from app.api.read_deps import DatabaseDep
 from app.api.responses import EXPORT_RESPONSES, export_response, json_bytes
 from app.schemas.accounts import (
     ACCOUNT_ID_PATTERN,
@@ -18,7 +18,6 @@ from app.schemas.accounts import (
     AccountSummary,
 )
 from app.schemas.orders import MAX_MS
-from app.services.database_service import DatabaseService
 from app.services.ledger_reads.account_pages import AccountFilters, InvalidFiltersError
 from app.services.ledger_reads.summaries import AccountNotFoundError
 
@@ -30,11 +29,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def get_database(runtime: RuntimeDep) -> DatabaseService:
-    return runtime.db
-
-
-DatabaseDep = Annotated[DatabaseService, Depends(get_database)]
 AccountId = Annotated[
     str,
     Path(
@@ -45,7 +39,7 @@ AccountId = Annotated[
 ]
 
 
-def account_filters(
+async def account_filters(  # async: pure validation, no thread hop (read_deps.py)
     account_id: AccountId,
     symbol: Annotated[str | None, Query(pattern=r"^[A-Z0-9]{2,40}$", description="Only this symbol")] = None,
     stream: Annotated[

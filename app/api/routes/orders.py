@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 from fastapi.responses import StreamingResponse
 
 from app.api.deps import ExecutionControlDep, OrdersServiceDep
+from app.api.read_deps import OrdersReadDep
 from app.api.responses import EXPORT_RESPONSES, export_response, json_bytes
 from app.orchestration.base import ExtractionOptions
 from app.schemas.orders import (
@@ -111,7 +112,7 @@ def get_order_status(execution_arn: ExecutionArn, orders: OrdersServiceDep) -> d
 )
 def get_saved_orders(
     execution_arn: ExecutionArn,
-    orders: OrdersServiceDep,
+    orders: OrdersReadDep,
     skip: Annotated[
         int, Query(ge=0, le=MAX_SKIP, description="Orders to skip (offset paging; deep pages: use `cursor`)")
     ] = 0,
@@ -144,7 +145,7 @@ def get_saved_orders(
 )
 def export_saved_orders(
     execution_arn: ExecutionArn,
-    orders: OrdersServiceDep,
+    orders: OrdersReadDep,
     export_format: Annotated[
         Literal["csv", "ndjson", "parquet"], Query(alias="format", description="csv | ndjson | parquet")
     ] = "csv",

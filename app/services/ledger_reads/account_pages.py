@@ -11,10 +11,9 @@ from collections.abc import Sequence
 from dataclasses import astuple, dataclass
 from typing import Any
 
-from sqlalchemy import Connection
-
 from app.services.ledger_reads.cursors import decode_bound_cursor, encode_bound_cursor, filters_fingerprint
-from app.services.ledger_reads.page_sql import AccountShape, Dialect, account_page_sql, after_params
+from app.services.ledger_reads.page_sql import AccountShape, account_page_sql, after_params
+from app.services.ledger_reads.reader import Reader
 from app.services.ledger_reads.rows import key_reader
 
 
@@ -73,8 +72,7 @@ class AccountRows:
 
 
 def account_rows(
-    connection: Connection,
-    dialect: Dialect,
+    reader: Reader,
     filters: AccountFilters,
     fields: tuple[str, ...],
     limit: int,
@@ -85,8 +83,8 @@ def account_rows(
     if after is not None:
         params += after_params(after)
     params.append(limit + 1)
-    sql = account_page_sql(dialect, fields, filters.shape(after is not None))
-    rows = connection.exec_driver_sql(sql, tuple(params)).all()
+    sql = account_page_sql(reader.dialect, fields, filters.shape(after is not None))
+    rows = reader.rows(sql, params)
     page, has_more = rows[:limit], len(rows) > limit
     return AccountRows(page, has_more, key_reader(fields)(page[-1]) if has_more and page else None)
 

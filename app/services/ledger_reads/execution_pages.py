@@ -11,16 +11,16 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, select
 
-from app.models.database import ExecutionResult
 from app.schemas.orders import ExecutionInfo, Pagination
 from app.services.ledger_reads.cursors import decode_cursor, encode_cursor
 from app.services.ledger_reads.page_sql import Dialect, after_params, execution_page_sql
-from app.services.ledger_reads.rows import iso_time, key_reader, page_row
+from app.services.ledger_reads.reader import Reader
+from app.services.ledger_reads.rows import iso_time, key_reader, page_row, parse_time
 
 
 @dataclass(frozen=True)
@@ -66,14 +66,25 @@ class ExecutionRecord:
         }
 
 
-_RECORD_COLUMNS = tuple(getattr(ExecutionResult, name) for name in ExecutionRecord.__dataclass_fields__)
+_RECORD_FIELDS = tuple(ExecutionRecord.__dataclass_fields__)
 
 
-def read_execution(connection: Connection, execution_arn: str) -> ExecutionRecord | None:
-    row = connection.execute(
-        select(*_RECORD_COLUMNS).where(ExecutionResult.execution_arn == execution_arn)
-    ).first()
-    return ExecutionRecord(*row) if row is not None else None
+@lru_cache(maxsize=4)
+def _record_sql(dialect: Dialect) -> str:
+    columns = ", ".join(_RECORD_FIELDS)
+    return f"SELECT {columns} FROM execution_results WHERE execution_arn = {dialect.mark}"  # noqa: S608
+
+
+def read_execution(reader: Reader, execution_arn: str) -> ExecutionRecord | None:
+    """The execution's record (one indexed row), or None when the database does not know it."""
+    rows = reader.rows(_record_sql(reader.dialect), (execution_arn,))
+    if not rows:
+        return None
+    values = dict(zip(_RECORD_FIELDS, rows[0], strict=True))
+    values["complete"] = None if values["complete"] is None else bool(values["complete"])  # SQLite: 0/1
+    values["created_at"] = parse_time(values["created_at"])
+    values["updated_at"] = parse_time(values["updated_at"])
+    return ExecutionRecord(**values)
 
 
 @dataclass(frozen=True)
@@ -104,8 +115,7 @@ class PageRows:
 
 
 def execution_page_rows(
-    connection: Connection,
-    dialect: Dialect,
+    reader: Reader,
     execution_id: int,
     query: PageQuery,
     fields: tuple[str, ...],
@@ -120,14 +130,14 @@ def execution_page_rows(
     if query.skip:
         params.append(query.skip)
     sql = execution_page_sql(
-        dialect,
+        reader.dialect,
         fields,
         symbol=query.symbol is not None,
         stream=query.stream is not None,
         after=key is not None,
         offset=bool(query.skip),
     )
-    rows = connection.exec_driver_sql(sql, tuple(params)).all()
+    rows = reader.rows(sql, params)
     page, has_more = rows[: query.limit], len(rows) > query.limit
     return PageRows(page, has_more, key_reader(fields)(page[-1]) if has_more and page else None)
 
