@@ -2,13 +2,14 @@
 
 A consolidated document (spot + futures shapes, newest first) is generated streaming into a temp dir. For each
 database (a SQLite file; MariaDB in a database of its own, dropped afterwards) on an empty, migrated schema:
-- baseline (`baseline_rows_per_s`): the same rows (built by the same `row_chunks`, so the same 25 columns and
-  values) in the same chunks (`--chunk-rows`), `INSERT OR IGNORE` / `INSERT IGNORE`, one commit per chunk,
-  through the DB-API cursor's `executemany` (sqlite3 / pymysql) on a connection with the pragmas our engine
-  sets (WAL, synchronous=NORMAL); only the executemany + commit time is counted: the baseline pays neither
-  JSON parsing nor row building;
-- SQLite also reports `raw_multirow_rows_per_s`: the same, but with the multi-row INSERT statements hydration
-  uses on SQLite (app/services/order_inserts.py), to show the statement form is not where our speed comes from;
+- baseline (`baseline_rows_per_s`): the same storage written by the raw driver: the same ledger rows (built by
+  the same `row_chunks`, so the same 26 columns and values) in the same chunks (`--chunk-rows`), `INSERT OR
+  IGNORE` / `INSERT IGNORE` into `ledger_orders`, plus one `execution_orders` link per row (the ledger ids are
+  known: the table starts empty), one commit per chunk, through the DB-API cursor's `executemany` (sqlite3 /
+  pymysql) on a connection with the pragmas our engine sets (WAL, synchronous=NORMAL); only the executemany +
+  commit time is counted: the baseline pays neither JSON parsing, row building nor the ledger look-ups;
+- SQLite also reports `raw_multirow_rows_per_s`: the same, but with multi-row INSERT statements for the ledger
+  rows (as hydration sends them on SQLite), to show the statement form is not where our speed comes from;
 - ours: `hydrate()` end to end (parse, row mapping, inserts through SQLAlchemy's connection, progress updates),
   with a sampling thread recording the peak RSS growth during the call.
 One JSON line per database is printed (with the 1-minute load average: the machine is shared); the returned
@@ -36,7 +37,7 @@ from sqlalchemy import text
 from app.core.db import make_engine, make_session_factory, run_migrations
 from app.models.order_rows import ORDER_COLUMNS, row_chunks
 from app.services.database_service import DEFAULT_CHUNK_ROWS, DatabaseService
-from app.services.order_inserts import sqlite_batches, sqlite_insert_sql, sqlite_rows_per_statement
+from app.services.order_inserts import sqlite_batches, sqlite_rows_per_statement
 
 MYSQL = {"host": "127.0.0.1", "port": 3306, "user": "root", "password": ""}
 MYSQL_DATABASE = "bitget_orders_bench_hydrate"
@@ -80,16 +81,31 @@ def write_document(path: Path, count: int) -> None:
         fh.write(f'],"summary":{{"total_orders":{count}}}}}')
 
 
+LINK_FIELDS = tuple(ORDER_COLUMNS.index(c) for c in ("symbol", "stream", "c_time", "order_id_num"))
+
+
+def link_insert(placeholder: str, verb: str) -> str:
+    markers = ", ".join([placeholder] * 6)
+    return f"{verb} INTO execution_orders (execution_id, order_pk, symbol, stream, c_time, order_id_num) VALUES ({markers})"
+
+
 def raw_rows_per_s(
-    connection: Any, insert: Callable[[Any, list[tuple[Any, ...]]], None], path: Path, chunk_rows: int
+    connection: Any,
+    insert: Callable[[Any, list[tuple[Any, ...]]], None],
+    path: Path,
+    chunk_rows: int,
+    links: str,
 ) -> float:
-    """Raw driver: `insert(cursor, chunk)` + commit per chunk; only the database time is counted."""
+    """Raw driver: `insert(cursor, chunk)` + the chunk's links + commit per chunk; only the database time is
+    counted (the links' tuples are built before the clock starts)."""
     rows, spent = 0, 0.0
     cursor = connection.cursor()
     with path.open("rb") as fh:
-        for chunk in row_chunks(fh, "arn:bench:baseline", chunk_rows):
+        for chunk in row_chunks(fh, "bench-baseline", chunk_rows):
+            chunk_links = [(1, rows + i + 1, *(row[f] for f in LINK_FIELDS)) for i, row in enumerate(chunk)]
             started = time.perf_counter()
             insert(cursor, chunk)
+            cursor.executemany(links, chunk_links)
             connection.commit()
             spent += time.perf_counter() - started
             rows += len(chunk)
@@ -99,17 +115,22 @@ def raw_rows_per_s(
 
 def executemany_insert(placeholder: str, verb: str) -> Callable[[Any, list[tuple[Any, ...]]], None]:
     markers = ", ".join([placeholder] * len(ORDER_COLUMNS))
-    sql = f"{verb} INTO orders ({', '.join(ORDER_COLUMNS)}) VALUES ({markers})"
+    sql = f"{verb} INTO ledger_orders ({', '.join(ORDER_COLUMNS)}) VALUES ({markers})"
     return lambda cursor, chunk: cursor.executemany(sql, chunk)
 
 
 def sqlite_multirow_insert(connection: Any) -> Callable[[Any, list[tuple[Any, ...]]], None]:
-    """The statements hydration sends on SQLite: equal multi-row INSERTs within the bound-variable limit."""
+    """The statement form hydration sends on SQLite: equal multi-row INSERTs within the bound-variable limit."""
     most = sqlite_rows_per_statement(connection)
+    row = "(" + ", ".join("?" * len(ORDER_COLUMNS)) + ")"
 
     def insert(cursor: Any, chunk: list[tuple[Any, ...]]) -> None:
         for count, params in sqlite_batches(chunk, most):
-            cursor.execute(sqlite_insert_sql(count), params)
+            values = ", ".join([row] * count)
+            cursor.execute(
+                f"INSERT OR IGNORE INTO ledger_orders ({', '.join(ORDER_COLUMNS)}) VALUES {values}",  # noqa: S608
+                params,
+            )
 
     return insert
 
@@ -179,7 +200,8 @@ def run_sqlite(path: Path, workdir: Path, chunk_rows: int, parse: bool | None = 
             if name == "baseline_rows_per_s"
             else sqlite_multirow_insert(connection)
         )
-        baselines[name] = round(raw_rows_per_s(connection, insert, path, chunk_rows))
+        links = link_insert("?", "INSERT OR IGNORE")
+        baselines[name] = round(raw_rows_per_s(connection, insert, path, chunk_rows, links))
         connection.close()
     return {"database": "sqlite", **baselines} | measure_hydrate(
         f"sqlite:///{ours_db}", path, chunk_rows, parse
@@ -195,11 +217,15 @@ def run_mysql(path: Path, chunk_rows: int, parse: bool | None = None) -> dict[st
             cursor.execute(f"CREATE DATABASE `{MYSQL_DATABASE}` CHARACTER SET utf8mb4")
         run_migrations(url)
         connection = pymysql.connect(**MYSQL, database=MYSQL_DATABASE, charset="utf8mb4")
-        baseline = raw_rows_per_s(connection, executemany_insert("%s", "INSERT IGNORE"), path, chunk_rows)
+        links = link_insert("%s", "INSERT IGNORE")
+        baseline = raw_rows_per_s(
+            connection, executemany_insert("%s", "INSERT IGNORE"), path, chunk_rows, links
+        )
         connection.close()
         engine = make_engine(url)
         with engine.begin() as conn:  # both runs start from an empty table
-            conn.execute(text("TRUNCATE TABLE orders"))
+            conn.execute(text("TRUNCATE TABLE ledger_orders"))
+            conn.execute(text("TRUNCATE TABLE execution_orders"))
         engine.dispose()
         return {"database": "mariadb", "baseline_rows_per_s": round(baseline)} | measure_hydrate(
             url, path, chunk_rows, parse

@@ -1,8 +1,9 @@
-"""Consolidated results document -> chunks of `orders` rows, streamed.
+"""Consolidated results document -> chunks of `ledger_orders` rows, streamed.
 
 An order record (CONTRACTS.md: Bitget's raw fields + `stream` + `symbol`) becomes a tuple in ORDER_COLUMNS
-order. This is the hot path of hydration (hundreds of thousands of calls): tuples, not dicts, and plain
-look-ups; the database layer hands the tuples straight to the driver (app/services/order_inserts.py).
+order, owned by the execution's account. This is the hot path of hydration (hundreds of thousands of calls):
+tuples, not dicts, and plain look-ups; the database layer hands the tuples straight to the driver
+(app/services/order_inserts.py).
 
 Values are stored exactly as Bitget sent them: strings stay strings (`"20.0000000000000000"` as is), and JSON
 numbers are parsed as Decimal (ijson's default) and written back in plain notation (`0.00000001`, never
@@ -26,14 +27,14 @@ import ijson
 import orjson
 from sqlalchemy import String
 
-from app.models.database import Order, utcnow
+from app.models.database import LedgerOrder, utcnow
 from lambda_functions.common import exact_json
 from lambda_functions.common.streams import PLAN_SUFFIX, is_spot_stream
 
 ORDER_COLUMNS = (
-    "execution_arn", "symbol", "order_id", "order_id_num", "stream", "market", "product_type", "client_oid",
+    "account_id", "symbol", "order_id", "order_id_num", "stream", "market", "product_type", "client_oid",
     "size", "price", "price_avg", "status", "side", "order_type", "trade_side", "leverage", "margin_mode",
-    "pos_side", "fee", "quote_volume", "base_volume", "c_time", "u_time", "raw", "created_at",
+    "pos_side", "fee", "quote_volume", "base_volume", "c_time", "u_time", "raw", "created_at", "updated_at",
 )  # fmt: skip
 
 _MAX_BIGINT = 2**63 - 1
@@ -41,10 +42,13 @@ _MAX_TEXT_BYTES = 65_535  # MySQL's TEXT (`raw`); SQLite would take more, but bo
 
 
 def _varchar_limits() -> tuple[tuple[int, str, int], ...]:
-    """(index in ORDER_COLUMNS, name, length) of every VARCHAR (MySQL's INSERT IGNORE would cut a longer value)."""
+    """(index in ORDER_COLUMNS, name, length) of every VARCHAR taken from the record (MySQL would cut or refuse a
+    longer value). The account is the same for every row: hydration checks it once."""
     limits = []
     for index, name in enumerate(ORDER_COLUMNS):
-        kind = Order.__table__.columns[name].type
+        if name == "account_id":
+            continue
+        kind = LedgerOrder.__table__.columns[name].type
         if isinstance(kind, String) and kind.length:
             limits.append((index, name, kind.length))
     return tuple(limits)
@@ -153,9 +157,10 @@ _decode_fee_detail = json.JSONDecoder(parse_float=str).decode
 
 
 def order_row(
-    order: dict[str, Any], execution_arn: str, created_at: datetime | str, raw: str | None = None
+    order: dict[str, Any], account_id: str, created_at: datetime | str, raw: str | None = None
 ) -> tuple[Any, ...]:
-    """The `orders` row (values in ORDER_COLUMNS order) for one order record; OrderRecordError if unusable.
+    """The `ledger_orders` row (values in ORDER_COLUMNS order) of one order record of the account;
+    OrderRecordError if unusable. `created_at` is also the row's `updated_at` (when this copy was stored).
 
     `raw` is the record's JSON text when the caller has it (the source's own bytes); else it is encoded.
     """
@@ -172,13 +177,14 @@ def order_row(
     status = get("status") or get("planStatus") or get("state")
     fee = _as_text(order["fee"]) if "fee" in order else spot_fee(get("feeDetail"))
     return (
-        execution_arn, _as_text(symbol), str(order_id), _as_int(order, "orderId", required=True), stream,
+        account_id, _as_text(symbol), str(order_id), _as_int(order, "orderId", required=True), stream,
         "spot" if spot else "futures", None if spot else stream.removesuffix(PLAN_SUFFIX),
         _as_text(get("clientOid")), _as_text(get("size")), _as_text(get("price")), _as_text(get("priceAvg")),
         _as_text(status), _as_text(get("side")), _as_text(get("orderType")), _as_text(get("tradeSide")),
         _as_text(get("leverage")), _as_text(get("marginMode")), _as_text(get("posSide")), fee,
         _as_text(get("quoteVolume")), _as_text(get("baseVolume")), _as_int(order, "cTime", required=True),
         _as_int(order, "uTime", required=False), raw if raw is not None else encode_json(order), created_at,
+        created_at,
     )  # fmt: skip
 
 
@@ -237,7 +243,7 @@ class RejectedRows:
 
 
 def row_chunks(
-    stream: IO[bytes], execution_arn: str, chunk_rows: int, rejected: RejectedRows | None = None
+    stream: IO[bytes], account_id: str, chunk_rows: int, rejected: RejectedRows | None = None
 ) -> Iterator[list[tuple[Any, ...]]]:
     """Rows of the document's `orders` array, `chunk_rows` at a time, parsed incrementally (ijson, C backend).
 
@@ -251,7 +257,7 @@ def row_chunks(
     # Numbers with a fraction arrive as Decimal (exact); encode_json / decimal_text write them back unchanged.
     for order in ijson.items(stream, "orders.item"):
         try:
-            chunk.append(check_fits(order_row(order, execution_arn, created_at)))
+            chunk.append(check_fits(order_row(order, account_id, created_at)))
         except OrderRecordError as exc:
             rejected.add(order, str(exc))
             continue
@@ -273,7 +279,7 @@ class _Failure:
 @contextmanager
 def prefetched(
     open_source: Callable[[], AbstractContextManager[IO[bytes]]],
-    execution_arn: str,
+    account_id: str,
     chunk_rows: int,
     depth: int = 2,
     rejected: RejectedRows | None = None,
@@ -298,7 +304,7 @@ def prefetched(
     def produce() -> None:
         try:
             with open_source() as stream:
-                for chunk in row_chunks(stream, execution_arn, chunk_rows, rejected):
+                for chunk in row_chunks(stream, account_id, chunk_rows, rejected):
                     if not put(chunk):
                         return
             put(_END)

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.models.database import ExecutionResult, ProcessingLog, SymbolMetadata, utcnow
 from app.services.db_values import UsesSessions, iso, json_or_none
+from app.services.ledger_writes.accounts import account_of_result
 
 FAILED_STATUSES = frozenset({"FAILED", "TIMED_OUT", "ABORTED"})
 FINISHED_STATUSES = FAILED_STATUSES | {"SUCCEEDED"}
@@ -56,6 +57,7 @@ def _execution_dict(row: ExecutionResult) -> dict[str, Any]:
         "hydration_source": row.hydration_source,
         "hydration_error": row.hydration_error,
         "rows_rejected": row.rows_rejected,
+        "account_id": row.account_id,
         "created_at": iso(row.created_at),
         "updated_at": iso(row.updated_at),
     }
@@ -250,6 +252,9 @@ class ExecutionRecords(UsesSessions):
     @staticmethod
     def _result_values(result: dict[str, Any]) -> dict[str, Any]:
         values: dict[str, Any] = {"result_data": json.dumps(result, default=str)}
+        account = account_of_result(result)  # the aggregator names the account it read (its ledger)
+        if account is not None:
+            values["account_id"] = account
         summary: dict[str, Any] = result["summary"] if isinstance(result.get("summary"), dict) else {}
         if isinstance(summary.get("total_orders"), int):
             values["total_orders"] = summary["total_orders"]

@@ -1,11 +1,14 @@
-"""Removing an execution from the database (DELETE /orders/{arn}): its orders, processing log and record.
+"""Removing an execution from the database (DELETE /orders/{arn}): its links, the ledger orders only it saw,
+its coverage rows, processing log and record, as if it had never run.
 
 Removal first takes the execution the way a hydration does, with one atomic UPDATE to `hydration_state =
 'deleting'`, refused while a hydration may still be running (a 'saving' claim whose owner is alive and whose
 heartbeat is fresh). From then on no hydration can claim it, and a hydration whose claim was stale or dead finds
-its fencing token gone at its next chunk and stops. The orders then go in batches (bounded transactions even for
-a million rows), and the log and the record last, in one transaction. A removal cut short leaves the record in
-'deleting'; the next DELETE finishes it.
+its fencing token gone at its next chunk and stops. The links then go in batches (bounded transactions even
+for a million rows), each with the ledger orders no other execution links (ledger_writes/links.py: safe
+against another execution's hydration linking the same orders meanwhile); another execution's orders and
+counts are untouched. The coverage rows, the log and the record go last, in one transaction. A removal cut
+short leaves the record in 'deleting'; the next DELETE finishes it.
 """
 
 from __future__ import annotations
@@ -16,10 +19,11 @@ from datetime import timedelta
 
 from sqlalchemy import and_, delete, or_, select, update
 
-from app.models.database import ExecutionResult, Order, ProcessingLog, utcnow
+from app.models.database import AccountCoverage, ExecutionResult, ProcessingLog, utcnow
 from app.services import claim_owner
-from app.services.db_values import UsesSessions
+from app.services.db_values import UsesSessions, retry_on_deadlock
 from app.services.hydration import HeldClaim
+from app.services.ledger_writes.links import RemovedBatch, remove_batch
 
 DELETE_BATCH_ROWS = 10_000
 _NOT_RUNNING = ("pending", "failed", "saved", "deleting")
@@ -31,9 +35,11 @@ class ExecutionBusyError(Exception):
 
 @dataclass(frozen=True)
 class RemovedRows:
-    orders: int
+    orders: int  # the execution's orders (its links)
     processing_logs: int
     execution_record: bool
+    ledger_orders: int = 0  # of those, the ones no other execution saw: deleted from the ledger
+    coverage_rows: int = 0
 
 
 class ExecutionRemoval(UsesSessions):
@@ -98,23 +104,31 @@ class ExecutionRemoval(UsesSessions):
             )
 
     def finish_delete(self, execution_arn: str) -> RemovedRows:
-        """Delete the orders (in batches), then the processing log and the record."""
-        orders = 0
-        while True:
-            with self._sessions() as session, session.begin():
-                ids = session.scalars(
-                    select(Order.id).where(Order.execution_arn == execution_arn).limit(DELETE_BATCH_ROWS)
-                ).all()
-                if not ids:
-                    break
-                session.execute(delete(Order).where(Order.id.in_(ids)))
-                orders += len(ids)
+        """Delete the links and the orders only this execution saw (in batches), then its coverage rows,
+        processing log and record."""
+        with self._sessions() as session:
+            execution_id = session.scalar(
+                select(ExecutionResult.id).where(ExecutionResult.execution_arn == execution_arn)
+            )
+        links = orders = 0
+        while execution_id is not None:
+            batch = retry_on_deadlock(lambda: self._remove_batch(execution_id))
+            if not batch.links:
+                break
+            links, orders = links + batch.links, orders + batch.orders
         with self._sessions() as session, session.begin():
             connection = session.connection()
+            coverage = connection.execute(
+                delete(AccountCoverage).where(AccountCoverage.execution_arn == execution_arn)
+            ).rowcount
             logs = connection.execute(
                 delete(ProcessingLog).where(ProcessingLog.execution_arn == execution_arn)
             ).rowcount
             record = connection.execute(
                 delete(ExecutionResult).where(ExecutionResult.execution_arn == execution_arn)
             ).rowcount
-        return RemovedRows(orders=orders, processing_logs=logs, execution_record=record == 1)
+        return RemovedRows(links, logs, record == 1, ledger_orders=orders, coverage_rows=coverage)
+
+    def _remove_batch(self, execution_id: int) -> RemovedBatch:
+        with self._sessions() as session, session.begin():
+            return remove_batch(session.connection(), execution_id, DELETE_BATCH_ROWS)

@@ -1,16 +1,22 @@
-"""Hydration: load a consolidated results document's orders into `orders`, exactly once (docs/database.md).
+"""Hydration: load a consolidated results document's orders into the account's ledger, exactly once
+(docs/database.md).
 
 - *exactly once*: a caller must first win an atomic claim (`UPDATE ... SET hydration_state='saving'
   WHERE hydration_state IN ('pending','failed')`, or a 'saving' claim whose owner process is known to be dead
   (app/services/claim_owner.py), or whose heartbeat is stale); losers return the current state (and the running
   count) at once;
-- *complete or failed, never silently short*: the winner deletes what a previous failed attempt left, then
-  streams `orders` and inserts chunk by chunk (one transaction per chunk, progress and heartbeat in the same
-  transaction); any error of the document or the database marks the execution `failed`, and the next call
-  retries. One unusable order record does not: it is skipped, counted in `rows_rejected` and logged (execution,
-  symbol, stream, reason), and the rest is stored;
-- *no duplicates*: the unique key (execution_arn, stream, order_id) plus INSERT IGNORE, and a fencing token so
-  a writer whose claim was taken over stops at its next chunk;
+- *the ledger*: the execution's orders are stored once per (account, stream, order_id), replacing a stored copy
+  only when theirs is newer (uTime), and the execution links each order it saw; a second execution that sees
+  the same orders adds links only. The account comes from the execution's result (ledger_writes/accounts.py);
+- *complete or failed, never silently short*: the winner deletes the links a previous failed attempt left (not
+  the ledger rows: other executions may link them), then streams `orders` and writes chunk by chunk (ledger
+  rows, links, progress and heartbeat in one transaction); any error of the document or the database marks
+  the execution `failed`, and the next call retries. One unusable order record does not: it is skipped,
+  counted in `rows_rejected` and logged (execution, symbol, stream, reason), and the rest is stored;
+- *no duplicates*: the ledger's unique key and the links' primary key, and a fencing token so a writer whose
+  claim was taken over stops at its next chunk;
+- *coverage*: a successful load replaces the execution's coverage rows in the same transaction that marks it
+  saved (ledger_writes/coverage.py);
 - *bounded memory*: at most a few chunks of rows are held.
 """
 
@@ -27,13 +33,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import IO, Any, Literal, cast
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, or_, select, update
 
-from app.models.database import ExecutionResult, Order, utcnow
+from app.models.database import ExecutionResult, utcnow
 from app.models.order_rows import RejectedRows
 from app.services import claim_owner
-from app.services.db_values import UsesSessions, aware, count_stored_orders
-from app.services.order_inserts import insert_rows
+from app.services.db_values import UsesSessions, aware, retry_on_deadlock
+from app.services.ledger_writes.accounts import UNKNOWN_ACCOUNT, execution_account
+from app.services.ledger_writes.coverage import CoverageEntry, complete_coverage, replace_coverage
+from app.services.ledger_writes.links import count_links, unlink_batch
+from app.services.order_inserts import link_orders, upsert_orders
 from app.services.parse_process import ParseStats, order_chunks
 
 logger = logging.getLogger(__name__)
@@ -76,6 +85,16 @@ class HeldClaim:
 
     def owner_is_dead(self) -> bool:
         return claim_owner.owner_is_dead(self.owner, self.token)
+
+
+@dataclass(frozen=True)
+class LoadTarget:
+    """Where a claimed hydration writes: the execution's row, its account's ledger, and what it covered."""
+
+    execution_arn: str
+    execution_id: int
+    account_id: str
+    coverage: list[CoverageEntry]
 
 
 def redact(text: str) -> str:
@@ -259,7 +278,8 @@ class OrderHydration(UsesSessions):
         self.add_log(execution_arn, "INFO", "hydration started", {"source": redact(source)})
         stats = ParseStats()
         try:
-            saved = self._load(execution_arn, token, open_source, stats)
+            target = self._prepare(execution_arn, token)
+            saved = self._load(target, token, open_source, stats)
         except HydrationClaimLostError:
             # Someone else holds the execution now (a takeover, or DELETE): its record is theirs to write.
             logger.warning("hydration claim lost", extra={"execution_arn": execution_arn})
@@ -271,7 +291,11 @@ class OrderHydration(UsesSessions):
             self.add_log(execution_arn, "ERROR", "hydration failed", {"error": error})
             return self.hydration_state(execution_arn)
         rejected = stats.rejected
-        self._finish(execution_arn, token, "saved", orders_saved=saved, rows_rejected=rejected.count)
+        if not self._finish(
+            execution_arn, token, "saved", orders_saved=saved, rows_rejected=rejected.count, target=target
+        ):
+            logger.warning("hydration claim lost", extra={"execution_arn": execution_arn})
+            return self.hydration_state(execution_arn)
         duration = round(time.monotonic() - started, 3)
         if rejected.count:
             self._log_rejected(execution_arn, rejected)
@@ -280,6 +304,8 @@ class OrderHydration(UsesSessions):
             "rows_rejected": rejected.count,
             "duration_s": duration,
             "parser": stats.parser,
+            "account_id": target.account_id,
+            "coverage_rows": len(target.coverage) if target.account_id != UNKNOWN_ACCOUNT else 0,
         }
         if stats.child_peak_rss_mb is not None:
             details["parser_peak_rss_mb"] = stats.child_peak_rss_mb
@@ -302,31 +328,62 @@ class OrderHydration(UsesSessions):
             {"rows_rejected": rejected.count, "samples": rejected.samples},
         )
 
-    def _load(self, execution_arn: str, token: str, open_source: OpenSource, stats: ParseStats) -> int:
-        """Delete leftovers of earlier attempts, then stream the document in chunks; returns rows stored."""
-        with self._sessions() as session, session.begin():
-            session.execute(delete(Order).where(Order.execution_arn == execution_arn))
-        inserted = 0
-        parse = order_chunks(open_source, execution_arn, self.chunk_rows, self.parse_in_subprocess, stats)
-        with parse as chunks:
-            for chunk in chunks:
-                inserted += self._insert_chunk(execution_arn, token, chunk, inserted)
-        return self._stored_count(execution_arn)
-
-    def _insert_chunk(self, execution_arn: str, token: str, rows: list[tuple[Any, ...]], before: int) -> int:
-        """Insert one chunk and publish progress in the same transaction, only while our claim holds."""
+    def _prepare(self, execution_arn: str, token: str) -> LoadTarget:
+        """Settle the execution's account (stored on its row), then delete the links a failed attempt left."""
+        table = ExecutionResult
         with self._sessions() as session, session.begin():
             connection = session.connection()
-            added = insert_rows(connection, rows)
+            row = connection.execute(
+                select(table.id, table.result_data, table.account_id).where(
+                    table.execution_arn == execution_arn
+                )
+            ).one()
+            account = execution_account(row.result_data, row.account_id)
+            claimed = connection.execute(
+                update(table)
+                .where(table.execution_arn == execution_arn, table.hydration_token == token)
+                .values(account_id=account)
+            )
+            if claimed.rowcount != 1:
+                raise HydrationClaimLostError(
+                    f"hydration of {execution_arn} was taken over by another caller"
+                )
+        while True:  # bounded transactions, however many links a previous attempt left
+            with self._sessions() as session, session.begin():
+                if not unlink_batch(session.connection(), row.id):
+                    break
+        return LoadTarget(execution_arn, row.id, account, complete_coverage(row.result_data))
+
+    def _load(self, target: LoadTarget, token: str, open_source: OpenSource, stats: ParseStats) -> int:
+        """Stream the document into the ledger in chunks; returns the execution's links (orders it saw)."""
+        linked = 0
+        parse = order_chunks(open_source, target.account_id, self.chunk_rows, self.parse_in_subprocess, stats)
+        with parse as chunks:
+            for chunk in chunks:
+                linked += self._insert_chunk(target, token, chunk, linked)
+        with self._sessions() as session:
+            return count_links(session.connection(), target.execution_id)
+
+    def _insert_chunk(self, target: LoadTarget, token: str, rows: list[tuple[Any, ...]], before: int) -> int:
+        """Write one chunk (ledger rows, then links) and publish progress in the same transaction, only while
+        our claim holds; returns the links added. A MySQL deadlock (another writer of the same orders) is
+        retried."""
+        return retry_on_deadlock(lambda: self._write_chunk(target, token, rows, before))
+
+    def _write_chunk(self, target: LoadTarget, token: str, rows: list[tuple[Any, ...]], before: int) -> int:
+        with self._sessions() as session, session.begin():
+            connection = session.connection()
+            upsert_orders(connection, rows)
+            added = link_orders(connection, target.execution_id, target.account_id, rows)
             table = ExecutionResult
             progress = connection.execute(
                 update(table)
-                .where(table.execution_arn == execution_arn, table.hydration_token == token)
+                .where(table.execution_arn == target.execution_arn, table.hydration_token == token)
                 .values(orders_saved=before + added, hydration_heartbeat_at=utcnow())
             )
             if progress.rowcount != 1:
                 raise HydrationClaimLostError(
-                    f"hydration of {execution_arn} was taken over by another caller"
+                    f"hydration of {target.execution_arn} was taken over by another caller"
                 )
         return added
 
@@ -339,7 +396,10 @@ class OrderHydration(UsesSessions):
         orders_saved: int | None = None,
         rows_rejected: int | None = None,
         error: str | None = None,
-    ) -> None:
+        target: LoadTarget | None = None,
+    ) -> bool:
+        """Record the outcome while our claim holds (False: it was taken over; nothing written). A `target`
+        (a successful load) replaces the execution's coverage rows in the same transaction."""
         now = utcnow()
         values: dict[str, Any] = {
             "hydration_state": state,
@@ -353,12 +413,18 @@ class OrderHydration(UsesSessions):
             values["rows_rejected"] = rows_rejected
         table = ExecutionResult
         with self._sessions() as session, session.begin():
-            session.execute(
+            connection = session.connection()
+            result = connection.execute(
                 update(table)
                 .where(table.execution_arn == execution_arn, table.hydration_token == token)
                 .values(**values)
-                .execution_options(synchronize_session=False)
             )
-
-    def _stored_count(self, execution_arn: str) -> int:
-        return count_stored_orders(self._sessions, execution_arn)
+            if result.rowcount != 1:
+                return False
+            if target is not None:
+                # An unknown account mixes whatever accounts ran without a check: no coverage is claimed for it.
+                known = target.account_id != UNKNOWN_ACCOUNT
+                replace_coverage(
+                    connection, execution_arn, target.account_id, target.coverage if known else []
+                )
+        return True

@@ -124,23 +124,23 @@ def _forkserver() -> ForkServerContext:
 @contextmanager
 def order_chunks(
     open_source: OpenSource,
-    execution_arn: str,
+    account_id: str,
     chunk_rows: int,
     in_subprocess: bool | None,
     stats: ParseStats,
 ) -> Iterator[Iterator[Rows]]:
     """Chunks of rows of the document: parsed in a child process, in-process (False), or by size (None)."""
     if in_subprocess is False:
-        with prefetched(open_source, execution_arn, chunk_rows, rejected=stats.rejected) as chunks:
+        with prefetched(open_source, account_id, chunk_rows, rejected=stats.rejected) as chunks:
             yield chunks
         return
     with open_source() as stream:
         head = b"" if in_subprocess else _read_up_to(stream, SMALL_DOCUMENT_BYTES + 1)
         if in_subprocess is None and len(head) <= SMALL_DOCUMENT_BYTES:  # the whole (small) document
-            yield row_chunks(io.BytesIO(head), execution_arn, chunk_rows, stats.rejected)
+            yield row_chunks(io.BytesIO(head), account_id, chunk_rows, stats.rejected)
             return
         stats.parser = "subprocess"
-        with child_parsed_chunks(stream, head, execution_arn, chunk_rows, stats) as chunks:
+        with child_parsed_chunks(stream, head, account_id, chunk_rows, stats) as chunks:
             yield chunks
 
 
@@ -155,7 +155,7 @@ def _read_up_to(stream: IO[bytes], size: int) -> bytes:
 
 @contextmanager
 def child_parsed_chunks(
-    stream: IO[bytes], head: bytes, execution_arn: str, chunk_rows: int, stats: ParseStats
+    stream: IO[bytes], head: bytes, account_id: str, chunk_rows: int, stats: ParseStats
 ) -> Iterator[Iterator[Rows]]:
     """Chunks of rows of `head` + the rest of `stream`, parsed in a child process (see the module doc)."""
     context = _forkserver()
@@ -164,7 +164,7 @@ def child_parsed_chunks(
     for pipe in (source_in, rows_out):
         _widen(pipe)
     child = context.Process(
-        target=_child_main, args=(source_out, rows_in, execution_arn, chunk_rows), name="hydrate-parse"
+        target=_child_main, args=(source_out, rows_in, account_id, chunk_rows), name="hydrate-parse"
     )
     try:
         child.start()
@@ -284,7 +284,7 @@ class PipeReader:
 def _child_main(
     source_out: multiprocessing.connection.Connection,
     rows_in: multiprocessing.connection.Connection,
-    execution_arn: str,
+    account_id: str,
     chunk_rows: int,
 ) -> None:
     """In the child: parse the piped document and send its rows back, then _Done (or _Failure)."""
@@ -294,7 +294,7 @@ def _child_main(
     rejected = RejectedRows()
     try:
         reader = cast(IO[bytes], PipeReader(source_out))  # file-like enough for ijson: read(n) only
-        for chunk in row_chunks(reader, execution_arn, chunk_rows, rejected):
+        for chunk in row_chunks(reader, account_id, chunk_rows, rejected):
             sender.put(chunk)
         peak_mb = _peak_rss_mb()
         sender.put(_Done(round(peak_mb, 1), round(peak_mb - start_mb, 1), rejected))

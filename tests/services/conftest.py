@@ -19,7 +19,14 @@ from app.core.db import make_engine, make_session_factory, run_migrations
 from app.services.database_service import DatabaseService
 
 MYSQL_HOST, MYSQL_PORT, MYSQL_USER = "127.0.0.1", 3306, "root"
-TABLES = ("orders", "processing_logs", "symbol_metadata", "execution_results")
+TABLES = (
+    "execution_orders",
+    "ledger_orders",
+    "account_coverage",
+    "processing_logs",
+    "symbol_metadata",
+    "execution_results",
+)
 
 
 def _mysql_server() -> pymysql.connections.Connection:

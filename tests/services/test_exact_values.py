@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 
-from app.models.database import Order
+from app.models.database import LedgerOrder
 from app.models.order_rows import RejectedRows, row_chunks, spot_fee
 from app.services.database_service import DatabaseService
 from tests.services.factories import file_source, make_orders
 
 ARN = "arn:aws:states:us-east-2:1:execution:bitget-orders:exact"
+ACCOUNT = "1"
 # Written by hand: json.dumps would already have turned the numbers into floats.
 SPOT = (
     '{"userId":"1","symbol":"BTCUSDT","orderId":"1115965643967582214","clientOid":"c-1",'
@@ -43,7 +44,7 @@ def _document(*orders: str) -> bytes:
 
 
 def _rows() -> dict[str, tuple]:
-    (chunk,) = row_chunks(io.BytesIO(_document(SPOT, FUTURES, PLAIN_FEE)), ARN, 10)
+    (chunk,) = row_chunks(io.BytesIO(_document(SPOT, FUTURES, PLAIN_FEE)), ACCOUNT, 10)
     return {row[2]: row for row in chunk}
 
 
@@ -90,7 +91,7 @@ def test_a_row_with_a_fractional_or_signed_time_is_rejected_not_truncated() -> N
     orders[1]["cTime"], orders[2]["cTime"] = "FRACTION", "-1700000000000"
     text = json.dumps({"orders": orders}).replace('"FRACTION"', "1700000000000.5")
     rejected = RejectedRows()
-    (chunk,) = row_chunks(io.BytesIO(text.encode()), ARN, 10, rejected)
+    (chunk,) = row_chunks(io.BytesIO(text.encode()), ACCOUNT, 10, rejected)
     assert len(chunk) == 2
     assert rejected.count == 2
     assert all("cTime is not an integer" in sample["reason"] for sample in rejected.samples)
@@ -103,7 +104,7 @@ def test_hydration_stores_the_exact_values(service: DatabaseService, engine: Eng
     state = service.hydrate(ARN, file_source(path), source="file")
     assert (state.state, state.orders_saved, state.rows_rejected) == ("saved", 3, 0)
     with engine.connect() as connection:
-        rows = {r.order_id: r for r in connection.execute(select(Order).where(Order.execution_arn == ARN))}
+        rows = {r.order_id: r for r in connection.execute(select(LedgerOrder))}
     spot, futures = rows["1115965643967582214"], rows["1115965643967582215"]
     assert (spot.price, spot.size, spot.fee) == ("20.0000000000000000", "0.0000000100000000", "-0.0000794")
     assert (futures.fee, futures.quote_volume, futures.price_avg) == (
@@ -119,6 +120,6 @@ def test_hydration_stores_the_exact_values(service: DatabaseService, engine: Eng
 )
 def test_any_decimal_string_survives_a_float_would_not(value: str) -> None:
     order = make_orders(1)[0] | {"fee": value, "price": value}
-    (chunk,) = row_chunks(io.BytesIO(json.dumps({"orders": [order]}).encode()), ARN, 10)
+    (chunk,) = row_chunks(io.BytesIO(json.dumps({"orders": [order]}).encode()), ACCOUNT, 10)
     assert (_column(chunk[0], "fee"), _column(chunk[0], "price")) == (value, value)
     assert str(float(value)) != value  # the round trip this guards against

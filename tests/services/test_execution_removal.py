@@ -1,4 +1,5 @@
-"""Removing an execution's rows: refused while a hydration may be running, complete otherwise, resumable."""
+"""Removing an execution's rows: refused while a hydration may be running, complete otherwise, resumable; the
+ledger orders only it saw go with it, orders another execution saw stay."""
 
 from __future__ import annotations
 
@@ -6,10 +7,12 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, func, select, text
 
+from app.models.database import AccountCoverage, ExecutionOrder, LedgerOrder
 from app.services import execution_removal
 from app.services.database_service import DatabaseService, ExecutionBusyError
+from app.services.db_values import count_stored_orders
 from tests.services.factories import file_source, make_orders, write_document
 
 ARN = "arn:aws:states:us-east-2:1:execution:bitget-orders:remove-me"
@@ -23,18 +26,36 @@ def _record(service: DatabaseService, arn: str) -> None:
 
 
 def _rows(engine: Engine, arn: str) -> tuple[int, int, int]:
+    """(links, processing log entries, records) of the execution."""
     with engine.connect() as connection:
-        return tuple(  # type: ignore[return-value]
+        links = connection.execute(
+            text(
+                "SELECT COUNT(*) FROM execution_orders x JOIN execution_results e ON e.id = x.execution_id "
+                "WHERE e.execution_arn = :a"
+            ),
+            {"a": arn},
+        ).scalar_one()
+        logs, records = (
             connection.execute(
                 text(f"SELECT COUNT(*) FROM {table} WHERE execution_arn = :a"),  # noqa: S608 - constant tables
                 {"a": arn},
             ).scalar_one()
-            for table in ("orders", "processing_logs", "execution_results")
+            for table in ("processing_logs", "execution_results")
         )
+        return links, logs, records
+
+
+def _ledger(engine: Engine) -> dict[str, str]:
+    """order id -> raw of every ledger row."""
+    with engine.connect() as connection:
+        return {
+            row.order_id: row.raw for row in connection.execute(select(LedgerOrder.order_id, LedgerOrder.raw))
+        }
 
 
 @pytest.fixture
 def two_saved(service: DatabaseService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> DatabaseService:
+    """Two saved executions of one account: the 250 orders of ARN include the 40 of OTHER."""
     monkeypatch.setattr(execution_removal, "DELETE_BATCH_ROWS", 70)  # several batches
     for arn, count in ((ARN, 250), (OTHER, 40)):
         _record(service, arn)
@@ -44,15 +65,48 @@ def two_saved(service: DatabaseService, tmp_path: Path, monkeypatch: pytest.Monk
 
 
 def test_removal_deletes_the_orders_logs_and_record_of_that_execution_only(two_saved, engine) -> None:
+    # GIVEN two executions that share 40 orders
     assert _rows(engine, ARN) == (250, 2, 1)
+    ledger = _ledger(engine)
+    shared = {o["orderId"] for o in make_orders(40)}
+    assert len(ledger) == 250 and shared <= set(ledger)
+    # WHEN the one with 250 is removed
     previous = two_saved.begin_delete(ARN)
     assert previous == "saved"
     assert two_saved.hydration_state(ARN).state == "deleting"
     removed = two_saved.finish_delete(ARN)
+    # THEN its links, its 210 orders of its own, its log and record are gone
     assert (removed.orders, removed.processing_logs, removed.execution_record) == (250, 2, True)
+    assert removed.ledger_orders == 210
     assert _rows(engine, ARN) == (0, 0, 0)
-    assert _rows(engine, OTHER) == (40, 2, 1)
     assert two_saved.get_execution(ARN) is None
+    # AND the other execution's orders, links and count are untouched
+    assert _rows(engine, OTHER) == (40, 2, 1)
+    assert _ledger(engine) == {order_id: ledger[order_id] for order_id in shared}
+    assert count_stored_orders(two_saved._sessions, OTHER) == 40
+    assert two_saved.hydration_state(OTHER).orders_saved == 40
+    # AND removing the other empties the ledger
+    two_saved.begin_delete(OTHER)
+    assert two_saved.finish_delete(OTHER).ledger_orders == 40
+    with engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(LedgerOrder)) == 0
+        assert connection.scalar(select(func.count()).select_from(ExecutionOrder)) == 0
+
+
+def test_removal_deletes_the_coverage_of_that_execution_only(two_saved, engine) -> None:
+    with engine.begin() as connection:
+        connection.execute(
+            AccountCoverage.__table__.insert(),
+            [
+                {"account_id": "1", "stream": "spot_normal", "symbol": "", "start_ms": 1, "end_ms": 2,
+                 "execution_arn": arn, "created_at": dt.datetime(2026, 1, 1)}
+                for arn in (ARN, OTHER)
+            ],
+        )  # fmt: skip
+    two_saved.begin_delete(ARN)
+    assert two_saved.finish_delete(ARN).coverage_rows == 1
+    with engine.connect() as connection:
+        assert connection.scalars(select(AccountCoverage.execution_arn)).all() == [OTHER]
 
 
 def test_an_execution_being_removed_cannot_be_claimed_and_a_cut_removal_is_finished_later(
@@ -64,6 +118,7 @@ def test_an_execution_being_removed_cannot_be_claimed_and_a_cut_removal_is_finis
     assert _rows(engine, ARN)[0] == 250  # nothing loaded
     assert two_saved.begin_delete(ARN) == "deleting"  # the next DELETE takes it again
     assert two_saved.finish_delete(ARN).orders == 250
+    assert len(_ledger(engine)) == 40
 
 
 def test_removal_is_refused_while_a_live_hydration_holds_the_execution(two_saved, engine) -> None:
@@ -103,3 +158,4 @@ def test_removing_an_unrecorded_execution_removes_nothing(service: DatabaseServi
     assert service.begin_delete("arn:none") is None
     removed = service.finish_delete("arn:none")
     assert (removed.orders, removed.processing_logs, removed.execution_record) == (0, 0, False)
+    assert (removed.ledger_orders, removed.coverage_rows) == (0, 0)

@@ -1,4 +1,5 @@
-"""Hydration: the DB ends up holding exactly the document's orders, once, whatever the callers do."""
+"""Hydration: the ledger ends up holding exactly the document's orders, once, and the execution linked to each,
+whatever the callers do."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select, update
 
-from app.models.database import ExecutionResult, Order
+from app.models.database import ExecutionOrder, ExecutionResult, LedgerOrder
 from app.services.database_service import DatabaseService
+from app.services.db_values import count_stored_orders
+from app.services.hydration import LoadTarget
 from tests.services.factories import (
     breaking_source,
     document_bytes,
@@ -33,11 +36,25 @@ def document(tmp_path: Path, orders: list[dict]) -> Path:
     return write_document(tmp_path / "result.json", orders)
 
 
-def stored_orders(engine: Engine) -> list[dict]:
+def linked_rows(engine: Engine, arn: str = ARN) -> list:
+    """The ledger rows the execution links to."""
+    execution_id = select(ExecutionResult.id).where(ExecutionResult.execution_arn == arn).scalar_subquery()
     with engine.connect() as connection:
-        return [
-            json.loads(raw) for raw in connection.scalars(select(Order.raw).where(Order.execution_arn == ARN))
-        ]
+        return list(
+            connection.execute(
+                select(LedgerOrder)
+                .join(ExecutionOrder, ExecutionOrder.order_pk == LedgerOrder.id)
+                .where(ExecutionOrder.execution_id == execution_id)
+            )
+        )
+
+
+def stored_orders(engine: Engine) -> list[dict]:
+    return [json.loads(row.raw) for row in linked_rows(engine)]
+
+
+def count_orders(service: DatabaseService, arn: str = ARN) -> int:
+    return count_stored_orders(service._sessions, arn)
 
 
 def key(order: dict) -> tuple[str, str]:
@@ -58,8 +75,7 @@ def test_columns_are_mapped_for_spot_futures_and_plan_orders(
     service: DatabaseService, engine: Engine, document: Path
 ) -> None:
     service.hydrate(ARN, file_source(document), source="file")
-    with engine.connect() as connection:
-        rows = {r.stream: r for r in connection.execute(select(Order).where(Order.execution_arn == ARN))}
+    rows = {r.stream: r for r in linked_rows(engine)}
     spot, futures, plan = rows["spot_normal"], rows["USDT-FUTURES"], rows["USDT-FUTURES_plan"]
     assert (spot.market, spot.product_type, spot.fee, spot.status) == ("spot", None, "-0.0001", "filled")
     assert (futures.market, futures.product_type, futures.fee) == ("futures", "USDT-FUTURES", "-0.004335")
@@ -77,7 +93,7 @@ def test_second_hydration_adds_nothing(service: DatabaseService, engine: Engine,
     service.hydrate(ARN, file_source(document), source="file")
     again = service.hydrate(ARN, file_source(document), source="file")
     assert (again.state, again.orders_saved) == ("saved", ORDER_COUNT)
-    assert service.count_orders(ARN) == ORDER_COUNT
+    assert count_orders(service) == ORDER_COUNT
     assert [log["message"] for log in service.list_logs(ARN)] == ["hydration started", "hydration finished"]
 
 
@@ -101,8 +117,8 @@ def test_ten_concurrent_callers_store_one_copy(
     assert sum(1 for s in states if s.state == "saved" and s.orders_saved == ORDER_COUNT) >= 1
     assert all(0 <= s.orders_saved <= ORDER_COUNT for s in states)
     with engine.connect() as connection:
-        distinct = connection.scalar(select(func.count(func.distinct(Order.order_id + Order.stream))))
-    assert service.count_orders(ARN) == distinct == ORDER_COUNT
+        distinct = connection.scalar(select(func.count()).select_from(LedgerOrder))
+    assert count_orders(service) == distinct == ORDER_COUNT
     assert [log["message"] for log in service.list_logs(ARN)].count("hydration started") == 1
 
 
@@ -114,7 +130,7 @@ def test_background_callers_see_saving_then_saved(service: DatabaseService, docu
     service.join_background(timeout_s=120)
     final = service.hydration_state(ARN)
     assert (final.state, final.orders_saved) == ("saved", ORDER_COUNT)
-    assert service.count_orders(ARN) == ORDER_COUNT
+    assert count_orders(service) == ORDER_COUNT
 
 
 @pytest.mark.parametrize("parse_in_subprocess", [True, False, None])
@@ -132,16 +148,16 @@ def test_failure_halfway_is_logged_and_a_retry_completes(
     )  # the read error, not the cut JSON
     assert "Signature" not in failed.error  # presigned query strings never stored
     if parse_in_subprocess is None:  # a small document is read whole first: the break comes before any insert
-        assert service.count_orders(ARN) == 0
+        assert count_orders(service) == 0
     else:
-        assert 0 < service.count_orders(ARN) < ORDER_COUNT  # chunks before the break were committed
+        assert 0 < count_orders(service) < ORDER_COUNT  # chunks before the break were committed
     logs = service.list_logs(ARN)
     assert [log["level"] for log in logs] == ["INFO", "ERROR"]
     assert logs[0]["details"]["source"] == "https://x.test/doc?…"
 
     retried = service.hydrate(ARN, file_source(document), source="file")
     assert (retried.state, retried.orders_saved, retried.error) == ("saved", ORDER_COUNT, None)
-    assert service.count_orders(ARN) == ORDER_COUNT
+    assert count_orders(service) == ORDER_COUNT
 
 
 def _malformed(orders: list[dict]) -> list[dict]:
@@ -174,7 +190,7 @@ def test_malformed_records_are_skipped_counted_and_logged_the_rest_stored(
         state = service.hydrate(ARN, file_source(document), source="file")
     # THEN every other order is stored, the six are counted, and each is logged with its reason
     assert (state.state, state.error, state.rows_rejected) == ("saved", None, 6)
-    assert state.orders_saved == service.count_orders(ARN) == ORDER_COUNT - 6
+    assert state.orders_saved == count_orders(service) == ORDER_COUNT - 6
     good = [o for i, o in enumerate(bad) if i not in (10, 500, 1000, 1500, 2000, 2500)]
     assert sorted(stored_orders(engine), key=key) == sorted(good, key=key)
     logs = service.list_logs(ARN)
@@ -223,9 +239,11 @@ def test_stale_claim_is_taken_over_and_the_old_writer_stops(
     assert service.hydrate(ARN, file_source(document), source="file").state == "saving"  # claim still fresh
     impatient = DatabaseService(make_session_factory(engine), stale_claim_s=0)
     assert impatient.hydrate(ARN, file_source(document), source="file").state == "saved"
+    execution_id = service.get_execution(ARN)["id"]  # type: ignore[index]
+    target = LoadTarget(ARN, execution_id, "unknown", [])
     with pytest.raises(HydrationClaimLostError):
-        service._insert_chunk(ARN, old_token, [order_row(orders[0], ARN, utcnow())], 0)
-    assert service.count_orders(ARN) == ORDER_COUNT
+        service._insert_chunk(target, old_token, [order_row(orders[0], "unknown", utcnow())], 0)
+    assert count_orders(service) == ORDER_COUNT
 
 
 def test_unknown_execution_is_pending(service: DatabaseService) -> None:

@@ -12,14 +12,14 @@ import pytest
 from sqlalchemy import update
 
 from app.models.database import ExecutionResult
-from app.models.order_rows import row_chunks
+from app.models.order_rows import ORDER_COLUMNS, row_chunks
 from app.services import parse_process
 from app.services.database_service import DatabaseService
 from app.services.parse_process import ParseStats, child_parsed_chunks
 from tests.services.factories import document_bytes, file_source, make_orders, write_document
 
 ARN = "arn:aws:states:us-east-2:1:execution:bitget-orders:parse"
-CREATED_AT = -1  # the last column: set per run, compared apart
+CREATED_AT = ORDER_COLUMNS.index("created_at")  # then updated_at: both set per run, compared apart
 
 
 def stray_processes() -> set[int]:

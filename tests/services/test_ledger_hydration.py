@@ -1,0 +1,243 @@
+"""Hydration into the ledger: executions of one account that see the same orders store them once (the newest
+copy), each execution keeps its own links and count, and a successful load records what it covered."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, func, select, update
+
+from app.models.database import AccountCoverage, ExecutionOrder, ExecutionResult, LedgerOrder
+from app.services.database_service import DatabaseService
+from app.services.db_values import count_stored_orders
+from app.services.ledger_writes.accounts import account_of_result, execution_account
+from app.services.ledger_writes.coverage import CoverageEntry, complete_coverage
+from tests.services.factories import breaking_source, document_bytes, file_source, make_orders, write_document
+
+ACCOUNT = "1187837411"
+FIRST = "arn:aws:states:us-east-2:1:execution:bitget-orders:first"
+SECOND = "arn:aws:states:us-east-2:1:execution:bitget-orders:second"
+T0 = 1_700_000_000_000
+COVERAGE = [
+    {"key": "spot_normal", "stream": "spot_normal", "symbol": None, "start_ms": T0, "end_ms": T0 + 10, "complete": True},
+    {"key": "spot_plan:BTCUSDT", "stream": "spot_plan", "symbol": "BTCUSDT", "start_ms": T0, "end_ms": T0 + 20,
+     "complete": True},
+    {"key": "USDT-FUTURES", "stream": "USDT-FUTURES", "symbol": None, "start_ms": T0, "end_ms": T0 + 30,
+     "complete": False},
+]  # fmt: skip
+
+
+def _record(service: DatabaseService, arn: str, result: dict[str, Any] | None) -> None:
+    service.record_execution(
+        execution_arn=arn, execution_name=arn.rsplit(":", 1)[1], symbols=[], start_ms=1, end_ms=2
+    )
+    if result is not None:
+        service.update_execution(arn, status="SUCCEEDED", result=result)
+
+
+def _result(account: str | None = ACCOUNT, coverage: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    summary: dict[str, Any] = {"total_orders": 0}
+    if coverage is not None:
+        summary["coverage"] = coverage
+    result: dict[str, Any] = {"success": True, "summary": summary}
+    if account is not None:
+        result["account_id"] = account
+    return result
+
+
+def _hydrate(service: DatabaseService, arn: str, path: Path, orders: list[dict[str, Any]]) -> None:
+    write_document(path, orders)
+    state = service.hydrate(arn, file_source(path), source="file")
+    assert (state.state, state.error) == ("saved", None)
+
+
+def _ledger(engine: Engine) -> dict[tuple[str, str, str], dict[str, Any]]:
+    with engine.connect() as connection:
+        rows = connection.execute(select(LedgerOrder.account_id, LedgerOrder.stream, LedgerOrder.raw)).all()
+    return {(account, stream, json.loads(raw)["orderId"]): json.loads(raw) for account, stream, raw in rows}
+
+
+def _links(engine: Engine, arn: str) -> int:
+    execution_id = select(ExecutionResult.id).where(ExecutionResult.execution_arn == arn).scalar_subquery()
+    with engine.connect() as connection:
+        query = (
+            select(func.count())
+            .select_from(ExecutionOrder)
+            .where(ExecutionOrder.execution_id == execution_id)
+        )
+        return connection.scalar(query) or 0
+
+
+def _coverage(engine: Engine) -> list[tuple[str, str, str, int, int, str]]:
+    table = AccountCoverage
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(
+                table.account_id,
+                table.stream,
+                table.symbol,
+                table.start_ms,
+                table.end_ms,
+                table.execution_arn,
+            )
+        ).all()
+    return sorted(tuple(row) for row in rows)  # type: ignore[misc]
+
+
+def _copy(order: dict[str, Any], u_time_shift: int, price: str) -> dict[str, Any]:
+    return order | {"uTime": str(int(order["uTime"]) + u_time_shift), "price": price}
+
+
+def test_two_executions_of_one_account_store_distinct_orders_the_newest_copy_winning(
+    service: DatabaseService, engine: Engine, tmp_path: Path
+) -> None:
+    # GIVEN 4,500 orders: the first execution saw the first 3,000, the second the last 3,000, and of the 1,500
+    # both saw, the second's copy is newer for even ones and older for odd ones
+    orders = make_orders(4500)
+    second = orders[1500:]
+    for i in range(1500):
+        second[i] = _copy(second[i], 1000 if i % 2 == 0 else -1000, "newer" if i % 2 == 0 else "older")
+    _record(service, FIRST, _result())
+    _record(service, SECOND, _result())
+    # WHEN both are hydrated, in that order
+    _hydrate(service, FIRST, tmp_path / "first.json", orders[:3000])
+    _hydrate(service, SECOND, tmp_path / "second.json", second)
+    # THEN the ledger holds each distinct order once, under the account
+    ledger = _ledger(engine)
+    assert len(ledger) == 4500
+    assert {key[0] for key in ledger} == {ACCOUNT}
+    # AND each execution keeps its own links and count
+    assert _links(engine, FIRST) == _links(engine, SECOND) == 3000
+    assert service.hydration_state(FIRST).orders_saved == service.hydration_state(SECOND).orders_saved == 3000
+    assert count_stored_orders(service._sessions, FIRST) == 3000
+    # AND the newer copy replaced the stored one; an older one did not
+    for i, order in enumerate(second[:1500]):
+        stored = ledger[(ACCOUNT, order["stream"], order["orderId"])]
+        expected = order if i % 2 == 0 else orders[1500 + i]
+        assert stored == expected, i
+    # AND the account is recorded on both executions
+    assert service.get_execution(FIRST)["account_id"] == ACCOUNT  # type: ignore[index]
+
+
+def test_a_second_execution_seeing_the_same_orders_adds_links_only(
+    service: DatabaseService, engine: Engine, tmp_path: Path
+) -> None:
+    orders = make_orders(1000)
+    for arn in (FIRST, SECOND):
+        _record(service, arn, _result())
+        _hydrate(service, arn, tmp_path / "doc.json", orders)
+    with engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(LedgerOrder)) == 1000
+    assert _links(engine, FIRST) == _links(engine, SECOND) == 1000
+
+
+def test_the_account_comes_from_the_result_then_the_record_then_is_unknown(
+    service: DatabaseService, engine: Engine, tmp_path: Path
+) -> None:
+    orders = make_orders(10)
+    _record(service, FIRST, _result(account=None))
+    with engine.begin() as connection:  # known from the start of the execution, not from its result
+        connection.execute(
+            update(ExecutionResult).where(ExecutionResult.execution_arn == FIRST).values(account_id="42")
+        )
+    _hydrate(service, FIRST, tmp_path / "a.json", orders)
+    _record(service, SECOND, None)  # no result, no account: filed under "unknown"
+    _hydrate(service, SECOND, tmp_path / "b.json", orders)
+    assert {key[0] for key in _ledger(engine)} == {"42", "unknown"}
+    assert len(_ledger(engine)) == 20  # the same orders of two accounts are two sets of rows
+    assert service.get_execution(SECOND)["account_id"] == "unknown"  # type: ignore[index]
+
+
+def test_a_successful_load_records_the_complete_coverage_and_a_reload_replaces_it(
+    service: DatabaseService, engine: Engine, tmp_path: Path
+) -> None:
+    _record(service, FIRST, _result(coverage=COVERAGE))
+    _hydrate(service, FIRST, tmp_path / "a.json", make_orders(10))
+    expected = [
+        (ACCOUNT, "spot_normal", "", T0, T0 + 10, FIRST),
+        (ACCOUNT, "spot_plan", "BTCUSDT", T0, T0 + 20, FIRST),
+    ]
+    assert _coverage(engine) == expected  # the incomplete stream adds nothing
+    with engine.begin() as connection:  # as if that load had failed: the next one loads again
+        connection.execute(update(ExecutionResult).values(hydration_state="failed"))
+    _hydrate(service, FIRST, tmp_path / "a.json", make_orders(10))
+    assert _coverage(engine) == expected
+
+
+def test_no_coverage_without_the_field_or_without_a_known_account(
+    service: DatabaseService, engine: Engine, tmp_path: Path
+) -> None:
+    _record(service, FIRST, _result())  # a result written before summary.coverage existed
+    _record(service, SECOND, _result(account=None, coverage=COVERAGE))
+    _hydrate(service, FIRST, tmp_path / "a.json", make_orders(5))
+    _hydrate(service, SECOND, tmp_path / "b.json", make_orders(5))
+    assert _coverage(engine) == []
+
+
+@pytest.mark.parametrize("parse_in_subprocess", [True, False])
+def test_a_failed_attempt_leaves_ledger_rows_and_the_retry_relinks_them(
+    service: DatabaseService, engine: Engine, tmp_path: Path, parse_in_subprocess: bool
+) -> None:
+    service.parse_in_subprocess = parse_in_subprocess
+    orders = make_orders(3000)
+    _record(service, FIRST, _result())
+    data = document_bytes(orders)
+    failed = service.hydrate(FIRST, breaking_source(data, fail_after=len(data) // 2), source="file")
+    assert failed.state == "failed"
+    kept = len(_ledger(engine))
+    assert 0 < kept < 3000 and _links(engine, FIRST) == kept  # committed chunks: rows and their links
+    _hydrate(service, FIRST, tmp_path / "a.json", orders)
+    assert len(_ledger(engine)) == _links(engine, FIRST) == 3000
+
+
+def test_account_values() -> None:
+    assert account_of_result('{"account_id": "1187837411"}') == "1187837411"
+    assert account_of_result({"account_id": 1187837411}) == "1187837411"
+    for bad in (
+        {"account_id": ""},
+        {"account_id": "a b"},
+        {"account_id": True},
+        {"account_id": "x" * 33},
+        "[1]",
+    ):
+        assert account_of_result(bad) is None
+    assert account_of_result("not json") is None
+    assert execution_account('{"account_id": "7"}', "8") == "7"
+    assert execution_account(None, "8") == "8"
+    assert execution_account("{}", None) == "unknown"
+
+
+def test_coverage_values() -> None:
+    def entry(**fields: Any) -> dict[str, Any]:
+        return {
+            "stream": "spot_normal",
+            "symbol": None,
+            "start_ms": 10,
+            "end_ms": 20,
+            "complete": True,
+        } | fields
+
+    result = {
+        "summary": {
+            "coverage": [
+                entry(),
+                entry(start_ms=20, end_ms=30),  # touches the first: merged
+                entry(symbol="BTCUSDT", start_ms=0, end_ms=5),
+                entry(symbol="BTCUSDT", start_ms=100, end_ms=200),  # disjoint and wider: kept instead
+                entry(stream="x", complete="true"),  # not the boolean true
+                entry(stream="y", start_ms=5, end_ms=5),  # an empty window
+                entry(stream="z", start_ms=1.5),
+                entry(stream="", symbol=None),
+                "not an entry",
+            ]
+        }
+    }
+    assert complete_coverage(result) == [
+        CoverageEntry("spot_normal", "", 10, 30),
+        CoverageEntry("spot_normal", "BTCUSDT", 100, 200),
+    ]
+    assert complete_coverage(json.dumps(result)) == complete_coverage(result)
+    assert complete_coverage({"summary": {"coverage": "none"}}) == complete_coverage("oops") == []
