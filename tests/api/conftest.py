@@ -26,7 +26,14 @@ from tests.api.fakes import FakeOrchestrator, FakeSymbolsClient
 
 # One database per test run, so concurrent runs on the shared server never drop each other's tables.
 MYSQL_DATABASE = f"bitget_orders_api_test_{os.getpid()}"
-TABLES = ("orders", "processing_logs", "symbol_metadata", "execution_results")
+TABLES = (
+    "execution_orders",
+    "ledger_orders",
+    "account_coverage",
+    "processing_logs",
+    "symbol_metadata",
+    "execution_results",
+)
 BASE_URL = "http://127.0.0.1:8000/results"
 
 
@@ -101,14 +108,16 @@ class Api:
     database_url: str
 
     def counts(self) -> dict[str, int]:
-        """Rows per table: bad input must leave these unchanged."""
+        """Rows per table: bad input must leave these unchanged. "orders" counts the orders executions saw
+        (their links to the ledger), as the per-execution `orders` table did."""
         engine = create_engine(self.database_url)
         try:
             with engine.connect() as connection:
                 query = "SELECT COUNT(*) FROM {}"  # constant table names only
-                return {t: connection.execute(text(query.format(t))).scalar_one() for t in TABLES}
+                counts = {t: connection.execute(text(query.format(t))).scalar_one() for t in TABLES}
         finally:
             engine.dispose()
+        return {"orders": counts["execution_orders"], **counts}
 
     def start(self, symbols: tuple[str, ...] = ("BTCUSDT", "ETHUSDT")) -> str:
         response = self.client.post("/orders", json={"symbols": list(symbols)})

@@ -23,6 +23,12 @@ from sqlalchemy import create_engine, text
 from bench.sandbox_process import SandboxProcess
 from lambda_functions.common.keys import checkpoint_key, manifest_key
 
+# The orders an execution saw (its links to the ledger), as the per-execution `orders` table held them.
+SAVED = (
+    "(SELECT e.execution_arn, l.stream, l.order_id FROM execution_orders x "
+    "JOIN ledger_orders l ON l.id = x.order_pk JOIN execution_results e ON e.id = x.execution_id) AS o"
+)
+
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -112,7 +118,7 @@ def saved_orders(database: Path, arn: str) -> list[tuple[str, str]]:
     engine = create_engine(f"sqlite:///{database}")
     try:
         with engine.connect() as connection:
-            query = text("SELECT stream, order_id FROM orders WHERE execution_arn = :arn")
+            query = text(f"SELECT stream, order_id FROM {SAVED} WHERE execution_arn = :arn")  # noqa: S608
             return [(stream, order_id) for stream, order_id in connection.execute(query, {"arn": arn})]
     finally:
         engine.dispose()

@@ -1,6 +1,6 @@
-"""DELETE /orders/{execution_arn}: removes the execution's rows and results objects; 409 while it runs or its
-orders are being saved, 404 when unknown (a second DELETE too), 422 for a malformed ARN; bad calls change
-nothing."""
+"""DELETE /orders/{execution_arn}: removes the execution's rows and results objects (its links, and the ledger
+orders no other execution saw: another execution's pages are unchanged); 409 while it runs or its orders are
+being saved, 404 when unknown (a second DELETE too), 422 for a malformed ARN; bad calls change nothing."""
 
 from __future__ import annotations
 
@@ -26,11 +26,26 @@ def saved_execution(api, count: int = 12) -> str:
     return arn
 
 
+def pages(api, arn: str) -> list[dict]:
+    """Every page of the execution's /database, followed by cursor."""
+    bodies, params = [], {"limit": 4}
+    while True:
+        response = api.client.get(f"/orders/{arn}/database", params=params)
+        assert response.status_code == 200, response.text
+        bodies.append(response.json())
+        cursor = bodies[-1]["pagination"]["next_cursor"]
+        if cursor is None:
+            return bodies
+        params = {"limit": 4, "cursor": cursor}
+
+
 def test_delete_removes_rows_and_results_and_a_second_delete_is_404(api) -> None:
-    # GIVEN two saved executions
+    # GIVEN two saved executions of one account: the 12 orders of the first include the 5 of the other
     arn, other = saved_execution(api), saved_execution(api, 5)
     assert sorted(k.rsplit("/", 1)[1] for k in objects(api, arn)) == ["manifest.json", "result.json"]
-    before = api.counts()
+    before, other_pages = api.counts(), pages(api, other)
+    assert (before["ledger_orders"], before["orders"]) == (12, 17)
+    assert other_pages[0]["pagination"]["total_orders"] == 5
     # WHEN one is deleted
     response = api.client.delete(f"/orders/{arn}")
     # THEN the answer says what was removed
@@ -45,9 +60,11 @@ def test_delete_removes_rows_and_results_and_a_second_delete_is_404(api) -> None
         "bitget-results/exec-1/manifest.json",
         "bitget-results/exec-1/result.json",
     ]
-    # AND its rows and objects are gone, the other execution's untouched
+    # AND its rows and objects are gone, the other execution's untouched: its total and rows are the same
     after = api.counts()
     assert after["orders"] == before["orders"] - 12 == 5
+    assert after["ledger_orders"] == 5  # the 7 orders only the deleted execution saw are gone from the ledger
+    assert pages(api, other) == other_pages
     assert after["execution_results"] == before["execution_results"] - 1
     assert after["processing_logs"] == before["processing_logs"] - 2
     assert objects(api, arn) == [] and len(objects(api, other)) == 2
@@ -116,7 +133,7 @@ def test_an_execution_never_polled_is_deleted_with_its_results(api) -> None:
         0,
         2,
     )
-    assert api.counts() == {"orders": 0, "processing_logs": 0, "symbol_metadata": 0, "execution_results": 0}
+    assert set(api.counts().values()) == {0}
 
 
 def test_delete_an_express_arn(api) -> None:

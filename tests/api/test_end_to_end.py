@@ -14,6 +14,12 @@ from app.main import Exchange, Overrides, create_app
 from lambda_functions.worker import app as worker_app
 from tests.api.conftest import TestClient, test_settings
 
+# The orders an execution saw (its links to the ledger), as the per-execution `orders` table held them.
+SAVED = (
+    "(SELECT e.execution_arn, l.stream, l.order_id FROM execution_orders x "
+    "JOIN ledger_orders l ON l.id = x.order_pk JOIN execution_results e ON e.id = x.execution_id) AS o"
+)
+
 SYMBOLS = ["SOLUSDT", "XRPUSDT"]
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
 
@@ -43,7 +49,8 @@ def saved_orders(database_url: str, arn: str) -> list[tuple[str, str]]:
     try:
         with engine.connect() as connection:
             rows = connection.execute(
-                text("SELECT stream, order_id FROM orders WHERE execution_arn = :arn"), {"arn": arn}
+                text(f"SELECT stream, order_id FROM {SAVED} WHERE execution_arn = :arn"),  # noqa: S608
+                {"arn": arn},
             ).all()
     finally:
         engine.dispose()

@@ -10,6 +10,12 @@ from lambda_functions.common import keys
 from lambda_functions.coordinator.naming import execution_name_from_arn
 from tests.api.fakes import UNKNOWN_ARN, order
 
+# The orders an execution saw (its links to the ledger), as the per-execution `orders` table held them.
+SAVED = (
+    "(SELECT e.execution_arn, l.stream, l.order_id FROM execution_orders x "
+    "JOIN ledger_orders l ON l.id = x.order_pk JOIN execution_results e ON e.id = x.execution_id) AS o"
+)
+
 
 def row(api, arn: str) -> dict:
     engine = create_engine(api.database_url)
@@ -32,7 +38,8 @@ def saved_order_ids(api, arn: str) -> list[str]:
     try:
         with engine.connect() as connection:
             ids = connection.execute(
-                text("SELECT order_id FROM orders WHERE execution_arn = :arn ORDER BY order_id"), {"arn": arn}
+                text(f"SELECT order_id FROM {SAVED} WHERE execution_arn = :arn ORDER BY order_id"),  # noqa: S608
+                {"arn": arn},
             ).scalars()
             return list(ids)
     finally:

@@ -413,7 +413,10 @@ def test_a_stale_saving_hydration_is_taken_over_and_completed_by_a_poll(api) -> 
     engine = create_engine(api.database_url)
     with engine.begin() as connection:
         connection.execute(
-            text("DELETE FROM orders WHERE execution_arn = :a AND c_time >= :t"),
+            text(
+                "DELETE FROM execution_orders WHERE c_time >= :t "
+                "AND execution_id = (SELECT id FROM execution_results WHERE execution_arn = :a)"
+            ),
             {"a": arn, "t": int(order(4)["cTime"])},  # the 5 newest: the 4 oldest stay, as saved
         )
         connection.execute(

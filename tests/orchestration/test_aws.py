@@ -35,6 +35,12 @@ from lambda_functions.coordinator import app as coordinator_app
 from lambda_functions.coordinator.validation import DAY_MS
 from tests.orchestration.fakes import PREFIX, FakeAggregator, FakeWorker, fake_orders
 
+# The orders an execution saw (its links to the ledger), as the per-execution `orders` table held them.
+SAVED = (
+    "(SELECT e.execution_arn, l.stream, l.order_id FROM execution_orders x "
+    "JOIN ledger_orders l ON l.id = x.order_pk JOIN execution_results e ON e.id = x.execution_id) AS o"
+)
+
 pytestmark = pytest.mark.aws
 
 REGION, ACCOUNT, BUCKET = "us-east-1", "123456789012", "results-bucket"
@@ -393,7 +399,8 @@ def test_the_api_watcher_saves_the_orders_of_an_aws_execution_nobody_polls(
         def saved() -> set[str]:
             with engine.connect() as connection:
                 rows = connection.execute(
-                    text("SELECT order_id FROM orders WHERE execution_arn = :a"), {"a": arn}
+                    text(f"SELECT order_id FROM {SAVED} WHERE execution_arn = :a"),  # noqa: S608
+                    {"a": arn},
                 )
                 return {row[0] for row in rows}
 
