@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -241,3 +242,20 @@ def test_cursor_round_trip_is_opaque_text(stored: tuple[Reads, list[Any]]) -> No
     token = encode_cursor(1_700_000_000_000, 1_115_965_643_967_582_214, 42)
     assert token.isascii() and "=" not in token
     assert reads.query_orders(ARN, cursor=token).orders == []
+
+
+def test_documents_escape_text_and_drop_a_zero_fraction(ledger_engine: Engine) -> None:
+    """The database builds each row's JSON: quotes, backslashes, control and non-ASCII characters survive,
+    and a created_at without microseconds reads as Python's isoformat does (no fraction)."""
+    writer = LedgerWriter(ledger_engine)
+    rows = make_ledger_orders(2, "acc-4")
+    rows[0] |= {"client_oid": 'a"b\\c\n\té€😀', "price": "", "created_at": datetime(2026, 11, 1, 12, 0, 0)}
+    writer.orders(rows)
+    writer.execution_with_orders(ARN, "acc-4", rows)
+    reads = Reads(ledger_engine)
+    for page in (reads.query_orders(ARN, limit=5), reads.query_orders(ARN, limit=5, include_raw=False)):
+        first = next(o for o in page.orders if o["id"] == rows[0]["id"])
+        assert (first["client_oid"], first["price"]) == ('a"b\\c\n\té€😀', "")
+        assert first["created_at"] == "2026-11-01T12:00:00Z"
+    body = json.loads(reads.orders_page_json(ARN, PageQuery(limit=5)))
+    assert {o["client_oid"] for o in body["orders"]} == {'a"b\\c\n\té€😀', rows[1]["client_oid"]}

@@ -20,7 +20,7 @@ from app.schemas.orders import ExecutionInfo, Pagination
 from app.services.ledger_reads.cursors import decode_cursor, encode_cursor
 from app.services.ledger_reads.page_sql import Dialect, after_params, execution_page_sql
 from app.services.ledger_reads.reader import Reader
-from app.services.ledger_reads.rows import iso_time, key_reader, page_row, parse_time
+from app.services.ledger_reads.rows import iso_time, key_reader, page_dict, page_row, parse_time
 
 
 @dataclass(frozen=True)
@@ -169,9 +169,5 @@ def page_json(
 
 
 def page_dicts(page: PageRows, include_raw: bool) -> list[dict[str, Any]]:
-    """The page's order objects with `raw` parsed (for callers that want Python objects)."""
-    orders = [page_row(row, include_raw) for row in page.rows]
-    if include_raw:
-        for order, row in zip(orders, page.rows, strict=True):
-            order["raw"] = json.loads(row[-2])
-    return orders
+    """The page's order objects as Python values, `raw` parsed (for callers that want objects)."""
+    return [page_dict(row, include_raw) for row in page.rows]

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from app.services.ledger_reads.rows import select_list
+from app.services.ledger_reads.rows import DOC, PAGE_FIELDS
 
 NEWEST_FIRST = "{a}.c_time DESC, {a}.order_id_num DESC, {a}.{id} DESC"
 
@@ -32,6 +32,35 @@ class Dialect:
         if self.name == "sqlite":
             return f"{table} AS {alias} INDEXED BY {index}"
         return f"{table} AS {alias} FORCE INDEX ({index})"
+
+
+# created_at as the API writes it (db_values.iso): ISO 8601, a Z, no fraction when it is zero. MySQL drivers
+# interpolate parameters with %, so the format's % are doubled.
+_ISO_CREATED = {
+    "mysql": "CASE WHEN MICROSECOND({a}.created_at) = 0 "
+    "THEN DATE_FORMAT({a}.created_at, '%%Y-%%m-%%dT%%H:%%i:%%sZ') "
+    "ELSE DATE_FORMAT({a}.created_at, '%%Y-%%m-%%dT%%H:%%i:%%s.%%fZ') END",
+    # SQLAlchemy stores 'YYYY-MM-DD HH:MM:SS.ffffff'
+    "sqlite": "CASE WHEN substr({a}.created_at, 20) = '.000000' "
+    "THEN substr({a}.created_at, 1, 10) || 'T' || substr({a}.created_at, 12, 8) || 'Z' "
+    "ELSE substr({a}.created_at, 1, 10) || 'T' || substr({a}.created_at, 12) || 'Z' END",
+}
+_JSON_OBJECT = {"mysql": "JSON_OBJECT", "sqlite": "json_object"}
+
+
+def page_document(dialect: Dialect, alias: str) -> str:
+    """The SQL of one page row's JSON document: PAGE_FIELDS in order, built by the database."""
+    pairs = (
+        f"'{name}', " + (_ISO_CREATED[dialect.name] if name == "created_at" else "{a}." + name)
+        for name in PAGE_FIELDS
+    )
+    return f"{_JSON_OBJECT[dialect.name]}({', '.join(pairs)})".format(a=alias)
+
+
+def select_list(dialect: Dialect, fields: tuple[str, ...], alias: str) -> str:
+    """`alias.a, ..., alias.order_id_num` (the keyset tie-breaker always last); DOC is the page document."""
+    columns = (page_document(dialect, alias) if name == DOC else f"{alias}.{name}" for name in fields)
+    return ", ".join((*columns, f"{alias}.order_id_num"))
 
 
 def dialect_of(name: str) -> Dialect:
@@ -100,7 +129,7 @@ def execution_page_sql(
     )
     straight = "" if dialect.name == "sqlite" else "STRAIGHT_JOIN "  # the 100 links drive the join
     return (
-        f"SELECT {straight}{select_list(fields, 'l')} FROM ({links}) AS p "  # noqa: S608 (fixed identifiers)
+        f"SELECT {straight}{select_list(dialect, fields, 'l')} FROM ({links}) AS p "  # noqa: S608 (fixed identifiers)
         f"JOIN ledger_orders AS l ON l.id = p.order_pk "
         f"ORDER BY {NEWEST_FIRST.format(a='p', id='order_pk')}"
     )
@@ -143,6 +172,6 @@ def account_page_sql(dialect: Dialect, fields: tuple[str, ...], shape: AccountSh
         where.append(_after("l", "id", m))
     table = dialect.table("ledger_orders", "l", ledger_index(shape.symbol, shape.stream))
     return (
-        f"SELECT {select_list(fields, 'l')} FROM {table} WHERE {' AND '.join(where)} "  # noqa: S608 (see above)
+        f"SELECT {select_list(dialect, fields, 'l')} FROM {table} WHERE {' AND '.join(where)} "  # noqa: S608 (see above)
         f"ORDER BY {NEWEST_FIRST.format(a='l', id='id')} LIMIT {m}"
     )
