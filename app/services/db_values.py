@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,6 +26,12 @@ class UsesSessions:
     """Base of the DatabaseService parts: each opens its own sessions from the one factory."""
 
     _sessions: sessionmaker[Session]
+
+    def _write_engine(self) -> Engine:
+        """The engine behind the sessions (for a connection of one's own, e.g. under a ledger lock)."""
+        with self._sessions() as session:
+            bind = session.get_bind()
+        return bind if isinstance(bind, Engine) else bind.engine
 
 
 def count_stored_orders(sessions: sessionmaker[Session], execution_arn: str) -> int:

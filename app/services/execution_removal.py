@@ -16,6 +16,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 from sqlalchemy import and_, delete, or_, select, update
 
@@ -23,7 +24,9 @@ from app.models.database import AccountCoverage, ExecutionResult, ProcessingLog,
 from app.services import claim_owner
 from app.services.db_values import UsesSessions, retry_on_deadlock
 from app.services.hydration import HeldClaim
+from app.services.ledger_writes.accounts import UNKNOWN_ACCOUNT
 from app.services.ledger_writes.links import RemovedBatch, remove_batch
+from app.services.ledger_writes.locks import ledger_transaction
 
 DELETE_BATCH_ROWS = 10_000
 _NOT_RUNNING = ("pending", "failed", "saved", "deleting")
@@ -107,15 +110,16 @@ class ExecutionRemoval(UsesSessions):
         """Delete the links and the orders only this execution saw (in batches), then its coverage rows,
         processing log and record."""
         with self._sessions() as session:
-            execution_id = session.scalar(
-                select(ExecutionResult.id).where(ExecutionResult.execution_arn == execution_arn)
-            )
+            row = session.execute(
+                select(ExecutionResult.id, ExecutionResult.account_id).where(
+                    ExecutionResult.execution_arn == execution_arn
+                )
+            ).first()
         links = orders = 0
-        while execution_id is not None:
-            batch = retry_on_deadlock(lambda: self._remove_batch(execution_id))
-            if not batch.links:
-                break
-            links, orders = links + batch.links, orders + batch.orders
+        if row is not None:
+            remove = partial(self._remove_batch, row.id, row.account_id or UNKNOWN_ACCOUNT)
+            while batch := retry_on_deadlock(remove):
+                links, orders = links + batch.links, orders + batch.orders
         with self._sessions() as session, session.begin():
             connection = session.connection()
             coverage = connection.execute(
@@ -129,6 +133,7 @@ class ExecutionRemoval(UsesSessions):
             ).rowcount
         return RemovedRows(links, logs, record == 1, ledger_orders=orders, coverage_rows=coverage)
 
-    def _remove_batch(self, execution_id: int) -> RemovedBatch:
-        with self._sessions() as session, session.begin():
-            return remove_batch(session.connection(), execution_id, DELETE_BATCH_ROWS)
+    def _remove_batch(self, execution_id: int, account_id: str) -> RemovedBatch:
+        """One batch, holding the account's ledger lock (its orders are the ones another hydration writes)."""
+        with ledger_transaction(self._write_engine(), account_id) as connection:
+            return remove_batch(connection, execution_id, DELETE_BATCH_ROWS)

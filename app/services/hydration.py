@@ -42,6 +42,7 @@ from app.services.db_values import UsesSessions, aware, retry_on_deadlock
 from app.services.ledger_writes.accounts import UNKNOWN_ACCOUNT, execution_account
 from app.services.ledger_writes.coverage import CoverageEntry, complete_coverage, replace_coverage
 from app.services.ledger_writes.links import count_links, unlink_batch
+from app.services.ledger_writes.locks import ledger_transaction
 from app.services.order_inserts import link_orders, upsert_orders
 from app.services.parse_process import ParseStats, order_chunks
 
@@ -349,8 +350,8 @@ class OrderHydration(UsesSessions):
                     f"hydration of {execution_arn} was taken over by another caller"
                 )
         while True:  # bounded transactions, however many links a previous attempt left
-            with self._sessions() as session, session.begin():
-                if not unlink_batch(session.connection(), row.id):
+            with ledger_transaction(self._write_engine(), account) as connection:
+                if not unlink_batch(connection, row.id):
                     break
         return LoadTarget(execution_arn, row.id, account, complete_coverage(row.result_data))
 
@@ -366,13 +367,12 @@ class OrderHydration(UsesSessions):
 
     def _insert_chunk(self, target: LoadTarget, token: str, rows: list[tuple[Any, ...]], before: int) -> int:
         """Write one chunk (ledger rows, then links) and publish progress in the same transaction, only while
-        our claim holds; returns the links added. A MySQL deadlock (another writer of the same orders) is
-        retried."""
+        our claim holds; returns the links added. The transaction holds the account's ledger lock
+        (ledger_writes/locks.py); a deadlock all the same is retried."""
         return retry_on_deadlock(lambda: self._write_chunk(target, token, rows, before))
 
     def _write_chunk(self, target: LoadTarget, token: str, rows: list[tuple[Any, ...]], before: int) -> int:
-        with self._sessions() as session, session.begin():
-            connection = session.connection()
+        with ledger_transaction(self._write_engine(), target.account_id) as connection:
             upsert_orders(connection, rows)
             added = link_orders(connection, target.execution_id, target.account_id, rows)
             table = ExecutionResult

@@ -4,6 +4,7 @@ copy), each execution keeps its own links and count, and a successful load recor
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 from sqlalchemy import Engine, func, select, update
 
 from app.models.database import AccountCoverage, ExecutionOrder, ExecutionResult, LedgerOrder
+from app.services import execution_removal
 from app.services.database_service import DatabaseService
 from app.services.db_values import count_stored_orders
 from app.services.ledger_writes.accounts import account_of_result, execution_account
@@ -241,3 +243,71 @@ def test_coverage_values() -> None:
     ]
     assert complete_coverage(json.dumps(result)) == complete_coverage(result)
     assert complete_coverage({"summary": {"coverage": "none"}}) == complete_coverage("oops") == []
+
+
+def _dangling_links(engine: Engine) -> int:
+    """Links whose ledger row is gone (must never happen)."""
+    with engine.connect() as connection:
+        query = (
+            select(func.count())
+            .select_from(ExecutionOrder)
+            .outerjoin(LedgerOrder, LedgerOrder.id == ExecutionOrder.order_pk)
+            .where(LedgerOrder.id.is_(None))
+        )
+        return connection.scalar(query) or 0
+
+
+def test_two_executions_hydrating_the_same_orders_at_once_keep_the_newest_copy(
+    service: DatabaseService, engine: Engine, tmp_path: Path
+) -> None:
+    # GIVEN two executions whose 3,000 orders are the same, the second's copies newer for odd ones
+    orders = make_orders(3000)
+    newer = [_copy(o, 1000, "newer") if i % 2 else o for i, o in enumerate(orders)]
+    for arn, path, document in ((FIRST, "a.json", orders), (SECOND, "b.json", newer)):
+        _record(service, arn, _result())
+        write_document(tmp_path / path, document)
+    # WHEN both are hydrated at the same time (chunks of 500 interleave)
+    states: dict[str, Any] = {}
+
+    def run(arn: str, path: str) -> None:
+        states[arn] = service.hydrate(arn, file_source(tmp_path / path), source="file")
+
+    threads = [threading.Thread(target=run, args=args) for args in ((FIRST, "a.json"), (SECOND, "b.json"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    # THEN both are saved with all their links, and each order is stored once, its newest copy
+    assert {arn: (s.state, s.orders_saved) for arn, s in states.items()} == {
+        FIRST: ("saved", 3000),
+        SECOND: ("saved", 3000),
+    }
+    ledger = _ledger(engine)
+    assert len(ledger) == 3000
+    assert all(ledger[(ACCOUNT, o["stream"], o["orderId"])] == o for o in newer)
+    assert _links(engine, FIRST) == _links(engine, SECOND) == 3000
+
+
+def test_removing_an_execution_while_another_links_the_same_orders_leaves_no_dangling_link(
+    service: DatabaseService, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a saved execution, and a second one of the same account seeing the same orders
+    monkeypatch.setattr(execution_removal, "DELETE_BATCH_ROWS", 300)
+    orders = make_orders(3000)
+    _record(service, FIRST, _result())
+    _hydrate(service, FIRST, tmp_path / "a.json", orders)
+    _record(service, SECOND, _result())
+    write_document(tmp_path / "b.json", orders)
+    # WHEN the first is removed while the second is being hydrated
+    thread = threading.Thread(
+        target=service.hydrate, args=(SECOND, file_source(tmp_path / "b.json")), kwargs={"source": "file"}
+    )
+    thread.start()
+    service.begin_delete(FIRST)
+    service.finish_delete(FIRST)
+    thread.join(120)
+    # THEN the second has every order, each link pointing at a stored order, and nothing of the first is left
+    assert service.hydration_state(SECOND).state == "saved"
+    assert _links(engine, SECOND) == 3000 == len(_ledger(engine))
+    assert _dangling_links(engine) == 0
+    assert service.get_execution(FIRST) is None

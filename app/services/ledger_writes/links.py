@@ -27,6 +27,9 @@ class RemovedBatch:
     links: int
     orders: int  # ledger orders deleted (no other execution linked them)
 
+    def __bool__(self) -> bool:
+        return self.links > 0
+
 
 def count_links(connection: Connection, execution_id: int) -> int:
     """The execution's links: the orders it saw (its `orders_saved`)."""
