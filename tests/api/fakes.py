@@ -58,12 +58,13 @@ class FakeOrchestrator:
 
     def start(
         self,
-        symbols: list[str],
+        symbols: list[str] | None,
         start_ms: int | None,
         end_ms: int | None,
         options: ExtractionOptions | None = None,
     ) -> StartedExecution:
         self.options.append(options)
+        symbols = ["ALL_SPOT", "ALL_FUTURES"] if symbols is None else symbols  # the account units
         if "NOSUCHCOIN" in symbols:
             raise InvalidRequestError("symbols: NOSUCHCOIN is not listed on Bitget")
         name = f"exec-{len(self.started) + 1}"

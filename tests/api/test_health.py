@@ -113,7 +113,9 @@ def test_openapi_documents_every_endpoint_with_summary_and_limits(sqlite_api) ->
         ("/orders/{execution_arn}", "get"), ("/orders/{execution_arn}/database", "get"),
         ("/orders/{execution_arn}/save-from-url", "post"), ("/symbols", "get"), ("/results/{key}", "get"),
         ("/orders/{execution_arn}", "delete"), ("/orders/{execution_arn}/cancel", "post"),
-        ("/orders/{execution_arn}/resume", "post"),
+        ("/orders/{execution_arn}/resume", "post"), ("/orders/{execution_arn}/export", "get"),
+        ("/accounts", "get"), ("/accounts/{account_id}", "get"), ("/accounts/{account_id}/orders", "get"),
+        ("/accounts/{account_id}/orders/export", "get"), ("/accounts/{account_id}/sync", "post"),
     }  # fmt: skip
     assert {(p, m) for p, ops in paths.items() for m in ops} == expected
     assert all(op.get("summary") for ops in paths.values() for op in ops.values())

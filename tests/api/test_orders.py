@@ -53,7 +53,12 @@ def test_post_orders_deduplicates_symbols(api) -> None:
 
 BAD_BODIES = [
     ({"symbols": []}, 422, "symbols"),
-    ({}, 422, "symbols"),
+    ({"symbols": ["BTCUSDT"], "since": "last_sync"}, 422, "syncs the whole account: omit 'symbols'"),
+    ({"since": "yesterday"}, 422, "since"),
+    ({"since": "last_sync", "start_ms": START}, 422, "do not send 'start_ms' with it"),
+    ({"symbols": ["BTCUSDT"], "spot_plan_symbols": ["ETHUSDT"]}, 422, "for account-wide requests"),
+    ({"spot_plan_symbols": ["BTC-USDT"]}, 422, "invalid symbol 'BTC-USDT'"),
+    ({"symbols": "everything"}, 422, "symbols"),
     ({"symbols": "BTCUSDT"}, 422, "symbols"),
     ({"symbols": ["BTC-USDT"]}, 422, "invalid symbol 'BTC-USDT'"),
     ({"symbols": ["BTCUSDT", ""]}, 422, "invalid symbol ''"),
@@ -523,3 +528,37 @@ def test_a_malformed_order_is_skipped_and_reported_not_failing_the_execution(api
     assert page["execution_info"]["rows_rejected"] == 1
     assert order(3)["orderId"] not in {o["order_id"] for o in page["orders"]}
     assert api.counts()["orders"] == 5
+
+
+@pytest.mark.parametrize("body", [{}, {"symbols": "all"}, {"symbols": "ALL", "spot_plan_symbols": ["xrpusdt"]}])
+def test_post_orders_without_symbols_starts_the_whole_account(sqlite_api, body) -> None:
+    response = sqlite_api.client.post("/orders", json=body)
+    assert response.status_code == 202, response.text
+    assert response.json()["symbols"] == ["ALL_SPOT", "ALL_FUTURES"]
+    (options,) = sqlite_api.orchestrator.options
+    assert options.since is None
+    assert options.spot_plan_symbols == (["XRPUSDT"] if "spot_plan_symbols" in body else None)
+
+
+def test_sync_an_account_starts_an_incremental_account_wide_execution_for_that_account(sqlite_api) -> None:
+    response = sqlite_api.client.post("/accounts/6281043197/sync", json={"spot_plan_symbols": ["ethusdt"]})
+    assert response.status_code == 202, response.text
+    (options,) = sqlite_api.orchestrator.options
+    assert (options.since, options.expected_account_id) == ("last_sync", "6281043197")
+    assert options.spot_plan_symbols == ["ETHUSDT"]
+    assert sqlite_api.client.post("/accounts/6281043197/sync").status_code == 202  # the body is optional
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "named"),
+    [
+        ("/accounts/bad%20id/sync", None, "account_id"),
+        ("/accounts/1/sync", {"since": "last_sync"}, "since"),
+        ("/accounts/1/sync", {"spot_plan_symbols": ["BTC-USDT"]}, "invalid symbol"),
+    ],
+)
+def test_sync_rejects_bad_input_and_starts_nothing(sqlite_api, path, body, named) -> None:
+    response = sqlite_api.client.post(path, json=body)
+    assert response.status_code == 422
+    assert named in response.text
+    assert sqlite_api.orchestrator.started == []

@@ -259,7 +259,7 @@ def test_options_clamped_window_and_rate_share_reach_the_worker_events(store):
         assert event["rate_share"] == 0.5
         assert set(event) == {
             "symbol", "execution", "start_ms", "end_ms", "include_plan_orders", "include_simulation", "rate_share",
-            "deadline_ms", "resume",
+            "deadline_ms", "resume", "scope",
         }  # fmt: skip
         assert (event["deadline_ms"], event["resume"]) == (None, False)  # no time limit; a first run
 
