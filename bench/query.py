@@ -121,18 +121,24 @@ class Server:
         command += ["--log-level", "warning", "--workers", str(workers), "--no-access-log"]
         self._process = subprocess.Popen(command, env=env, cwd=Path(__file__).resolve().parents[1])
 
+    @property
+    def pid(self) -> int:
+        return self._process.pid
+
     def __enter__(self) -> Server:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
                 raise RuntimeError("uvicorn exited")
+            connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
             try:
-                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
                 connection.request("GET", "/health")
                 if connection.getresponse().status == 200:
                     return self
             except OSError:
                 time.sleep(0.2)
+            finally:
+                connection.close()
         raise RuntimeError("uvicorn did not start")
 
     def __exit__(self, *exc: object) -> None:

@@ -21,7 +21,7 @@ from app.services.ledger_reads.rows import EXPORT_FIELDS, INT_FIELDS, TIME_FIELD
 
 ExportFormat = Literal["csv", "ndjson", "parquet"]
 CHUNK_ROWS = 2000
-PARQUET_ROW_GROUP_ROWS = 20_000
+PARQUET_ROW_GROUP_ROWS = 10_000
 MEDIA_TYPES: dict[str, str] = {
     "csv": "text/csv; charset=utf-8",
     "ndjson": "application/x-ndjson",
@@ -127,24 +127,28 @@ def encode_parquet(batches: Iterable[Rows], row_group_rows: int = PARQUET_ROW_GR
 
     schema, sink = parquet_schema(), _Drain()
     writer = pq.ParquetWriter(sink, schema, compression="zstd")
-    columns: list[list[Any]] = [[] for _ in EXPORT_FIELDS]
+    # Each chunk becomes an Arrow batch at once (compact buffers, not Python objects); a row group is written
+    # when enough batches are held, and its bytes leave right away.
+    held: list[Any] = []
+    held_rows = 0
 
-    def flush() -> bytes:
-        for i in _TIME_AT:
-            columns[i] = [parse_time(value) for value in columns[i]]
-        writer.write_table(pa.Table.from_arrays(columns, schema=schema))
-        for column in columns:
-            column.clear()
+    def write() -> bytes:
+        table = pa.Table.from_batches(held, schema=schema)
+        writer.write_table(table, row_group_size=held_rows)
+        held.clear()
         return sink.take()
 
     for rows in batches:
-        for row in rows:
-            for column, value in zip(columns, row, strict=False):
-                column.append(value)
-        if len(columns[0]) >= row_group_rows:
-            yield flush()
-    if columns[0]:
-        yield flush()
+        columns: list[list[Any]] = [list(column) for column in zip(*rows, strict=False)][: len(EXPORT_FIELDS)]
+        for i in _TIME_AT:
+            columns[i] = [parse_time(value) for value in columns[i]]
+        held.append(pa.RecordBatch.from_arrays(columns, schema=schema))
+        held_rows += len(rows)
+        if held_rows >= row_group_rows:
+            yield write()
+            held_rows = 0
+    if held:
+        yield write()
     writer.close()
     yield sink.take()
 
