@@ -33,7 +33,7 @@ from app.services.ledger_reads.exports import CHUNK_ROWS, Export, ExportFormat, 
 from app.services.ledger_reads.page_sql import execution_count_sql
 from app.services.ledger_reads.reader import Reader, reading
 from app.services.ledger_reads.rows import EXPORT_FIELDS, page_fields, page_row
-from app.services.ledger_reads.totals import TotalsCache
+from app.services.ledger_reads.totals import StampedCache
 
 __all__ = ["InvalidCursorError", "OrderQueries", "OrdersPage", "PageQuery", "decode_cursor", "encode_cursor"]
 Position = tuple[int, int, int] | None
@@ -53,7 +53,8 @@ class OrdersPage:
 class OrderQueries(UsesSessions):
     """DatabaseService's query part."""
 
-    _totals_cache: TotalsCache | None = None
+    _totals_cache: StampedCache[int] | None = None
+    _stats_cache: StampedCache[summaries.Stats] | None = None
 
     _engine: Engine | None = None
 
@@ -65,10 +66,23 @@ class OrderQueries(UsesSessions):
         return reading(self._engine)
 
     @property
-    def execution_totals(self) -> TotalsCache:
+    def execution_totals(self) -> StampedCache[int]:
         if self._totals_cache is None:
-            self._totals_cache = TotalsCache()
+            self._totals_cache = StampedCache()
         return self._totals_cache
+
+    @property
+    def account_stats(self) -> StampedCache[summaries.Stats]:
+        if self._stats_cache is None:
+            self._stats_cache = StampedCache(max_entries=256)
+        return self._stats_cache
+
+    def _stats(self, reader: Reader, account_id: str | None) -> summaries.Stats:
+        """Per-stream counts of one account (or all), recounted only when the ledger may have changed."""
+        stamp = summaries.ledger_stamp(reader.connection)
+        return self.account_stats.get(
+            account_id, stamp, lambda: summaries.stream_stats(reader.connection, account_id)
+        )
 
     def count_orders(self, execution_arn: str) -> int:
         return count_stored_orders(self._sessions, execution_arn)
@@ -83,7 +97,7 @@ class OrderQueries(UsesSessions):
         sql = execution_count_sql(reader.dialect, symbol=symbol, stream=stream)
         params = tuple(v for v in (record.id, query.symbol, query.stream) if v is not None)
         key = (record.id, record.execution_arn, query.symbol, query.stream)
-        return self.execution_totals.total(key, record.stamp, lambda: int(reader.scalar(sql, params)))
+        return self.execution_totals.get(key, record.stamp, lambda: int(reader.scalar(sql, params)))
 
     def query_orders(
         self,
@@ -148,13 +162,14 @@ class OrderQueries(UsesSessions):
 
     def list_accounts(self) -> AccountList:
         with self._reading() as reader:
-            return summaries.list_accounts(reader.connection)
+            return summaries.list_accounts(reader.connection, self._stats(reader, None))
 
     def account_summary(self, account_id: str, now_ms: int | None = None) -> AccountSummary:
         """The account's summary (AccountNotFoundError when nothing of it is stored); gaps up to `now_ms`."""
         now = int(time.time() * 1000) if now_ms is None else now_ms
         with self._reading() as reader:
-            return summaries.account_summary(reader.connection, account_id, now)
+            stats = self._stats(reader, account_id)
+            return summaries.account_summary(reader.connection, account_id, now, stats)
 
     def account_orders_json(
         self, filters: AccountFilters, *, limit: int, cursor: str | None, include_raw: bool

@@ -164,6 +164,26 @@ def test_list_accounts(stored: tuple[Reads, list[Any]], ledger_engine: Engine) -
     assert listed["555"].orders_stored == 0 and listed["555"].streams == {}
 
 
+def test_stream_counts_are_kept_until_an_execution_changes(
+    stored: tuple[Reads, list[Any]], ledger_engine: Engine
+) -> None:
+    reads, _ = stored
+    assert reads.account_summary(ACCOUNT).orders_stored == COUNT
+    computed = reads.account_stats.computed
+    assert reads.account_summary(ACCOUNT).orders_stored == COUNT
+    assert reads.account_stats.computed == computed  # served from the cache
+    # GIVEN a second execution saves 5 more orders of the account: THEN the counts are taken again
+    writer = LedgerWriter(ledger_engine)
+    more = make_ledger_orders(5, ACCOUNT, seed=9, first_id=5000)
+    for row in more:
+        row["order_id"] = f"9{row['order_id']}"
+    writer.orders(more)
+    writer.execution_with_orders(ARN + "-2", ACCOUNT, more)
+    assert reads.account_summary(ACCOUNT).orders_stored == COUNT + 5
+    assert reads.list_accounts().accounts[0].orders_stored == COUNT + 5
+    assert reads.account_stats.computed == computed + 2
+
+
 def test_summary_coverage_and_gaps(stored: tuple[Reads, list[Any]], ledger_engine: Engine) -> None:
     reads, rows = stored
     writer, now = LedgerWriter(ledger_engine), BASE_MS + DAY_MS

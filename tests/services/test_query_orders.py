@@ -132,12 +132,12 @@ def test_filtered_totals_are_counted_once_per_execution_state(
     reads, rows = stored
     first = reads.query_orders(ARN, limit=5, symbol="XRPUSDT")
     assert first.total == len(truth(arn_rows(rows), symbol="XRPUSDT"))
-    counted = reads.execution_totals.counted
+    counted = reads.execution_totals.computed
     for _ in range(3):
         assert (
             reads.query_orders(ARN, limit=5, symbol="XRPUSDT", cursor=first.next_cursor).total == first.total
         )
-    assert reads.execution_totals.counted == counted  # served from the cache
+    assert reads.execution_totals.computed == counted  # served from the cache
     # GIVEN the execution changes (a hydration step rewrites its record): WHEN read again THEN counted again
     with ledger_engine.begin() as connection:
         connection.execute(
@@ -151,7 +151,7 @@ def test_filtered_totals_are_counted_once_per_execution_state(
             {"now": "2026-11-02 00:00:00", "arn": ARN},
         )
     assert reads.query_orders(ARN, limit=5, symbol="XRPUSDT").total == first.total - 1
-    assert reads.execution_totals.counted == counted + 1
+    assert reads.execution_totals.computed == counted + 1
 
 
 def test_unsaved_execution_counts_its_links(ledger_engine: Engine) -> None:

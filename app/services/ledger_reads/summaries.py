@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, and_, exists, func, select
+from sqlalchemy import Connection, exists, func, select
 
 from app.models.database import AccountCoverage, ExecutionResult, LedgerOrder
 from app.schemas.accounts import (
@@ -46,8 +46,19 @@ class StreamStats:
     last_ms: int | None = None
 
 
-def _stream_stats(connection: Connection, account_id: str | None = None) -> dict[str, dict[str, StreamStats]]:
-    """{account: {stream: stats}} from one grouped scan of the ledger's stream index."""
+Stats = dict[str, dict[str, StreamStats]]  # {account: {stream: stats}}
+
+
+def ledger_stamp(connection: Connection) -> tuple[Any, ...]:
+    """Changes whenever the ledger may have: every hydration step and every removal changes the executions."""
+    row = connection.execute(
+        select(func.count(), func.max(ExecutionResult.id), func.max(ExecutionResult.updated_at))
+    ).one()
+    return tuple(row)
+
+
+def stream_stats(connection: Connection, account_id: str | None = None) -> Stats:
+    """{account: {stream: stats}} from one grouped scan of the ledger's stream index (one account, or all)."""
     query = select(
         LedgerOrder.account_id,
         LedgerOrder.stream,
@@ -57,10 +68,10 @@ def _stream_stats(connection: Connection, account_id: str | None = None) -> dict
     ).group_by(LedgerOrder.account_id, LedgerOrder.stream)
     if account_id is not None:
         query = query.where(LedgerOrder.account_id == account_id)
-    stats: dict[str, dict[str, StreamStats]] = defaultdict(dict)
+    stats: Stats = defaultdict(dict)
     for account, stream, count, first, last in connection.execute(query):
         stats[account][stream] = StreamStats(int(count), first, last)
-    return stats
+    return dict(stats)
 
 
 def _last_extractions(connection: Connection, account_id: str | None = None) -> dict[str, ExtractionRef]:
@@ -103,9 +114,8 @@ def _totals(streams: dict[str, StreamStats]) -> dict[str, Any]:
     }
 
 
-def list_accounts(connection: Connection) -> AccountList:
-    """Every account with stored orders or a recorded execution, by account id."""
-    stats = _stream_stats(connection)
+def list_accounts(connection: Connection, stats: Stats) -> AccountList:
+    """Every account with stored orders (`stats`, from stream_stats) or a recorded execution, by account id."""
     last = _last_extractions(connection)
     items = [
         AccountListItem(
@@ -191,23 +201,24 @@ def account_known(connection: Connection, account_id: str) -> bool:
     found = select(
         exists().where(LedgerOrder.account_id == account_id)
         | exists().where(ExecutionResult.account_id == account_id)
-        | exists().where(and_(AccountCoverage.account_id == account_id))
+        | exists().where(AccountCoverage.account_id == account_id)
     )
     return bool(connection.scalar(found))
 
 
-def account_summary(connection: Connection, account_id: str, now_ms: int) -> AccountSummary:
-    """The account's summary at `now_ms`; AccountNotFoundError when nothing of it is stored."""
-    stats = _stream_stats(connection, account_id).get(account_id, {})
+def account_summary(connection: Connection, account_id: str, now_ms: int, stats: Stats) -> AccountSummary:
+    """The account's summary at `now_ms` (`stats`: stream_stats of the account); AccountNotFoundError when
+    nothing of it is stored."""
+    mine = stats.get(account_id, {})
     covers = _coverage(connection, account_id)
     last = _last_extractions(connection, account_id).get(account_id)
-    if not stats and not covers and last is None:
+    if not mine and not covers and last is None:
         raise AccountNotFoundError(account_id)
     streams = [
         _stream_summary(
-            stream, stats.get(stream, StreamStats()), covers.get(stream, _StreamCoverage()), now_ms
+            stream, mine.get(stream, StreamStats()), covers.get(stream, _StreamCoverage()), now_ms
         )
-        for stream in sorted(set(stats) | set(covers))
+        for stream in sorted(set(mine) | set(covers))
     ]
     return AccountSummary(
         account_id=account_id,
@@ -215,5 +226,5 @@ def account_summary(connection: Connection, account_id: str, now_ms: int) -> Acc
         retention_edge_ms=now_ms - RETENTION_MS,
         last_extraction=last,
         streams=streams,
-        **_totals(stats),
+        **_totals(mine),
     )
