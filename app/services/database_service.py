@@ -2,10 +2,12 @@
 
 One class for the API (docs/database.md), assembled from parts of one idea each:
 - `execution_records.py`: executions, their processing log, the symbol metadata cache;
-- `hydration.py`: loading a consolidated document's orders exactly once (claim, chunks, fencing, failures);
+- `hydration.py`: loading a consolidated document's orders into the ledger exactly once (claim, chunks,
+  fencing, failures);
 - `order_queries.py`: paged reads of orders (offset and keyset cursors);
-- `execution_removal.py`: removing an execution's rows (DELETE /orders/{arn});
-- `order_inserts.py` / `app/models/order_rows.py`: the hydration hot path.
+- `execution_removal.py`: removing an execution (DELETE /orders/{arn}): its links and the orders only it saw;
+- `order_inserts.py` / `app/models/order_rows.py`: the hydration hot path (ledger upserts and links);
+- `ledger_writes/`: the ledger's write side (the account, coverage, links, the per-account lock, a load).
 """
 
 from __future__ import annotations

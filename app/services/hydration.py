@@ -38,12 +38,11 @@ from sqlalchemy import and_, or_, select, update
 from app.models.database import ExecutionResult, utcnow
 from app.models.order_rows import RejectedRows
 from app.services import claim_owner
-from app.services.db_values import UsesSessions, aware, retry_on_deadlock
-from app.services.ledger_writes.accounts import UNKNOWN_ACCOUNT, execution_account
-from app.services.ledger_writes.coverage import CoverageEntry, complete_coverage, replace_coverage
-from app.services.ledger_writes.links import count_links, unlink_batch
-from app.services.ledger_writes.locks import ledger_transaction
-from app.services.order_inserts import link_orders, upsert_orders
+from app.services.db_values import UsesSessions, aware
+from app.services.ledger_writes.accounts import UNKNOWN_ACCOUNT
+from app.services.ledger_writes.coverage import replace_coverage
+from app.services.ledger_writes.links import count_links
+from app.services.ledger_writes.load import HydrationClaimLostError, LoadTarget, prepare, write_chunk
 from app.services.parse_process import ParseStats, order_chunks
 
 logger = logging.getLogger(__name__)
@@ -57,10 +56,6 @@ DEFAULT_STALE_CLAIM_S = 300.0
 _CLAIMABLE = ("pending", "failed")
 _MAX_ERROR_CHARS = 1000
 _URL_QUERY = re.compile(r"(\w+://[^\s?#]+)\?[^\s]*")
-
-
-class HydrationClaimLostError(RuntimeError):
-    """Another caller took over this hydration (our claim went stale); this writer must stop."""
 
 
 @dataclass
@@ -86,16 +81,6 @@ class HeldClaim:
 
     def owner_is_dead(self) -> bool:
         return claim_owner.owner_is_dead(self.owner, self.token)
-
-
-@dataclass(frozen=True)
-class LoadTarget:
-    """Where a claimed hydration writes: the execution's row, its account's ledger, and what it covered."""
-
-    execution_arn: str
-    execution_id: int
-    account_id: str
-    coverage: list[CoverageEntry]
 
 
 def redact(text: str) -> str:
@@ -279,7 +264,7 @@ class OrderHydration(UsesSessions):
         self.add_log(execution_arn, "INFO", "hydration started", {"source": redact(source)})
         stats = ParseStats()
         try:
-            target = self._prepare(execution_arn, token)
+            target = prepare(self._sessions, self._write_engine(), execution_arn, token)
             saved = self._load(target, token, open_source, stats)
         except HydrationClaimLostError:
             # Someone else holds the execution now (a takeover, or DELETE): its record is theirs to write.
@@ -329,32 +314,6 @@ class OrderHydration(UsesSessions):
             {"rows_rejected": rejected.count, "samples": rejected.samples},
         )
 
-    def _prepare(self, execution_arn: str, token: str) -> LoadTarget:
-        """Settle the execution's account (stored on its row), then delete the links a failed attempt left."""
-        table = ExecutionResult
-        with self._sessions() as session, session.begin():
-            connection = session.connection()
-            row = connection.execute(
-                select(table.id, table.result_data, table.account_id).where(
-                    table.execution_arn == execution_arn
-                )
-            ).one()
-            account = execution_account(row.result_data, row.account_id)
-            claimed = connection.execute(
-                update(table)
-                .where(table.execution_arn == execution_arn, table.hydration_token == token)
-                .values(account_id=account)
-            )
-            if claimed.rowcount != 1:
-                raise HydrationClaimLostError(
-                    f"hydration of {execution_arn} was taken over by another caller"
-                )
-        while True:  # bounded transactions, however many links a previous attempt left
-            with ledger_transaction(self._write_engine(), account) as connection:
-                if not unlink_batch(connection, row.id):
-                    break
-        return LoadTarget(execution_arn, row.id, account, complete_coverage(row.result_data))
-
     def _load(self, target: LoadTarget, token: str, open_source: OpenSource, stats: ParseStats) -> int:
         """Stream the document into the ledger in chunks; returns the execution's links (orders it saw)."""
         linked = 0
@@ -366,26 +325,8 @@ class OrderHydration(UsesSessions):
             return count_links(session.connection(), target.execution_id)
 
     def _insert_chunk(self, target: LoadTarget, token: str, rows: list[tuple[Any, ...]], before: int) -> int:
-        """Write one chunk (ledger rows, then links) and publish progress in the same transaction, only while
-        our claim holds; returns the links added. The transaction holds the account's ledger lock
-        (ledger_writes/locks.py); a deadlock all the same is retried."""
-        return retry_on_deadlock(lambda: self._write_chunk(target, token, rows, before))
-
-    def _write_chunk(self, target: LoadTarget, token: str, rows: list[tuple[Any, ...]], before: int) -> int:
-        with ledger_transaction(self._write_engine(), target.account_id) as connection:
-            upsert_orders(connection, rows)
-            added = link_orders(connection, target.execution_id, target.account_id, rows)
-            table = ExecutionResult
-            progress = connection.execute(
-                update(table)
-                .where(table.execution_arn == target.execution_arn, table.hydration_token == token)
-                .values(orders_saved=before + added, hydration_heartbeat_at=utcnow())
-            )
-            if progress.rowcount != 1:
-                raise HydrationClaimLostError(
-                    f"hydration of {target.execution_arn} was taken over by another caller"
-                )
-        return added
+        """Write one chunk while our claim holds (ledger_writes/load.py); returns the links added."""
+        return write_chunk(self._write_engine(), target, token, rows, before)
 
     def _finish(
         self,
