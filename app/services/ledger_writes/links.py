@@ -2,13 +2,15 @@
 
 Removing an execution (DELETE /orders/{arn}) also removes the ledger orders no other execution links, as if
 it had never run. The check must not race a hydration of another execution that is linking the same orders
-right now, so each batch
-1. deletes this execution's links first (on SQLite the first write takes the database's write lock: no other
-   writer commits until this batch does);
-2. on MySQL/MariaDB locks the candidate ledger rows (`SELECT ... FOR UPDATE`): a hydration that upserted one
+right now. The caller runs each batch under the account's ledger lock (locks.py), which already keeps such a
+hydration's chunks out of it; the batch itself does not rely on that:
+1. it deletes this execution's links first (on SQLite the first write takes the database's write lock: no
+   other writer commits until this batch does);
+2. on MySQL/MariaDB it locks the candidate ledger rows (`SELECT ... FOR UPDATE`): a hydration that upserted one
    of them holds its row lock until its chunk, links included, commits, so this waits for it; one that comes
    later waits for this batch, finds the order gone and stores it anew;
-3. reads which candidates other executions still link (committed links: READ COMMITTED) and deletes the rest.
+3. it reads which candidates other executions still link (committed links: READ COMMITTED) and deletes the
+   rest.
 """
 
 from __future__ import annotations
