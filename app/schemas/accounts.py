@@ -77,6 +77,10 @@ class Gap(TimeRange):
     recoverable: bool = Field(
         ..., description="false: older than Bitget's 90-day retention (the API can no longer return it)"
     )
+    until_now: bool = Field(
+        False,
+        description="The time since the last complete extraction (a sync covers it), not a hole between two",
+    )
     note: str
 
 
@@ -147,6 +151,7 @@ class AccountSummary(BaseModel):
                                     "start_ms": 1795486000000,
                                     "end_ms": 1795486679410,
                                     "recoverable": True,
+                                    "until_now": True,
                                     "note": "within Bitget's 90-day retention: a sync (POST /accounts/{id}/sync) "
                                     "or an extraction of this window fills it",
                                 }
@@ -168,7 +173,11 @@ class AccountSummary(BaseModel):
     )
 
     account_id: str
-    now_ms: int = Field(..., description="The moment gaps are computed up to")
+    now_ms: int = Field(
+        ...,
+        description="The moment gaps are computed up to: this server's clock, or the furthest covered end when "
+        "that is later (an extraction's window ends at the exchange's clock)",
+    )
     retention_edge_ms: int = Field(..., description="now - 90 days: older orders Bitget no longer returns")
     orders_stored: int
     first_order_ms: int | None = None

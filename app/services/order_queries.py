@@ -131,7 +131,7 @@ class OrderQueries(UsesSessions):
         with self._reading() as reader:
             record = read_execution(reader, execution_arn)
             if record is not None and refresh is not None and record.status not in FINISHED_STATUSES:
-                reader.connection.rollback()  # end this snapshot: the refresh writes in its own transaction
+                reader.end_snapshot()  # the refresh writes in its own transaction: read what it wrote
                 refresh(execution_arn)
                 record = read_execution(reader, execution_arn)
             if record is None:

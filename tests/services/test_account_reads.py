@@ -209,10 +209,10 @@ def test_summary_coverage_and_gaps(stored: tuple[Reads, list[Any]], ledger_engin
         (now - 30 * DAY_MS, now - 2 * DAY_MS),
     ]
     edge = now - RETENTION_MS
-    assert [(g.start_ms, g.end_ms, g.recoverable) for g in normal.gaps] == [
-        (old + 5 * DAY_MS, edge, False),  # split at the retention edge
-        (edge, now - 30 * DAY_MS, True),
-        (now - 2 * DAY_MS, now, True),
+    assert [(g.start_ms, g.end_ms, g.recoverable, g.until_now) for g in normal.gaps] == [
+        (old + 5 * DAY_MS, edge, False, False),  # split at the retention edge
+        (edge, now - 30 * DAY_MS, True, False),
+        (now - 2 * DAY_MS, now, True, True),  # since the last extraction
     ]
     assert "only an export from Bitget's website" in normal.gaps[0].note
     assert normal.last_extraction is not None
@@ -226,6 +226,24 @@ def test_summary_coverage_and_gaps(stored: tuple[Reads, list[Any]], ledger_engin
         ("BTCUSDT", [(now - DAY_MS, now)])
     ]
     assert streams["USDT-FUTURES"].coverage_scope == "none" and summary.sync is None
+
+
+def test_now_is_never_before_the_furthest_coverage(
+    stored: tuple[Reads, list[Any]], ledger_engine: Engine
+) -> None:
+    """An extraction's window ends at the exchange's clock; a server clock behind it (skew, or a sandbox whose
+    clock was moved on) takes that end as now: no covered time in the future, the retention edge from it."""
+    reads, _ = stored
+    writer, clock = LedgerWriter(ledger_engine), BASE_MS
+    writer.coverage(ACCOUNT, "spot_normal", clock - 5 * DAY_MS, clock + 3 * DAY_MS, ARN)  # ends 3 days ahead
+    writer.coverage(ACCOUNT, "spot_normal", clock + 95 * DAY_MS, clock + 100 * DAY_MS, ARN + "-late")
+    summary = reads.account_summary(ACCOUNT, now_ms=clock)
+    assert summary.now_ms == clock + 100 * DAY_MS
+    normal = next(s for s in summary.streams if s.stream == "spot_normal")
+    assert [(g.start_ms, g.end_ms, g.recoverable) for g in normal.gaps] == [
+        (clock + 3 * DAY_MS, clock + 10 * DAY_MS, False),
+        (clock + 10 * DAY_MS, clock + 95 * DAY_MS, True),
+    ]
 
 
 def test_coverage_merge_and_gaps_are_exact() -> None:

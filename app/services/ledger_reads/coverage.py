@@ -19,6 +19,7 @@ class Gap:
     start_ms: int
     end_ms: int
     recoverable: bool
+    until_now: bool = False  # the time since the last covered range (not yet extracted, rather than missed)
 
     @property
     def note(self) -> str:
@@ -54,8 +55,12 @@ def gaps(covered: list[Range], now_ms: int, retention_edge_ms: int) -> list[Gap]
     """The holes of `covered` up to now, each split at the retention edge."""
     out: list[Gap] = []
     for start, end in uncovered(covered, now_ms):
+        until_now = end == now_ms
         if start < retention_edge_ms < end:
-            out += [Gap(start, retention_edge_ms, False), Gap(retention_edge_ms, end, True)]
+            out += [
+                Gap(start, retention_edge_ms, False, until_now),
+                Gap(retention_edge_ms, end, True, until_now),
+            ]
         else:
-            out.append(Gap(start, end, start >= retention_edge_ms))
+            out.append(Gap(start, end, start >= retention_edge_ms, until_now))
     return out

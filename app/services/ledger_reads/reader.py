@@ -32,6 +32,10 @@ class Reader:
         finally:
             cursor.close()
 
+    def end_snapshot(self) -> None:
+        """End the driver's transaction, so the next read sees what other connections committed since."""
+        self._dbapi.rollback()
+
     def scalar(self, sql: str, params: Sequence[Any]) -> Any:
         rows = self.rows(sql, params)
         return rows[0][0] if rows else None

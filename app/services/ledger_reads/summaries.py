@@ -163,7 +163,13 @@ def _ranges(merged: list[coverage.Range]) -> list[TimeRange]:
 
 def _gaps(merged: list[coverage.Range], now_ms: int) -> list[Gap]:
     return [
-        Gap(start_ms=g.start_ms, end_ms=g.end_ms, recoverable=g.recoverable, note=g.note)
+        Gap(
+            start_ms=g.start_ms,
+            end_ms=g.end_ms,
+            recoverable=g.recoverable,
+            until_now=g.until_now,
+            note=g.note,
+        )
         for g in coverage.gaps(merged, now_ms, now_ms - RETENTION_MS)
     ]
 
@@ -214,6 +220,9 @@ def account_summary(connection: Connection, account_id: str, now_ms: int, stats:
     last = _last_extractions(connection, account_id).get(account_id)
     if not mine and not covers and last is None:
         raise AccountNotFoundError(account_id)
+    # An extraction's window ends at the exchange's clock: a server clock behind it must not see covered time
+    # (or its retention edge) in the future.
+    now_ms = max([now_ms, *(c.furthest.end_ms for c in covers.values() if c.furthest is not None)])
     streams = [
         _stream_summary(
             stream, mine.get(stream, StreamStats()), covers.get(stream, _StreamCoverage()), now_ms
