@@ -5,7 +5,17 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ("worker", "aggregate", "hydrate", "pipeline", "pagination", "worker_memory", "resume", "sync", "query")
+BENCHMARKS = (
+    "worker",
+    "aggregate",
+    "hydrate",
+    "pipeline",
+    "pagination",
+    "worker_memory",
+    "resume",
+    "sync",
+    "query",
+)
 
 
 def main(argv: list[str]) -> int:
