@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 
 from app.core.config import Settings
 from app.services.database_service import DatabaseService
+from app.services.exchange_clock import ExchangeClock
 from app.services.execution_control import ExecutionControl
 from app.services.health_service import HealthChecks
 from app.services.orders_service import OrdersService
@@ -31,6 +32,13 @@ class Runtime:
     health: HealthChecks | None = None  # the live checks of GET /info
     tasks: dict[str, PeriodicTask] = field(default_factory=dict)  # background tasks: "watcher", "retention"
     control: ExecutionControl | None = None  # cancel / resume (built from `orders` when not given)
+    _exchange_clock: ExchangeClock | None = None
+
+    def exchange_clock(self) -> ExchangeClock:
+        """Bitget's clock (the exchange this service reads), built on first use."""
+        if self._exchange_clock is None:
+            self._exchange_clock = ExchangeClock(self.exchange_base_url)
+        return self._exchange_clock
 
 
 def get_runtime(request: Request) -> Runtime:

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response
 from fastapi.responses import StreamingResponse
 
+from app.api.deps import RuntimeDep
 from app.api.read_deps import DatabaseDep
 from app.api.responses import EXPORT_RESPONSES, export_response, json_bytes
 from app.schemas.accounts import (
@@ -18,6 +19,7 @@ from app.schemas.accounts import (
     AccountSummary,
 )
 from app.schemas.orders import MAX_MS
+from app.services.account_sync import sync_info
 from app.services.ledger_reads.account_pages import AccountFilters, InvalidFiltersError
 from app.services.ledger_reads.summaries import AccountNotFoundError
 
@@ -83,13 +85,20 @@ def list_accounts(db: DatabaseDep) -> AccountList:
     summary="An account per stream: orders stored, time covered by complete extractions, gaps",
     responses={404: ERRORS[404], 422: ERRORS[422]},
 )
-def get_account(account_id: AccountId, db: DatabaseDep) -> AccountSummary:
+def get_account(account_id: AccountId, db: DatabaseDep, runtime: RuntimeDep) -> AccountSummary:
     """Per stream: orders stored, the ranges complete extractions covered, the gaps up to now (those older
-    than Bitget's 90-day retention marked `recoverable: false`), and the last extraction."""
+    than Bitget's 90-day retention marked `recoverable: false`), and the last extraction; `sync`: where the
+    incremental sync left each stream, when the next is due (SYNC_INTERVAL_MINUTES) and a `warning` when it
+    would come too late for Bitget's retention. "Now" is Bitget's clock."""
+    now_ms = runtime.exchange_clock().now_ms()
     try:
-        return db.account_summary(account_id)
+        summary = db.account_summary(account_id, now_ms=now_ms)
     except AccountNotFoundError as exc:
         raise HTTPException(404, str(exc)) from None
+    settings = runtime.settings
+    interval = settings.sync_interval_minutes or None
+    summary.sync = sync_info(runtime.store, settings.results_prefix, account_id, now_ms, interval)
+    return summary
 
 
 @router.get(
