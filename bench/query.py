@@ -1,6 +1,6 @@
 """Query benchmark: pages of 100 stored orders served over HTTP to 8 concurrent clients, at random depths.
 
-For each database (a SQLite file; MariaDB database `bitget_orders_bench_query`, rebuilt each run) the ledger is
+For each database (a SQLite file; MariaDB database `bitget_orders_bench_query`, dropped afterwards) the ledger is
 filled with `--orders` orders of one account, all seen by one saved execution (bench/ledger_fill.py, generated
 inside the database; the schema comes from the models). A real uvicorn server of the app (`app.main:app`, its
 own process, configured through the environment) serves them; `--clients` threads, each with its own
@@ -320,8 +320,13 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
                 cursor.execute(f"DROP DATABASE IF EXISTS `{MYSQL_DATABASE}`")
                 cursor.execute(f"CREATE DATABASE `{MYSQL_DATABASE}` CHARACTER SET utf8mb4")
             url = f"mysql+pymysql://{MYSQL['user']}@{MYSQL['host']}:{MYSQL['port']}/{MYSQL_DATABASE}"
-            lines.append(measure("mariadb", url, _mysql_connect, Dialect("mysql"), args, workdir))
-            print(json.dumps(lines[-1]), flush=True)
+            try:
+                lines.append(measure("mariadb", url, _mysql_connect, Dialect("mysql"), args, workdir))
+                print(json.dumps(lines[-1]), flush=True)
+            finally:
+                with server.cursor() as cursor:
+                    cursor.execute(f"DROP DATABASE IF EXISTS `{MYSQL_DATABASE}`")
+                server.close()
     return lines
 
 
