@@ -7,9 +7,14 @@ then moves forward until about 1% more orders exist, and POST /accounts/{id}/syn
 The ledger is then read back (GET /accounts/{id}/orders/export?format=ndjson) and compared with the sandbox's
 truth over the synced span.
 
-One JSON line: requests and seconds of each sync, `incremental_cost_ratio` (incremental requests / full
-requests, target <= 0.05), `lost` (truth orders missing from the ledger), `duplicated` (ledger rows beyond one
-per (stream, orderId)).
+One JSON line: requests and seconds of each sync (the incremental one per endpoint), `incremental_cost_ratio`
+(incremental requests / full requests, target <= 0.05), `lost` (truth orders missing from the ledger),
+`duplicated` (ledger rows beyond one per (stream, orderId)).
+
+A sync has a floor of requests whatever is new, each a one-page query: per spot plan candidate symbol one
+(Bitget requires the symbol), per futures product type 8 (history, 3 plan types, and the open-order checks:
+pending orders and 3 plan types), spot 5 (normal, TP/SL, their open orders, open plan orders), plus the
+clock and the account check: about 31 + the number of spot symbols.
 
     python -m bench sync [--symbols 20] [--orders-per-symbol 5000] [--new-share 0.01]
 """
@@ -62,15 +67,20 @@ def wait_saved(session: requests.Session, base: str, arn: str) -> dict[str, Any]
 
 def timed_sync(
     session: requests.Session, base: str, sandbox: SandboxProcess, path: str, body: dict[str, Any]
-) -> tuple[dict[str, Any], float, int]:
-    """(status, seconds from POST to saved, requests the sandbox served)."""
+) -> tuple[dict[str, Any], float, dict[str, int]]:
+    """(status, seconds from POST to saved, requests the sandbox served per endpoint path)."""
     sandbox.reset()
     began = time.perf_counter()
     started = session.post(f"{base}{path}", json=body, timeout=60)
     started.raise_for_status()
     status = wait_saved(session, base, started.json()["executionArn"])
     seconds = time.perf_counter() - began
-    return status, seconds, int(sandbox.stats()["requests"])
+    paths = sandbox.stats()["endpoints"]
+    return (
+        status,
+        seconds,
+        {path.removeprefix("/api/v2/"): int(entry["requests"]) for path, entry in paths.items()},
+    )
 
 
 def ledger_keys(session: requests.Session, base: str, account: str) -> Counter[tuple[str, str]]:
@@ -112,23 +122,28 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         base = f"http://127.0.0.1:{port}"
         with ThreadedServer(app, port), requests.Session() as session:
             sandbox.truth_all()  # the sandbox builds its data on first use: not part of the timing
-            full, full_s, full_requests = timed_sync(session, base, sandbox, "/orders", {})
+            full, full_s, full_paths = timed_sync(session, base, sandbox, "/orders", {})
             account = str(full["result"]["account_id"])
             first_start = int(full["result"]["summary"]["coverage"][0]["start_ms"])
             sandbox.advance_clock(int(DAYS * DAY_MS * args.new_share))
-            _, incremental_s, incremental_requests = timed_sync(
+            _, incremental_s, incremental_paths = timed_sync(
                 session, base, sandbox, f"/accounts/{account}/sync", {}
             )
             truth = {(o["stream"], o["orderId"]) for o in sandbox.truth_all(start_ms=first_start)}
             stored = ledger_keys(session, base, account)
     new_orders = len(truth) - full["result"]["summary"]["total_orders"]
+    full_requests, incremental_requests = sum(full_paths.values()), sum(incremental_paths.values())
     result = {
         "bench": "sync",
         "symbols": args.symbols,
         "orders_full": full["result"]["summary"]["total_orders"],
         "new_orders": new_orders,
         "full": {"requests": full_requests, "seconds": round(full_s, 3)},
-        "incremental": {"requests": incremental_requests, "seconds": round(incremental_s, 3)},
+        "incremental": {
+            "requests": incremental_requests,
+            "seconds": round(incremental_s, 3),
+            "by_endpoint": dict(sorted(incremental_paths.items())),
+        },
         "incremental_cost_ratio": round(incremental_requests / max(1, full_requests), 4),
         "target_ratio": TARGET_RATIO,
         "lost": len(truth - set(stored)),
