@@ -1,8 +1,8 @@
 """Pagination benchmark: a deep page by keyset cursor costs what the first page costs, at ≥ 1,000,000 orders.
 
-The orders live in MariaDB, database `bitget_orders_bench` (kept between runs: a marker execution holds the
-rows; a second run reuses them). They are generated server-side with MariaDB's SEQUENCE engine
-(`INSERT ... SELECT ... FROM seq_1_to_N`), which loads a million rows in well under a minute.
+The orders live in MariaDB, database `bitget_orders_bench` (kept between runs: a marker execution links the
+rows of one ledger account; a second run reuses them). They are generated server-side with MariaDB's SEQUENCE
+engine (`INSERT ... SELECT ... FROM seq_1_to_N`) and linked with one INSERT ... SELECT.
 Latencies are medians of DatabaseService.query_orders calls (page of 100, newest first, total included):
 the first page, the page ~900,000 rows deep reached by a cursor, and for contrast the same depth by OFFSET.
 
@@ -31,10 +31,11 @@ BASE_ID = 1_115_965_643_967_582_214
 BASE_MS = 1_760_000_000_000
 PAGE = 100
 
+ACCOUNT = "bench-pagination"
 _LOAD_SQL = """
-INSERT INTO orders (execution_arn, symbol, order_id, order_id_num, stream, market, product_type, side, status,
-                    order_type, price, size, c_time, u_time, raw, created_at)
-SELECT :arn,
+INSERT INTO ledger_orders (account_id, symbol, order_id, order_id_num, stream, market, product_type, side, status,
+                           order_type, price, size, c_time, u_time, raw, created_at, updated_at)
+SELECT :account,
        ELT(1 + seq % 5, 'BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'XRPUSDT', 'ADAUSDT'),
        CAST(:base_id - seq AS CHAR), :base_id - seq,
        ELT(1 + seq % 4, 'spot_normal', 'spot_tpsl', 'USDT-FUTURES', 'USDT-FUTURES_plan'),
@@ -42,8 +43,13 @@ SELECT :arn,
        IF(seq % 2, 'buy', 'sell'), 'filled', 'limit', '64250.12', '0.0150',
        :base_ms - (seq DIV 3) * 1000, :base_ms - (seq DIV 3) * 1000 + 350,
        CONCAT('{"orderId":"', :base_id - seq, '","cTime":"', :base_ms - (seq DIV 3) * 1000, '"}'),
-       NOW(6)
+       NOW(6), NOW(6)
 FROM seq_1_to_{count}
+"""
+# The execution saw every order of the account: one link each (what hydration writes).
+_LINK_SQL = """
+INSERT INTO execution_orders (execution_id, order_pk, symbol, stream, c_time, order_id_num)
+SELECT :execution_id, id, symbol, stream, c_time, order_id_num FROM ledger_orders WHERE account_id = :account
 """
 
 
@@ -57,21 +63,28 @@ def ensure_loaded(engine: Engine, service: DatabaseService, count: int) -> tuple
     state = service.hydration_state(arn)
     if state.state == "saved" and state.orders_saved == count:
         return arn, False
-    with engine.begin() as connection:
-        connection.execute(text("DELETE FROM orders WHERE execution_arn = :arn"), {"arn": arn})
-        connection.execute(
-            text(_LOAD_SQL.replace("{count}", str(int(count)))),
-            {"arn": arn, "base_id": BASE_ID, "base_ms": BASE_MS},
-        )
     service.record_execution(
         execution_arn=arn, execution_name="bench", symbols=["BTCUSDT"], start_ms=0, end_ms=1
     )
     with engine.begin() as connection:
+        execution_id = connection.execute(
+            text("SELECT id FROM execution_results WHERE execution_arn = :arn"), {"arn": arn}
+        ).scalar_one()
+        connection.execute(
+            text("DELETE FROM execution_orders WHERE execution_id = :id"), {"id": execution_id}
+        )
+        connection.execute(text("DELETE FROM ledger_orders WHERE account_id = :a"), {"a": ACCOUNT})
+        connection.execute(
+            text(_LOAD_SQL.replace("{count}", str(int(count)))),
+            {"account": ACCOUNT, "base_id": BASE_ID, "base_ms": BASE_MS},
+        )
+        connection.execute(text(_LINK_SQL), {"execution_id": execution_id, "account": ACCOUNT})
         connection.execute(
             text(
-                "UPDATE execution_results SET hydration_state='saved', orders_saved=:n WHERE execution_arn=:arn"
+                "UPDATE execution_results SET hydration_state='saved', orders_saved=:n, account_id=:a "
+                "WHERE execution_arn=:arn"
             ),
-            {"n": count, "arn": arn},
+            {"n": count, "arn": arn, "a": ACCOUNT},
         )
     return arn, True
 
@@ -91,8 +104,9 @@ def cursor_at(engine: Engine, arn: str, depth: int) -> str:
     with engine.connect() as connection:
         row = connection.execute(
             text(
-                "SELECT c_time, order_id_num, id FROM orders WHERE execution_arn = :arn "
-                "ORDER BY c_time DESC, order_id_num DESC, id DESC LIMIT 1 OFFSET :offset"
+                "SELECT e.c_time, e.order_id_num, e.order_pk FROM execution_orders AS e "
+                "JOIN execution_results AS r ON r.id = e.execution_id WHERE r.execution_arn = :arn "
+                "ORDER BY e.c_time DESC, e.order_id_num DESC, e.order_pk DESC LIMIT 1 OFFSET :offset"
             ),
             {"arn": arn, "offset": depth - 1},
         ).one()

@@ -390,48 +390,6 @@ class OrdersService:
             "latest_run_arn": state.run_arn,
         }
 
-    # GET /orders/{arn}/database ----------------------------------------------------------------------------
-    def orders_page(
-        self,
-        execution_arn: str,
-        *,
-        skip: int,
-        limit: int,
-        cursor: str | None,
-        symbol: str | None,
-        stream: str | None,
-    ) -> dict[str, Any]:
-        row = self._fresh(self._known_row(execution_arn))
-        page = self.db.query_orders(
-            execution_arn, skip=skip, limit=limit, cursor=cursor, symbol=symbol, stream=stream
-        )
-        hydration = self.db.hydration_state(execution_arn)
-        return {
-            "execution_arn": execution_arn,
-            "execution_info": {
-                "status": row.get("status") or "UNKNOWN",
-                "total_orders": row.get("total_orders"),
-                "total_symbols": row.get("total_symbols"),
-                "symbols": row.get("symbols") or [],
-                "s3_uri": row.get("s3_uri"),
-                "created_at": row.get("created_at"),
-                "hydration_state": hydration.state,
-                "complete": row.get("complete"),
-                "incomplete_streams": row.get("incomplete_streams") or [],
-                "incomplete_streams_count": row.get("incomplete_streams_count"),
-                "rows_rejected": hydration.rows_rejected,
-            },
-            "orders": page.orders,
-            "pagination": {
-                "skip": page.skip,
-                "limit": page.limit,
-                "total_orders": page.total,
-                "returned_count": page.returned_count,
-                "has_more": page.has_more,
-                "next_cursor": page.next_cursor,
-            },
-        }
-
     # POST /orders/{arn}/save-from-url ----------------------------------------------------------------------
     def save_from_url(self, execution_arn: str, public_url: str) -> dict[str, Any]:
         expected = keys.result_key(self.results_prefix, execution_name(execution_arn))
