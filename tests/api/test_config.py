@@ -139,6 +139,7 @@ def test_env_example_and_readme_name_the_background_task_settings() -> None:
         ("WATCH_INTERVAL_S", "5"),
         ("WATCH_BATCH_SIZE", "20"),
         ("RESULTS_RETENTION_DAYS", "30"),
+        ("SYNC_INTERVAL_MINUTES", "0"),
     ):
         assert f"\n{name}={default}\n" in example, name
         assert f"| `{name}` | `{default}` |" in readme, name
