@@ -1,4 +1,5 @@
-"""An account unit's plan (common/account_scope.py): its streams in two phases, their windows, its report.
+"""An account unit's plan (common/account_scope.py): the checks before its first page, its streams in two
+phases and their windows, the rows its lookups found, its report.
 
 Phase 1 pages the unit's streams without a symbol. `ALL_SPOT` then derives the spot plan candidates honestly:
 the symbols of the spot orders phase 1 fetched, of the spot plan orders open at the start (open_orders.py), and
@@ -10,13 +11,14 @@ spot plan stream covered: it is complete for those and never claimed for others.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from lambda_functions.common.account_scope import ACCOUNT_SPOT, AccountScope
 from lambda_functions.worker import checkpoint as ck
-from lambda_functions.worker import open_orders
+from lambda_functions.worker import lookups, open_orders
 from lambda_functions.worker.parts import row_symbol
+from lambda_functions.worker.segments import Row, merge_rows
 from lambda_functions.worker.stream_plan import StreamSpec, plan_account_streams, spot_plan_streams
 from lambda_functions.worker.summary import StreamResult
 from lambda_functions.worker.window import Window
@@ -47,8 +49,48 @@ def streams(client: Any, doc: ck.Checkpoint) -> list[StreamSpec]:
     return specs
 
 
+def before_paging(client: Any, doc: ck.Checkpoint, specs: list[StreamSpec]) -> None:
+    """Once per execution, before any history page (the checkpoint keeps both): what is open now, which the
+    next sync must come back for (common/sync_state.py); then the orders open at the last sync looked up by
+    id (one still open now is in this check; one that finished since is found)."""
+    state = doc.account
+    if state is None:
+        return
+    if state.get("open_orders") is None:
+        state["open_orders"] = open_orders.scan(
+            client, doc.symbol, plan_orders=doc.plan_orders, simulation=doc.simulation
+        )
+    if state.get("lookups") is None:
+        keys = {spec.name for spec in specs}
+        state["lookups"] = lookups.run(client, scope_of(doc), keys, lambda key: stream_start(doc, key))
+
+
 def needs_candidates(doc: ck.Checkpoint) -> bool:
     return doc.symbol == ACCOUNT_SPOT and doc.plan_orders and (doc.account or {}).get("plan_symbols") is None
+
+
+def spot_plan_phase(client: Any, doc: ck.Checkpoint, rows: Iterable[tuple[Any, bytes]]) -> list[StreamSpec]:
+    """Phase 2: the candidates, recorded in the checkpoint, and their spot plan streams."""
+    assert doc.account is not None
+    doc.account["plan_symbols"] = candidates(rows, doc)
+    return spot_plan_streams(client, doc.account["plan_symbols"])
+
+
+def with_found_rows(rows: Iterator[Row], doc: ck.Checkpoint) -> Iterator[Row]:
+    """The unit's rows with the ones the lookups found, merged newest first."""
+    found = ((doc.account or {}).get("lookups") or {}).get("found")
+    return merge_rows([rows, lookups.rows(found)]) if found else rows
+
+
+def mark_failed_lookups(doc: ck.Checkpoint, specs: list[StreamSpec], results: list[StreamResult]) -> None:
+    """A stream whose open order of the last sync could not be looked up is incomplete, with Bitget's code."""
+    errors = ((doc.account or {}).get("lookups") or {}).get("errors") or {}
+    for spec, result in zip(specs, results, strict=True):
+        failure = errors.get(spec.name)
+        if failure is not None:
+            result.complete, result.reason = False, lookups.OPEN_ORDER_LOOKUP
+            result.error = failure["error"]
+            result.error_code, result.error_message = failure["error_code"], failure["error_message"]
 
 
 def candidates(rows: Iterable[tuple[Any, bytes]], doc: ck.Checkpoint) -> list[str]:

@@ -15,6 +15,10 @@
    cancel request) stops it with pages left, it returns `done: false` (docs/CONTRACTS.md "Worker result").
 6. The per-stream detail (completeness, Bitget's error code and message, rejected rows) goes beside the orders;
    the compact summary is returned.
+
+An account unit (`ALL_SPOT`, `ALL_FUTURES`) goes the same way over the account's streams without a symbol, with
+what account_unit.py adds: the open-order check and lookups before the first page, spot plan per candidate
+symbol after the rest, and the unit's report in the detail.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from lambda_functions.common import keys
 from lambda_functions.common.account_scope import AccountScope, is_account_unit
 from lambda_functions.common.bitget import BitgetError
 from lambda_functions.common.results_store import ResultsStore
-from lambda_functions.worker import account_unit, lookups, open_orders
+from lambda_functions.worker import account_unit
 from lambda_functions.worker import checkpoint as ck
 from lambda_functions.worker import pagination as pg
 from lambda_functions.worker.budget import Clock, TimeBudget
@@ -40,16 +44,9 @@ from lambda_functions.worker.circuit_breaker import CircuitBreaker
 from lambda_functions.worker.markets import MarketCatalog, excluded_by_name
 from lambda_functions.worker.parts import PartSet, write_orders_file
 from lambda_functions.worker.scheduler import Lane, run_lanes
-from lambda_functions.worker.segments import merge_rows
 from lambda_functions.worker.settings import WorkerSettings
 from lambda_functions.worker.shard_job import RunContext, ShardJob, StreamRun
-from lambda_functions.worker.stream_plan import (
-    StreamSpec,
-    is_spot_path,
-    plan_account_streams,
-    plan_streams,
-    spot_plan_streams,
-)
+from lambda_functions.worker.stream_plan import StreamSpec, is_spot_path, plan_account_streams, plan_streams
 from lambda_functions.worker.summary import (
     AUTH,
     CIRCUIT_OPEN,
@@ -166,32 +163,14 @@ def extract_symbol(request: WorkerRequest, run: Extraction) -> dict[str, Any]:
         stream_states=lambda: {name: item.state() for name, item in stream_runs.items()},
     )
     journal.cancel_requested()  # a run started after a cancel (a continuation) stops before its first page
-    if (
-        account
-        and doc.account is not None
-        and doc.account.get("open_orders") is None
-        and not journal.cancelled
-    ):
-        # Before any history page: what is open now must be paged by the next sync (common/sync_state.py).
-        doc.account["open_orders"] = open_orders.scan(
-            run.client, symbol, plan_orders=doc.plan_orders, simulation=doc.simulation
-        )
-    if account and doc.account is not None and doc.account.get("lookups") is None and not journal.cancelled:
-        # After the check: an order still open now is in it; one that finished since the last sync is found.
-        doc.account["lookups"] = lookups.run(
-            run.client,
-            account_unit.scope_of(doc),
-            {spec.name for spec in specs},
-            lambda key: account_unit.stream_start(doc, key),
-        )
+    if account and not journal.cancelled:
+        account_unit.before_paging(run.client, doc, specs)
     parts = PartSet(settings.worker_tmp_dir or None)
     try:
         planned = _run_streams(specs, request, doc, run, parts, server_now_ms, listed, journal, stream_runs)
         if account_unit.needs_candidates(doc) and not any(s.end is None for s in journal.states()):
             journal.flush()
-            assert doc.account is not None
-            doc.account["plan_symbols"] = account_unit.candidates(journal.rows(), doc)
-            phase2 = spot_plan_streams(run.client, doc.account["plan_symbols"])
+            phase2 = account_unit.spot_plan_phase(run.client, doc, journal.rows())
             listed |= dict.fromkeys({spec.market for spec in phase2}, True)
             planned += _run_streams(
                 phase2, request, doc, run, parts, server_now_ms, listed, journal, stream_runs
@@ -218,8 +197,7 @@ def extract_symbol(request: WorkerRequest, run: Extraction) -> dict[str, Any]:
         }
     orders_key = keys.symbol_orders_key(prefix, execution, symbol)
     by_symbol: Counter[tuple[str, str]] | None = Counter() if account else None
-    found = ((doc.account or {}).get("lookups") or {}).get("found")
-    rows = merge_rows([journal.rows(), lookups.rows(found)]) if found else journal.rows()
+    rows = account_unit.with_found_rows(journal.rows(), doc) if account else journal.rows()
     counts = write_orders_file(rows, run.store, orders_key, symbol, execution, by_symbol)
     written = run.clock.monotonic()
     open_streams = {state.stream for state in open_shards}
@@ -234,16 +212,9 @@ def extract_symbol(request: WorkerRequest, run: Extraction) -> dict[str, Any]:
         )
         for spec, item in planned
     ]
-    lookup_errors = ((doc.account or {}).get("lookups") or {}).get("errors") or {}
+    if account:
+        account_unit.mark_failed_lookups(doc, specs, streams)
     for spec, stream in zip(specs, streams, strict=True):
-        if spec.name in lookup_errors:  # an order open at the last sync could not be looked up
-            failure = lookup_errors[spec.name]
-            stream.complete, stream.reason = False, lookups.OPEN_ORDER_LOOKUP
-            stream.error, stream.error_code, stream.error_message = (
-                failure["error"],
-                failure["error_code"],
-                failure["error_message"],
-            )
         if spec.label is None:
             stream.order_count = counts.get(stream.stream, 0)
         elif by_symbol is not None:
