@@ -189,7 +189,9 @@ class Coordinator:
                 return response(account.http_status or 401, account.error_body())
             offset = account.clock_offset_ms if account is not None else None
             if request.account_wide and self.account_checker is not None:
-                offset = self.account_checker.fresh_clock_offset_ms()  # a sync's window must end at Bitget's now
+                offset = (
+                    self.account_checker.fresh_clock_offset_ms()
+                )  # a sync's window must end at Bitget's now
             if offset:
                 request = self._parse(body, now, offset_ms=offset)  # "now" is Bitget's
         except RequestError as exc:

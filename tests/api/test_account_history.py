@@ -123,7 +123,10 @@ def test_three_syncs_with_orders_arriving_and_finishing_late_leave_the_ledger_eq
     for stream in (s for s in summary["streams"] if s["coverage_scope"] == "account"):
         # the three syncs cover one span without a hole; only the moments since the last one are not covered
         (covered,) = stream["covered"]
-        assert [(g["start_ms"], g["recoverable"]) for g in stream["gaps"]] in ([], [(covered["end_ms"], True)])
+        assert [(g["start_ms"], g["recoverable"]) for g in stream["gaps"]] in (
+            [],
+            [(covered["end_ms"], True)],
+        )
 
 
 def test_syncs_spaced_beyond_the_retention_report_an_unrecoverable_gap(service) -> None:

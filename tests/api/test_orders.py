@@ -530,7 +530,9 @@ def test_a_malformed_order_is_skipped_and_reported_not_failing_the_execution(api
     assert api.counts()["orders"] == 5
 
 
-@pytest.mark.parametrize("body", [{}, {"symbols": "all"}, {"symbols": "ALL", "spot_plan_symbols": ["xrpusdt"]}])
+@pytest.mark.parametrize(
+    "body", [{}, {"symbols": "all"}, {"symbols": "ALL", "spot_plan_symbols": ["xrpusdt"]}]
+)
 def test_post_orders_without_symbols_starts_the_whole_account(sqlite_api, body) -> None:
     response = sqlite_api.client.post("/orders", json=body)
     assert response.status_code == 202, response.text
