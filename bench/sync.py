@@ -41,11 +41,16 @@ DAYS = 60
 TARGET_RATIO = 0.05
 
 
-def profile(symbols: int, orders_per_symbol: int) -> dict[str, Any]:
-    """Each symbol: 40% spot, 5% spot TP/SL, 5% spot plan, 40% USDT futures, 10% their plan orders."""
-    shares = {"spot_normal": 0.4, "spot_tpsl": 0.05, "spot_plan": 0.05, "USDT-FUTURES": 0.4}
+def profile(symbols: int, orders_per_symbol: int, plan_orders: bool = True) -> dict[str, Any]:
+    """Each symbol: 40% spot, 5% spot TP/SL, 5% spot plan, 40% USDT futures, 10% their plan orders (without
+    plan orders: 50% spot, 5% TP/SL, 45% futures)."""
+    if plan_orders:
+        shares = {"spot_normal": 0.4, "spot_tpsl": 0.05, "spot_plan": 0.05, "USDT-FUTURES": 0.4}
+        last = "USDT-FUTURES_plan"
+    else:
+        shares, last = {"spot_normal": 0.5, "spot_tpsl": 0.05}, "USDT-FUTURES"
     orders = {stream: int(orders_per_symbol * share) for stream, share in shares.items()}
-    orders["USDT-FUTURES_plan"] = orders_per_symbol - sum(orders.values())
+    orders[last] = orders_per_symbol - sum(orders.values())
     names = [f"S{index:02d}USDT" for index in range(symbols)]
     return {
         "name": "sync",
@@ -103,10 +108,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--symbols", type=int, default=20)
     parser.add_argument("--orders-per-symbol", type=int, default=5000)
     parser.add_argument("--new-share", type=float, default=0.01)
+    parser.add_argument(
+        "--no-plan-orders", action="store_true", help="an account without plan orders, extracted without them"
+    )
     args = parser.parse_args(argv or [])
+    plan_orders = not args.no_plan_orders
+    body = {} if plan_orders else {"include_plan_orders": False}
     with (
         tempfile.TemporaryDirectory(prefix="bench-sync-") as tmp,
-        SandboxProcess(profile(args.symbols, args.orders_per_symbol), seed=11) as sandbox,
+        SandboxProcess(profile(args.symbols, args.orders_per_symbol, plan_orders), seed=11) as sandbox,
     ):
         port = free_port()
         settings = load_settings(
@@ -122,12 +132,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         base = f"http://127.0.0.1:{port}"
         with ThreadedServer(app, port), requests.Session() as session:
             sandbox.truth_all()  # the sandbox builds its data on first use: not part of the timing
-            full, full_s, full_paths = timed_sync(session, base, sandbox, "/orders", {})
+            full, full_s, full_paths = timed_sync(session, base, sandbox, "/orders", body)
             account = str(full["result"]["account_id"])
             first_start = int(full["result"]["summary"]["coverage"][0]["start_ms"])
             sandbox.advance_clock(int(DAYS * DAY_MS * args.new_share))
             _, incremental_s, incremental_paths = timed_sync(
-                session, base, sandbox, f"/accounts/{account}/sync", {}
+                session, base, sandbox, f"/accounts/{account}/sync", body
             )
             truth = {(o["stream"], o["orderId"]) for o in sandbox.truth_all(start_ms=first_start)}
             stored = ledger_keys(session, base, account)
@@ -136,6 +146,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     result = {
         "bench": "sync",
         "symbols": args.symbols,
+        "plan_orders": plan_orders,
         "orders_full": full["result"]["summary"]["total_orders"],
         "new_orders": new_orders,
         "full": {"requests": full_requests, "seconds": round(full_s, 3)},

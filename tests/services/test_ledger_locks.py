@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine, text
 
+from app.core.db import make_engine
 from app.services.ledger_writes import locks
 from app.services.ledger_writes.locks import LedgerBusyError, ledger_transaction, lock_name
 
@@ -14,11 +15,18 @@ def test_lock_names_fit_mysql_and_differ_per_database_and_account() -> None:
     assert len(names) == 6 and max(map(len, names)) <= 64
 
 
+@pytest.mark.mysql  # SQLite serialises writers itself: the named lock is MariaDB's
 def test_a_second_writer_of_the_same_account_waits_and_another_account_does_not(
-    engine: Engine, monkeypatch: pytest.MonkeyPatch
+    mysql_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if engine.dialect.name == "sqlite":
-        pytest.skip("SQLite serialises writers itself")
+    engine = make_engine(mysql_url)
+    try:
+        _second_writer_waits(engine, monkeypatch)
+    finally:
+        engine.dispose()
+
+
+def _second_writer_waits(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(locks, "LOCK_TIMEOUT_S", 1)
     with ledger_transaction(engine, "111") as connection:
         assert connection.execute(text("SELECT 1")).scalar() == 1
