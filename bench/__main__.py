@@ -15,6 +15,7 @@ BENCHMARKS = (
     "resume",
     "sync",
     "query",
+    "export",
 )
 
 
