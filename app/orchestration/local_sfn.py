@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import logging
 import threading
 import time
 import traceback
@@ -32,6 +33,10 @@ Handler = Callable[[dict[str, Any], Any], Any]
 
 _REGISTRY: dict[str, LocalFunction] = {}
 _REGISTRY_LOCK = threading.Lock()
+# moto's interpreter logs at ERROR every JSONPath it evaluates to nothing, including the `IsPresent` test of
+# the worker loop's `HasContinue` Choice (a worker's error item has no `continue`): the run goes on as AWS's
+# would, so those lines only alarm. Real failures still surface as the execution's status and cause.
+logging.getLogger("moto.stepfunctions.parser.asl.component.eval_component").setLevel(logging.CRITICAL)
 _ORIGINAL_CLIENT_FACTORY = lambda_eval_utils.boto_client_for
 
 
