@@ -63,6 +63,7 @@ class ExtractionOptions:
 
     include_plan_orders: bool | None = None
     include_simulation: bool | None = None
+    include_fills: bool | None = None  # None: on for the whole account, off for a symbol list
     since: str | None = None  # "last_sync": an incremental sync of the whole account
     spot_plan_symbols: list[str] | None = None  # account-wide: spot plan candidates the user names
     expected_account_id: str | None = None  # refuse (409) when the key belongs to another account
@@ -81,7 +82,9 @@ class StartedExecution:
     window_note: str | None = None
     include_plan_orders: bool | None = None  # the effective options
     include_simulation: bool | None = None
+    include_fills: bool | None = None
     account_id: str | None = None  # Bitget's userId, when the account check ran
+    account_mode: str | None = None  # classic | unified (the account check), None when it did not say
     account_check: str | None = None  # ok | unverified | off
     scope: str | None = None  # "account" for an account-wide execution
     since: str | None = None
@@ -102,7 +105,9 @@ ECHOED_FIELDS = (
     "window_note",
     "include_plan_orders",
     "include_simulation",
+    "include_fills",
     "account_id",
+    "account_mode",
     "account_check",
     "scope",
     "since",

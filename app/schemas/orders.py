@@ -84,6 +84,11 @@ class OrdersRequest(BaseModel):
         description="Also extract the demo-trading futures product types (SUSDT-, SUSDC-, SCOIN-FUTURES). "
         "null or absent: the service default (INCLUDE_SIMULATION, false).",
     )
+    include_fills: StrictBool | None = Field(
+        None,
+        description="Also extract fills (each execution of an order, with its price and fee) into their own "
+        "table. null or absent: on for the whole account, off for a symbol list.",
+    )
 
     @field_validator("symbols", "spot_plan_symbols", mode="before")
     @classmethod
@@ -180,6 +185,12 @@ class OrdersStartedResponse(BaseModel):
     include_plan_orders: bool | None = Field(None, description="Whether plan orders are extracted")
     include_simulation: bool | None = Field(
         None, description="Whether the demo-trading futures product types are extracted"
+    )
+    include_fills: bool | None = Field(None, description="Whether fills are extracted")
+    account_mode: Literal["classic", "unified"] | None = Field(
+        None,
+        description="classic (v2 endpoints) or unified (a Unified Trading Account: v3 endpoints), from the "
+        "account check; null when it did not run (each worker then asks Bitget itself)",
     )
     account_id: str | None = Field(
         None, description="Bitget's userId of the account, from the check made before starting"

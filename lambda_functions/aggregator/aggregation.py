@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import json
 import logging
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import IO, Any
 
 from lambda_functions.aggregator.account import account_summary, record_sync
 from lambda_functions.aggregator.digest import WorkerDigest, digest_results
@@ -42,8 +43,11 @@ from lambda_functions.aggregator.runs import (
 from lambda_functions.aggregator.settings import AggregatorSettings
 from lambda_functions.aggregator.sources import open_orders
 from lambda_functions.aggregator.writer import write_document
+from lambda_functions.common.account_mode import CLASSIC, UNIFIED
+from lambda_functions.common.exact_json import dumps_exact
 from lambda_functions.common.keys import execution_prefix, result_key, symbol_detail_key, symbol_orders_key
 from lambda_functions.common.results_store import ResultNotFoundError, ResultsStore
+from lambda_functions.common.streams import is_fill_stream
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +99,26 @@ def _rejected_rows(
                     reason = str(sample.get("reason") or "rejected")
                     yield {"symbol": symbol, "stream": stream, "reason": reason, "row": sample.get("row")}
     yield from stats.rejected_rows
+
+
+class _FillSpill:
+    """Fills taken out of the merge while the orders are written, spooled to a temporary file (one exact-JSON
+    line each, memory bounded), and read back for the document's `fills` array."""
+
+    def __init__(self, fh: IO[bytes]) -> None:
+        self.fh = fh
+
+    def orders_only(self, records: Iterable[dict]) -> Iterator[dict]:
+        for record in records:
+            if is_fill_stream(str(record.get("stream", ""))):
+                self.fh.write(dumps_exact(record).encode() + b"\n")
+            else:
+                yield record
+
+    def fills(self) -> Iterator[dict]:
+        self.fh.seek(0)
+        for line in self.fh:
+            yield json.loads(line, parse_float=Decimal)  # numbers back exactly as the merge read them
 
 
 def _tap(orders: Iterable[dict], head: list[dict], limit: int) -> Iterator[dict]:
@@ -158,6 +182,8 @@ def aggregate(
     # The account it read (the coordinator's check) and the request's scope, for the ledger (docs/CONTRACTS.md).
     response["account_id"] = (manifest or {}).get("account_id")
     response["scope"] = "account" if (manifest or {}).get("account_scope") is not None else "symbols"
+    response["account_mode"] = account_mode_of(manifest, digest)
+    response["include_fills"] = bool((manifest or {}).get("include_fills"))
     aborted = stop == CANCELLED
     if not aborted:
         record_sync(store, prefix, manifest, execution, summary, datetime.now(UTC))
@@ -169,6 +195,14 @@ def aggregate(
     if not aborted:  # a cancelled execution may be resumed: its workers' detail files stay
         _cleanup(store, settings, execution)
     return response
+
+
+def account_mode_of(manifest: dict[str, Any] | None, digest: WorkerDigest) -> str:
+    """The coordinator's probe, else what workers that probed found (they report only `unified`)."""
+    mode = (manifest or {}).get("account_mode")
+    if isinstance(mode, str):
+        return mode
+    return UNIFIED if UNIFIED in digest.account_modes else CLASSIC
 
 
 def _continuation(
@@ -222,9 +256,10 @@ def _write_consolidated(
             )
             for symbol, key in keys.items()
         }
-        orders = _tap(merge_newest_first(sources, stats), *head)
+        spill = _FillSpill(stack.enter_context(tempfile.TemporaryFile()))
+        orders = _tap(spill.orders_only(merge_newest_first(sources, stats)), *head)
         with store.writer(doc_key) as fh:
-            write_document(fh, header, orders, summary_after_orders, rejected_rows)
+            write_document(fh, header, orders, summary_after_orders, rejected_rows, spill.fills)
     return summary
 
 

@@ -42,6 +42,7 @@ class WorkerDigest:
     rejected_rows: int = 0  # rows the workers could not use (their samples are in the detail files)
     symbols_with_rejected: list[str] = field(default_factory=list)
     reported_orders: dict[str, int] = field(default_factory=dict)
+    account_modes: set[str] = field(default_factory=set)  # what workers that probed the account found
     perf: Counter[str] = field(default_factory=Counter)
     worker_seconds: list[float] = field(default_factory=list)
 
@@ -81,7 +82,10 @@ def _fold_item(digest: WorkerDigest, item: Any, load_detail: DetailLoader | None
     for category, count in (item.get("errors") or {}).items():
         if isinstance(count, int) and count > 0:
             digest.errors[str(category)] += count
-    digest.reported_orders[symbol] = _count(item.get("orders"))
+    # every record of its file: orders and fills (the merge counts what it reads of the file)
+    digest.reported_orders[symbol] = _count(item.get("orders")) + _count(item.get("fills"))
+    if isinstance(item.get("account_mode"), str):
+        digest.account_modes.add(item["account_mode"])
     if item.get("symbol_not_found") is True:
         digest.not_found.append(symbol)
     detail = _LazyDetail(symbol, load_detail)

@@ -25,7 +25,7 @@ from typing import IO, Any
 
 import ijson
 
-from lambda_functions.common.streams import newest_first_key
+from lambda_functions.common.streams import is_fill_stream, newest_first_key
 
 ORDERS_PREFIX = "orders.item"
 READ_BUDGET_BYTES = 8 * 1024 * 1024
@@ -49,6 +49,8 @@ class MergeStats:
     duplicates_dropped: int = 0
     read_by_source: Counter[str] = field(default_factory=Counter)
     orders_by_stream: Counter[str] = field(default_factory=Counter)
+    fills: int = 0
+    fills_by_stream: Counter[str] = field(default_factory=Counter)
     rejected: int = 0
     rejected_rows: list[dict[str, Any]] = field(default_factory=list)  # {symbol, stream, reason, row}
 
@@ -94,7 +96,8 @@ def _keyed(source: str, orders: Iterable[dict[str, Any]], stats: MergeStats) -> 
 
 
 def merge_newest_first(sources: Mapping[str, Iterable[dict[str, Any]]], stats: MergeStats) -> Iterator[dict]:
-    """All orders of all sources, newest first, each (stream, orderId) once; counts land in `stats`."""
+    """All records of all sources, newest first, each (stream, id) once; counts land in `stats` (orders and
+    fills apart)."""
     keyed = [_keyed(name, orders, stats) for name, orders in sources.items()]
     last_key: tuple[int, int, str] | None = None
     for key, order in heapq.merge(*keyed, key=itemgetter(0), reverse=True):
@@ -102,6 +105,11 @@ def merge_newest_first(sources: Mapping[str, Iterable[dict[str, Any]]], stats: M
             stats.duplicates_dropped += 1
             continue
         last_key = key
-        stats.orders += 1
-        stats.orders_by_stream[str(order.get("stream", ""))] += 1
+        stream = key[2]
+        if is_fill_stream(stream):
+            stats.fills += 1
+            stats.fills_by_stream[stream] += 1
+        else:
+            stats.orders += 1
+            stats.orders_by_stream[stream] += 1
         yield order

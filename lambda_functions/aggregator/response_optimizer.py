@@ -54,6 +54,8 @@ def build_summary(symbols: Sequence[str], digest: WorkerDigest, stats: MergeStat
         "total_symbols_failed": len(failed),
         "complete": not incomplete,
         "orders_by_stream": dict(sorted(stats.orders_by_stream.items())),
+        "total_fills": stats.fills,
+        "fills_by_stream": dict(sorted(stats.fills_by_stream.items())),
         "duplicates_dropped": stats.duplicates_dropped,
         "rejected_rows": digest.rejected_rows + stats.rejected,
         "error_summary": {category: {"count": count} for category, count in categories.items()},
@@ -89,7 +91,7 @@ def _incomplete_streams(
             None,
             "orders_count_mismatch",
             None,
-            f"worker reported {digest.reported_orders[s]} orders, its file holds {stats.read_by_source[s]}",
+            f"worker reported {digest.reported_orders[s]} records, its file holds {stats.read_by_source[s]}",
         )
         for s in mismatched
     ]

@@ -106,5 +106,5 @@ def newest_first_key(order: Mapping[str, Any]) -> tuple[int, int, str]:
     Ties in cTime are frequent (bulk orders in one millisecond); Bitget order ids grow with time, so the id
     breaks them, and the stream name makes the order total and deterministic across streams.
     """
-    stream = str(order.get("stream", ""))
+    stream = str(order.get("stream", "")) if isinstance(order, Mapping) else ""
     return (int(order["cTime"]), int(order[record_id_field(stream)]), stream)

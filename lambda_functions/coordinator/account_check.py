@@ -1,11 +1,15 @@
 """The account-level pre-check: one signed request to Bitget before an execution starts.
 
 `GET /api/v2/spot/account/info` needs a valid key, secret, passphrase and timestamp, an allowed IP and a key
-of a classic account. A failure there would fail every stream of every symbol, so it stops the execution
-before it starts, with a message that names the problem and Bitget's code and text:
+of a classic account. A Unified Trading Account's key gets 40085 there (before its signature is even checked,
+BITGET_API.md §10f): the check then asks `GET /api/v3/account/settings`, whose answer makes the account
+`unified` (its `uid` is the account id) and whose refusal names the real problem. The check says which mode it
+found (`account_mode`), and the workers page the endpoints of that mode (common/account_mode.py).
+
+A failure would fail every stream of every symbol, so it stops the execution before it starts, with a message
+that names the problem and Bitget's code and text:
 
     credentials          401  40001-40012, 40036, 40037 (key, passphrase, signature or timestamp refused)
-    unified_account      400  40085 (a Unified Trading Account key; classic v2 endpoints refuse it)
     ip_not_allowed       403  40018 (this machine's IP is not in the key's whitelist)
     permission_missing   403  40014 (the key lacks a read permission)
 
@@ -32,6 +36,7 @@ from typing import Any, Literal
 
 import requests
 
+from lambda_functions.common.account_mode import CLASSIC, UNIFIED, UNIFIED_ON_V2
 from lambda_functions.common.bitget import (
     BitgetAPIError,
     BitgetClient,
@@ -52,10 +57,6 @@ DEFAULT_TIMEOUT_S = 5.0
 
 CREDENTIAL_CODES = frozenset({str(code) for code in range(40001, 40013)} | {"40036", "40037"})
 CLOCK_CODES = frozenset({"40004", "40005", "40008"})
-UTA_NOTE = (
-    "this key belongs to a Unified Trading Account; classic v2 endpoints answer 40085 "
-    "(support for unified accounts is tracked separately)"
-)
 
 CheckStatus = Literal["ok", "rejected", "unverified"]
 
@@ -76,8 +77,6 @@ def classify(error: BitgetAPIError) -> Rejection | None:
         )
     if code in CREDENTIAL_CODES:
         return Rejection("credentials", 401, "the API key, secret or passphrase is wrong")
-    if code == "40085":
-        return Rejection("unified_account", 400, UTA_NOTE)
     if code == "40018":
         return Rejection(
             "ip_not_allowed", 403, "this machine's IP address is not in the API key's IP whitelist"
@@ -104,6 +103,7 @@ class AccountCheck:
     bitget_message: str | None = None  # Bitget's text (credentials redacted by the client)
     clock_offset_ms: int | None = None  # Bitget's clock minus ours, when it could be read
     checked_at_ms: int | None = None
+    account_mode: str | None = None  # classic | unified, on success
 
     @property
     def rejected(self) -> bool:
@@ -148,7 +148,13 @@ class AccountChecker:
         self._owns_session = session is None
         self._session = session if session is not None else requests.Session()  # one pool for both clients
         self._clock = clock
-        self._limiter = RateLimiter({ACCOUNT_INFO: ACCOUNT_INFO_LIMIT, ep.SERVER_TIME: 20.0})
+        self._limiter = RateLimiter(
+            {
+                ACCOUNT_INFO: ACCOUNT_INFO_LIMIT,
+                ep.SERVER_TIME: 20.0,
+                ep.UTA_SETTINGS: ep.PUBLISHED_LIMITS[ep.UTA_SETTINGS],
+            }
+        )
         self._public = BitgetClient(
             base_url,
             timeout_s=timeout_s,
@@ -192,14 +198,16 @@ class AccountChecker:
             return replace(outcome, clock_offset_ms=offset, checked_at_ms=checked_at)
         if isinstance(outcome, BitgetError):
             return self._failure(outcome, offset, checked_at)
-        user_id = outcome.get("userId") if isinstance(outcome, dict) else None
+        mode, data = outcome
+        user_id = data.get("uid" if mode == UNIFIED else "userId") if isinstance(data, dict) else None
         account_id = str(user_id) if user_id not in (None, "") else None
         return AccountCheck(
             "ok",
-            f"Bitget accepted the API key (account {account_id or 'unknown'})",
+            f"Bitget accepted the API key ({mode} account {account_id or 'unknown'})",
             account_id=account_id,
             clock_offset_ms=offset,
             checked_at_ms=checked_at,
+            account_mode=mode,
         )
 
     def _ask_account(self) -> Any:
@@ -220,7 +228,14 @@ class AccountChecker:
                 http_status=401,
             )
         try:
-            return client.get(ACCOUNT_INFO, signed=True, timeout_s=self._timeout_s)
+            return CLASSIC, client.get(ACCOUNT_INFO, signed=True, timeout_s=self._timeout_s)
+        except BitgetAPIError as error:
+            if str(error.code) != UNIFIED_ON_V2:
+                return error
+        except BitgetError as error:
+            return error
+        try:  # a unified account's key, or a wrong secret (40085 comes before the signature check)
+            return UNIFIED, client.uta_settings(timeout_s=self._timeout_s)
         except BitgetError as error:
             return error
 

@@ -28,7 +28,16 @@ from lambda_functions.coordinator.deadline import EXPRESS_LIMIT_S, deadline_ms
 from lambda_functions.coordinator.naming import NAME_PATTERN
 
 log = logging.getLogger(__name__)
-REQUEST_FIELDS = ("symbols", "start_ms", "end_ms", "include_plan_orders", "include_simulation", "account_id")
+REQUEST_FIELDS = (
+    "symbols",
+    "start_ms",
+    "end_ms",
+    "include_plan_orders",
+    "include_simulation",
+    "include_fills",
+    "account_id",
+    "account_mode",
+)
 # An EXPRESS run cannot be described: younger than its limit plus this, it may still be going.
 EXPRESS_GRACE_S = 30.0
 
@@ -173,11 +182,15 @@ def _state_input(
     reopen_failed: bool,
 ) -> dict[str, Any]:
     request = {field: manifest.get(field) for field in REQUEST_FIELDS}
-    for option in ("include_plan_orders", "include_simulation"):
+    for option in ("include_plan_orders", "include_simulation", "include_fills"):
         request[option] = bool(request[option])  # the Map copies them to every worker: always booleans
     symbols = request["symbols"] if isinstance(request["symbols"], list) else []
     scope = manifest.get("account_scope")  # an account-wide execution's scope, as started
-    share = 1.0 if scope is not None else service.rate_share(len(symbols), coordinator.map_max_concurrency)
+    share = (
+        service.unit_rate_share(request["account_mode"])
+        if scope is not None
+        else service.rate_share(len(symbols), coordinator.map_max_concurrency)
+    )
     return {
         "execution": name,
         **request,

@@ -9,8 +9,10 @@ clamping), `include_plan_orders` and `include_simulation` (the request's value, 
 a boolean, since the Map's ItemSelector copies them to every worker), `rate_share` (the fraction of the
 account's rate limits one worker may use when workers cannot share a limiter: 1 / the number of workers that
 run at once), `account_id` (Bitget's userId from the account check; null when it was not checked),
-`deadline_ms` (when the workers must have stopped, deadline.py; null without a time limit) and `resume` (false;
-true in a run of the resume action that re-opens failed shards, resume.py).
+`deadline_ms` (when the workers must have stopped, deadline.py; null without a time limit), `resume` (false;
+true in a run of the resume action that re-opens failed shards, resume.py), `include_fills` (the request's
+value, else on for the whole account and off for a symbol list) and `account_mode` (classic or unified, from the
+account check; null when it was not checked: each worker then probes it).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lambda_functions.common import sync_state
+from lambda_functions.common.account_mode import UNIFIED
 from lambda_functions.common.account_scope import ACCOUNT_UNITS, AccountScope
 from lambda_functions.common.keys import manifest_key
 from lambda_functions.common.results_store import ResultsStore
@@ -58,6 +61,12 @@ def rate_share(symbols: int, map_max_concurrency: int) -> float:
     return 1.0 / max(1, min(symbols, map_max_concurrency))
 
 
+def unit_rate_share(mode: str | None) -> float:
+    """An account unit's share: classic units page disjoint endpoint paths, so each may use the account's whole
+    limit on its own; a unified account's two units share the v3 paths."""
+    return 0.5 if mode == UNIFIED else 1.0
+
+
 @dataclass(frozen=True)
 class OptionDefaults:
     """The service defaults of the per-request options (INCLUDE_PLAN_ORDERS, INCLUDE_SIMULATION)."""
@@ -76,6 +85,7 @@ class Plan:
     include_simulation: bool
     rate_share: float
     account: AccountCheck | None
+    include_fills: bool = False
     items: list[str] = field(default_factory=list)
     scope: AccountScope | None = None
     sync_note: str | None = None
@@ -83,6 +93,10 @@ class Plan:
     @property
     def account_id(self) -> str | None:
         return self.account.account_id if self.account is not None else None
+
+    @property
+    def account_mode(self) -> str | None:
+        return self.account.account_mode if self.account is not None else None
 
     def state_input(self, name: str, deadline: int | None) -> dict[str, Any]:
         return {
@@ -97,6 +111,8 @@ class Plan:
             "account_id": self.account_id,
             "deadline_ms": deadline,
             "resume": False,
+            "include_fills": self.include_fills,
+            "account_mode": self.account_mode,
         }
 
     def echo(self) -> dict[str, Any]:
@@ -109,7 +125,9 @@ class Plan:
             "window_note": window.note,
             "include_plan_orders": self.include_plan_orders,
             "include_simulation": self.include_simulation,
+            "include_fills": self.include_fills,
             "account_id": self.account_id,
+            "account_mode": self.account_mode,
             "account_check": self.account.status if self.account is not None else "off",
             **self.scope_echo(),
         }
@@ -228,7 +246,7 @@ class Coordinator:
         return account
 
     def _plan(self, request: ExtractionRequest, account: AccountCheck | None) -> Plan:
-        plans, simulation = request.include_plan_orders, request.include_simulation
+        plans, simulation, fills = request.include_plan_orders, request.include_simulation, request.include_fills
         plan = Plan(
             request,
             include_plan_orders=self.defaults.include_plan_orders if plans is None else plans,
@@ -236,13 +254,17 @@ class Coordinator:
             rate_share=rate_share(len(request.symbols), self.map_max_concurrency),
             account=account,
             items=list(request.symbols),
+            include_fills=request.account_wide if fills is None else fills,
         )
         if not request.account_wide:
             return plan
         scope, note = self._account_scope(request, plan.account_id)
-        # The units page disjoint endpoint paths: each may use the account's whole limit on its own.
         return dataclasses.replace(
-            plan, items=list(ACCOUNT_UNITS), rate_share=1.0, scope=scope, sync_note=note
+            plan,
+            items=list(ACCOUNT_UNITS),
+            rate_share=unit_rate_share(plan.account_mode),
+            scope=scope,
+            sync_note=note,
         )
 
     def _account_scope(

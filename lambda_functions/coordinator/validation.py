@@ -15,7 +15,8 @@ Symbols are upper-cased, stripped and deduplicated (first occurrence wins). Bitg
 suffix (`BTCUSDT_UMCBL`, `BTCUSDT_SPBL`, ...) are normalised to the v2 symbol (`BTCUSDT`): v2 has no suffixes,
 and the worker queries every market for the symbol anyway. Any other underscore is rejected.
 
-Options (`include_plan_orders`, `include_simulation`) are JSON booleans or null/absent (the service default).
+Options (`include_plan_orders`, `include_simulation`, `include_fills`) are JSON booleans or null/absent (the
+service default; for `include_fills`: on for the whole account, off for a symbol list).
 
 `symbols` omitted (or the string "all") asks for the whole account (common/account_scope.py), optionally
 `"since": "last_sync"` (each stream from where the last complete sync left it, common/sync_state.py) and
@@ -33,7 +34,7 @@ from lambda_functions.common.timewindow import DAY_MS, RETENTION_DAYS, RETENTION
 DEFAULT_WINDOW_DAYS = 90
 DEFAULT_MAX_SYMBOLS = 500
 MAX_MS = 4_102_444_800_000  # 2100-01-01T00:00:00Z: beyond any real order, and far inside a 64-bit column
-OPTION_NAMES = ("include_plan_orders", "include_simulation")
+OPTION_NAMES = ("include_plan_orders", "include_simulation", "include_fills")
 
 SYMBOL_PATTERN = re.compile(r"[A-Z0-9]{2,30}")
 # Bitget v1 product suffixes: spot, USDT/coin/USDC futures and their simulation ("S") variants.
@@ -78,6 +79,7 @@ class ExtractionRequest:
     window: Window
     include_plan_orders: bool | None = None  # None: the service default
     include_simulation: bool | None = None
+    include_fills: bool | None = None
     # Account-wide (`symbols` omitted or "all"): the account's streams without a symbol list.
     account_wide: bool = False
     since_last_sync: bool = False  # `"since": "last_sync"`: each stream from where the last sync left it
@@ -216,6 +218,7 @@ def parse_request(
         window,
         include_plan_orders=parse_option("include_plan_orders", body.get("include_plan_orders")),
         include_simulation=parse_option("include_simulation", body.get("include_simulation")),
+        include_fills=parse_option("include_fills", body.get("include_fills")),
         account_wide=account_wide,
         since_last_sync=since,
         spot_plan_symbols=[] if plan_symbols is None else parse_symbols(plan_symbols, max_symbols),

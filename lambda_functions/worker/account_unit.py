@@ -1,11 +1,13 @@
 """An account unit's plan (common/account_scope.py): the checks before its first page, its streams in two
 phases and their windows, the rows its lookups found, its report.
 
-Phase 1 pages the unit's streams without a symbol. `ALL_SPOT` then derives the spot plan candidates honestly:
-the symbols of the spot orders phase 1 fetched, of the spot plan orders open at the start (open_orders.py), and
-the ones the scope names (the request, earlier syncs). Phase 2 pages `spot_plan:SYMBOL` for each. The
-candidates are kept in the checkpoint, so a continuation pages the same ones. The report says which symbols the
-spot plan stream covered: it is complete for those and never claimed for others.
+Phase 1 pages the unit's streams without a symbol. On a classic account, `ALL_SPOT` then derives the
+candidates for the v2 spot endpoints that need a symbol (plan history, fills) honestly: the symbols of the spot
+orders phase 1 fetched, of the spot orders open at the start (open_orders.py), and the ones the scope names
+(the request, earlier syncs). Phase 2 pages `spot_plan:SYMBOL` and `spot_fills:SYMBOL` for each. The
+candidates are kept in the checkpoint, so a continuation pages the same ones. The report says which symbols
+those streams covered: they are complete for those and never claimed for others. A unified account's v3
+endpoints need no symbol: it has no phase 2.
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from lambda_functions.common.account_mode import UNIFIED
 from lambda_functions.common.account_scope import ACCOUNT_SPOT, AccountScope
+from lambda_functions.common.streams import is_fill_stream
 from lambda_functions.worker import checkpoint as ck
 from lambda_functions.worker import lookups, open_orders
 from lambda_functions.worker.parts import row_symbol
 from lambda_functions.worker.segments import Row, merge_rows
-from lambda_functions.worker.stream_plan import StreamSpec, plan_account_streams, spot_plan_streams
+from lambda_functions.worker.stream_plan import StreamSpec, plan_account_streams, spot_symbol_streams
 from lambda_functions.worker.summary import StreamResult
 from lambda_functions.worker.window import Window
 
@@ -42,11 +46,22 @@ def scope_of(doc: ck.Checkpoint) -> AccountScope:
 
 def streams(client: Any, doc: ck.Checkpoint) -> list[StreamSpec]:
     """Phase 1, plus phase 2 when its candidates are already known (a continuation)."""
-    specs = plan_account_streams(client, doc.symbol, plan_orders=doc.plan_orders, simulation=doc.simulation)
+    specs = plan_account_streams(
+        client,
+        doc.symbol,
+        plan_orders=doc.plan_orders,
+        simulation=doc.simulation,
+        fills=doc.fills,
+        mode=doc.account_mode,
+    )
     known = (doc.account or {}).get("plan_symbols")
     if known is not None:
-        specs += spot_plan_streams(client, list(known))
+        specs += _symbol_streams(client, doc, list(known))
     return specs
+
+
+def _symbol_streams(client: Any, doc: ck.Checkpoint, symbols: list[str]) -> list[StreamSpec]:
+    return spot_symbol_streams(client, symbols, plan_orders=doc.plan_orders, fills=doc.fills)
 
 
 def before_paging(client: Any, doc: ck.Checkpoint, specs: list[StreamSpec]) -> None:
@@ -58,7 +73,11 @@ def before_paging(client: Any, doc: ck.Checkpoint, specs: list[StreamSpec]) -> N
         return
     if state.get("open_orders") is None:
         state["open_orders"] = open_orders.scan(
-            client, doc.symbol, plan_orders=doc.plan_orders, simulation=doc.simulation
+            client,
+            doc.symbol,
+            plan_orders=doc.plan_orders,
+            simulation=doc.simulation,
+            unified=doc.account_mode == UNIFIED,
         )
     if state.get("lookups") is None:
         keys = {spec.name for spec in specs}
@@ -66,14 +85,19 @@ def before_paging(client: Any, doc: ck.Checkpoint, specs: list[StreamSpec]) -> N
 
 
 def needs_candidates(doc: ck.Checkpoint) -> bool:
-    return doc.symbol == ACCOUNT_SPOT and doc.plan_orders and (doc.account or {}).get("plan_symbols") is None
+    return (
+        doc.symbol == ACCOUNT_SPOT
+        and doc.account_mode != UNIFIED
+        and (doc.plan_orders or doc.fills)
+        and (doc.account or {}).get("plan_symbols") is None
+    )
 
 
 def spot_plan_phase(client: Any, doc: ck.Checkpoint, rows: Iterable[tuple[Any, bytes]]) -> list[StreamSpec]:
-    """Phase 2: the candidates, recorded in the checkpoint, and their spot plan streams."""
+    """Phase 2: the candidates, recorded in the checkpoint, and their per-symbol spot streams."""
     assert doc.account is not None
     doc.account["plan_symbols"] = candidates(rows, doc)
-    return spot_plan_streams(client, doc.account["plan_symbols"])
+    return _symbol_streams(client, doc, doc.account["plan_symbols"])
 
 
 def with_found_rows(rows: Iterator[Row], doc: ck.Checkpoint) -> Iterator[Row]:
@@ -94,9 +118,12 @@ def mark_failed_lookups(doc: ck.Checkpoint, specs: list[StreamSpec], results: li
 
 
 def candidates(rows: Iterable[tuple[Any, bytes]], doc: ck.Checkpoint) -> list[str]:
-    """Spot plan candidates: symbols of the spot orders fetched, of the open plan orders, and the scope's."""
+    """Per-symbol spot candidates: symbols of the spot orders fetched, of the open orders, and the scope's."""
     seen = {row_symbol(body) for key, body in rows if key[2] in SPOT_ROW_STREAMS}
-    seen |= set(open_orders.plan_symbols((doc.account or {}).get("open_orders") or {}))
+    checks = (doc.account or {}).get("open_orders") or {}
+    seen |= set(open_orders.plan_symbols(checks))
+    if doc.fills:
+        seen |= set(open_orders.spot_symbols(checks))
     seen |= set(scope_of(doc).spot_plan_symbols)
     return sorted(symbol for symbol in seen if symbol)
 
@@ -140,8 +167,9 @@ def report(
             }
         )
     per_symbol: Counter[str] = Counter()
-    for (_, symbol), count in by_symbol.items():
-        per_symbol[symbol] += count
+    for (stream, symbol), count in by_symbol.items():
+        if not is_fill_stream(stream):
+            per_symbol[symbol] += count
     plan_symbols = state.get("plan_symbols")
     return {
         "unit": doc.symbol,

@@ -27,6 +27,7 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 
+from lambda_functions.common import account_mode
 from lambda_functions.common.account_scope import ACCOUNT_UNITS, AccountScope, is_account_unit
 from lambda_functions.common.bitget import BitgetClient, Credentials, RateLimiter, RetryPolicy
 from lambda_functions.common.config import StoreSettings, default_results_store
@@ -231,6 +232,8 @@ def parse_event(event: Any) -> WorkerRequest:
         resume=_optional_bool(event, "resume") or False,
         include_plan_orders=_optional_bool(event, "include_plan_orders"),
         include_simulation=_optional_bool(event, "include_simulation"),
+        include_fills=_optional_bool(event, "include_fills"),
+        account_mode=account_mode.checked(event.get("account_mode")),
         scope=scope,
     )
 

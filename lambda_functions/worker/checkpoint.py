@@ -81,6 +81,8 @@ class Checkpoint:
     window: Window
     plan_orders: bool
     simulation: bool
+    fills: bool = False
+    account_mode: str = "classic"  # which endpoints the plan pages: classic (v2) or unified (v3)
     streams: dict[str, StreamState] = field(default_factory=dict)
     shards: list[ShardState] = field(default_factory=list)
     segments: list[Segment] = field(default_factory=list)
@@ -110,6 +112,8 @@ class Checkpoint:
             },
             "plan_orders": self.plan_orders,
             "simulation": self.simulation,
+            "fills": self.fills,
+            "account_mode": self.account_mode,
             "streams": {name: asdict(state) for name, state in self.streams.items()},
             "shards": [asdict(shard) for shard in self.shards],
             "segments": [asdict(segment) for segment in self.segments],
@@ -139,6 +143,8 @@ class Checkpoint:
                 ),
                 plan_orders=bool(data["plan_orders"]),
                 simulation=bool(data["simulation"]),
+                fills=bool(data.get("fills", False)),
+                account_mode=str(data.get("account_mode") or "classic"),
                 streams={name: StreamState.from_json(s) for name, s in data["streams"].items()},
                 shards=[ShardState.from_json(s) for s in data["shards"]],
                 segments=[Segment(**s) for s in data["segments"]],

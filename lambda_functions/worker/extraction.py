@@ -31,10 +31,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from lambda_functions.common import keys
+from lambda_functions.common import account_mode, keys
 from lambda_functions.common.account_scope import AccountScope, is_account_unit
 from lambda_functions.common.bitget import BitgetError
 from lambda_functions.common.results_store import ResultsStore
+from lambda_functions.common.streams import is_fill_stream
 from lambda_functions.worker import account_unit
 from lambda_functions.worker import checkpoint as ck
 from lambda_functions.worker import pagination as pg
@@ -95,6 +96,8 @@ class WorkerRequest:
     deadline_ms: int | None = None  # the execution's own deadline (epoch ms; EXPRESS), None: none
     resume: bool = False  # re-open the shards that ended on a failure (POST /orders/{arn}/resume)
     scope: AccountScope | None = None  # an account unit's scope (common/account_scope.py)
+    include_fills: bool | None = None  # None: no fills
+    account_mode: str | None = None  # classic or unified (the coordinator's probe); None: probed here
 
 
 @dataclass
@@ -124,13 +127,15 @@ def extract_symbol(request: WorkerRequest, run: Extraction) -> dict[str, Any]:
     settings = run.settings
     plan_orders = _choose(request.include_plan_orders, settings.include_plan_orders)
     simulation = _choose(request.include_simulation, settings.include_simulation)
-    if doc is not None:
-        plan_orders, simulation = doc.plan_orders, doc.simulation  # the plan the checkpoint was made for
-    account = is_account_unit(symbol)
-    if account:
-        specs = plan_account_streams(run.client, symbol, plan_orders=plan_orders, simulation=simulation)
+    fills = bool(request.include_fills)
+    if doc is not None:  # the plan the checkpoint was made for
+        plan_orders, simulation, fills = doc.plan_orders, doc.simulation, doc.fills
+        mode = doc.account_mode
     else:
-        specs = plan_streams(run.client, symbol, plan_orders=plan_orders, simulation=simulation)
+        mode = request.account_mode or _probe_mode(run.client)
+    account = is_account_unit(symbol)
+    plan = plan_account_streams if account else plan_streams
+    specs = plan(run.client, symbol, plan_orders=plan_orders, simulation=simulation, fills=fills, mode=mode)
     # Bitget's clock and the market lists are independent requests: ask them at once. An account unit pages
     # what the account has, whatever the lists say: it asks none.
     markets = [] if account else sorted({spec.market for spec in specs})
@@ -146,7 +151,7 @@ def extract_symbol(request: WorkerRequest, run: Extraction) -> dict[str, Any]:
         server_now_ms, clock_note = clock_job.result()
     if doc is None:
         window = resolve_window(request.start_ms, request.end_ms, server_now_ms())
-        doc = ck.Checkpoint(symbol, execution, window, plan_orders, simulation)
+        doc = ck.Checkpoint(symbol, execution, window, plan_orders, simulation, fills, mode)
         if account:
             doc.account = account_unit.new_state(request.scope)
     if account:
@@ -224,7 +229,8 @@ def extract_symbol(request: WorkerRequest, run: Extraction) -> dict[str, Any]:
         execution=execution,
         window=doc.window,
         streams=streams,
-        order_count=sum(counts.values()),
+        order_count=sum(n for stream, n in counts.items() if not is_fill_stream(stream)),
+        fill_count=sum(n for stream, n in counts.items() if is_fill_stream(stream)) if fills else None,
         client_stats=dict(run.client.stats.snapshot()) | doc.client_stats,
         orders_key=orders_key,
         detail_key=keys.symbol_detail_key(prefix, execution, symbol),
@@ -232,12 +238,15 @@ def extract_symbol(request: WorkerRequest, run: Extraction) -> dict[str, Any]:
         timings={"streams_s": streams_done - started, "write_orders_s": written - streams_done},
     )
     summary = build_summary(result) | {"done": stop is None}
+    if doc.account_mode != account_mode.CLASSIC:
+        summary["account_mode"] = doc.account_mode  # the probe's answer, when the coordinator had none
     if stop is not None:
         summary |= {"continue": False, "reason": stop}
     if by_symbol is not None:
         summary["account"] = True
     detail = build_detail(result, summary)
     detail["clock"] = clock_note
+    detail["account_mode"] = doc.account_mode
     if by_symbol is not None:
         detail["account"] = account_unit.report(doc, specs, streams, by_symbol)
     detail["checkpoint"] = {"key": journal.key, "invocations": doc.invocations, "segments": len(doc.segments)}
@@ -251,6 +260,14 @@ def extract_symbol(request: WorkerRequest, run: Extraction) -> dict[str, Any]:
         ck.save(run.store, journal.key, doc)
     log.info("worker finished", extra={"execution": execution, "symbol": symbol, "summary": summary})
     return summary
+
+
+def _probe_mode(client: Any) -> str:
+    """The account's mode when the coordinator could not tell: probed once here. An answer that proves nothing
+    reads the classic endpoints, whose 40085 then makes every stream incomplete with Bitget's own message
+    (never "0 orders, complete")."""
+    mode, _ = account_mode.probe(client)
+    return mode or account_mode.CLASSIC
 
 
 def reopen_failed_shards(doc: ck.Checkpoint) -> int:
@@ -402,7 +419,7 @@ def _new_jobs(spec: StreamSpec, stream: StreamRun, window: Window, context: RunC
     jobs = [
         ShardJob(stream, query, index, start, end, context)
         for index, query in enumerate(spec.queries)
-        for start, end in slices(window)
+        for start, end in slices(window, query.max_span_ms)
     ]
     stream.shards = len(jobs)
     if stream.listed is not True or len(jobs) == 1:

@@ -6,6 +6,9 @@ because an order enters the history when it finishes but is filed under its crea
 (common/sync_state.py). A check that fails or cannot be paged to its end says `checked: false`, and the sync
 then pages this execution's window again instead of trusting it.
 
+A unified account's open orders come from one v3 endpoint, per category (`uta_SPOT`...); v3 history has no
+lookup by id, so its streams are always paged back to the oldest open order's creation.
+
 Spot plan orders are keyed per symbol (`spot_plan:BTCUSDT`, the key the plan history of that symbol is paged
 under) and their symbols are candidates for the spot plan history (account_scope.py). Up to LOOKUP_MAX open
 orders of a stream are also recorded by id, for the next sync to look up (lookups.py).
@@ -26,8 +29,13 @@ from lambda_functions.common.streams import (
     SPOT_NORMAL,
     SPOT_PLAN,
     SPOT_TPSL,
+    UTA_CATEGORIES,
+    UTA_SPOT_CATEGORIES,
     futures_plan_stream,
+    is_uta_stream,
+    uta_stream,
 )
+from lambda_functions.worker.pagination import uta_record
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +53,16 @@ class _Unfinished(Exception):
     """The open orders could not be paged to their end."""
 
 
-def scan(client: Any, unit: str, *, plan_orders: bool, simulation: bool) -> dict[str, dict[str, Any]]:
+def scan(
+    client: Any, unit: str, *, plan_orders: bool, simulation: bool, unified: bool = False
+) -> dict[str, dict[str, Any]]:
     """Per stream key: {"checked", "count", "oldest_ms"} (or {"checked": false, "error"...})."""
     queries: dict[str, list[FetchOpen]] = {}
-    if unit == ACCOUNT_SPOT:
+    if unified:
+        for category in UTA_CATEGORIES:
+            if (category in UTA_SPOT_CATEGORIES) == (unit == ACCOUNT_SPOT):
+                queries[uta_stream(category)] = [_uta(client, category)]
+    elif unit == ACCOUNT_SPOT:
         queries[SPOT_NORMAL] = [_spot(client, "normal")]
         queries[SPOT_TPSL] = [_spot(client, "tpsl")]
         if plan_orders:
@@ -79,10 +93,20 @@ def plan_symbols(checks: dict[str, dict[str, Any]]) -> list[str]:
     return sorted(key[len(prefix) :] for key in checks if key.startswith(prefix))
 
 
+def spot_symbols(checks: dict[str, dict[str, Any]]) -> list[str]:
+    """The symbols that had open spot orders (candidates for spot fills: an order open since before the window
+    may have filled inside it)."""
+    return sorted(
+        {s for stream in (SPOT_NORMAL, SPOT_TPSL) for s in (checks.get(stream) or {}).get("symbols", [])}
+    )
+
+
 def _summarise(stream: str, rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     times = [int(row["cTime"]) for row in rows]
     check: dict[str, Any] = {"checked": True, "count": len(rows), "oldest_ms": min(times) if times else None}
-    if stream != SPOT_PLAN and len(rows) <= LOOKUP_MAX:
+    if stream in (SPOT_NORMAL, SPOT_TPSL):
+        check["symbols"] = sorted({str(row.get("symbol")) for row in rows if row.get("symbol")})
+    if stream != SPOT_PLAN and not is_uta_stream(stream) and len(rows) <= LOOKUP_MAX:
         # Few enough to look up one by one at the next sync instead of paging back to the oldest (lookups.py).
         check["ids"] = [
             {"id": str(row["orderId"]), "c_time": c_time, "plan_type": row.get("planType")}
@@ -148,5 +172,14 @@ def _futures(client: Any, product_type: str, plan_type: str | None) -> FetchOpen
             data = client.futures_open_plans(product_type, plan_type, id_less_than=cursor)
         rows = data["entrustedList"]
         return rows, data.get("endId") or _last_id(rows)
+
+    return fetch
+
+
+def _uta(client: Any, category: str) -> FetchOpen:
+    def fetch(cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+        data = client.uta_open_orders(category=category, cursor=cursor)
+        rows = [uta_record(row, fills=False) for row in data["list"]]
+        return rows, data.get("cursor") or (_last_id(rows) if len(rows) >= 100 else None)
 
     return fetch

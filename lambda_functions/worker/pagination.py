@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from lambda_functions.common.streams import UTA_TIME_ALIASES
 from lambda_functions.worker.budget import TimeBudget
 from lambda_functions.worker.page_size import PageSizer
 from lambda_functions.worker.rows import row_problem
@@ -118,11 +119,11 @@ def paginate(walker: Walker) -> Iterator[list[Any]]:
 # ---- per-endpoint adapters: each family's response shape as a Page ------------------------------------------
 
 
-def _last_valid_id(rows: list[Any]) -> str | None:
-    """The orderId of the oldest row that has a usable one (a malformed last row must not end the walk)."""
+def _last_valid_id(rows: list[Any], id_field: str = "orderId") -> str | None:
+    """The id of the oldest row that has a usable one (a malformed last row must not end the walk)."""
     for row in reversed(rows):
-        if row_problem(row) is None:
-            return str(row["orderId"]).strip()
+        if row_problem(row, id_field) is None:
+            return str(row[id_field]).strip()
     return None
 
 
@@ -190,3 +191,78 @@ def futures_fetcher(
         return Page(rows, data.get("endId") or _last_valid_id(rows))
 
     return fetch
+
+
+def spot_fills_fetcher(client: Any, symbol: str) -> FetchPage:
+    """Spot fills of one symbol: a bare array (or null); the cursor is the last row's tradeId."""
+
+    def fetch(cursor: str | None, limit: int, start_ms: int, end_ms: int, timeout_s: float) -> Page:
+        rows = client.spot_fills(
+            symbol, start_ms=start_ms, end_ms=end_ms, id_less_than=cursor, limit=limit, timeout_s=timeout_s
+        )
+        rows = list(rows or [])
+        return Page(rows, _last_valid_id(rows, "tradeId"))
+
+    return fetch
+
+
+def futures_fills_fetcher(client: Any, product_type: str, symbol: str | None) -> FetchPage:
+    """A product type's fill history: `{fillList, endId}` (either may be null); endId is the next cursor,
+    else the last row's tradeId."""
+
+    def fetch(cursor: str | None, limit: int, start_ms: int, end_ms: int, timeout_s: float) -> Page:
+        data = client.futures_fill_history(
+            product_type,
+            symbol=symbol,
+            start_ms=start_ms,
+            end_ms=end_ms,
+            id_less_than=cursor,
+            limit=limit,
+            timeout_s=timeout_s,
+        )
+        rows = list((data or {}).get("fillList") or [])
+        return Page(rows, (data or {}).get("endId") or _last_valid_id(rows, "tradeId"))
+
+    return fetch
+
+
+def uta_fetcher(client: Any, category: str, symbol: str | None, *, fills: bool) -> FetchPage:
+    """A v3 history (orders, or with `fills` fills) of one category: `{list, cursor}` (either may be null).
+
+    The rows get the v2 names the pipeline sorts and dedupes on (uta_record). A null cursor says nothing older
+    exists: the walk ends on a short page, and on a full one goes on from the last row's id, because only an
+    empty page proves the end (BITGET_API.md §10a)."""
+    id_field = "tradeId" if fills else "orderId"
+    method = client.uta_fills if fills else client.uta_history_orders
+
+    def fetch(cursor: str | None, limit: int, start_ms: int, end_ms: int, timeout_s: float) -> Page:
+        data = method(
+            category,
+            symbol=symbol,
+            start_ms=start_ms,
+            end_ms=end_ms,
+            cursor=cursor,
+            limit=limit,
+            timeout_s=timeout_s,
+        )
+        data = data or {}
+        rows = [uta_record(row, fills=fills) for row in data.get("list") or []]
+        next_cursor = data.get("cursor")
+        if next_cursor in (None, ""):
+            return Page(rows, _last_valid_id(rows, id_field), has_more=False)
+        return Page(rows, str(next_cursor))
+
+    return fetch
+
+
+def uta_record(row: Any, *, fills: bool) -> Any:
+    """A v3 row with the pipeline's names beside Bitget's own (docs/CONTRACTS.md): `cTime`/`uTime` copied from
+    `createdTime`/`updatedTime`, and for a fill `tradeId` from `execId`. Nothing Bitget sent is changed."""
+    if not isinstance(row, dict):
+        return row  # rejected, with its reason, by the shard
+    for alias, field in UTA_TIME_ALIASES:
+        if field in row and alias not in row:
+            row[alias] = row[field]
+    if fills and "execId" in row and "tradeId" not in row:
+        row["tradeId"] = row["execId"]
+    return row

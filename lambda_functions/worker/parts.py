@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from lambda_functions.common.results_store import ResultsStore, dumps_compact
+from lambda_functions.common.streams import newest_first_key
 from lambda_functions.worker.segments import Row, SortKey, decode, encode
 
 
@@ -38,8 +39,8 @@ class PartWriter:
         self._last: SortKey | None = None
 
     def write(self, row: dict[str, Any]) -> None:
-        """Append a checked row (integer cTime and orderId, a stream)."""
-        key: SortKey = (int(row["cTime"]), int(row["orderId"]), str(row["stream"]))
+        """Append a checked row (integer cTime and id, a stream)."""
+        key: SortKey = newest_first_key(row)
         if self._fh is None or (self._last is not None and key > self._last):
             self.close()
             run = self.path.with_name(f"{self.path.name}.{self._run_number}")

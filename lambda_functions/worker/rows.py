@@ -1,7 +1,7 @@
 """Checking each row Bitget sends before it is kept: one bad row never sinks a stream.
 
-A row is kept when its `orderId` and `cTime` parse as integers (the id is the cursor and the dedupe key, cTime
-decides which time slice owns the row and where it sorts). Anything else is *rejected*: counted per stream,
+A row is kept when its id (`orderId`; `tradeId` for fills) and `cTime` parse as integers (the id is the cursor
+and the dedupe key, cTime decides which time slice owns the row and where it sorts). Anything else is *rejected*: counted per stream,
 and the first few are stored with their reason and the raw row in the symbol's detail, so nothing disappears
 without a trace. Every other field is kept exactly as Bitget sent it (decimal strings stay strings).
 """
@@ -29,13 +29,13 @@ def _as_int(value: Any) -> int | None:
     return value if isinstance(value, int) and value <= MAX_ID else None
 
 
-def row_problem(row: Any) -> str | None:
+def row_problem(row: Any, id_field: str = "orderId") -> str | None:
     """Why the row cannot be kept, or None when it can."""
     if not isinstance(row, dict):
         return f"row is a {type(row).__name__}, not an object"
-    order_id = _as_int(row.get("orderId"))
-    if order_id is None or order_id <= 0:
-        return f"orderId {row.get('orderId')!r} is not a positive integer"
+    record_id = _as_int(row.get(id_field))
+    if record_id is None or record_id <= 0:
+        return f"{id_field} {row.get(id_field)!r} is not a positive integer"
     c_time = _as_int(row.get("cTime"))
     if c_time is None or c_time <= 0:
         return f"cTime {row.get('cTime')!r} is not a positive integer of milliseconds"

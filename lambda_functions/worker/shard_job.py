@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lambda_functions.common.bitget import BitgetAPIError, BitgetError
+from lambda_functions.common.streams import record_id_field
 from lambda_functions.worker import pagination as pg
 from lambda_functions.worker import shards
 from lambda_functions.worker.budget import TimeBudget
@@ -34,6 +35,7 @@ from lambda_functions.worker.summary import (
     WORKER_ERROR,
     categorize,
 )
+from lambda_functions.worker.window import MAX_SPAN_MS
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +45,12 @@ _MESSAGE_LIMIT = 300
 
 @dataclass(frozen=True)
 class Query:
-    """One paged Bitget query of a stream: its endpoint path (its rate limit, its lane) and its fetcher."""
+    """One paged Bitget query of a stream: its endpoint path (its rate limit, its lane), its fetcher, and the
+    widest startTime..endTime span the endpoint accepts (window.slices)."""
 
     path: str
     fetch: pg.FetchPage
+    max_span_ms: int = MAX_SPAN_MS
 
 
 @dataclass
@@ -268,21 +272,23 @@ class ShardJob:
     def _accept(self, rows: list[Any]) -> None:
         """Keep the valid rows this shard owns, once each; count and sample the rest."""
         ids: set[str] = set()
+        row_stream = self.stream.label or self.stream.name
+        id_field = record_id_field(row_stream)
         for row in rows:
-            problem = row_problem(row)
+            problem = row_problem(row, id_field)
             if problem is not None:
                 with self.stream.lock:  # a split stream's shards run on several threads
                     self.stream.rejected.add(problem, row)
                 continue
-            c_time, order_id = created_ms(row), str(row["orderId"]).strip()
-            ids.add(order_id)
+            c_time, record_id = created_ms(row), str(row[id_field]).strip()
+            ids.add(record_id)
             if not self.lo - 1 <= c_time <= self.hi + 1:
                 with self.stream.lock:  # Bitget answered beyond the bounds asked: counted, not kept
                     self.stream.outside_query += 1
             # Rows of other shards' milliseconds, and the cursor row if Bitget repeats it, are not ours.
-            if not self.lo <= c_time <= self.hi or order_id in self._previous_ids:
+            if not self.lo <= c_time <= self.hi or record_id in self._previous_ids:
                 continue
-            row["stream"] = self.stream.label or self.stream.name
+            row["stream"] = row_stream
             if not row.get("symbol") and self.stream.symbol:
                 row["symbol"] = self.stream.symbol  # spot plan rows may leave it out
             self.part.write(row)

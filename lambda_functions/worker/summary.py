@@ -134,6 +134,7 @@ class ExtractionResult:
     detail_key: str
     duration_s: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
+    fill_count: int | None = None  # None: no fill stream was planned
 
     def symbol_not_found(self) -> bool:
         """Every stream that was asked answered that the symbol does not exist (most likely a typo)."""
@@ -173,6 +174,8 @@ def build_summary(result: ExtractionResult) -> dict[str, Any]:
         "orders_key": result.orders_key,
         "detail_key": result.detail_key,
     }
+    if result.fill_count is not None:
+        summary["fills"] = result.fill_count
     if result.symbol_not_found():
         summary["symbol_not_found"] = True
     rejected = sum(s.rejected_rows for s in result.streams)

@@ -19,6 +19,10 @@ RETENTION_EDGE_MARGIN_MS = 5_000
 # Bitget's widest startTime..endTime span is 90 days; a slice asks 1 ms beyond each end (shards.py), so a slice
 # holds at most 90 days less 1 ms. Any window inside the retention fits in one slice.
 MAX_SPAN_MS = 90 * DAY_MS - 1
+# v3 histories take at most 30 days per request, futures fill history 7 (BITGET_API.md §11, §12); a second
+# short of the documented figure keeps each request clear of however strictly Bitget compares it.
+UTA_MAX_SPAN_MS = 30 * DAY_MS - 1_000
+FUTURES_FILLS_MAX_SPAN_MS = 7 * DAY_MS - 1_000
 
 
 def retention_edge_ms(server_now_ms: int) -> int:

@@ -165,7 +165,7 @@ def test_count_mismatch_between_summary_and_file_is_flagged(run, three_symbols) 
             "stream": None,
             "reason": "orders_count_mismatch",
             "error_code": None,
-            "error_message": "worker reported 41 orders, its file holds 40",
+            "error_message": "worker reported 41 records, its file holds 40",
         }
     ]
 

@@ -29,6 +29,7 @@ def test_document_round_trips_and_streams() -> None:
         "execution_arn",
         "generated_at",
         "orders",
+        "fills",
         "rejected_rows",
         "summary",
     ]
@@ -40,7 +41,25 @@ def test_document_round_trips_and_streams() -> None:
 def test_empty_orders_and_unicode() -> None:
     fh = io.BytesIO()
     write_document(fh, {"execution": "ñ"}, iter([]), lambda: {})
-    assert json.loads(fh.getvalue()) == {"execution": "ñ", "orders": [], "rejected_rows": [], "summary": {}}
+    assert json.loads(fh.getvalue()) == {
+        "execution": "ñ",
+        "orders": [],
+        "fills": [],
+        "rejected_rows": [],
+        "summary": {},
+    }
+
+
+def test_fills_follow_the_orders_and_stream_on_their_own() -> None:
+    orders = make_orders("BTCUSDT", 3)
+    fills = [
+        {"tradeId": str(9 - i), "cTime": "1", "stream": "spot_fills", "size": Decimal("0.10")}
+        for i in range(3)
+    ]
+    fh = io.BytesIO()
+    write_document(fh, {}, iter(orders), dict, fills=lambda: iter(fills))
+    assert list(ijson.items(io.BytesIO(fh.getvalue()), "fills.item")) == fills
+    assert list(ijson.items(io.BytesIO(fh.getvalue()), "orders.item")) == orders
 
 
 def test_summary_is_computed_after_the_orders() -> None:

@@ -64,7 +64,6 @@ def test_refused_credentials_are_a_401_naming_bitgets_code_and_no_secret(sandbox
 @pytest.mark.parametrize(
     ("options", "problem", "status", "code", "words"),
     [
-        ({"account_mode": "unified"}, "unified_account", 400, "40085", "Unified Trading Account"),
         ({"deny": "ip"}, "ip_not_allowed", 403, "40018", "IP address"),
         ({"deny": "permission"}, "permission_missing", 403, "40014", "permission"),
     ],
@@ -123,7 +122,7 @@ def test_no_credentials_and_unreadable_credentials_are_rejected(sandbox):
         *((str(c), "credentials") for c in range(40001, 40013)),
         ("40036", "credentials"),
         ("40037", "credentials"),
-        ("40085", "unified_account"),
+        ("40085", None),  # a unified account's key: the check then asks the v3 settings
         ("40018", "ip_not_allowed"),
         ("40014", "permission_missing"),
         ("40034", None),  # about a parameter, not the account
@@ -147,7 +146,7 @@ def coordinator(tmp_path, checker):
 
 @pytest.mark.parametrize(
     ("options", "status", "problem"),
-    [({"account_mode": "unified"}, 400, "unified_account"), ({"deny": "ip"}, 403, "ip_not_allowed")],
+    [({"deny": "ip"}, 403, "ip_not_allowed")],
 )
 def test_a_refused_account_starts_nothing_and_writes_nothing(
     make_sandbox, tmp_path, options, status, problem
@@ -160,6 +159,23 @@ def test_a_refused_account_starts_nothing_and_writes_nothing(
     assert body["bitget_code"] and body["bitget_code"] in body["error"]
     assert sfn.calls == []
     assert store.list_keys("") == []  # no manifest
+
+
+def test_a_unified_account_is_accepted_with_its_mode_and_uid(make_sandbox):
+    server = make_sandbox("demo", seed=3, account_mode="unified")
+    result = AccountChecker(server.base_url, GOOD, retry=NO_RETRY).check()
+    classic = AccountChecker(make_sandbox("demo", seed=3).base_url, GOOD, retry=NO_RETRY).check()
+    assert (result.status, result.account_mode) == ("ok", "unified")
+    assert (classic.status, classic.account_mode) == ("ok", "classic")
+    assert result.account_id == classic.account_id  # the v3 settings' uid is the v2 userId of the same seed
+
+
+def test_a_unified_key_with_a_wrong_secret_is_still_a_credentials_problem(make_sandbox):
+    # v2 answers 40085 before checking the signature: the v3 settings request names the real problem
+    server = make_sandbox("demo", seed=3, account_mode="unified")
+    bad = Credentials("sandbox-key", "not-the-secret", "sandbox-pass")
+    result = AccountChecker(server.base_url, bad, retry=NO_RETRY).check()
+    assert (result.status, result.problem, result.http_status) == ("rejected", "credentials", 401)
 
 
 def test_wrong_credentials_are_401_and_start_nothing(sandbox, tmp_path):

@@ -130,6 +130,8 @@ def test_good_input_writes_the_manifest_first_then_starts_once(store):
         "deadline_ms": None,  # no time limit configured (STANDARD, embedded)
         "resume": False,
         "scope": None,  # a symbol list, not the whole account
+        "include_fills": False,  # a symbol list: fills only when asked for
+        "account_mode": None,  # no account check: each worker probes the mode
     }
     assert (body["window_clamped"], body["window_note"], body["account_check"]) == (False, None, "off")
     assert (body["requested_start_ms"], body["requested_end_ms"]) == (START, END)

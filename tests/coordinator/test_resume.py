@@ -115,6 +115,8 @@ def test_resume_starts_the_next_run_with_the_original_request_and_keeps_the_user
         "deadline_ms": NOW_MS + 240_000,  # 300 s less the 60 s reserve for the aggregator
         "resume": True,
         "scope": None,  # a symbol list, not the whole account
+        "include_fills": False,  # a manifest from before fills: none
+        "account_mode": None,
     }
     # AND the manifest is RUNNING again, same ARN, the run recorded, the owner this process, the cancel withdrawn
     after = store.get_json(manifest_key("p/", NAME))

@@ -103,6 +103,10 @@ class FakeClient:
     def server_now_ms(self) -> int:
         return self.server_ms
 
+    def uta_settings(self, timeout_s: float | None = None) -> dict:
+        """A classic account: the v3 mode probe is refused (not counted: the tests count history requests)."""
+        raise BitgetAPIError("40084", "You are in Classic Account mode", 400)
+
     def spot_symbols(self, symbol: str | None = None) -> list[dict]:
         return self._list("spot")
 

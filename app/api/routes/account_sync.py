@@ -28,6 +28,7 @@ class SyncRequest(BaseModel):
 
     include_plan_orders: StrictBool | None = Field(None, description="null: the service default")
     include_simulation: StrictBool | None = Field(None, description="null: the service default")
+    include_fills: StrictBool | None = Field(None, description="Also sync fills (null: on)")
     spot_plan_symbols: list[str] | None = Field(
         None, description="More symbols whose spot plan history to sync (Bitget requires a symbol there)"
     )
@@ -62,6 +63,7 @@ def sync_account(
     options = ExtractionOptions(
         body.include_plan_orders,
         body.include_simulation,
+        include_fills=body.include_fills,
         since="last_sync",
         spot_plan_symbols=body.spot_plan_symbols,
         expected_account_id=account_id,

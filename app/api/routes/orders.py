@@ -76,6 +76,7 @@ def start_orders(body: OrdersRequest, orders: OrdersServiceDep) -> dict[str, Any
     options = ExtractionOptions(
         body.include_plan_orders,
         body.include_simulation,
+        include_fills=body.include_fills,
         since=body.since,
         spot_plan_symbols=body.spot_plan_symbols,
     )

@@ -1,4 +1,4 @@
-"""The Bitget v2 REST client: one method per endpoint this project reads, each returning one page.
+"""The Bitget REST client (v2 classic, v3 unified): one method per endpoint this project reads, each returning one page.
 
 The request path (rate limits, signing, retries, typed errors, server time) is `BitgetTransport`
 (`transport.py`); the pages' empty forms are normalised in `pages.py`. Paging is the caller's job.
@@ -11,7 +11,7 @@ from lambda_functions.common.bitget.transport import BitgetTransport
 
 
 class BitgetClient(BitgetTransport):
-    """A thread-safe Bitget v2 client. Construction does no network I/O."""
+    """A thread-safe Bitget client. Construction does no network I/O."""
 
     def spot_symbols(self, symbol: str | None = None) -> list[dict]:
         """Spot pairs (all, or the one named)."""
@@ -190,3 +190,122 @@ class BitgetClient(BitgetTransport):
         }
         data = self.get(endpoints.FUTURES_OPEN_PLANS, params, signed=True, timeout_s=timeout_s)
         return pages.futures_page(data)
+
+    # ---- fills (BITGET_API.md §12): each execution of an order -----------------------------------------------
+
+    def spot_fills(
+        self,
+        symbol: str,
+        *,
+        start_ms: int,
+        end_ms: int,
+        id_less_than: str | None = None,
+        limit: int = 100,
+        timeout_s: float | None = None,
+    ) -> list[dict]:
+        """One page of spot fills of one symbol (Bitget's main doc requires it), newest first; the next page's
+        cursor is the last row's tradeId."""
+        params = {
+            "symbol": symbol,
+            "startTime": start_ms,
+            "endTime": end_ms,
+            "idLessThan": id_less_than,
+            "limit": pages.checked_limit(limit),
+        }
+        data = self.get(endpoints.SPOT_FILLS, params, signed=True, timeout_s=timeout_s)
+        return pages.row_list(data)
+
+    def futures_fill_history(
+        self,
+        product_type: str,
+        *,
+        symbol: str | None = None,
+        start_ms: int,
+        end_ms: int,
+        id_less_than: str | None = None,
+        limit: int = 100,
+        timeout_s: float | None = None,
+    ) -> dict:
+        """One page of a product type's fills (at most 7 days per request): {"fillList": [...], "endId"}."""
+        params = {
+            "productType": product_type,
+            "symbol": symbol,
+            "startTime": start_ms,
+            "endTime": end_ms,
+            "idLessThan": id_less_than,
+            "limit": pages.checked_limit(limit),
+        }
+        data = self.get(endpoints.FUTURES_FILL_HISTORY, params, signed=True, timeout_s=timeout_s)
+        return pages.fill_page(data)
+
+    # ---- Unified Trading Account, v3 (BITGET_API.md §11) --------------------------------------------------
+
+    def uta_settings(self, timeout_s: float | None = None) -> dict:
+        """The account's UTA settings (`uid`, `accountMode`...); a classic account answers 40084."""
+        return dict(self.get(endpoints.UTA_SETTINGS, {}, signed=True, timeout_s=timeout_s) or {})
+
+    def uta_history_orders(
+        self,
+        category: str,
+        *,
+        symbol: str | None = None,
+        start_ms: int,
+        end_ms: int,
+        cursor: str | None = None,
+        limit: int = 100,
+        timeout_s: float | None = None,
+    ) -> dict:
+        """One page of a category's order history (at most 30 days per request): {"list": [...], "cursor"}."""
+        return self._uta_page(
+            endpoints.UTA_HISTORY_ORDERS, category, symbol, start_ms, end_ms, cursor, limit, timeout_s
+        )
+
+    def uta_fills(
+        self,
+        category: str,
+        *,
+        symbol: str | None = None,
+        start_ms: int,
+        end_ms: int,
+        cursor: str | None = None,
+        limit: int = 100,
+        timeout_s: float | None = None,
+    ) -> dict:
+        """One page of a category's fills (at most 30 days per request): {"list": [...], "cursor"}."""
+        return self._uta_page(
+            endpoints.UTA_FILLS, category, symbol, start_ms, end_ms, cursor, limit, timeout_s
+        )
+
+    def uta_open_orders(
+        self,
+        *,
+        category: str | None = None,
+        cursor: str | None = None,
+        limit: int = 100,
+        timeout_s: float | None = None,
+    ) -> dict:
+        """One page of the account's open orders (every category when None): {"list": [...], "cursor"}."""
+        params = {"category": category, "cursor": cursor, "limit": pages.checked_limit(limit)}
+        data = self.get(endpoints.UTA_OPEN_ORDERS, params, signed=True, timeout_s=timeout_s)
+        return pages.cursor_page(data)
+
+    def _uta_page(
+        self,
+        path: str,
+        category: str,
+        symbol: str | None,
+        start_ms: int,
+        end_ms: int,
+        cursor: str | None,
+        limit: int,
+        timeout_s: float | None,
+    ) -> dict:
+        params = {
+            "category": category,
+            "symbol": symbol,
+            "startTime": start_ms,
+            "endTime": end_ms,
+            "cursor": cursor,
+            "limit": pages.checked_limit(limit),
+        }
+        return pages.cursor_page(self.get(path, params, signed=True, timeout_s=timeout_s))

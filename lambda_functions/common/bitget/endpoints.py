@@ -1,7 +1,8 @@
-"""Bitget v2 endpoint paths used by this project, and their published per-endpoint rate limits.
+"""Bitget endpoint paths used by this project (v2 classic, v3 unified), and their published rate limits.
 
-Limits are requests per second (BITGET_API.md §2): spot history 20/s per UID, futures history 10/s per UID,
-public endpoints 20/s per IP (`/api/v2/public/time`'s 20/s is UNVERIFIED; CCXT and JK use 20).
+Limits are requests per second (BITGET_API.md §2, §11, §12): spot history 20/s per UID, futures history 10/s
+per UID, fills 10/s per UID, every v3 trade endpoint 20/s per UID, public endpoints 20/s per IP
+(`/api/v2/public/time`'s 20/s is UNVERIFIED; CCXT and JK use 20).
 """
 
 from __future__ import annotations
@@ -18,6 +19,14 @@ SPOT_OPEN_ORDERS = "/api/v2/spot/trade/unfilled-orders"
 SPOT_OPEN_PLANS = "/api/v2/spot/trade/current-plan-order"
 FUTURES_OPEN_ORDERS = "/api/v2/mix/order/orders-pending"
 FUTURES_OPEN_PLANS = "/api/v2/mix/order/orders-plan-pending"
+# Fills: each execution of an order, with its price and fee (BITGET_API.md §12).
+SPOT_FILLS = "/api/v2/spot/trade/fills"
+FUTURES_FILL_HISTORY = "/api/v2/mix/order/fill-history"
+# Unified Trading Account (v3, BITGET_API.md §11): the mode probe, then one history per category.
+UTA_SETTINGS = "/api/v3/account/settings"
+UTA_HISTORY_ORDERS = "/api/v3/trade/history-orders"
+UTA_FILLS = "/api/v3/trade/fills"
+UTA_OPEN_ORDERS = "/api/v3/trade/unfilled-orders"
 
 PUBLISHED_LIMITS: dict[str, float] = {
     SERVER_TIME: 20.0,
@@ -31,6 +40,12 @@ PUBLISHED_LIMITS: dict[str, float] = {
     SPOT_OPEN_PLANS: 20.0,
     FUTURES_OPEN_ORDERS: 10.0,
     FUTURES_OPEN_PLANS: 10.0,
+    SPOT_FILLS: 10.0,
+    FUTURES_FILL_HISTORY: 10.0,
+    UTA_SETTINGS: 10.0,  # the doc gives no figure (UNVERIFIED): the conservative default
+    UTA_HISTORY_ORDERS: 20.0,
+    UTA_FILLS: 20.0,
+    UTA_OPEN_ORDERS: 20.0,
 }
 
 # Paths not in the table get this conservative rate (the slowest published limit).

@@ -46,6 +46,24 @@ def futures_page(data: Mapping[str, Any] | None) -> dict:
     }
 
 
+def cursor_page(data: Mapping[str, Any] | None) -> dict:
+    """A v3 list page: {"list": [...], "cursor": str or None} plus any other field as sent. `list` may be null
+    and `cursor` a number in live answers (BITGET_API.md §10b, §11)."""
+    data = data or {}
+    cursor = data.get("cursor")
+    return {
+        **data,
+        "list": list(data.get("list") or []),
+        "cursor": str(cursor) if cursor not in (None, "") else None,
+    }
+
+
+def fill_page(data: Mapping[str, Any] | None) -> dict:
+    """Futures fill history: {"fillList": [...], "endId": str or None} plus any other field as sent."""
+    data = data or {}
+    return {**data, "fillList": list(data.get("fillList") or []), "endId": data.get("endId") or None}
+
+
 def _as_bool(value: object) -> bool:
     if isinstance(value, str):
         return value.strip().lower() == "true"
