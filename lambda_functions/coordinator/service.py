@@ -246,7 +246,11 @@ class Coordinator:
         return account
 
     def _plan(self, request: ExtractionRequest, account: AccountCheck | None) -> Plan:
-        plans, simulation, fills = request.include_plan_orders, request.include_simulation, request.include_fills
+        plans, simulation, fills = (
+            request.include_plan_orders,
+            request.include_simulation,
+            request.include_fills,
+        )
         plan = Plan(
             request,
             include_plan_orders=self.defaults.include_plan_orders if plans is None else plans,
