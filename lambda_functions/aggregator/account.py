@@ -22,9 +22,12 @@ from typing import Any
 from lambda_functions.common import sync_state
 from lambda_functions.common.account_scope import is_account_unit
 from lambda_functions.common.results_store import ResultsStore
+from lambda_functions.common.streams import SPOT_FILLS, SPOT_PLAN
 
 log = logging.getLogger(__name__)
 MAX_SYMBOL_COVERAGE = 50
+# An account unit's streams paged once per symbol (`spot_plan:BTCUSDT`): they advance the sync state per symbol.
+PER_SYMBOL_STREAMS = frozenset({SPOT_PLAN, SPOT_FILLS})
 
 
 def account_summary(
@@ -56,8 +59,13 @@ def account_summary(
         open_orders.update(account.get("open_orders") or {})
         if account.get("spot_plan_symbols") is not None:
             plan_symbols = list(account["spot_plan_symbols"])
-    for symbol in listed:
-        per_symbol[symbol] += int(read_by_source.get(symbol, 0))
+    fills = {
+        str(item["symbol"]): int(item.get("fills") or 0)
+        for item in results
+        if isinstance(item, Mapping) and "symbol" in item
+    }
+    for symbol in listed:  # what its file holds, less its fills
+        per_symbol[symbol] += int(read_by_source.get(symbol, 0)) - fills.get(symbol, 0)
     truncated = len(listed) > MAX_SYMBOL_COVERAGE
     if not truncated:
         for symbol in listed:
@@ -111,7 +119,7 @@ def record_sync(
     coverage = [
         entry
         for entry in summary.get("coverage") or []
-        if entry.get("symbol") is None or entry.get("stream") == "spot_plan"
+        if entry.get("symbol") is None or entry.get("stream") in PER_SYMBOL_STREAMS
     ]
     state = sync_state.updated(
         sync_state.read(store, prefix, str(account_id)),

@@ -23,6 +23,7 @@ import datetime as dt
 from typing import Any
 
 from lambda_functions.common.results_store import ResultNotFoundError, ResultsStore
+from lambda_functions.common.streams import is_fill_stream
 from lambda_functions.common.timewindow import RETENTION_MS
 
 SYNC_OVERLAP_MS = 5 * 60_000  # re-read this much before the previous end: clock skew, late-indexed rows
@@ -98,6 +99,9 @@ def updated(
         previous = streams.get(key) or {}
         end = max(int(entry["end_ms"]), int(previous.get("synced_to_ms", 0)))
         check = open_orders.get(key) or open_orders.get(entry["stream"]) or {"checked": False}
+        if is_fill_stream(entry["stream"]):
+            # A fill is filed at the moment it happens and never changes: nothing open to come back for.
+            check = {"checked": True, "oldest_ms": None}
         # Not known what was open: the next sync pages this window again.
         oldest = check.get("oldest_ms") if check.get("checked") else int(entry["start_ms"])
         streams[key] = {

@@ -13,7 +13,9 @@ in the future, or one whose start is not before its end.
 
 Symbols are upper-cased, stripped and deduplicated (first occurrence wins). Bitget v1 symbols with a product
 suffix (`BTCUSDT_UMCBL`, `BTCUSDT_SPBL`, ...) are normalised to the v2 symbol (`BTCUSDT`): v2 has no suffixes,
-and the worker queries every market for the symbol anyway. Any other underscore is rejected.
+and the worker queries every market for the symbol anyway. Any other underscore is rejected. A list longer than
+MAX_SYMBOLS + 1000 entries is refused before any entry is normalised (a million symbols cost nothing to refuse),
+and messages quote at most a short prefix of what was sent (`quote`).
 
 Options (`include_plan_orders`, `include_simulation`, `include_fills`) are JSON booleans or null/absent (the
 service default; for `include_fills`: on for the whole account, off for a symbol list).
@@ -33,6 +35,9 @@ from lambda_functions.common.timewindow import DAY_MS, RETENTION_DAYS, RETENTION
 
 DEFAULT_WINDOW_DAYS = 90
 DEFAULT_MAX_SYMBOLS = 500
+MAX_SYMBOLS_CEILING = 10_000  # the largest MAX_SYMBOLS a deployment may set
+SYMBOLS_SLACK = 1000  # entries read past MAX_SYMBOLS (duplicates collapse) before a list is refused unread
+QUOTE_CHARS = 40  # of a string quoted in a message
 MAX_MS = 4_102_444_800_000  # 2100-01-01T00:00:00Z: beyond any real order, and far inside a 64-bit column
 OPTION_NAMES = ("include_plan_orders", "include_simulation", "include_fills")
 
@@ -94,10 +99,20 @@ class ExtractionRequest:
         return self.window.end_ms
 
 
+def quote(value: Any, limit: int = QUOTE_CHARS) -> str:
+    """`repr(value)` for a message, cut short: a 10 MB symbol must not make a 10 MB error."""
+    if isinstance(value, str) and len(value) > limit:
+        return f"{value[:limit]!r}... ({len(value)} characters)"
+    if isinstance(value, list | tuple | dict) and len(value) > 3:
+        return f"a {type(value).__name__} of {len(value)} items"
+    text = repr(value)
+    return text if len(text) <= 2 * limit else f"{text[: 2 * limit]}..."
+
+
 def normalise_symbol(raw: Any) -> str:
     """`" btcusdt_umcbl "` -> `"BTCUSDT"`; raises RequestError for anything that is not a symbol."""
     if not isinstance(raw, str):
-        raise RequestError(f"every symbol must be a string, got {type(raw).__name__}: {raw!r}")
+        raise RequestError(f"every symbol must be a string, got {type(raw).__name__}: {quote(raw)}")
     symbol = raw.strip().upper()
     for suffix in V1_SUFFIXES:
         if symbol.endswith(suffix):
@@ -105,7 +120,7 @@ def normalise_symbol(raw: Any) -> str:
             break
     if not SYMBOL_PATTERN.fullmatch(symbol):
         raise RequestError(
-            f"invalid symbol {raw!r}: a Bitget v2 symbol is 2 to 30 letters and digits, like BTCUSDT"
+            f"invalid symbol {quote(raw)}: a Bitget v2 symbol is 2 to 30 letters and digits, like BTCUSDT"
         )
     return symbol
 
@@ -115,6 +130,7 @@ def parse_symbols(raw: Any, max_symbols: int) -> list[str]:
         raise RequestError("'symbols' is required: a non-empty list like [\"BTCUSDT\"]")
     if not isinstance(raw, list):
         raise RequestError(f"'symbols' must be a list of strings, got {type(raw).__name__}")
+    check_symbol_count(len(raw), max_symbols + SYMBOLS_SLACK, max_symbols)
     symbols = list(dict.fromkeys(normalise_symbol(item) for item in raw))
     if not symbols:
         raise RequestError("'symbols' is empty: give at least one symbol, like [\"BTCUSDT\"]")
@@ -123,6 +139,15 @@ def parse_symbols(raw: Any, max_symbols: int) -> list[str]:
             f"too many symbols: {len(symbols)} (at most {max_symbols} per request, MAX_SYMBOLS)"
         )
     return symbols
+
+
+def check_symbol_count(entries: int, most_entries: int, max_symbols: int) -> None:
+    """Refuses a list too long to read: more than `most_entries` entries (MAX_SYMBOLS plus some slack for
+    duplicates), before any entry is normalised."""
+    if entries > most_entries:
+        raise RequestError(
+            f"too many symbols: {entries} given (at most {max_symbols} per request, MAX_SYMBOLS)"
+        )
 
 
 def parse_millis(name: str, raw: Any) -> int | None:
@@ -134,11 +159,13 @@ def parse_millis(name: str, raw: Any) -> int | None:
         or not isinstance(raw, int | float)
         or (isinstance(raw, float) and not raw.is_integer())
     ):
-        raise RequestError(f"'{name}' must be an integer number of milliseconds since the epoch, got {raw!r}")
+        raise RequestError(
+            f"'{name}' must be an integer number of milliseconds since the epoch, got {quote(raw)}"
+        )
     if raw < 0:
-        raise RequestError(f"'{name}' must not be negative, got {raw!r}")
+        raise RequestError(f"'{name}' must not be negative, got {quote(raw)}")
     if raw > MAX_MS:
-        raise RequestError(f"'{name}' must be at most {MAX_MS} (2100-01-01T00:00:00Z), got {raw!r}")
+        raise RequestError(f"'{name}' must be at most {MAX_MS} (2100-01-01T00:00:00Z), got {quote(raw)}")
     return int(raw)
 
 
@@ -146,7 +173,7 @@ def parse_option(name: str, raw: Any) -> bool | None:
     """An optional boolean: JSON true/false, or null/absent for the service default."""
     if raw is None or isinstance(raw, bool):
         return raw
-    raise RequestError(f"'{name}' must be true, false or null (the service default), got {raw!r}")
+    raise RequestError(f"'{name}' must be true, false or null (the service default), got {quote(raw)}")
 
 
 def resolve_window(raw_start: Any, raw_end: Any, now_ms: int, window_days: int) -> Window:
@@ -193,7 +220,8 @@ def parse_request(
         raise RequestError(f"the request must be a JSON object, got {type(body).__name__}")
     if "action" in body:  # e.g. {"action": "resume"} sent where only extraction requests are taken
         raise RequestError(
-            f"'action' {body['action']!r} is not an extraction request: actions are taken by a direct invoke only"
+            f"'action' {quote(body['action'])} is not an extraction request: actions are taken by a direct "
+            "invoke only"
         )
     raw_symbols = body.get("symbols")
     account_wide = raw_symbols is None or (
@@ -231,4 +259,4 @@ def parse_since(raw: Any) -> bool:
         return False
     if raw == "last_sync":
         return True
-    raise RequestError(f"'since' must be \"last_sync\" or absent, got {raw!r}")
+    raise RequestError(f"'since' must be \"last_sync\" or absent, got {quote(raw)}")

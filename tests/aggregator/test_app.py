@@ -246,3 +246,35 @@ def test_document_is_valid_json_on_disk(run, store, three_symbols) -> None:
     with store.reader(DOC_KEY) as fh:
         raw = fh.read()
     assert json.loads(raw)["summary"]["total_orders"] == 240
+
+
+def test_fills_go_to_their_own_array_and_counts_and_orders_stay_orders_only(
+    run, store, running_manifest
+) -> None:
+    # GIVEN one symbol's file holding orders and fills of two streams, interleaved newest first
+    orders = make_orders("BTCUSDT", 30, seed=4)
+    fills = [
+        {
+            "tradeId": str(90_000 + i),
+            "orderId": orders[i]["orderId"],
+            "symbol": "BTCUSDT",
+            "size": "0.0075",
+            "cTime": orders[i]["cTime"],
+            "stream": "spot_fills" if i % 2 else "USDT-FUTURES_fills",
+        }
+        for i in range(12)
+    ]
+    records = sorted(orders + fills, key=newest_first_key, reverse=True)
+    write_symbol_file(store, "BTCUSDT", records)
+    # WHEN aggregated (the worker reports its orders and fills apart)
+    response = run(_event([worker_summary("BTCUSDT", 30, fills=12)], ["BTCUSDT"]))
+    document = store.get_json(DOC_KEY)
+    # THEN orders and fills each stand newest first in their own array, counted apart, nothing missing
+    assert document["orders"] == [r for r in records if "tradeId" not in r]
+    assert document["fills"] == [r for r in records if "tradeId" in r]
+    summary = response["summary"]
+    assert (summary["total_orders"], summary["total_fills"], summary["complete"]) == (30, 12, True)
+    assert summary["fills_by_stream"] == {"USDT-FUTURES_fills": 6, "spot_fills": 6}
+    assert "spot_fills" not in summary["orders_by_stream"]
+    assert summary["orders_by_symbol"] == {"BTCUSDT": 30}
+    assert response["account_mode"] == "classic"
