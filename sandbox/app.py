@@ -3,8 +3,8 @@
 `SandboxApp.handle(request)` returns a `Response`; the HTTP layer (server.py) only moves bytes and carries out
 the wire-level faults the response asks for (reset, truncate, hang).
 
-`requestTime` is a JSON number on the public/time, spot symbol and spot history endpoints and a string on the
-mix (futures) endpoints, as in Bitget's captures (BITGET_API.md §1). Every time comes from the server clock
+`requestTime` is a JSON number on the public/time, spot symbol, spot history and v3 endpoints and a string on the
+mix (futures) endpoints, as in Bitget's captures (BITGET_API.md §1, §10c). Every time comes from the server clock
 (clock.py), which may be offset from the local one.
 """
 
@@ -19,11 +19,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
-from sandbox import client_support, endpoints, identity, open_orders
+from sandbox import client_support, endpoints, fill_endpoints, identity, open_orders, v3
 from sandbox.auth import Credentials, check_key, check_signature
 from sandbox.clock import Clock
 from sandbox.errors import (
     ApiError,
+    classic_account,
     ip_not_allowed,
     no_permission,
     not_found,
@@ -75,6 +76,13 @@ ROUTES = {
     "/api/v2/spot/public/coins": Route(client_support.spot_coins, False, 3, True),
     "/api/v2/margin/currencies": Route(client_support.margin_currencies, False, 10, False),
     "/api/v3/account/settings": Route(identity.account_settings_v3, True, 20, False),
+    # Fills (BITGET_API.md §12): 10/s per UID each, paged like the histories (so the short_page fault cuts them).
+    "/api/v2/spot/trade/fills": Route(fill_endpoints.spot_fills, True, 10, False, paged=True),
+    "/api/v2/mix/order/fill-history": Route(fill_endpoints.futures_fill_history, True, 10, True, paged=True),
+    # The unified account's v3 endpoints (§11): 20/s per UID each; a classic account gets 40084.
+    "/api/v3/trade/history-orders": Route(v3.history_orders, True, 20, False, paged=True),
+    "/api/v3/trade/fills": Route(v3.fills, True, 20, False, paged=True),
+    "/api/v3/trade/unfilled-orders": Route(v3.unfilled_orders, True, 20, False),
 }
 
 
@@ -239,7 +247,8 @@ class SandboxApp:
     def _authenticate(self, request: Request) -> None:
         """Bitget's order: the key names the account; a unified account's v2 calls are refused (40085) before
         the passphrase and signature are looked at; a key without the needed permission or from an IP outside
-        its whitelist is refused (40014 / 40018) once the request is authentic."""
+        its whitelist is refused (40014 / 40018) once the request is authentic; then a classic account's v3
+        calls are refused (40084), before their parameters are looked at."""
         check_key(request.headers, self.credentials)
         if self.account.mode == "unified" and request.path.startswith("/api/v2/"):
             raise unified_account()
@@ -252,6 +261,8 @@ class SandboxApp:
             raise no_permission()
         if self.options.deny == "ip":
             raise ip_not_allowed()
+        if self.account.mode != "unified" and request.path.startswith("/api/v3/"):
+            raise classic_account()
 
     def _error(self, error: ApiError, string_time: bool, headers: dict[str, str] | None = None) -> Response:
         envelope = self._envelope(error.code, error.msg, None, string_time)
@@ -268,9 +279,8 @@ class SandboxApp:
         try:
             if request.method == "GET" and request.path == "/sandbox/truth":
                 query = truth_params(params)
-                return json_response(
-                    200, {"orders": truth(self.account, now_ms=self.clock.now_ms(), **query)}
-                )
+                rows = truth(self.account, now_ms=self.clock.now_ms(), **query)
+                return json_response(200, {"fills" if query["kind"] == "fills" else "orders": rows})
             if request.method == "GET" and request.path == "/sandbox/clock":
                 return json_response(200, self.clock.state())
             if request.method == "POST" and request.path == "/sandbox/clock":

@@ -77,8 +77,9 @@ def generate_stream_orders(
     build = _builder(stream)
     rng = random.Random(f"{seed}|{symbol}|{stream}")
     span = int(days * DAY_MS)
+    form = builder_stream(stream)  # the builders read the product type (margin coin) from the stream name
     orders = [
-        build(rng, symbol, stream, coins, _order_id(ctime, slot, seq), ctime, anchor_ms, user_id)
+        build(rng, symbol, form, coins, _order_id(ctime, slot, seq), ctime, anchor_ms, user_id)
         for ctime, seq in _times(rng, count, tie_share, lambda: anchor_ms - _offset(rng, span))
     ]
     if future_days:
@@ -87,7 +88,7 @@ def generate_stream_orders(
         future_count = round(count * future_days / days)
         # A future order's uTime is not capped at the anchor: it is created, and finishes, after it.
         orders += [
-            build(ahead, symbol, stream, coins, _order_id(ctime, slot, seq), ctime, _NO_CAP, user_id)
+            build(ahead, symbol, form, coins, _order_id(ctime, slot, seq), ctime, _NO_CAP, user_id)
             for ctime, seq in _times(
                 ahead, future_count, tie_share, lambda: anchor_ms + ahead.randint(1, future_span)
             )
@@ -134,7 +135,17 @@ def _offset(rng: random.Random, span: int) -> int:
     return offset + skipped if offset >= low else offset
 
 
+def builder_stream(stream: str) -> str:
+    """The classic stream whose order form a stream's orders take: a unified account's spot and margin orders
+    are built as spot orders, its futures orders as futures orders of the category (uta.py shows them in v3
+    form); classic streams are their own."""
+    if stream in ("uta_SPOT", "uta_MARGIN"):
+        return "spot_normal"
+    return stream.removeprefix("uta_")
+
+
 def _builder(stream: str) -> Callable[..., dict[str, Any]]:
+    stream = builder_stream(stream)
     if stream in ("spot_normal", "spot_tpsl"):
         return _spot_order
     if stream == "spot_plan":

@@ -55,3 +55,19 @@ def no_permission() -> ApiError:
 
 def ip_not_allowed() -> ApiError:
     return ApiError("40018", "Invalid IP")
+
+
+def time_range_illegal() -> ApiError:
+    """A startTime older than the 90-day retention on the fill and v3 endpoints (live on spot fills, ccxt#21502;
+    BITGET_API.md §10e)."""
+    return ApiError("43111", "param error time range illegal")
+
+
+def interval_too_long(days: int) -> ApiError:
+    """Bitget's template `00001` "startTime and endTime interval cannot be greater than {0} days" (§10g)."""
+    return ApiError("00001", f"startTime and endTime interval cannot be greater than {days} days")
+
+
+def verification_failed() -> ApiError:
+    """v3's parameter error (`400172`, seen live for a missing category, BITGET_API.md §11)."""
+    return ApiError("400172", "Parameter verification failed")

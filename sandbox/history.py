@@ -15,6 +15,7 @@ from typing import Any
 
 from sandbox.clock import HOUR_MS
 from sandbox.data import generate_stream_orders, user_id_of
+from sandbox.fills import Fill, FillIndex, stream_fills
 from sandbox.markets import Coins, coins_of
 from sandbox.profiles import Profile, SymbolSpec
 
@@ -92,29 +93,37 @@ class Account:
         self._coins = {
             spec.symbol: coins_of(spec.symbol, spec.base, spec.quote, spec.price) for spec in profile.symbols
         }
-        # Each (symbol, stream) of the account gets its own id slot, so ids are unique account-wide.
+        # Each (symbol, stream) of the account gets its own id slot, so ids (order and trade ids alike) are
+        # unique account-wide.
         self._slots = {
             (spec.symbol, stream): slot
             for slot, (spec, stream) in enumerate(
-                (spec, stream) for spec in profile.symbols for stream in spec.streams()
+                (spec, stream) for spec in profile.symbols for stream in self.streams_of(spec)
             )
         }
         if len(self._slots) > 1000:
             raise ValueError("a profile may hold at most 1000 (symbol, stream) pairs")
         self._streams: dict[tuple[str, str], list[Order]] = {}
+        self._fills: dict[tuple[str, str], list[Fill]] = {}
         self._indexes: dict[tuple[Any, ...], StreamIndex] = {}
+        self._fill_indexes: dict[tuple[Any, ...], FillIndex] = {}
         self._lock = threading.RLock()
 
     def coins(self, symbol: str) -> Coins:
         return self._coins[symbol]
 
+    def streams_of(self, spec: SymbolSpec) -> tuple[str, ...]:
+        """The order streams the account serves for a symbol: classic ones, or uta_<CATEGORY> when unified."""
+        return spec.uta_streams() if self.mode == "unified" else spec.streams()
+
     def symbols_in(self, market: str) -> list[SymbolSpec]:
-        """Profile symbols that trade in `market` (`spot` or a product type), in profile order."""
-        return [spec for spec in self.profile.symbols if market in spec.markets]
+        """Profile symbols that trade in `market` (`spot`, a product type, or a unified stream `uta_<CATEGORY>`),
+        in profile order."""
+        return [spec for spec in self.profile.symbols if _trades_in(spec, market)]
 
     def has(self, symbol: str, market: str) -> bool:
         spec = self.profile.symbol(symbol)
-        return spec is not None and market in spec.markets
+        return spec is not None and _trades_in(spec, market)
 
     def stream_orders(self, symbol: str, stream: str) -> list[Order]:
         """Every order of one (symbol, stream), newest first, generated once: the past ones, those created
@@ -123,23 +132,61 @@ class Account:
         with self._lock:
             if key not in self._streams:
                 spec = self.profile.symbol(symbol)
-                if spec is None or stream not in spec.streams():
+                if spec is None or stream not in self.streams_of(spec):
                     raise KeyError(f"{symbol} has no stream {stream}")
+                unified = stream.startswith("uta_")
                 self._streams[key] = generate_stream_orders(
                     self.seed,
                     symbol,
                     stream,
-                    spec.orders[stream],
+                    (spec.uta_orders if unified else spec.orders)[stream],
                     self.anchor_ms,
-                    spec.days[stream],
+                    (spec.uta_days if unified else spec.days)[stream],
                     spec.tie_share,
                     slot=self._slots[key],
                     coins=self._coins[symbol],
-                    future_days=spec.future_days.get(stream, 0.0),
+                    future_days=(spec.uta_future_days if unified else spec.future_days).get(stream, 0.0),
                     open_share=spec.open_share,
                     open_days=spec.open_days,
                 )
             return self._streams[key]
+
+    def stream_fills(self, symbol: str, stream: str) -> list[Fill]:
+        """Every fill of one (symbol, order stream), oldest first, generated once (fills.py)."""
+        key = (symbol, stream)
+        with self._lock:
+            if key not in self._fills:
+                self._fills[key] = stream_fills(
+                    self.stream_orders(symbol, stream),
+                    stream,
+                    self._coins[symbol],
+                    self._slots[key],
+                    self.seed,
+                    self.anchor_ms,
+                )
+            return self._fills[key]
+
+    def fill_index(
+        self, streams: tuple[str, ...], symbol: str | None, order_id: str | None = None
+    ) -> FillIndex:
+        """An index over the fills of the order streams `streams` of `symbol` (None: of every symbol trading
+        in them), optionally of one order only (not cached: there would be one per order asked)."""
+        key = (streams, symbol)
+        with self._lock:
+            found = self._fill_indexes.get(key) if order_id is None else None
+            if found is None:
+                fills = [
+                    fill
+                    for stream in streams
+                    for spec in self.symbols_in(_market_of(stream))
+                    if symbol in (None, spec.symbol)
+                    for fill in self.stream_fills(spec.symbol, stream)
+                    if order_id is None or fill.order["orderId"] == order_id
+                ]
+                found = FillIndex(fills)
+                if order_id is None:
+                    self._fill_indexes[key] = found
+            return found
 
     def index(
         self, stream: str, symbol: str | None, market: str, filters: Filters = (), cache: bool = True
@@ -162,3 +209,14 @@ class Account:
                 if cache:
                     self._indexes[key] = found
             return found
+
+
+def _trades_in(spec: SymbolSpec, market: str) -> bool:
+    return market in spec.uta_orders if market.startswith("uta_") else market in spec.markets
+
+
+def _market_of(stream: str) -> str:
+    """The market argument of `symbols_in` for an order stream."""
+    if stream.startswith("uta_"):
+        return stream
+    return "spot" if stream.startswith("spot_") else stream.removesuffix("_plan")

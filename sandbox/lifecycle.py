@@ -18,10 +18,11 @@ LATE_MIN_MS = HOUR_MS
 
 
 def can_rest(stream: str, order: Mapping[str, Any]) -> bool:
-    """Orders that may wait on the book: spot and futures limit orders, spot and futures plan orders."""
+    """Orders that may wait on the book: spot, margin and futures limit orders (classic or unified), spot and
+    futures plan orders."""
     if stream == "spot_plan" or stream.endswith("_plan"):
         return True
-    if stream == "spot_normal" or stream.endswith("-FUTURES"):
+    if stream in ("spot_normal", "uta_SPOT", "uta_MARGIN") or stream.endswith("-FUTURES"):
         return order["orderType"] == "limit"
     return False
 

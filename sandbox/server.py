@@ -187,11 +187,13 @@ class SandboxServer:
         start_ms: int | None = None,
         end_ms: int | None = None,
         kind: str = "orders",
+        stream: str | None = None,
     ) -> list[dict[str, Any]]:
         """kind "orders": every finished order of `symbol` (None: of every symbol) a correct client can fetch
         now in [start, end] within retention; kind "open": the orders open now as the open-order endpoints show
-        them. Newest first, each with `stream` added (truth.py)."""
-        return truth(self.app.account, symbol, start_ms, end_ms, self.app.clock.now_ms(), kind)
+        them; kind "fills": the fills that exist now in [start, end] within retention. Newest first, each with
+        `stream` added; `stream` keeps one stream's rows (truth.py)."""
+        return truth(self.app.account, symbol, start_ms, end_ms, self.app.clock.now_ms(), kind, stream)
 
     def now_ms(self) -> int:
         """The server clock: the local clock plus the clock offset (`options.clock_offset_ms` at start)."""

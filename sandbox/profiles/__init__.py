@@ -1,7 +1,11 @@
 """Sandbox profiles: which symbols exist, in which markets, with how many orders per stream.
 
-A profile is JSON (format in docs/sandbox.md). `load_profile` accepts a built-in name (`demo`, `bench`, `live`: the
-JSON files beside this module), a path to a JSON file, a dict, or a `Profile`.
+A profile is JSON (format in docs/sandbox.md). `load_profile` accepts a built-in name (`demo`, `bench`, `live`,
+`uta`: the JSON files beside this module), a path to a JSON file, a dict, or a `Profile`.
+
+A symbol's `orders` may name classic streams (`spot_normal`, `USDT-FUTURES_plan`, ...) and unified-account
+streams (`uta_SPOT`, `uta_MARGIN`, `uta_USDT-FUTURES`, ...). A classic account serves the first, a unified one
+the second; a symbol that names no unified stream gets them from its classic counts (`uta_streams_from`).
 """
 
 from __future__ import annotations
@@ -22,12 +26,29 @@ PRODUCT_TYPES = (
     "SUSDC-FUTURES",
     "SCOIN-FUTURES",
 )
+UTA_CATEGORIES = ("SPOT", "MARGIN", "USDT-FUTURES", "COIN-FUTURES", "USDC-FUTURES")
+UTA_STREAMS = tuple(f"uta_{category}" for category in UTA_CATEGORIES)
+# The classic stream a unified stream takes its count, days and future_days from when a symbol names no unified
+# stream. Spot TP/SL and plan orders are strategy orders on a unified account (history-strategy-orders, not
+# served), margin and the simulated product types have no classic counterpart here.
+UTA_FROM_CLASSIC = {
+    "uta_SPOT": "spot_normal",
+    "uta_USDT-FUTURES": "USDT-FUTURES",
+    "uta_COIN-FUTURES": "COIN-FUTURES",
+    "uta_USDC-FUTURES": "USDC-FUTURES",
+}
 _BUILT_IN = Path(__file__).parent
 
 
 def streams_of_market(market: str) -> tuple[str, ...]:
     """`spot` -> the three spot streams; a product type -> its history and its plan history."""
     return SPOT_STREAMS if market == "spot" else (market, market + "_plan")
+
+
+def uta_market(stream: str) -> str:
+    """The classic market a unified stream trades in (its symbol is listed there): spot or a product type."""
+    category = stream.removeprefix("uta_")
+    return "spot" if category in ("SPOT", "MARGIN") else category
 
 
 def market_of_stream(stream: str) -> str:
@@ -57,9 +78,16 @@ class SymbolSpec:
     future_days: dict[str, float] = field(default_factory=dict)  # per stream; absent = 0
     open_share: float = 0.0
     open_days: float = 20.0
+    # The unified-account streams (uta_<CATEGORY>): exact count, days and future_days of each.
+    uta_orders: dict[str, int] = field(default_factory=dict)
+    uta_days: dict[str, float] = field(default_factory=dict)
+    uta_future_days: dict[str, float] = field(default_factory=dict)
 
     def streams(self) -> tuple[str, ...]:
         return tuple(stream for market in self.markets for stream in streams_of_market(market))
+
+    def uta_streams(self) -> tuple[str, ...]:
+        return tuple(self.uta_orders)
 
 
 @dataclass(frozen=True)
@@ -82,7 +110,7 @@ def load_profile(source: str | Path | dict[str, Any] | Profile) -> Profile:
     path = _BUILT_IN / f"{source}.json" if (_BUILT_IN / f"{source}.json").is_file() else Path(source)
     if not path.is_file():
         raise ValueError(
-            f"profile {str(source)!r} is neither a built-in profile (demo, bench, live) nor a JSON file"
+            f"profile {str(source)!r} is neither a built-in profile (demo, bench, live, uta) nor a JSON file"
         )
     return profile_from_dict(json.loads(path.read_text()), default_name=path.stem)
 
@@ -114,16 +142,20 @@ def _symbol_spec(item: dict[str, Any], defaults: dict[str, Any]) -> SymbolSpec:
     symbol = item.get("symbol")
     if not isinstance(symbol, str) or not symbol.isalnum() or not symbol.isupper():
         raise ValueError(f"profile symbol {symbol!r}: 'symbol' must be upper-case alphanumerics")
-    orders = item.get("orders", {})
-    for stream, count in orders.items():
-        market_of_stream(stream)
+    all_orders = item.get("orders", {})
+    for stream, count in all_orders.items():
+        if stream not in UTA_STREAMS:
+            market_of_stream(stream)
         if not isinstance(count, int) or count < 0:
             raise ValueError(f"profile symbol {symbol}: orders[{stream!r}] must be an integer >= 0")
-    markets = tuple(item.get("markets") or dict.fromkeys(market_of_stream(s) for s in orders))
+    orders = {s: n for s, n in all_orders.items() if s not in UTA_STREAMS}
+    implied = [market_of_stream(s) for s in orders] + [uta_market(s) for s in all_orders if s in UTA_STREAMS]
+    markets = tuple(item.get("markets") or dict.fromkeys(implied))
     for market in markets:
         if market != "spot" and market not in PRODUCT_TYPES:
             raise ValueError(f"profile symbol {symbol}: unknown market {market!r}")
     stray = [s for s in orders if market_of_stream(s) not in markets]
+    stray += [s for s in all_orders if s in UTA_STREAMS and uta_market(s) not in markets]
     if stray:
         raise ValueError(f"profile symbol {symbol}: orders for {stray} but that market is not in 'markets'")
     days = _per_stream(
@@ -150,7 +182,58 @@ def _symbol_spec(item: dict[str, Any], defaults: dict[str, Any]) -> SymbolSpec:
         None if price is None else float(price),
         listed,
         **_living(item, defaults, markets, symbol),
+        **_unified(item, defaults, markets, symbol, all_orders),
     )
+
+
+def uta_streams_from(orders: dict[str, int], markets: tuple[str, ...]) -> dict[str, str]:
+    """{unified stream: the classic stream it is derived from} for a symbol that names no unified stream."""
+    classic = {s for m in markets for s in streams_of_market(m)} | set(orders)
+    return {uta: source for uta, source in UTA_FROM_CLASSIC.items() if source in classic}
+
+
+def _unified(
+    item: dict[str, Any],
+    defaults: dict[str, Any],
+    markets: tuple[str, ...],
+    symbol: str,
+    orders: dict[str, int],
+) -> dict[str, Any]:
+    """`uta_orders`, `uta_days`, `uta_future_days`: the streams the symbol names, or those derived from its
+    classic streams (same count, days and future_days as their source)."""
+    named = [s for s in UTA_STREAMS if s in orders]
+    sources = {s: s for s in named} if named else uta_streams_from(orders, markets)
+    where = f"profile symbol {symbol}"
+    days_value = item.get("days", defaults["days"])
+    future_value = item.get("future_days", defaults["future_days"])
+    if isinstance(defaults["future_days"], dict) and isinstance(future_value, dict):
+        future_value = {**defaults["future_days"], **future_value}
+    days_fallback = _number(defaults["days"], "profile field 'days'")
+    future_fallback = (
+        0.0
+        if isinstance(defaults["future_days"], dict)
+        else _number(defaults["future_days"], "profile field 'future_days'")
+    )
+    uta_orders, uta_days, uta_future = {}, {}, {}
+    for stream, source in sources.items():
+        uta_orders[stream] = orders.get(source, 0)
+        uta_days[stream] = _stream_value(days_value, stream, source, days_fallback, f"{where}: 'days'")
+        uta_future[stream] = _stream_value(
+            future_value, stream, source, future_fallback, f"{where}: 'future_days'"
+        )
+    if any(d <= 0 for d in uta_days.values()):
+        raise ValueError(f"{where}: 'days' must be > 0")
+    if any(d < 0 for d in uta_future.values()):
+        raise ValueError(f"{where}: 'future_days' must be >= 0")
+    return {"uta_orders": uta_orders, "uta_days": uta_days, "uta_future_days": uta_future}
+
+
+def _stream_value(value: Any, stream: str, source: str, fallback: float, where: str) -> float:
+    """A per-stream number (`days`, `future_days`): the stream's own entry, else its source's, else the
+    fallback; a plain number applies to every stream."""
+    if not isinstance(value, dict):
+        return _number(value, where)
+    return _number(value.get(stream, value.get(source, fallback)), where)
 
 
 def _living(

@@ -84,14 +84,15 @@ def unified():
         yield server
 
 
-def test_unified_account_key_checks_public_endpoints_and_uta_settings(unified) -> None:
+def test_unified_account_key_checks_public_endpoints_and_uta_settings(unified, sandbox) -> None:
     assert get(unified, SPOT, {}, key="someone-else").json()["code"] == "40037"  # the key comes first
     assert get(unified, "/api/v2/public/time", signed=False).json()["code"] == "00000"
     assert get(unified, "/api/v2/spot/public/symbols", signed=False).json()["data"]
     settings = get(unified, SETTINGS).json()
     assert settings["code"] == "00000"
     assert settings["data"]["accountMode"] == "unified"
-    spot_order = next(o for o in unified.truth("BTCUSDT") if o["stream"] == "spot_normal")
+    # The unified account's uid is the userId the classic account of the same seed shows on its orders.
+    spot_order = next(o for o in sandbox.truth("BTCUSDT") if o["stream"] == "spot_normal")
     assert settings["data"]["uid"] == spot_order["userId"]
     assert get(unified, SETTINGS, secret="wrong").json()["code"] == "40009"  # v3 checks the signature
 
