@@ -47,8 +47,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 ACCOUNT_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {
-        "description": "The request cannot be served as given, or the key belongs to a unified account "
-        "(`problem: unified_account`, Bitget code 40085); `detail` says why. Nothing was started."
+        "description": "The request cannot be served as given; `detail` says why. Nothing was started."
     },
     401: {
         "description": "Bitget refused the API credentials (`problem: credentials`, codes 40001-40012, 40036, "
