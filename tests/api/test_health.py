@@ -160,7 +160,6 @@ def test_info_reports_the_authenticated_account_check(tmp_path: Path, sandbox) -
     ("options", "passphrase", "problem", "code"),
     [
         ({}, "wrong-passphrase-SECRET", "credentials", "40012"),
-        ({"account_mode": "unified"}, None, "unified_account", "40085"),
         ({"deny": "ip"}, None, "ip_not_allowed", "40018"),
     ],
 )

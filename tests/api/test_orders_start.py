@@ -185,7 +185,6 @@ def test_a_window_ending_before_the_retention_is_still_refused(make_service) -> 
     [
         ({}, Credentials("sandbox-key", "sandbox-secret", "not-the-passphrase"), 401, "credentials", "40012"),
         ({}, Credentials("no-such-key", "sandbox-secret", "sandbox-pass"), 401, "credentials", "40037"),
-        ({"account_mode": "unified"}, GOOD, 400, "unified_account", "40085"),
         ({"deny": "ip"}, GOOD, 403, "ip_not_allowed", "40018"),
         ({"deny": "permission"}, GOOD, 403, "permission_missing", "40014"),
     ],
@@ -212,5 +211,17 @@ def test_an_accepted_account_starts_and_answers_its_user_id(make_service, sandbo
     service = make_service(AccountChecker(sandbox.base_url, GOOD))
     answer = service.client.post("/orders", json={"symbols": ["BTCUSDT"]}).json()
     assert (answer["account_check"], answer["account_id"]) == ("ok", sandbox.app.account.user_id)
+    assert answer["account_mode"] == "classic"
     assert service.executions() == 1
     service.wait(answer["executionArn"])
+
+
+@pytest.mark.sandbox
+def test_a_unified_account_is_accepted_and_its_mode_reaches_the_workers(make_service, make_sandbox) -> None:
+    server = make_sandbox("demo", seed=4, account_mode="unified")
+    service = make_service(AccountChecker(server.base_url, GOOD, retry=RetryPolicy(retries=0)))
+    answer = service.client.post("/orders", json={"symbols": ["BTCUSDT"]}).json()
+    assert (answer["account_check"], answer["account_mode"]) == ("ok", "unified")
+    assert answer["account_id"] == server.app.account.user_id  # the v3 settings' uid
+    service.wait(answer["executionArn"])
+    assert {event["account_mode"] for event in service.worker.events} == {"unified"}

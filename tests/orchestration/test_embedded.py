@@ -259,7 +259,7 @@ def test_options_clamped_window_and_rate_share_reach_the_worker_events(store):
         assert event["rate_share"] == 0.5
         assert set(event) == {
             "symbol", "execution", "start_ms", "end_ms", "include_plan_orders", "include_simulation", "rate_share",
-            "deadline_ms", "resume", "scope",
+            "deadline_ms", "resume", "scope", "include_fills", "account_mode",
         }  # fmt: skip
         assert (event["deadline_ms"], event["resume"]) == (None, False)  # no time limit; a first run
 
@@ -292,7 +292,6 @@ def test_a_non_boolean_option_is_refused_and_starts_nothing(store):
     ("options", "passphrase", "status", "problem"),
     [
         ({}, "wrong-passphrase", 401, "credentials"),
-        ({"account_mode": "unified"}, "sandbox-pass", 400, "unified_account"),
         ({"deny": "permission"}, "sandbox-pass", 403, "permission_missing"),
     ],
 )
