@@ -51,6 +51,7 @@ from app.services.orders_service import OrdersService
 from app.services.periodic import PeriodicTask
 from app.services.retention import SWEEP_INTERVAL_S, expire_results
 from app.services.symbols_service import SymbolsClient, SymbolsService
+from app.ui import install_ui
 from lambda_functions.common.config import StoreSettings, build_results_store
 from lambda_functions.common.logs import configure_json_logging
 from lambda_functions.common.results_store import ResultsStore
@@ -90,9 +91,17 @@ def create_app(settings: Settings | None = None, *, overrides: Overrides | None 
             app.state.runtime = build_runtime(settings, overrides, stack)
             yield
 
-    app = FastAPI(title=APP_NAME, version=APP_VERSION, description=APP_DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        title=APP_NAME,
+        version=APP_VERSION,
+        description=APP_DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,  # /docs and /redoc are app.ui's, with their assets served here (no CDN)
+        redoc_url=None,
+    )
     for module in (health, orders, accounts, account_sync, symbols, results):
         app.include_router(module.router)
+    install_ui(app)
     _add_error_handlers(app)
     return app
 
