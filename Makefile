@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint format bench package clean
+.PHONY: run test lint format bench package clean browser-deps screenshot
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,13 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
+
+browser-deps:  ## Debian's chromium + chromedriver for tests/browser (needs root; .ci/run calls it)
+	command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+		{ apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; }
+
+screenshot: $(STAMP)  ## docs/ui.png, taken by the browser test (docs/ui.md)
+	UPDATE_UI_SCREENSHOT=1 $(PY) -m pytest tests/browser -q
 
 bench: $(STAMP)  ## every benchmark, one JSON line each
 	$(PY) -m bench all
