@@ -287,3 +287,38 @@ def test_envelope_and_http_truth(uta) -> None:
     assert {row["stream"] for row in http["fills"]} == {"uta_USDC-FUTURES_fills"}
     orders = requests.get(url, params={"stream": "uta_MARGIN"}, timeout=10).json()["orders"]
     assert orders and {row["category"] for row in orders} == {"MARGIN"}
+
+
+def test_a_classic_profile_runs_unified_from_its_classic_counts(make_sandbox) -> None:
+    from sandbox.profiles import load_profile
+
+    bench = load_profile("bench").symbols[0]
+    assert bench.uta_orders == {
+        "uta_SPOT": bench.orders["spot_normal"],
+        "uta_USDT-FUTURES": bench.orders["USDT-FUTURES"],
+    }
+    profile = {
+        "days": 20,
+        "symbols": [
+            {"symbol": "BTCUSDT", "orders": {"spot_normal": 120, "spot_tpsl": 30, "USDT-FUTURES": 80}},
+            {"symbol": "SBTCSUSDT", "orders": {"SUSDT-FUTURES": 40}},
+        ],
+    }
+    server = make_sandbox(profile, account_mode="unified", enforce_rate_limits=False)
+    truth = server.truth(None)
+    counts = {
+        stream: sum(row["stream"] == stream for row in truth) for stream in ("uta_SPOT", "uta_USDT-FUTURES")
+    }
+    assert counts == {"uta_SPOT": 120, "uta_USDT-FUTURES": 80} and len(truth) == 200
+    rows, _ = walk(server, HISTORY, {"category": "USDT-FUTURES", "symbol": "BTCUSDT"})
+    assert len(rows) == 80
+    assert (
+        call(server, HISTORY, {"category": "USDT-FUTURES", "symbol": "SBTCSUSDT"}).json()["code"] == "40034"
+    )
+    classic = make_sandbox(profile, enforce_rate_limits=False)
+    assert {row["stream"] for row in classic.truth(None)} == {
+        "spot_normal",
+        "spot_tpsl",
+        "USDT-FUTURES",
+        "SUSDT-FUTURES",
+    }
