@@ -101,12 +101,15 @@ class SandboxProcess:
     def reset(self) -> None:
         self._http.post(f"{self.base_url}/sandbox/reset", timeout=30).raise_for_status()
 
-    def truth_all(self, start_ms: int | None = None, end_ms: int | None = None) -> list[dict[str, Any]]:
-        """The truth of every symbol of the account (orders a correct client can obtain now)."""
-        params = {"start_ms": start_ms, "end_ms": end_ms}
+    def truth_all(
+        self, start_ms: int | None = None, end_ms: int | None = None, kind: str = "orders"
+    ) -> list[dict[str, Any]]:
+        """The truth of every symbol of the account (`kind` orders: what a correct client can obtain now;
+        fills: the fills that exist now)."""
+        params = {"start_ms": start_ms, "end_ms": end_ms, "kind": kind}
         response = self._http.get(f"{self.base_url}/sandbox/truth", params=params, timeout=300)
         response.raise_for_status()
-        return list(response.json()["orders"])
+        return list(response.json()["fills" if kind == "fills" else "orders"])
 
     def advance_clock(self, ms: int) -> int:
         """Move the sandbox's clock forward (time passes for the exchange); returns its new now in ms."""

@@ -3,7 +3,8 @@
 Shapes:
 - `light`: 20 symbols of the bench profile through MaxConcurrency (default 5) parallel workers, as the Map runs
   them;
-- `heavy`: one symbol with about 200,000 orders across its streams (one worker).
+- `heavy`: one symbol with about 200,000 orders across its streams (one worker);
+- `uta`: a unified account read whole, orders and fills, against the v3 limits (bench/worker_uta.py).
 
 The sandbox runs in its own process (bench/sandbox_process.py) with Bitget's rate limits enforced and 50 ms of
 latency. Embedded mode (the default) shares one rate limiter between all workers, as the service does;
@@ -20,7 +21,7 @@ Figures (one JSON line):
   the workers ran (the sandbox's is not in it);
 - lost / duplicated / unexpected against the sandbox's ground truth.
 
-    python -m bench worker [--shape light|heavy] [--aws-share] [--latency-ms 50] [--map-max-concurrency 5]
+    python -m bench worker [--shape light|heavy|uta] [--aws-share] [--latency-ms 50] [--map-max-concurrency 5]
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from bench import worker_uta
 from bench.ideal import HISTORY_PATHS, bound_seconds, ideal_per_path
 from bench.sandbox_process import SandboxProcess
 from lambda_functions.common.bitget import RateLimiter
@@ -68,7 +70,7 @@ HEAVY_PROFILE: dict[str, Any] = {
 
 def _args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench worker")
-    parser.add_argument("--shape", choices=("light", "heavy"), default="light")
+    parser.add_argument("--shape", choices=("light", "heavy", "uta"), default="light")
     parser.add_argument("--symbols", type=int, default=20, help="light shape: how many symbols")
     parser.add_argument("--map-max-concurrency", type=int, default=5, help="workers at once (the Map's)")
     parser.add_argument("--latency-ms", type=float, default=50.0)
@@ -156,6 +158,8 @@ def _compare(
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = _args(argv)
+    if args.shape == "uta":
+        return worker_uta.main(args, _dependencies)
     profile: str | dict[str, Any] = HEAVY_PROFILE if args.shape == "heavy" else "bench"
     with SandboxProcess(profile) as sandbox, tempfile.TemporaryDirectory() as tmp:
         sandbox.set_faults(latency_ms=args.latency_ms)

@@ -47,7 +47,7 @@ from lambda_functions.worker.parts import PartSet, write_orders_file
 from lambda_functions.worker.scheduler import Lane, run_lanes
 from lambda_functions.worker.settings import WorkerSettings
 from lambda_functions.worker.shard_job import RunContext, ShardJob, StreamRun
-from lambda_functions.worker.stream_plan import StreamSpec, is_spot_path, plan_account_streams, plan_streams
+from lambda_functions.worker.stream_plan import StreamSpec, is_fast_path, plan_account_streams, plan_streams
 from lambda_functions.worker.summary import (
     AUTH,
     CIRCUIT_OPEN,
@@ -363,7 +363,7 @@ def _run_streams(
 
     def lane(path: str) -> Lane[ShardJob]:
         if path not in lanes:
-            threads = settings.max_concurrent_spot if is_spot_path(path) else settings.max_concurrent_futures
+            threads = settings.max_concurrent_spot if is_fast_path(path) else settings.max_concurrent_futures
             lanes[path] = Lane(path, threads, ShardJob.step)
         return lanes[path]
 

@@ -40,8 +40,6 @@ from lambda_functions.worker.markets import SPOT
 from lambda_functions.worker.shard_job import Query
 from lambda_functions.worker.window import FUTURES_FILLS_MAX_SPAN_MS, UTA_MAX_SPAN_MS
 
-SPOT_PATHS = frozenset({endpoints.SPOT_HISTORY_ORDERS, endpoints.SPOT_PLAN_HISTORY, endpoints.SPOT_FILLS})
-
 
 @dataclass(frozen=True)
 class StreamSpec:
@@ -175,5 +173,7 @@ def _spot(client: Any, symbol: str | None, tpsl_type: str) -> Query:
     return Query(endpoints.SPOT_HISTORY_ORDERS, pg.spot_fetcher(client, symbol, tpsl_type))
 
 
-def is_spot_path(path: str) -> bool:
-    return path in SPOT_PATHS
+def is_fast_path(path: str) -> bool:
+    """A path Bitget allows 20 requests a second (spot history, every v3 one): it gets the larger lane
+    (MAX_CONCURRENT_SPOT threads); the 10/s ones MAX_CONCURRENT_FUTURES."""
+    return endpoints.PUBLISHED_LIMITS.get(path, endpoints.DEFAULT_LIMIT) >= 20.0
