@@ -1,7 +1,7 @@
 """SQLAlchemy models: the original's tables (`execution_results`, `processing_logs`, symbol metadata), the
 account ledger that replaced the original's per-execution `orders` (`ledger_orders` + `execution_orders`,
-revision 0004_ledger) and the coverage of each account's streams, with the columns hydration and keyset
-paging need.
+revision 0004_ledger), its fills (`ledger_fills` + `execution_fills`, revision 0005_fills) and the coverage of
+each account's streams, with the columns hydration and keyset paging need.
 
 Schema changes go through Alembic (`migrations/`); these classes are what the service code queries with.
 Timestamps are naive UTC, written by Python so SQLite and MySQL agree.
@@ -68,6 +68,8 @@ class ExecutionResult(Base):
     hydration_heartbeat_at: Mapped[datetime | None] = mapped_column(Timestamp)
     hydration_error: Mapped[str | None] = mapped_column(Text)
     rows_rejected: Mapped[int | None] = mapped_column(Integer)  # records the last hydration skipped
+    # Fills this execution saw and linked (0005_fills); None for executions saved before fills existed.
+    fills_saved: Mapped[int | None] = mapped_column(Integer)
     # Bitget's userId of the account the execution read (0004_ledger); None until known.
     account_id: Mapped[str | None] = mapped_column(String(32), index=True)
     created_at: Mapped[datetime] = mapped_column(Timestamp, nullable=False, default=utcnow)
@@ -156,6 +158,83 @@ class ExecutionOrder(Base):
     stream: Mapped[str] = mapped_column(String(32), nullable=False)
     c_time: Mapped[int] = mapped_column(BigInteger, nullable=False)
     order_id_num: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class LedgerFill(Base):
+    """One distinct fill (an execution of an order, with its price and fee) of one account: stored once per
+    (account, stream, tradeId); a later copy replaces it only when its uTime is newer (a fill is immutable,
+    and v2 futures fills carry no uTime at all).
+
+    The columns of the three wire shapes (v2 spot, v2 futures, v3 unified) under one name each
+    (docs/database.md "Fills"), and the raw object. Executions see their fills through `execution_fills`.
+    """
+
+    __tablename__ = "ledger_fills"
+    __table_args__ = (
+        UniqueConstraint("account_id", "stream", "trade_id", name="uq_ledger_fills_account_stream_trade"),
+        # Newest-first keyset paging of an account: whole account / one symbol / one stream / one order.
+        Index("ix_ledger_fills_account_newest", "account_id", "c_time", "trade_id_num", "id"),
+        Index(
+            "ix_ledger_fills_account_symbol_newest", "account_id", "symbol", "c_time", "trade_id_num", "id"
+        ),
+        Index(
+            "ix_ledger_fills_account_stream_newest", "account_id", "stream", "c_time", "trade_id_num", "id"
+        ),
+        Index(
+            "ix_ledger_fills_account_order_newest", "account_id", "order_id", "c_time", "trade_id_num", "id"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    account_id: Mapped[str] = mapped_column(String(32), nullable=False)
+    symbol: Mapped[str] = mapped_column(String(50), nullable=False)
+    trade_id: Mapped[str] = mapped_column(String(50), nullable=False)  # v2 tradeId, v3 execId
+    trade_id_num: Mapped[int] = mapped_column(
+        BigInteger, nullable=False
+    )  # its number: the keyset tie-breaker
+    order_id: Mapped[str | None] = mapped_column(String(50))
+    stream: Mapped[str] = mapped_column(String(32), nullable=False)
+    market: Mapped[str] = mapped_column(String(10), nullable=False)  # spot | margin | futures
+    product_type: Mapped[str | None] = mapped_column(String(20))
+    side: Mapped[str | None] = mapped_column(String(10))
+    trade_side: Mapped[str | None] = mapped_column(String(50))
+    order_type: Mapped[str | None] = mapped_column(String(20))
+    trade_scope: Mapped[str | None] = mapped_column(String(16))  # taker | maker
+    price: Mapped[str | None] = mapped_column(String(50))
+    size: Mapped[str | None] = mapped_column(String(50))
+    amount: Mapped[str | None] = mapped_column(String(50))
+    fee: Mapped[str | None] = mapped_column(String(50))
+    fee_coin: Mapped[str | None] = mapped_column(String(50))
+    profit: Mapped[str | None] = mapped_column(String(50))
+    c_time: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    u_time: Mapped[int | None] = mapped_column(BigInteger)
+    raw: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp, nullable=False, default=utcnow)
+
+
+class ExecutionFill(Base):
+    """An execution saw a ledger fill (GET /orders/{arn}/fills); carries the fill's paging key, as
+    `execution_orders` does for orders."""
+
+    __tablename__ = "execution_fills"
+    __table_args__ = (
+        Index("ix_execution_fills_newest", "execution_id", "c_time", "trade_id_num", "fill_pk"),
+        Index(
+            "ix_execution_fills_symbol_newest", "execution_id", "symbol", "c_time", "trade_id_num", "fill_pk"
+        ),
+        Index(
+            "ix_execution_fills_stream_newest", "execution_id", "stream", "c_time", "trade_id_num", "fill_pk"
+        ),
+        Index("ix_execution_fills_fill", "fill_pk"),
+    )
+
+    execution_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # execution_results.id
+    fill_pk: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # ledger_fills.id
+    symbol: Mapped[str] = mapped_column(String(50), nullable=False)
+    stream: Mapped[str] = mapped_column(String(32), nullable=False)
+    c_time: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    trade_id_num: Mapped[int] = mapped_column(BigInteger, nullable=False)
 
 
 class AccountCoverage(Base):

@@ -1,4 +1,4 @@
-"""Consolidated results document -> chunks of `ledger_orders` rows, streamed.
+"""Consolidated results document -> chunks of `ledger_orders` rows (and of `ledger_fills` rows), streamed.
 
 An order record (CONTRACTS.md: Bitget's raw fields + `stream` + `symbol`) becomes a tuple in ORDER_COLUMNS
 order, owned by the execution's account. This is the hot path of hydration (hundreds of thousands of calls):
@@ -21,15 +21,23 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import IO, Any, cast
+from functools import lru_cache
+from typing import IO, Any, Literal, cast
 
 import ijson
 import orjson
 from sqlalchemy import String
 
 from app.models.database import LedgerOrder, utcnow
+from app.models.fees import fee_total
 from lambda_functions.common import exact_json
-from lambda_functions.common.streams import PLAN_SUFFIX, is_spot_stream
+from lambda_functions.common.streams import (
+    PLAN_SUFFIX,
+    UTA_PREFIX,
+    is_spot_stream,
+    market_of,
+    product_type_of,
+)
 
 ORDER_COLUMNS = (
     "account_id", "symbol", "order_id", "order_id_num", "stream", "market", "product_type", "client_oid",
@@ -171,6 +179,8 @@ def order_row(
     symbol = order.get("symbol")
     if not stream or not isinstance(stream, str) or order_id in (None, "") or not symbol:
         raise OrderRecordError(f"order record needs stream, orderId and symbol: {str(order)[:200]}")
+    if stream.startswith(UTA_PREFIX):  # a unified account's v3 row: its own field names
+        return _uta_order_row(order, account_id, created_at, raw, stream, order_id, symbol)
     spot = is_spot_stream(stream)
     get = order.get
     # Plan histories report `planStatus`, the futures detail endpoint `state`.
@@ -185,6 +195,39 @@ def order_row(
         _as_text(get("quoteVolume")), _as_text(get("baseVolume")), _as_int(order, "cTime", required=True),
         _as_int(order, "uTime", required=False), raw if raw is not None else encode_json(order), created_at,
         created_at,
+    )  # fmt: skip
+
+
+@lru_cache(maxsize=64)
+def market_and_product(stream: str) -> tuple[str, str | None]:
+    """(market, product_type) of a unified-account or fill stream (cached: a handful of streams, many rows)."""
+    return market_of(stream), product_type_of(stream)
+
+
+def _uta_order_row(
+    order: dict[str, Any],
+    account_id: str,
+    created_at: datetime | str,
+    raw: str | None,
+    stream: str,
+    order_id: Any,
+    symbol: Any,
+) -> tuple[Any, ...]:
+    """A v3 (unified account) order onto the same columns (docs/database.md "UTA orders"): qty, avgPrice,
+    orderStatus, cumExecQty/cumExecValue, the feeDetail list's total; cTime/uTime are the pipeline's copies of
+    createdTime/updatedTime (read directly when absent)."""
+    get = order.get
+    market, product_type = market_and_product(stream)
+    c_time = "cTime" if "cTime" in order else "createdTime"
+    u_time = "uTime" if "uTime" in order else "updatedTime"
+    return (
+        account_id, _as_text(symbol), str(order_id), _as_int(order, "orderId", required=True), stream, market,
+        product_type, _as_text(get("clientOid")), _as_text(get("qty")), _as_text(get("price")),
+        _as_text(get("avgPrice")), _as_text(get("orderStatus")), _as_text(get("side")), _as_text(get("orderType")),
+        _as_text(get("tradeSide")), _as_text(get("leverage")), _as_text(get("marginMode")),
+        _as_text(get("posSide")), fee_total(get("feeDetail"), "fee")[0], _as_text(get("cumExecValue")),
+        _as_text(get("cumExecQty")), _as_int(order, c_time, required=True), _as_int(order, u_time, required=False),
+        raw if raw is not None else encode_json(order), created_at, created_at,
     )  # fmt: skip
 
 
@@ -237,15 +280,43 @@ class RejectedRows:
                     "symbol": symbol if isinstance(symbol, str) else None,
                     "stream": stream if isinstance(stream, str) else None,
                     "order_id": str(fields.get("orderId"))[:50] if "orderId" in fields else None,
+                    **({"trade_id": str(fields.get("tradeId"))[:50]} if "tradeId" in fields else {}),
                     "reason": reason[:300],
                 }
             )
 
+    def merge(self, other: RejectedRows) -> None:
+        """Adds another pass's rejected records (the fills' to the orders')."""
+        self.count += other.count
+        self.samples += other.samples[: max(0, REJECTED_SAMPLES - len(self.samples))]
+
+
+RecordKind = Literal["orders", "fills"]  # the document's two arrays of records
+
+
+RowBuilder = Callable[[Any, str, str], tuple[Any, ...]]
+RowCheck = Callable[[tuple[Any, ...]], tuple[Any, ...]]
+
+
+def record_builder(kind: RecordKind) -> tuple[str, RowBuilder, RowCheck]:
+    """The ijson prefix of a kind's array, the function that turns one of its records into a row, and the
+    check of that row against the columns' sizes (both raise OrderRecordError for an unusable record)."""
+    if kind == "orders":
+        return "orders.item", order_row, check_fits
+    from app.models.fill_rows import check_fill_fits, fill_row  # fill_rows builds on this module's helpers
+
+    return "fills.item", fill_row, check_fill_fits
+
 
 def row_chunks(
-    stream: IO[bytes], account_id: str, chunk_rows: int, rejected: RejectedRows | None = None
+    stream: IO[bytes],
+    account_id: str,
+    chunk_rows: int,
+    rejected: RejectedRows | None = None,
+    kind: RecordKind = "orders",
 ) -> Iterator[list[tuple[Any, ...]]]:
-    """Rows of the document's `orders` array, `chunk_rows` at a time, parsed incrementally (ijson, C backend).
+    """Rows of the document's `orders` array (or `fills`: `ledger_fills` rows, app/models/fill_rows.py),
+    `chunk_rows` at a time, parsed incrementally (ijson, C backend). A document without the array has none.
 
     A record that cannot be stored is skipped and counted in `rejected` (the rest of the document is kept).
     """
@@ -253,11 +324,12 @@ def row_chunks(
     # The format SQLAlchemy writes and reads on SQLite; MySQL's DATETIME(6) takes it as is.
     created_at = utcnow().strftime("%Y-%m-%d %H:%M:%S.%f")
     rejected = rejected if rejected is not None else RejectedRows()
+    prefix, build, check = record_builder(kind)
     chunk: list[tuple[Any, ...]] = []
     # Numbers with a fraction arrive as Decimal (exact); encode_json / decimal_text write them back unchanged.
-    for order in ijson.items(stream, "orders.item"):
+    for order in ijson.items(stream, prefix):
         try:
-            chunk.append(check_fits(order_row(order, account_id, created_at)))
+            chunk.append(check(build(order, account_id, created_at)))
         except OrderRecordError as exc:
             rejected.add(order, str(exc))
             continue
@@ -283,6 +355,7 @@ def prefetched(
     chunk_rows: int,
     depth: int = 2,
     rejected: RejectedRows | None = None,
+    kind: RecordKind = "orders",
 ) -> Iterator[Iterator[list[tuple[Any, ...]]]]:
     """`row_chunks` of the opened source, produced by a thread while the caller inserts the previous chunk.
 
@@ -304,7 +377,7 @@ def prefetched(
     def produce() -> None:
         try:
             with open_source() as stream:
-                for chunk in row_chunks(stream, account_id, chunk_rows, rejected):
+                for chunk in row_chunks(stream, account_id, chunk_rows, rejected, kind):
                     if not put(chunk):
                         return
             put(_END)

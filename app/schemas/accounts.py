@@ -32,6 +32,10 @@ class AccountListItem(BaseModel):
     first_order_ms: int | None = Field(None, description="Oldest stored order's cTime")
     last_order_ms: int | None = Field(None, description="Newest stored order's cTime")
     last_extraction: ExtractionRef | None = None
+    fills_stored: int = Field(0, description="Distinct fills kept in the ledger")
+    fill_streams: dict[str, int] = Field(default_factory=dict, description="Distinct fills per fill stream")
+    first_fill_ms: int | None = Field(None, description="Oldest stored fill's cTime")
+    last_fill_ms: int | None = Field(None, description="Newest stored fill's cTime")
 
 
 class AccountList(BaseModel):
@@ -122,6 +126,11 @@ class StreamSummary(BaseModel):
         default_factory=list, description="Per symbol, for symbols extracted one by one"
     )
     last_extraction: StreamExtraction | None = None
+    fills_stored: int | None = Field(
+        None, description="A fill stream (`*_fills`): its distinct fills (null for order streams)"
+    )
+    first_fill_ms: int | None = Field(None, description="A fill stream: its oldest stored fill's cTime")
+    last_fill_ms: int | None = Field(None, description="A fill stream: its newest stored fill's cTime")
 
 
 class AccountSummary(BaseModel):
@@ -187,6 +196,9 @@ class AccountSummary(BaseModel):
     sync: SyncInfo | None = Field(
         None, description="The incremental sync's state of the account (null: not reported here yet)"
     )
+    fills_stored: int = Field(0, description="Distinct fills kept in the ledger (GET /accounts/{id}/fills)")
+    first_fill_ms: int | None = Field(None, description="Oldest stored fill's cTime")
+    last_fill_ms: int | None = Field(None, description="Newest stored fill's cTime")
 
 
 class KeysetPagination(BaseModel):

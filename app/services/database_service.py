@@ -4,7 +4,7 @@ One class for the API (docs/database.md), assembled from parts of one idea each:
 - `execution_records.py`: executions, their processing log, the symbol metadata cache;
 - `hydration.py`: loading a consolidated document's orders into the ledger exactly once (claim, chunks,
   fencing, failures);
-- `order_queries.py`: paged reads of orders (offset and keyset cursors);
+- `order_queries.py`: paged reads of orders (offset and keyset cursors); `fill_queries.py`: of fills;
 - `execution_removal.py`: removing an execution (DELETE /orders/{arn}): its links and the orders only it saw;
 - `order_inserts.py` / `app/models/order_rows.py`: the hydration hot path (ledger upserts and links);
 - `ledger_writes/`: the ledger's write side (the account, coverage, links, the per-account lock, a load).
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.services.execution_records import ExecutionRecords
 from app.services.execution_removal import ExecutionBusyError, ExecutionRemoval, RemovedRows
+from app.services.fill_queries import FillQueries
 from app.services.hydration import (
     DEFAULT_CHUNK_ROWS,
     DEFAULT_STALE_CLAIM_S,
@@ -54,7 +55,7 @@ __all__ = [
 ]
 
 
-class DatabaseService(ExecutionRecords, OrderHydration, ExecutionRemoval, OrderQueries):
+class DatabaseService(ExecutionRecords, OrderHydration, ExecutionRemoval, OrderQueries, FillQueries):
     """All reads and writes of the API's database."""
 
     def __init__(

@@ -1,5 +1,5 @@
-"""Removing an execution from the database (DELETE /orders/{arn}): its links, the ledger orders only it saw,
-its coverage rows, processing log and record, as if it had never run.
+"""Removing an execution from the database (DELETE /orders/{arn}): its links, the ledger orders and fills only
+it saw, its coverage rows, processing log and record, as if it had never run.
 
 Removal first takes the execution the way a hydration does, with one atomic UPDATE to `hydration_state =
 'deleting'`, refused while a hydration may still be running (a 'saving' claim whose owner is alive and whose
@@ -25,7 +25,7 @@ from app.services import claim_owner
 from app.services.db_values import UsesSessions, retry_on_deadlock
 from app.services.hydration import HeldClaim
 from app.services.ledger_writes.accounts import UNKNOWN_ACCOUNT
-from app.services.ledger_writes.links import RemovedBatch, remove_batch
+from app.services.ledger_writes.links import FILLS, ORDERS, Linked, RemovedBatch, remove_batch
 from app.services.ledger_writes.locks import ledger_transaction
 
 DELETE_BATCH_ROWS = 10_000
@@ -43,6 +43,8 @@ class RemovedRows:
     execution_record: bool
     ledger_orders: int = 0  # of those, the ones no other execution saw: deleted from the ledger
     coverage_rows: int = 0
+    fills: int = 0  # the execution's fills (its links to ledger_fills)
+    ledger_fills: int = 0  # of those, the ones no other execution saw: deleted
 
 
 class ExecutionRemoval(UsesSessions):
@@ -107,19 +109,23 @@ class ExecutionRemoval(UsesSessions):
             )
 
     def finish_delete(self, execution_arn: str) -> RemovedRows:
-        """Delete the links and the orders only this execution saw (in batches), then its coverage rows,
-        processing log and record."""
+        """Delete the links and the orders and fills only this execution saw (in batches), then its coverage
+        rows, processing log and record."""
         with self._sessions() as session:
             row = session.execute(
                 select(ExecutionResult.id, ExecutionResult.account_id).where(
                     ExecutionResult.execution_arn == execution_arn
                 )
             ).first()
-        links = orders = 0
+        links = orders = fill_links = fills = 0
         if row is not None:
-            remove = partial(self._remove_batch, row.id, row.account_id or UNKNOWN_ACCOUNT)
+            account = row.account_id or UNKNOWN_ACCOUNT
+            remove = partial(self._remove_batch, row.id, account, ORDERS)
             while batch := retry_on_deadlock(remove):
                 links, orders = links + batch.links, orders + batch.orders
+            remove = partial(self._remove_batch, row.id, account, FILLS)
+            while batch := retry_on_deadlock(remove):
+                fill_links, fills = fill_links + batch.links, fills + batch.orders
         with self._sessions() as session, session.begin():
             connection = session.connection()
             coverage = connection.execute(
@@ -131,9 +137,17 @@ class ExecutionRemoval(UsesSessions):
             record = connection.execute(
                 delete(ExecutionResult).where(ExecutionResult.execution_arn == execution_arn)
             ).rowcount
-        return RemovedRows(links, logs, record == 1, ledger_orders=orders, coverage_rows=coverage)
+        return RemovedRows(
+            links,
+            logs,
+            record == 1,
+            ledger_orders=orders,
+            coverage_rows=coverage,
+            fills=fill_links,
+            ledger_fills=fills,
+        )
 
-    def _remove_batch(self, execution_id: int, account_id: str) -> RemovedBatch:
-        """One batch, holding the account's ledger lock (its orders are the ones another hydration writes)."""
+    def _remove_batch(self, execution_id: int, account_id: str, kind: Linked) -> RemovedBatch:
+        """One batch, holding the account's ledger lock (its rows are the ones another hydration writes)."""
         with ledger_transaction(self._write_engine(), account_id) as connection:
-            return remove_batch(connection, execution_id, DELETE_BATCH_ROWS)
+            return remove_batch(connection, execution_id, DELETE_BATCH_ROWS, kind)

@@ -36,12 +36,13 @@ from typing import IO, Any, Literal, cast
 from sqlalchemy import and_, or_, select, update
 
 from app.models.database import ExecutionResult, utcnow
-from app.models.order_rows import RejectedRows
+from app.models.fill_rows import FillsProbe, probed
+from app.models.order_rows import RecordKind, RejectedRows
 from app.services import claim_owner
 from app.services.db_values import UsesSessions, aware
 from app.services.ledger_writes.accounts import UNKNOWN_ACCOUNT
 from app.services.ledger_writes.coverage import replace_coverage
-from app.services.ledger_writes.links import count_links
+from app.services.ledger_writes.links import FILLS, count_links
 from app.services.ledger_writes.load import HydrationClaimLostError, LoadTarget, prepare, write_chunk
 from app.services.parse_process import ParseStats, order_chunks
 
@@ -66,7 +67,8 @@ class HydrationState:
     finished_at: datetime | None
     duration_s: float | None
     error: str | None
-    rows_rejected: int | None = None  # order records the last finished hydration skipped
+    rows_rejected: int | None = None  # order and fill records the last finished hydration skipped
+    fills_saved: int | None = None  # fills the execution saw and linked (None: saved before fills existed)
 
 
 @dataclass(frozen=True)
@@ -117,14 +119,22 @@ class OrderHydration(UsesSessions):
                     ExecutionResult.hydration_finished_at,
                     ExecutionResult.hydration_error,
                     ExecutionResult.rows_rejected,
+                    ExecutionResult.fills_saved,
                 ).where(ExecutionResult.execution_arn == execution_arn)
             ).first()
         if row is None:
             return HydrationState("pending", 0, None, None, None, None)
-        state, saved, started, finished, error, rejected = row
+        state, saved, started, finished, error, rejected, fills = row
         duration = (finished - started).total_seconds() if started and finished else None
         return HydrationState(
-            cast(HydrationStatus, state), saved, aware(started), aware(finished), duration, error, rejected
+            cast(HydrationStatus, state),
+            saved,
+            aware(started),
+            aware(finished),
+            duration,
+            error,
+            rejected,
+            fills,
         )
 
     def hydrate(self, execution_arn: str, open_source: OpenSource, *, source: str) -> HydrationState:
@@ -203,6 +213,7 @@ class OrderHydration(UsesSessions):
                         hydration_error=None,
                         hydration_source=redact(source),
                         orders_saved=0,
+                        fills_saved=0,
                         rows_rejected=None,
                         updated_at=now,
                     )
@@ -262,10 +273,10 @@ class OrderHydration(UsesSessions):
     ) -> HydrationState:
         started = time.monotonic()
         self.add_log(execution_arn, "INFO", "hydration started", {"source": redact(source)})
-        stats = ParseStats()
+        stats, fill_stats = ParseStats(), ParseStats()
         try:
             target = prepare(self._sessions, self._write_engine(), execution_arn, token)
-            saved = self._load(target, token, open_source, stats)
+            saved, fills = self._load(target, token, open_source, stats, fill_stats)
         except HydrationClaimLostError:
             # Someone else holds the execution now (a takeover, or DELETE): its record is theirs to write.
             logger.warning("hydration claim lost", extra={"execution_arn": execution_arn})
@@ -277,8 +288,15 @@ class OrderHydration(UsesSessions):
             self.add_log(execution_arn, "ERROR", "hydration failed", {"error": error})
             return self.hydration_state(execution_arn)
         rejected = stats.rejected
+        rejected.merge(fill_stats.rejected)
         if not self._finish(
-            execution_arn, token, "saved", orders_saved=saved, rows_rejected=rejected.count, target=target
+            execution_arn,
+            token,
+            "saved",
+            orders_saved=saved,
+            fills_saved=fills,
+            rows_rejected=rejected.count,
+            target=target,
         ):
             logger.warning("hydration claim lost", extra={"execution_arn": execution_arn})
             return self.hydration_state(execution_arn)
@@ -287,6 +305,7 @@ class OrderHydration(UsesSessions):
             self._log_rejected(execution_arn, rejected)
         details: dict[str, Any] = {
             "orders_saved": saved,
+            "fills_saved": fills,
             "rows_rejected": rejected.count,
             "duration_s": duration,
             "parser": stats.parser,
@@ -304,7 +323,9 @@ class OrderHydration(UsesSessions):
         """One warning per described record (the first REJECTED_SAMPLES), one processing log with them all."""
         for sample in rejected.samples:
             logger.warning(
-                "hydration skipped an order record",
+                "hydration skipped a fill record"
+                if "trade_id" in sample
+                else "hydration skipped an order record",
                 extra={"execution_arn": execution_arn, **sample},
             )
         self.add_log(
@@ -314,19 +335,55 @@ class OrderHydration(UsesSessions):
             {"rows_rejected": rejected.count, "samples": rejected.samples},
         )
 
-    def _load(self, target: LoadTarget, token: str, open_source: OpenSource, stats: ParseStats) -> int:
-        """Stream the document into the ledger in chunks; returns the execution's links (orders it saw)."""
+    def _load(
+        self,
+        target: LoadTarget,
+        token: str,
+        open_source: OpenSource,
+        stats: ParseStats,
+        fill_stats: ParseStats,
+    ) -> tuple[int, int]:
+        """Stream the document's orders, then its fills, into the ledger in chunks; returns the execution's links
+        (orders it saw, fills it saw).
+
+        The fills are a second pass over the document (ijson follows one array per pass), taken only when the
+        first pass saw a `fills` array that is not empty (fill_rows.FillsProbe)."""
+        probe = FillsProbe()
         linked = 0
-        parse = order_chunks(open_source, target.account_id, self.chunk_rows, self.parse_in_subprocess, stats)
+        parse = order_chunks(
+            lambda: probed(open_source, probe),
+            target.account_id,
+            self.chunk_rows,
+            self.parse_in_subprocess,
+            stats,
+        )
         with parse as chunks:
             for chunk in chunks:
                 linked += self._insert_chunk(target, token, chunk, linked)
+        if probe.may_hold_fills:
+            linked = 0
+            parse = order_chunks(
+                open_source, target.account_id, self.chunk_rows, self.parse_in_subprocess, fill_stats, "fills"
+            )
+            with parse as chunks:
+                for chunk in chunks:
+                    linked += self._insert_chunk(target, token, chunk, linked, "fills")
         with self._sessions() as session:
-            return count_links(session.connection(), target.execution_id)
+            connection = session.connection()
+            return count_links(connection, target.execution_id), count_links(
+                connection, target.execution_id, FILLS
+            )
 
-    def _insert_chunk(self, target: LoadTarget, token: str, rows: list[tuple[Any, ...]], before: int) -> int:
+    def _insert_chunk(
+        self,
+        target: LoadTarget,
+        token: str,
+        rows: list[tuple[Any, ...]],
+        before: int,
+        kind: RecordKind = "orders",
+    ) -> int:
         """Write one chunk while our claim holds (ledger_writes/load.py); returns the links added."""
-        return write_chunk(self._write_engine(), target, token, rows, before)
+        return write_chunk(self._write_engine(), target, token, rows, before, kind)
 
     def _finish(
         self,
@@ -335,6 +392,7 @@ class OrderHydration(UsesSessions):
         state: str,
         *,
         orders_saved: int | None = None,
+        fills_saved: int | None = None,
         rows_rejected: int | None = None,
         error: str | None = None,
         target: LoadTarget | None = None,
@@ -350,6 +408,8 @@ class OrderHydration(UsesSessions):
         }
         if orders_saved is not None:
             values["orders_saved"] = orders_saved
+        if fills_saved is not None:
+            values["fills_saved"] = fills_saved
         if rows_rejected is not None:
             values["rows_rejected"] = rows_rejected
         table = ExecutionResult

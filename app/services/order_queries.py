@@ -54,7 +54,7 @@ class OrderQueries(UsesSessions):
     """DatabaseService's query part."""
 
     _totals_cache: StampedCache[int] | None = None
-    _stats_cache: StampedCache[summaries.Stats] | None = None
+    _stats_cache: StampedCache[tuple[summaries.Stats, summaries.Stats]] | None = None
 
     _engine: Engine | None = None
 
@@ -72,17 +72,23 @@ class OrderQueries(UsesSessions):
         return self._totals_cache
 
     @property
-    def account_stats(self) -> StampedCache[summaries.Stats]:
+    def account_stats(self) -> StampedCache[tuple[summaries.Stats, summaries.Stats]]:
         if self._stats_cache is None:
             self._stats_cache = StampedCache(max_entries=256)
         return self._stats_cache
 
-    def _stats(self, reader: Reader, account_id: str | None) -> summaries.Stats:
-        """Per-stream counts of one account (or all), recounted only when the ledger may have changed."""
+    def _stats(self, reader: Reader, account_id: str | None) -> tuple[summaries.Stats, summaries.Stats]:
+        """Per-stream counts of one account's (or all accounts') orders and fills, recounted only when the
+        ledger may have changed."""
         stamp = summaries.ledger_stamp(reader.connection)
-        return self.account_stats.get(
-            account_id, stamp, lambda: summaries.stream_stats(reader.connection, account_id)
-        )
+
+        def count() -> tuple[summaries.Stats, summaries.Stats]:
+            connection = reader.connection
+            return summaries.stream_stats(connection, account_id), summaries.stream_stats(
+                connection, account_id, fills=True
+            )
+
+        return self.account_stats.get(account_id, stamp, count)
 
     def count_orders(self, execution_arn: str) -> int:
         return count_stored_orders(self._sessions, execution_arn)
@@ -162,14 +168,14 @@ class OrderQueries(UsesSessions):
 
     def list_accounts(self) -> AccountList:
         with self._reading() as reader:
-            return summaries.list_accounts(reader.connection, self._stats(reader, None))
+            return summaries.list_accounts(reader.connection, *self._stats(reader, None))
 
     def account_summary(self, account_id: str, now_ms: int | None = None) -> AccountSummary:
         """The account's summary (AccountNotFoundError when nothing of it is stored); gaps up to `now_ms`."""
         now = int(time.time() * 1000) if now_ms is None else now_ms
         with self._reading() as reader:
-            stats = self._stats(reader, account_id)
-            return summaries.account_summary(reader.connection, account_id, now, stats)
+            stats, fills = self._stats(reader, account_id)
+            return summaries.account_summary(reader.connection, account_id, now, stats, fills)
 
     def account_orders_json(
         self, filters: AccountFilters, *, limit: int, cursor: str | None, include_raw: bool

@@ -47,7 +47,8 @@ from multiprocessing.reduction import ForkingPickler
 from types import ModuleType
 from typing import IO, Any, cast
 
-from app.models.order_rows import RejectedRows, prefetched, row_chunks
+from app.models import fill_rows  # noqa: F401 (preloaded by the fork server with this module: fills' rows)
+from app.models.order_rows import RecordKind, RejectedRows, prefetched, row_chunks
 
 Rows = list[tuple[Any, ...]]
 OpenSource = Callable[[], AbstractContextManager[IO[bytes]]]
@@ -128,19 +129,21 @@ def order_chunks(
     chunk_rows: int,
     in_subprocess: bool | None,
     stats: ParseStats,
+    kind: RecordKind = "orders",
 ) -> Iterator[Iterator[Rows]]:
-    """Chunks of rows of the document: parsed in a child process, in-process (False), or by size (None)."""
+    """Chunks of rows of the document's `kind` array (orders or fills): parsed in a child process, in-process
+    (False), or by size (None)."""
     if in_subprocess is False:
-        with prefetched(open_source, account_id, chunk_rows, rejected=stats.rejected) as chunks:
+        with prefetched(open_source, account_id, chunk_rows, rejected=stats.rejected, kind=kind) as chunks:
             yield chunks
         return
     with open_source() as stream:
         head = b"" if in_subprocess else _read_up_to(stream, SMALL_DOCUMENT_BYTES + 1)
         if in_subprocess is None and len(head) <= SMALL_DOCUMENT_BYTES:  # the whole (small) document
-            yield row_chunks(io.BytesIO(head), account_id, chunk_rows, stats.rejected)
+            yield row_chunks(io.BytesIO(head), account_id, chunk_rows, stats.rejected, kind)
             return
         stats.parser = "subprocess"
-        with child_parsed_chunks(stream, head, account_id, chunk_rows, stats) as chunks:
+        with child_parsed_chunks(stream, head, account_id, chunk_rows, stats, kind) as chunks:
             yield chunks
 
 
@@ -155,7 +158,12 @@ def _read_up_to(stream: IO[bytes], size: int) -> bytes:
 
 @contextmanager
 def child_parsed_chunks(
-    stream: IO[bytes], head: bytes, account_id: str, chunk_rows: int, stats: ParseStats
+    stream: IO[bytes],
+    head: bytes,
+    account_id: str,
+    chunk_rows: int,
+    stats: ParseStats,
+    kind: RecordKind = "orders",
 ) -> Iterator[Iterator[Rows]]:
     """Chunks of rows of `head` + the rest of `stream`, parsed in a child process (see the module doc)."""
     context = _forkserver()
@@ -164,7 +172,7 @@ def child_parsed_chunks(
     for pipe in (source_in, rows_out):
         _widen(pipe)
     child = context.Process(
-        target=_child_main, args=(source_out, rows_in, account_id, chunk_rows), name="hydrate-parse"
+        target=_child_main, args=(source_out, rows_in, account_id, chunk_rows, kind), name="hydrate-parse"
     )
     try:
         child.start()
@@ -286,6 +294,7 @@ def _child_main(
     rows_in: multiprocessing.connection.Connection,
     account_id: str,
     chunk_rows: int,
+    kind: RecordKind = "orders",
 ) -> None:
     """In the child: parse the piped document and send its rows back, then _Done (or _Failure)."""
     start_mb = _peak_rss_mb()
@@ -294,7 +303,7 @@ def _child_main(
     rejected = RejectedRows()
     try:
         reader = cast(IO[bytes], PipeReader(source_out))  # file-like enough for ijson: read(n) only
-        for chunk in row_chunks(reader, account_id, chunk_rows, rejected):
+        for chunk in row_chunks(reader, account_id, chunk_rows, rejected, kind):
             sender.put(chunk)
         peak_mb = _peak_rss_mb()
         sender.put(_Done(round(peak_mb, 1), round(peak_mb - start_mb, 1), rejected))

@@ -1,4 +1,5 @@
-"""Opaque keyset cursors: the position just after a row in (c_time, order_id_num, id) newest-first order.
+"""Opaque keyset cursors: the position just after a row in (c_time, order_id_num, id) newest-first order
+(fills: (c_time, trade_id_num, id)).
 
 An execution's cursor (GET /orders/{arn}/database) is the three numbers, as before the ledger. An account's
 cursor (GET /accounts/{id}/orders) also carries a fingerprint of the filters it was issued for, so a cursor
@@ -64,15 +65,19 @@ def encode_bound_cursor(key: tuple[int, int, int], fingerprint: str) -> str:
     return _pack([*key, fingerprint])
 
 
-def decode_bound_cursor(cursor: str, fingerprint: str) -> tuple[int, int, int]:
-    """The keyset position of a bound token; InvalidCursorError when malformed or issued for other filters."""
+ORDER_FILTERS = "symbol, stream, start_ms, end_ms, side and status"
+
+
+def decode_bound_cursor(cursor: str, fingerprint: str, filters: str = ORDER_FILTERS) -> tuple[int, int, int]:
+    """The keyset position of a bound token; InvalidCursorError when malformed or issued for other filters
+    (`filters` names them in the message)."""
     values = _unpack(cursor)
     if not isinstance(values, list) or len(values) != 4 or not isinstance(values[3], str):
         raise InvalidCursorError(MALFORMED)
     key = _keys(values[:3])
     if values[3] != fingerprint:
         raise InvalidCursorError(
-            "cursor was issued for other filters: pass the same symbol, stream, start_ms, end_ms, side and "
-            "status as the page that gave it, or start again without a cursor"
+            f"cursor was issued for other filters: pass the same {filters} as the page that gave it, or "
+            "start again without a cursor"
         )
     return key

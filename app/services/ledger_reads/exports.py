@@ -3,8 +3,8 @@
 Rows come in keyset chunks (each chunk its own short read, so a slow client never holds a connection or a
 snapshot for minutes) and leave as bytes as soon as a chunk is encoded; Parquet writes one row group per
 `PARQUET_ROW_GROUP_ROWS` rows and hands the file's bytes on after each group. The column set is
-`rows.EXPORT_FIELDS`: the stored columns, timestamps as ISO 8601 UTC text (Parquet: timestamp[us, UTC]), nulls
-as empty fields in CSV, and `raw` as the raw Bitget JSON text.
+`rows.EXPORT_FIELDS` for orders (`rows.FILL_EXPORT_FIELDS` for fills): the stored columns, timestamps as ISO 8601
+UTC text (Parquet: timestamp[us, UTC]), nulls as empty fields in CSV, and `raw` as the raw Bitget JSON text.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ MEDIA_TYPES: dict[str, str] = {
     "ndjson": "application/x-ndjson",
     "parquet": "application/vnd.apache.parquet",
 }
-_TIME_AT = tuple(i for i, name in enumerate(EXPORT_FIELDS) if name in TIME_FIELDS)
 Rows = Sequence[Sequence[Any]]
 # (position after which to read, or None for the start) -> (rows, position after the last row, or None: done)
 FetchChunk = Callable[[tuple[int, int, int] | None], tuple[Rows, tuple[int, int, int] | None]]
@@ -53,20 +52,25 @@ def chunks(fetch: FetchChunk) -> Iterator[Rows]:
             return
 
 
-def _text_row(row: Sequence[Any]) -> list[Any]:
-    """The export fields of a selected row (order_id_num dropped), timestamps as ISO text."""
-    values = list(row[: len(EXPORT_FIELDS)])
-    for i in _TIME_AT:
+def _time_at(fields: tuple[str, ...]) -> tuple[int, ...]:
+    return tuple(i for i, name in enumerate(fields) if name in TIME_FIELDS)
+
+
+def _text_row(row: Sequence[Any], fields: tuple[str, ...], time_at: tuple[int, ...]) -> list[Any]:
+    """The export fields of a selected row (the keyset tie-breaker dropped), timestamps as ISO text."""
+    values = list(row[: len(fields)])
+    for i in time_at:
         values[i] = iso_time(values[i])
     return values
 
 
-def encode_csv(batches: Iterable[Rows]) -> Iterator[bytes]:
+def encode_csv(batches: Iterable[Rows], fields: tuple[str, ...] = EXPORT_FIELDS) -> Iterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(EXPORT_FIELDS)
+    writer.writerow(fields)
+    time_at = _time_at(fields)
     for rows in batches:
-        writer.writerows(_text_row(row) for row in rows)
+        writer.writerows(_text_row(row, fields, time_at) for row in rows)
         yield buffer.getvalue().encode()
         buffer.seek(0)
         buffer.truncate()
@@ -74,10 +78,12 @@ def encode_csv(batches: Iterable[Rows]) -> Iterator[bytes]:
         yield buffer.getvalue().encode()
 
 
-def encode_ndjson(batches: Iterable[Rows]) -> Iterator[bytes]:
+def encode_ndjson(batches: Iterable[Rows], fields: tuple[str, ...] = EXPORT_FIELDS) -> Iterator[bytes]:
+    time_at = _time_at(fields)
     for rows in batches:
         yield b"".join(
-            orjson.dumps(dict(zip(EXPORT_FIELDS, _text_row(row), strict=True))) + b"\n" for row in rows
+            orjson.dumps(dict(zip(fields, _text_row(row, fields, time_at), strict=True))) + b"\n"
+            for row in rows
         )
 
 
@@ -109,7 +115,7 @@ class _Drain:
         return data
 
 
-def parquet_schema() -> Any:
+def parquet_schema(fields: tuple[str, ...] = EXPORT_FIELDS) -> Any:
     import pyarrow as pa
 
     def kind(name: str) -> Any:
@@ -117,15 +123,21 @@ def parquet_schema() -> Any:
             return pa.int64()
         return pa.timestamp("us", tz="UTC") if name in TIME_FIELDS else pa.string()
 
-    return pa.schema([pa.field(name, kind(name), nullable=name != "id") for name in EXPORT_FIELDS])
+    return pa.schema([pa.field(name, kind(name), nullable=name != "id") for name in fields])
 
 
-def encode_parquet(batches: Iterable[Rows], row_group_rows: int = PARQUET_ROW_GROUP_ROWS) -> Iterator[bytes]:
+def encode_parquet(
+    batches: Iterable[Rows],
+    fields: tuple[str, ...] = EXPORT_FIELDS,
+    row_group_rows: int | None = None,
+) -> Iterator[bytes]:
     # pyarrow is imported here: the service starts (and pages) without paying for it.
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    schema, sink = parquet_schema(), _Drain()
+    row_group_rows = row_group_rows or PARQUET_ROW_GROUP_ROWS
+    schema, sink = parquet_schema(fields), _Drain()
+    time_at = _time_at(fields)
     writer = pq.ParquetWriter(sink, schema, compression="zstd")
     # Each chunk becomes an Arrow batch at once (compact buffers, not Python objects); a row group is written
     # when enough batches are held, and its bytes leave right away.
@@ -139,8 +151,8 @@ def encode_parquet(batches: Iterable[Rows], row_group_rows: int = PARQUET_ROW_GR
         return sink.take()
 
     for rows in batches:
-        columns: list[list[Any]] = [list(column) for column in zip(*rows, strict=False)][: len(EXPORT_FIELDS)]
-        for i in _TIME_AT:
+        columns: list[list[Any]] = [list(column) for column in zip(*rows, strict=False)][: len(fields)]
+        for i in time_at:
             columns[i] = [parse_time(value) for value in columns[i]]
         held.append(pa.RecordBatch.from_arrays(columns, schema=schema))
         held_rows += len(rows)
@@ -153,13 +165,15 @@ def encode_parquet(batches: Iterable[Rows], row_group_rows: int = PARQUET_ROW_GR
     yield sink.take()
 
 
-ENCODERS: dict[str, Callable[[Iterable[Rows]], Iterator[bytes]]] = {
+ENCODERS: dict[str, Callable[[Iterable[Rows], tuple[str, ...]], Iterator[bytes]]] = {
     "csv": encode_csv,
     "ndjson": encode_ndjson,
     "parquet": encode_parquet,
 }
 
 
-def export(fetch: FetchChunk, fmt: ExportFormat, filename_stem: str) -> Export:
-    """The streamed export of every row `fetch` gives, in `fmt`."""
-    return Export(ENCODERS[fmt](chunks(fetch)), MEDIA_TYPES[fmt], f"{filename_stem}.{fmt}")
+def export(
+    fetch: FetchChunk, fmt: ExportFormat, filename_stem: str, fields: tuple[str, ...] = EXPORT_FIELDS
+) -> Export:
+    """The streamed export of every row `fetch` gives (selected with `fields`, then the tie-breaker), in `fmt`."""
+    return Export(ENCODERS[fmt](chunks(fetch), fields), MEDIA_TYPES[fmt], f"{filename_stem}.{fmt}")

@@ -48,19 +48,28 @@ _ISO_CREATED = {
 _JSON_OBJECT = {"mysql": "JSON_OBJECT", "sqlite": "json_object"}
 
 
-def page_document(dialect: Dialect, alias: str) -> str:
-    """The SQL of one page row's JSON document: PAGE_FIELDS in order, built by the database."""
+def page_document(dialect: Dialect, alias: str, document: tuple[str, ...] = PAGE_FIELDS) -> str:
+    """The SQL of one page row's JSON document: `document`'s fields (an order's: PAGE_FIELDS) in order, built
+    by the database."""
     pairs = (
         f"'{name}', " + (_ISO_CREATED[dialect.name] if name == "created_at" else "{a}." + name)
-        for name in PAGE_FIELDS
+        for name in document
     )
     return f"{_JSON_OBJECT[dialect.name]}({', '.join(pairs)})".format(a=alias)
 
 
-def select_list(dialect: Dialect, fields: tuple[str, ...], alias: str) -> str:
+def select_list(
+    dialect: Dialect,
+    fields: tuple[str, ...],
+    alias: str,
+    document: tuple[str, ...] = PAGE_FIELDS,
+    tie_breaker: str = "order_id_num",
+) -> str:
     """`alias.a, ..., alias.order_id_num` (the keyset tie-breaker always last); DOC is the page document."""
-    columns = (page_document(dialect, alias) if name == DOC else f"{alias}.{name}" for name in fields)
-    return ", ".join((*columns, f"{alias}.order_id_num"))
+    columns = (
+        page_document(dialect, alias, document) if name == DOC else f"{alias}.{name}" for name in fields
+    )
+    return ", ".join((*columns, f"{alias}.{tie_breaker}"))
 
 
 def dialect_of(name: str) -> Dialect:
@@ -68,13 +77,13 @@ def dialect_of(name: str) -> Dialect:
     return Dialect("sqlite" if name == "sqlite" else "mysql")
 
 
-def _after(alias: str, id_column: str, mark: str) -> str:
+def after_condition(alias: str, id_column: str, mark: str, tie_breaker: str = "order_id_num") -> str:
     """Rows strictly after the cursor in (c_time, order_id_num, id) DESC order. Spelled with ORs plus a
     redundant `c_time <= x` so MySQL turns it into a range scan of the index at any depth."""
-    a, m = alias, mark
+    a, m, t = alias, mark, tie_breaker
     return (
         f"{a}.c_time <= {m} AND ({a}.c_time < {m} OR ({a}.c_time = {m} AND "
-        f"({a}.order_id_num < {m} OR ({a}.order_id_num = {m} AND {a}.{id_column} < {m}))))"
+        f"({a}.{t} < {m} OR ({a}.{t} = {m} AND {a}.{id_column} < {m}))))"
     )
 
 
@@ -120,7 +129,7 @@ def execution_page_sql(
     m = dialect.mark
     where = _link_filters(dialect, symbol, stream)
     if after:
-        where.append(_after("e", "order_pk", m))
+        where.append(after_condition("e", "order_pk", m))
     links = (
         f"SELECT e.order_pk, e.c_time, e.order_id_num "  # noqa: S608 (fixed identifiers; values are bound)
         f"FROM {dialect.table('execution_orders', 'e', link_index(symbol, stream))} "
@@ -169,7 +178,7 @@ def account_page_sql(dialect: Dialect, fields: tuple[str, ...], shape: AccountSh
         where.append(f"l.c_time < {m}")
     where += [f"l.{name} = {m}" for name in ("side", "status") if getattr(shape, name)]
     if shape.after:
-        where.append(_after("l", "id", m))
+        where.append(after_condition("l", "id", m))
     table = dialect.table("ledger_orders", "l", ledger_index(shape.symbol, shape.stream))
     return (
         f"SELECT {select_list(dialect, fields, 'l')} FROM {table} WHERE {' AND '.join(where)} "  # noqa: S608 (see above)

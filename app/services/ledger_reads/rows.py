@@ -4,7 +4,7 @@ export rows (the documented column set).
 A page row is selected as one JSON document the database builds (`doc`: PAGE_FIELDS in order, created_at as
 ISO text; page_sql.py), plus the raw Bitget JSON when asked, spliced in as stored: no per-field decoding in the
 driver, no dict per row, no re-encoding (a third of a MariaDB page's cost). Export rows are plain tuples.
-Every select ends with `order_id_num`, the keyset's tie-breaker, which no row shows.
+Every select ends with `order_id_num` (fills: `trade_id_num`), the keyset's tie-breaker, which no row shows.
 """
 
 from __future__ import annotations
@@ -27,6 +27,18 @@ EXPORT_FIELDS = (
     "id", "account_id", "symbol", "stream", "order_id", "market", "product_type", "client_oid", "side",
     "trade_side", "status", "order_type", "price", "price_avg", "size", "base_volume", "quote_volume", "fee",
     "leverage", "margin_mode", "pos_side", "c_time", "u_time", "created_at", "updated_at", "raw",
+)  # fmt: skip
+# GET /accounts/{id}/fills and GET /orders/{arn}/fills: a fill object's fields (and order).
+FILL_PAGE_FIELDS = (
+    "id", "symbol", "trade_id", "order_id", "stream", "market", "product_type", "side", "trade_side",
+    "order_type", "trade_scope", "price", "size", "amount", "fee", "fee_coin", "profit", "c_time", "u_time",
+    "created_at",
+)  # fmt: skip
+# Fill exports: every stored column but trade_id_num (trade_id's number), `raw` as the stored JSON text.
+FILL_EXPORT_FIELDS = (
+    "id", "account_id", "symbol", "stream", "trade_id", "order_id", "market", "product_type", "side",
+    "trade_side", "order_type", "trade_scope", "price", "size", "amount", "fee", "fee_coin", "profit", "c_time",
+    "u_time", "created_at", "updated_at", "raw",
 )  # fmt: skip
 INT_FIELDS = frozenset({"id", "c_time", "u_time"})
 TIME_FIELDS = frozenset({"created_at", "updated_at"})

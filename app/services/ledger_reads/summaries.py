@@ -1,5 +1,5 @@
-"""GET /accounts and GET /accounts/{id}: what the ledger keeps of each account, and, per stream, the ranges
-complete extractions covered and the gaps between them (coverage.py).
+"""GET /accounts and GET /accounts/{id}: what the ledger keeps of each account (orders and fills), and, per
+stream, the ranges complete extractions covered and the gaps between them (coverage.py).
 
 Counts and first/last order times come from the ledger's (account, stream, c_time, ...) index (one grouped
 range scan per account); coverage from `account_coverage`; the last extraction from `execution_results`.
@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, exists, func, select
 
-from app.models.database import AccountCoverage, ExecutionResult, LedgerOrder
+from app.models.database import AccountCoverage, ExecutionResult, LedgerFill, LedgerOrder
 from app.schemas.accounts import (
     AccountList,
     AccountListItem,
@@ -27,6 +27,7 @@ from app.schemas.accounts import (
 )
 from app.services.ledger_reads import coverage
 from app.services.ledger_reads.rows import iso_time
+from lambda_functions.common.streams import is_fill_stream
 from lambda_functions.common.timewindow import RETENTION_MS
 
 
@@ -57,17 +58,19 @@ def ledger_stamp(connection: Connection) -> tuple[Any, ...]:
     return tuple(row)
 
 
-def stream_stats(connection: Connection, account_id: str | None = None) -> Stats:
-    """{account: {stream: stats}} from one grouped scan of the ledger's stream index (one account, or all)."""
+def stream_stats(connection: Connection, account_id: str | None = None, fills: bool = False) -> Stats:
+    """{account: {stream: stats}} from one grouped scan of the ledger's stream index (one account, or all);
+    `fills`: of the fills ledger (`orders` then counts fills)."""
+    table: type[LedgerOrder] | type[LedgerFill] = LedgerFill if fills else LedgerOrder
     query = select(
-        LedgerOrder.account_id,
-        LedgerOrder.stream,
+        table.account_id,
+        table.stream,
         func.count(),
-        func.min(LedgerOrder.c_time),
-        func.max(LedgerOrder.c_time),
-    ).group_by(LedgerOrder.account_id, LedgerOrder.stream)
+        func.min(table.c_time),
+        func.max(table.c_time),
+    ).group_by(table.account_id, table.stream)
     if account_id is not None:
-        query = query.where(LedgerOrder.account_id == account_id)
+        query = query.where(table.account_id == account_id)
     stats: Stats = defaultdict(dict)
     for account, stream, count, first, last in connection.execute(query):
         stats[account][stream] = StreamStats(int(count), first, last)
@@ -104,27 +107,31 @@ def _last_extractions(connection: Connection, account_id: str | None = None) -> 
     }
 
 
-def _totals(streams: dict[str, StreamStats]) -> dict[str, Any]:
+def _totals(streams: dict[str, StreamStats], kind: str = "order") -> dict[str, Any]:
     firsts = [s.first_ms for s in streams.values() if s.first_ms is not None]
     lasts = [s.last_ms for s in streams.values() if s.last_ms is not None]
     return {
-        "orders_stored": sum(s.orders for s in streams.values()),
-        "first_order_ms": min(firsts) if firsts else None,
-        "last_order_ms": max(lasts) if lasts else None,
+        f"{kind}s_stored": sum(s.orders for s in streams.values()),
+        f"first_{kind}_ms": min(firsts) if firsts else None,
+        f"last_{kind}_ms": max(lasts) if lasts else None,
     }
 
 
-def list_accounts(connection: Connection, stats: Stats) -> AccountList:
-    """Every account with stored orders (`stats`, from stream_stats) or a recorded execution, by account id."""
+def list_accounts(connection: Connection, stats: Stats, fill_stats: Stats | None = None) -> AccountList:
+    """Every account with stored orders or fills (`stats`, `fill_stats`: from stream_stats) or a recorded
+    execution, by account id."""
     last = _last_extractions(connection)
+    fill_stats = fill_stats or {}
     items = [
         AccountListItem(
             account_id=account,
             streams={stream: s.orders for stream, s in sorted(stats.get(account, {}).items())},
             last_extraction=last.get(account),
+            fill_streams={stream: s.orders for stream, s in sorted(fill_stats.get(account, {}).items())},
             **_totals(stats.get(account, {})),
+            **_totals(fill_stats.get(account, {}), "fill"),
         )
-        for account in sorted(set(stats) | set(last))
+        for account in sorted(set(stats) | set(fill_stats) | set(last))
     ]
     return AccountList(total_accounts=len(items), accounts=items)
 
@@ -174,7 +181,9 @@ def _gaps(merged: list[coverage.Range], now_ms: int) -> list[Gap]:
     ]
 
 
-def _stream_summary(stream: str, stats: StreamStats, cover: _StreamCoverage, now_ms: int) -> StreamSummary:
+def _stream_summary(
+    stream: str, stats: StreamStats, cover: _StreamCoverage, now_ms: int, fills: StreamStats | None = None
+) -> StreamSummary:
     whole = coverage.merge(cover.whole)
     symbols = []
     for symbol, ranges in sorted(cover.by_symbol.items()):
@@ -186,6 +195,9 @@ def _stream_summary(stream: str, stats: StreamStats, cover: _StreamCoverage, now
         orders_stored=stats.orders,
         first_order_ms=stats.first_ms,
         last_order_ms=stats.last_ms,
+        fills_stored=fills.orders if fills is not None else None,
+        first_fill_ms=fills.first_ms if fills is not None else None,
+        last_fill_ms=fills.last_ms if fills is not None else None,
         coverage_scope="account" if whole else "symbols" if symbols else "none",
         covered=_ranges(whole),
         gaps=_gaps(whole, now_ms),
@@ -203,31 +215,40 @@ def _stream_summary(stream: str, stats: StreamStats, cover: _StreamCoverage, now
 
 
 def account_known(connection: Connection, account_id: str) -> bool:
-    """Whether anything of the account is stored (orders, an execution, coverage)."""
+    """Whether anything of the account is stored (orders, fills, an execution, coverage)."""
     found = select(
         exists().where(LedgerOrder.account_id == account_id)
+        | exists().where(LedgerFill.account_id == account_id)
         | exists().where(ExecutionResult.account_id == account_id)
         | exists().where(AccountCoverage.account_id == account_id)
     )
     return bool(connection.scalar(found))
 
 
-def account_summary(connection: Connection, account_id: str, now_ms: int, stats: Stats) -> AccountSummary:
-    """The account's summary at `now_ms` (`stats`: stream_stats of the account); AccountNotFoundError when
-    nothing of it is stored."""
+def account_summary(
+    connection: Connection, account_id: str, now_ms: int, stats: Stats, fill_stats: Stats | None = None
+) -> AccountSummary:
+    """The account's summary at `now_ms` (`stats`, `fill_stats`: stream_stats of the account's orders and
+    fills); AccountNotFoundError when nothing of it is stored. A fill stream is listed like an order stream
+    (its coverage and gaps), with `fills_stored`."""
     mine = stats.get(account_id, {})
+    fills = (fill_stats or {}).get(account_id, {})
     covers = _coverage(connection, account_id)
     last = _last_extractions(connection, account_id).get(account_id)
-    if not mine and not covers and last is None:
+    if not mine and not fills and not covers and last is None:
         raise AccountNotFoundError(account_id)
     # An extraction's window ends at the exchange's clock: a server clock behind it must not see covered time
     # (or its retention edge) in the future.
     now_ms = max([now_ms, *(c.furthest.end_ms for c in covers.values() if c.furthest is not None)])
     streams = [
         _stream_summary(
-            stream, mine.get(stream, StreamStats()), covers.get(stream, _StreamCoverage()), now_ms
+            stream,
+            mine.get(stream, StreamStats()),
+            covers.get(stream, _StreamCoverage()),
+            now_ms,
+            fills.get(stream, StreamStats()) if is_fill_stream(stream) else None,
         )
-        for stream in sorted(set(mine) | set(covers))
+        for stream in sorted(set(mine) | set(fills) | set(covers))
     ]
     return AccountSummary(
         account_id=account_id,
@@ -236,4 +257,5 @@ def account_summary(connection: Connection, account_id: str, now_ms: int, stats:
         last_extraction=last,
         streams=streams,
         **_totals(mine),
+        **_totals(fills, "fill"),
     )

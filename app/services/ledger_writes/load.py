@@ -16,12 +16,20 @@ from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.models.database import ExecutionResult, utcnow
+from app.models.order_rows import RecordKind
 from app.services.db_values import retry_on_deadlock
 from app.services.ledger_writes.accounts import execution_account
 from app.services.ledger_writes.coverage import CoverageEntry, complete_coverage
-from app.services.ledger_writes.links import unlink_batch
+from app.services.ledger_writes.fills import link_fills, upsert_fills
+from app.services.ledger_writes.links import FILLS, ORDERS, unlink_batch
 from app.services.ledger_writes.locks import ledger_transaction
 from app.services.order_inserts import link_orders, upsert_orders
+
+# Per kind of record: its upsert, its links, and the execution's column counting them.
+_WRITERS = {
+    "orders": (upsert_orders, link_orders, "orders_saved"),
+    "fills": (upsert_fills, link_fills, "fills_saved"),
+}
 
 
 class HydrationClaimLostError(RuntimeError):
@@ -50,8 +58,9 @@ def _fenced_update(connection: Connection, execution_arn: str, token: str, **val
 
 
 def prepare(sessions: sessionmaker[Session], engine: Engine, execution_arn: str, token: str) -> LoadTarget:
-    """Settle the execution's account (stored on its row), then delete the links a failed attempt left (in
-    bounded batches; not their ledger rows: other executions may link them, and the retry links them again)."""
+    """Settle the execution's account (stored on its row), then delete the links (to orders and to fills) a
+    failed attempt left (in bounded batches; not their ledger rows: other executions may link them, and the
+    retry links them again)."""
     table = ExecutionResult
     with sessions() as session, session.begin():
         connection = session.connection()
@@ -60,24 +69,31 @@ def prepare(sessions: sessionmaker[Session], engine: Engine, execution_arn: str,
         ).one()
         account = execution_account(row.result_data, row.account_id)
         _fenced_update(connection, execution_arn, token, account_id=account)
-    while True:
-        with ledger_transaction(engine, account) as connection:
-            if not unlink_batch(connection, row.id):
-                break
+    for kind in (ORDERS, FILLS):
+        while True:
+            with ledger_transaction(engine, account) as connection:
+                if not unlink_batch(connection, row.id, kind=kind):
+                    break
     return LoadTarget(execution_arn, row.id, account, complete_coverage(row.result_data))
 
 
 def write_chunk(
-    engine: Engine, target: LoadTarget, token: str, rows: Sequence[tuple[Any, ...]], before: int
+    engine: Engine,
+    target: LoadTarget,
+    token: str,
+    rows: Sequence[tuple[Any, ...]],
+    before: int,
+    kind: RecordKind = "orders",
 ) -> int:
-    """Upsert the chunk's ledger rows, link them, and publish progress, in one transaction holding the account's
-    ledger lock (a deadlock all the same is retried); returns the links added."""
+    """Upsert the chunk's ledger rows (orders, or fills), link them, and publish progress, in one transaction
+    holding the account's ledger lock (a deadlock all the same is retried); returns the links added."""
+    upsert, link, counter = _WRITERS[kind]
 
     def write() -> int:
         with ledger_transaction(engine, target.account_id) as connection:
-            upsert_orders(connection, rows)
-            added = link_orders(connection, target.execution_id, target.account_id, rows)
-            values = {"orders_saved": before + added, "hydration_heartbeat_at": utcnow()}
+            upsert(connection, rows)
+            added = link(connection, target.execution_id, target.account_id, rows)
+            values = {counter: before + added, "hydration_heartbeat_at": utcnow()}
             _fenced_update(connection, target.execution_arn, token, **values)
         return added
 

@@ -1,0 +1,69 @@
+"""The total fee of a `feeDetail` list, as decimal text, for UTA orders and for fills.
+
+Bitget sends fees in three shapes: v3 (orders and fills) `[{"feeCoin", "fee"}]`, v2 futures fills
+`[{"feeCoin", "totalFee", ...}]` and v2 spot fills one object `{"feeCoin", "totalFee", ...}`; some v2 endpoints
+send the list JSON-encoded in a string. Values are kept as Bitget wrote them (sign included): one entry's
+number is its own text (an exponent expanded), several entries of one coin are added exactly (Decimal). When the
+entries name more than one coin a sum would mix currencies, so there is no total (the coins are still listed and
+`raw` keeps the detail).
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from lambda_functions.common import exact_json
+
+# Numbers inside a JSON-encoded feeDetail string as their own text (exact), as order_rows reads spot fees.
+_decode = json.JSONDecoder(parse_float=str).decode
+
+
+def number_text(value: Any) -> str | None:
+    """A fee value as plain decimal text; None when it is not a finite number (None, "", "abc")."""
+    if type(value) is int:
+        return str(value)
+    if isinstance(value, Decimal):
+        return exact_json.decimal_text(value) if value.is_finite() else None
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        return None
+    if not number.is_finite():
+        return None
+    return exact_json.decimal_text(number) if "e" in value or "E" in value else value.strip()
+
+
+def fee_total(detail: Any, amount_key: str) -> tuple[str | None, str | None]:
+    """(total fee, coin) of a feeDetail; the coin is a comma-separated list when there are several (and the
+    total then None). `amount_key` is `fee` (v3) or `totalFee` (v2)."""
+    if isinstance(detail, str):
+        if not detail:
+            return None, None
+        try:
+            detail = _decode(detail)
+        except ValueError:
+            return None, None
+    entries = [detail] if isinstance(detail, dict) else detail
+    if not isinstance(entries, list):
+        return None, None
+    amounts: list[str] = []
+    coins: list[str] = []
+    for entry in entries:
+        if not isinstance(entry, dict):
+            continue
+        coin = entry.get("feeCoin")
+        if isinstance(coin, str) and coin and coin not in coins:
+            coins.append(coin)
+        amount = number_text(entry.get(amount_key))
+        if amount is not None:
+            amounts.append(amount)
+    coin_text = ",".join(coins) or None
+    if not amounts or len(coins) > 1:
+        return None, coin_text
+    if len(amounts) == 1:
+        return amounts[0], coin_text
+    return exact_json.decimal_text(sum((Decimal(a) for a in amounts), Decimal(0))), coin_text
