@@ -20,7 +20,7 @@ from sqlalchemy import create_engine, text
 
 from app.core.config import Settings, load_settings
 from app.core.db import run_migrations
-from app.main import Overrides, create_app
+from app.main import Exchange, Overrides, create_app
 from lambda_functions.common.results_store import LocalResultsStore
 from tests.api.fakes import FakeOrchestrator, FakeSymbolsClient
 
@@ -156,3 +156,25 @@ def api(make_api: Callable[..., Api], database_url: str) -> Api:
 def sqlite_api(make_api: Callable[..., Api], sqlite_url: str) -> Api:
     """The app on SQLite only (for tests that do not touch the database's behaviour)."""
     return make_api(sqlite_url)
+
+
+@pytest.fixture
+def service(make_sandbox, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A factory: the embedded service in front of a sandbox of the given profile."""
+    monkeypatch.setenv("INCLUDE_PLAN_ORDERS", "true")
+    clients: list[Any] = []
+
+    def start(profile: str | dict[str, Any]) -> tuple[Any, Any]:
+        sandbox = make_sandbox(profile, seed=21, enforce_rate_limits=False)
+        settings = test_settings(database_url, tmp_path, hydration_wait_seconds=0.5)
+        creds = sandbox.credentials
+        exchange = Exchange("sandbox", sandbox.base_url, creds.api_key, creds.api_secret, creds.passphrase)
+        client = TestClient(create_app(settings, overrides=Overrides(exchange=exchange)))
+        client.__enter__()
+        clients.append(client)
+        return client, sandbox
+
+    yield start
+    for client in clients:
+        client.app.state.runtime.db.join_background(60)
+        client.__exit__(None, None, None)

@@ -5,40 +5,15 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from app.main import Exchange, Overrides, create_app
 from lambda_functions.common.streams import SIMULATION_PRODUCT_TYPES
 from lambda_functions.common.timewindow import DAY_MS
-from tests.api.conftest import TestClient, test_settings
 from tests.api.test_end_to_end import wait_saved
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
-
-
-@pytest.fixture
-def service(make_sandbox, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """A factory: the embedded service in front of a sandbox of the given profile."""
-    monkeypatch.setenv("INCLUDE_PLAN_ORDERS", "true")
-    clients: list[Any] = []
-
-    def start(profile: str | dict[str, Any]) -> tuple[Any, Any]:
-        sandbox = make_sandbox(profile, seed=21, enforce_rate_limits=False)
-        settings = test_settings(database_url, tmp_path, hydration_wait_seconds=0.5)
-        creds = sandbox.credentials
-        exchange = Exchange("sandbox", sandbox.base_url, creds.api_key, creds.api_secret, creds.passphrase)
-        client = TestClient(create_app(settings, overrides=Overrides(exchange=exchange)))
-        client.__enter__()
-        clients.append(client)
-        return client, sandbox
-
-    yield start
-    for client in clients:
-        client.app.state.runtime.db.join_background(60)
-        client.__exit__(None, None, None)
 
 
 def run(client: Any, path: str, body: dict[str, Any]) -> dict[str, Any]:
