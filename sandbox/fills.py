@@ -89,14 +89,19 @@ def stream_fills(
             order, form, coins, random.Random(f"{seed}|fills|{order['orderId']}"), anchor_ms
         )
     ]
-    parts.sort(key=lambda part: (part[0], int(part[1]["orderId"]), part[2]))
+    parts.sort(key=lambda part: (part[0], int(part[1]["orderId"]), part[2]), reverse=True)
     fills, seen = [], Counter[int]()
     for time, order, _, size, price, value, fee, coin, profit, scope in parts:
-        if seen[time] > MAX_TIES:
-            raise ValueError(f"more than {MAX_TIES + 1} fills of one stream at {time}")
-        trade_id = time * 1_000_000 + slot * 1000 + seen[time]
+        # A stream has room for 1000 fills a millisecond; more (a huge profile whose orders finish at the
+        # anchor together) move to the milliseconds before, never before their order's creation.
+        while seen[time] > MAX_TIES:
+            time -= 1
+            if time < int(order["cTime"]):
+                raise ValueError(f"too many fills of one stream before {time + 1}")
+        trade_id = time * 1_000_000 + slot * 1000 + MAX_TIES - seen[time]
         seen[time] += 1
         fills.append(Fill(trade_id, time, stream, order, size, price, value, fee, coin, profit, scope))
+    fills.sort(key=lambda fill: fill.trade_id)
     return fills
 
 

@@ -148,3 +148,17 @@ def test_v3_rows_carry_the_fill_totals() -> None:
                 assert {f["side"] for f in mine} == {row["side"]}
             else:
                 assert row["feeDetail"] == [{"feeCoin": None, "fee": None}]
+
+
+def test_a_crowded_millisecond_spills_into_the_ones_before() -> None:
+    """3000 orders created within 15 minutes of the anchor mostly finish at it (uTime is capped there): more than
+    the 1000 trade ids a stream has per millisecond, so fills move back, still within their order's life."""
+    profile = {"days": 0.01, "symbols": [{"symbol": "BTCUSDT", "orders": {"spot_normal": 3000}}]}
+    account = Account(load_profile(profile), 3, ANCHOR)
+    fills = account.stream_fills("BTCUSDT", "spot_normal")
+    assert sum(fill.time == ANCHOR for fill in fills) == 1000
+    assert sum(fill.time == ANCHOR - 1 for fill in fills) > 0
+    assert all(int(f.order["cTime"]) <= f.time <= int(f.order["uTime"]) for f in fills)
+    ids = [fill.trade_id for fill in fills]
+    assert ids == sorted(set(ids)) and [f.time for f in fills] == sorted(f.time for f in fills)
+    assert all(fill.trade_id // 1_000_000 == fill.time for fill in fills)
