@@ -12,7 +12,14 @@ from rich.console import Console
 from bitget_orders import render
 from bitget_orders.api_client import ApiClient, Source, execution_name
 from bitget_orders.errors import ApiError, CliError
-from bitget_orders.outcome import StreamRow, collapse_by_stream, exit_code, stream_rows, summary_of
+from bitget_orders.outcome import (
+    StreamRow,
+    collapse_by_stream,
+    exit_code,
+    is_fill_stream,
+    stream_rows,
+    summary_of,
+)
 from bitget_orders.progress import ProgressDisplay, ProgressTracker
 
 POLL_S = 0.5
@@ -72,16 +79,20 @@ def show_outcome(client: ApiClient, answer: dict[str, Any], out: Console) -> int
 
 
 def count_rows(client: ApiClient, arn: str, rows: list[StreamRow]) -> list[StreamRow]:
-    """Each row's orders as saved: one 1-row page per row, filtered by its symbol and stream (its total)."""
-    source = Source("orders", execution_arn=arn)
+    """Each row's records as saved: one 1-row page per row, filtered by its symbol and stream (its total);
+    fill streams from the execution's fills (GET /orders/{arn}/fills)."""
     counted = []
     for row in rows:
         if row.orders is None and row.stream is not None:
+            source = Source("fills" if is_fill_stream(row.stream) else "orders", execution_arn=arn)
             params = {"limit": 1, "include_raw": False, "symbol": row.symbol, "stream": row.stream}
             try:
-                total = client.page(source, params).get("pagination", {}).get("total_orders")
+                pagination = client.page(source, params).get("pagination") or {}
             except ApiError:  # a count is a nicety: the table shows "?" rather than failing the run
-                total = None
+                pagination = {}
+            total = next(
+                (pagination[k] for k in ("total_orders", "total_fills", "total") if k in pagination), None
+            )
             row = replace(row, orders=total if isinstance(total, int) else None)
         counted.append(row)
     return counted

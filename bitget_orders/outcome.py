@@ -5,6 +5,7 @@ Rows come from `summary.coverage` (one entry per stream, per symbol where the st
 streams have `symbol: null`); `summary.incomplete_streams` says why a stream is not complete (the worker's
 reason, Bitget's code and message). Entries there that no coverage row covers (a whole symbol whose worker
 failed: `stream: null`) become rows of their own. Results without coverage fall back to `orders_by_stream`.
+Fill streams (named `..._fills`, issue 11) count fills (`fills_by_stream`) where order streams count orders.
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ def stream_rows(summary: dict[str, Any]) -> list[StreamRow]:
         used.update(found)
         return reasons[found[0]] if found else None
 
-    by_stream = summary.get("orders_by_stream") or {}
+    by_stream = counts_by_stream(summary)
     coverage = [entry for entry in summary.get("coverage") or [] if isinstance(entry, dict)]
     rows: list[StreamRow] = []
     for entry in coverage:
@@ -102,6 +103,20 @@ def stream_rows(summary: dict[str, Any]) -> list[StreamRow]:
     return _unique_stream_counts(rows, summary)
 
 
+def is_fill_stream(stream: str | None) -> bool:
+    return bool(stream and stream.endswith("_fills"))
+
+
+def counts_by_stream(summary: dict[str, Any]) -> dict[str, int]:
+    """Orders per order stream and fills per fill stream, as the result counted them."""
+    counts: dict[str, int] = {}
+    for key in ("orders_by_stream", "fills_by_stream"):
+        value = summary.get(key)
+        if isinstance(value, dict):
+            counts.update({str(k): int(v) for k, v in value.items() if isinstance(v, int)})
+    return counts
+
+
 def _reasons(summary: dict[str, Any]) -> dict[tuple[str | None, str | None], str]:
     entries = summary.get("incomplete_streams")
     if not isinstance(entries, list):  # the older {"count", "streams"} shape names no reasons
@@ -112,8 +127,8 @@ def _reasons(summary: dict[str, Any]) -> dict[tuple[str | None, str | None], str
 
 
 def _unique_stream_counts(rows: list[StreamRow], summary: dict[str, Any]) -> list[StreamRow]:
-    """A stream on one row only has all of its stream's orders (`orders_by_stream`): no query needed."""
-    by_stream = summary.get("orders_by_stream") or {}
+    """A stream on one row only has all of its stream's records (`*_by_stream`): no query needed."""
+    by_stream = counts_by_stream(summary)
     per_stream: dict[str | None, int] = {}
     for row in rows:
         per_stream[row.stream] = per_stream.get(row.stream, 0) + 1
@@ -139,22 +154,24 @@ def collapse_by_stream(rows: list[StreamRow]) -> list[StreamRow]:
     return list(merged.values())
 
 
+def records(summary: dict[str, Any]) -> str:
+    """`3,598 orders`, or `5,074 orders and 9,024 fills` when the execution read fills."""
+    orders, fills = summary.get("total_orders"), summary.get("total_fills")
+    text = f"{orders:,} orders" if isinstance(orders, int) else "? orders"
+    return text + (f" and {fills:,} fills" if isinstance(fills, int) else "")
+
+
 def headline(answer: dict[str, Any]) -> str:
     """One sentence for the end of a run: complete, incomplete (and what to do), failed, cancelled."""
     status = answer.get("status")
     name = execution_name(str(answer.get("executionArn", "")))
     summary = summary_of(answer)
-    total = summary.get("total_orders")
     if is_complete(answer):
-        return (
-            f"complete: {total:,} orders, every stream paged to its end"
-            if isinstance(total, int)
-            else "complete"
-        )
+        return f"complete: {records(summary)}, every stream paged to its end"
     if status == "SUCCEEDED":
         count = summary.get("incomplete_streams_count") or len(summary.get("incomplete_streams") or [])
         return (
-            f"INCOMPLETE: {count} stream(s) could not be paged to their end ({total} orders kept). "
+            f"INCOMPLETE: {count} stream(s) could not be paged to their end ({records(summary)} kept). "
             f"Try again from the checkpoints: bitget-orders resume {name}"
         )
     if status in ENDED_INCOMPLETE:

@@ -13,7 +13,7 @@ from rich.text import Text
 
 from bitget_orders.api_client import execution_name
 from bitget_orders.dates import describe_window, duration, iso
-from bitget_orders.outcome import StreamRow, headline, is_complete, summary_of
+from bitget_orders.outcome import StreamRow, headline, is_complete, is_fill_stream, summary_of
 
 WIDE = 160  # tables written to a file or a pipe: wide enough for a row of orders and Bitget's messages
 
@@ -84,20 +84,25 @@ def outcome(out: Console, answer: dict[str, Any], rows: Sequence[StreamRow], *, 
 def stream_table(
     rows: Iterable[StreamRow], summary: dict[str, Any], *, collapsed: bool, title: str | None = None
 ) -> Table:
-    table = Table(title=title or ("Orders by stream" if collapsed else "Orders by symbol and stream"))
+    rows = list(rows)
+    fills = any(is_fill_stream(row.stream) for row in rows)
+    what = "Orders and fills" if fills else "Orders"
+    table = Table(title=title or (f"{what} by stream" if collapsed else f"{what} by symbol and stream"))
     table.add_column("symbol")
     table.add_column("stream")
-    table.add_column("orders", justify="right")
+    table.add_column("orders/fills" if fills else "orders", justify="right")
     table.add_column("complete")
     for row in rows:
         symbol = row.symbol or ("all symbols" if collapsed else "(account)")
         orders = f"{row.orders:,}" if row.orders is not None else "?"
         verdict = Text("yes", style="green") if row.complete else Text(f"NO: {row.why}", style="red")
         table.add_row(symbol, row.stream or "(all streams)", orders, verdict)
-    total = summary.get("total_orders")
+    total, total_fills = summary.get("total_orders"), summary.get("total_fills")
     if isinstance(total, int):
         table.add_section()
-        table.add_row("total", "", f"{total:,}", "")
+        table.add_row("total", "orders" if fills else "", f"{total:,}", "")
+    if isinstance(total_fills, int) and fills:
+        table.add_row("total", "fills", f"{total_fills:,}", "")
     return table
 
 
@@ -113,6 +118,9 @@ def _facts(answer: dict[str, Any], summary: dict[str, Any]) -> list[str]:
             f"requests: {requests:,}{rate}, retries {metrics.get('retries', 0)}, "
             f"HTTP 429 {metrics.get('http_429', 0)}; took {duration(seconds)}"
         )
+    mode = (answer.get("result") or {}).get("account_mode")
+    if mode:
+        lines.append(f"account mode: {mode}")
     not_found = summary.get("symbols_not_found") or []
     if not_found:
         lines.append(f"not found on Bitget (check the names): {', '.join(not_found)}")

@@ -132,3 +132,29 @@ def test_headlines_say_what_to_do_next() -> None:
     failed = headline({"executionArn": ARN, "status": "FAILED", "cause": "Lambda.Unknown"})
     assert failed == f"FAILED: Lambda.Unknown. Go on from the checkpoints: bitget-orders resume {name}"
     assert f"bitget-orders status {name} --wait" in headline({"executionArn": ARN, "status": "RUNNING"})
+
+
+def test_fill_streams_count_fills_and_the_verdict_names_both() -> None:
+    summary = {
+        "complete": True,
+        "total_orders": 2417,
+        "total_fills": 4813,
+        "orders_by_stream": {"spot_normal": 2317, "spot_tpsl": 100},
+        "fills_by_stream": {"spot_fills": 4813},
+        "coverage": [
+            coverage(None, "spot_normal"),
+            coverage("BTCUSDT", "spot_fills"),
+            coverage("ETHUSDT", "spot_fills"),
+        ],
+    }
+    rows = stream_rows(summary)
+    assert rows[0].orders == 2317 and [row.orders for row in rows[1:]] == [
+        None,
+        None,
+    ]  # two symbols: counted later
+    only_one = summary | {"coverage": [coverage(None, "spot_fills")]}
+    assert stream_rows(only_one) == [StreamRow(None, "spot_fills", 4813, True, "")]
+    verdict = headline(
+        {"executionArn": ARN, "status": "SUCCEEDED", "result": {"success": True, "summary": summary}}
+    )
+    assert verdict == "complete: 2,417 orders and 4,813 fills, every stream paged to its end"

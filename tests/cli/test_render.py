@@ -121,3 +121,11 @@ def test_record_tables_never_elide_a_digit_on_a_narrow_screen() -> None:
         "-0.57601797",
         "1795940043877008001",
     ]
+
+
+def test_with_fill_streams_the_table_counts_orders_and_fills() -> None:
+    rows = [StreamRow(None, "spot_normal", 2317, True), StreamRow("BTCUSDT", "spot_fills", 4000, True)]
+    table = text(render.stream_table(rows, {"total_orders": 2317, "total_fills": 4000}, collapsed=False))
+    assert "Orders and fills by symbol and stream" in table and "orders/fills" in table
+    assert "│ total     │ orders      │        2,317 │" in table
+    assert "│ total     │ fills       │        4,000 │" in table
