@@ -83,7 +83,7 @@ def stream_rows(summary: dict[str, Any]) -> list[StreamRow]:
         symbol, stream = entry.get("symbol"), entry.get("stream")
         reason = reason_for(symbol, stream)
         complete = bool(entry.get("complete")) and reason is None
-        orders = by_stream.get(stream) if symbol is None else None
+        orders = by_stream.get(str(stream)) if symbol is None else None
         rows.append(
             StreamRow(
                 symbol, stream, orders, complete, reason or ("" if complete else "not paged to its end")
