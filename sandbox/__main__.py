@@ -19,7 +19,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8001)
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--profile", default="demo", help="demo, bench, live, uta or a path to a JSON profile")
+    parser.add_argument(
+        "--profile", default="demo", help="demo, bench, live, uta or a path to a JSON profile"
+    )
     parser.add_argument("--api-key", default=defaults.api_key)
     parser.add_argument("--api-secret", default=defaults.api_secret)
     parser.add_argument("--passphrase", default=defaults.passphrase)
