@@ -84,7 +84,7 @@ def test_the_start_form_starts_an_execution_whose_progress_moves(service: Servic
 
     answer = service.wait_saved(arn)
     summary = answer["result"]["summary"]
-    wait_for("the saved state", lambda: "saved" in first_text(browser, "#database-state"))
+    wait_for("the saved state", lambda: first_text(browser, "#database-state").startswith("saved:"))
     counts = dict(row.split(" ", 1) for row in texts(browser, "#counts tbody tr"))
     assert {k: int(v.replace(",", "")) for k, v in counts.items()} == summary["orders_by_stream"]
     timings = texts(browser, "#timings tr.timing")
