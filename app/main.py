@@ -29,7 +29,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
 
 from app.api.deps import Runtime
-from app.api.routes import account_sync, accounts, health, orders, results, symbols
+from app.api.routes import account_sync, accounts, fills, health, orders, results, symbols
 from app.core.config import APP_DESCRIPTION, APP_NAME, APP_VERSION, Settings, load_settings
 from app.core.db import make_engine, make_session_factory, run_migrations
 from app.orchestration.base import (
@@ -99,7 +99,7 @@ def create_app(settings: Settings | None = None, *, overrides: Overrides | None 
         docs_url=None,  # /docs and /redoc are app.ui's, with their assets served here (no CDN)
         redoc_url=None,
     )
-    for module in (health, orders, accounts, account_sync, symbols, results):
+    for module in (health, orders, accounts, account_sync, fills, symbols, results):
         app.include_router(module.router)
     install_ui(app)
     _add_error_handlers(app)

@@ -29,6 +29,8 @@ MYSQL_DATABASE = f"bitget_orders_api_test_{os.getpid()}"
 TABLES = (
     "execution_orders",
     "ledger_orders",
+    "execution_fills",
+    "ledger_fills",
     "account_coverage",
     "processing_logs",
     "symbol_metadata",

@@ -22,6 +22,8 @@ MYSQL_HOST, MYSQL_PORT, MYSQL_USER = "127.0.0.1", 3306, "root"
 TABLES = (
     "execution_orders",
     "ledger_orders",
+    "execution_fills",
+    "ledger_fills",
     "account_coverage",
     "processing_logs",
     "symbol_metadata",
