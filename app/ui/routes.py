@@ -28,7 +28,13 @@ Skip = Annotated[int, Query(ge=0, le=10_000_000)]
 
 
 def _page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
+    # Links to the fills' pages and exports appear once the API serves them (issue 11's routes).
+    context = context | {"fills_api": _has_path(request, "/orders/{execution_arn}/fills/export")}
     return templates.TemplateResponse(request, name, context, status_code=status)
+
+
+def _has_path(request: Request, path: str) -> bool:
+    return any(getattr(route, "path", None) == path for route in request.app.routes)
 
 
 def _problem(request: Request, status: int, title: str, detail: str) -> HTMLResponse:

@@ -79,6 +79,9 @@ def test_a_finished_execution_shows_counts_links_and_an_english_outcome(sqlite_a
     ):
         assert f'href="/orders/{arn}{link}' in page
     assert "data-live-src" not in page or "saving" in page
+    served = {getattr(route, "path", None) for route in sqlite_api.client.app.routes}  # type: ignore[attr-defined]
+    fills_api = "/orders/{execution_arn}/fills/export" in served
+    assert (f'href="/orders/{arn}/fills/export?format=csv"' in page) == fills_api  # linked once served
 
 
 def test_a_failed_execution_shows_its_error_escaped(sqlite_api: Api) -> None:
