@@ -74,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _error(message: str) -> None:
-    render.console(stderr=True).print(f"[bold red]error:[/] {escape(message)}")
+    render.console(stderr=True).print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
 
 
 if __name__ == "__main__":

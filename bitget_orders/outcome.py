@@ -158,7 +158,8 @@ def records(summary: dict[str, Any]) -> str:
     """`3,598 orders`, or `5,074 orders and 9,024 fills` when the execution read fills."""
     orders, fills = summary.get("total_orders"), summary.get("total_fills")
     text = f"{orders:,} orders" if isinstance(orders, int) else "? orders"
-    return text + (f" and {fills:,} fills" if isinstance(fills, int) else "")
+    read_fills = isinstance(fills, int) and (fills > 0 or bool(summary.get("fills_by_stream")))
+    return text + (f" and {fills:,} fills" if read_fills else "")
 
 
 def headline(answer: dict[str, Any]) -> str:

@@ -113,7 +113,10 @@ def _facts(answer: dict[str, Any], summary: dict[str, Any]) -> list[str]:
     seconds = details.get("duration_seconds")
     requests = metrics.get("requests")
     if isinstance(requests, int):
-        rate = f" ({requests / seconds:.1f}/s)" if isinstance(seconds, int | float) and seconds > 0 else ""
+        # over several runs (resumed) the duration spans the pauses between them: no meaningful rate
+        single_run = (details.get("runs") or 1) == 1
+        timed = isinstance(seconds, int | float) and seconds > 0 and single_run
+        rate = f" ({requests / seconds:.1f}/s)" if timed else ""
         lines.append(
             f"requests: {requests:,}{rate}, retries {metrics.get('retries', 0)}, "
             f"HTTP 429 {metrics.get('http_429', 0)}; took {duration(seconds)}"
@@ -184,9 +187,12 @@ def records_table(records: Sequence[dict[str, Any]], title: str) -> Table:
     table = Table(title=title)
     for label, _key in present:
         numeric = label in ("price", "avg price", "size", "fee")
-        table.add_column(
-            label, justify="right" if numeric else "left", overflow="fold"
-        )  # never elide a digit
+        whole = label in (
+            "time",
+            "order id",
+            "trade id",
+        )  # read and copied whole; amounts fold (never elided)
+        table.add_column(label, justify="right" if numeric else "left", overflow="fold", no_wrap=whole)
     for record in records:
         table.add_row(*(_cell(key, record.get(key)) for _label, key in present))
     return table

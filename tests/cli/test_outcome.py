@@ -158,3 +158,11 @@ def test_fill_streams_count_fills_and_the_verdict_names_both() -> None:
         {"executionArn": ARN, "status": "SUCCEEDED", "result": {"success": True, "summary": summary}}
     )
     assert verdict == "complete: 2,417 orders and 4,813 fills, every stream paged to its end"
+
+
+def test_executions_that_read_no_fills_do_not_mention_them() -> None:
+    summary = {"complete": True, "total_orders": 3598, "total_fills": 0, "fills_by_stream": {}}
+    verdict = headline(
+        {"executionArn": ARN, "status": "SUCCEEDED", "result": {"success": True, "summary": summary}}
+    )
+    assert verdict == "complete: 3,598 orders, every stream paged to its end"
