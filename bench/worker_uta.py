@@ -7,7 +7,9 @@ limiter, `--aws-share` gives each its own at the coordinator's share for a unifi
 same v3 paths).
 
 The ideal: Bitget takes at most 30 days per v3 request, so each category's history and fills are asked per
-30-day slice of the window; a slice of n rows needs n // 100 + 1 pages (the last one, short or empty, ends it).
+30-day slice of the window. A slice of n orders needs n // 100 + 1 pages: the page holding the oldest order
+has no cursor and ends the walk when it is short (a full one is never trusted as the end). Fill pages always
+carry a cursor, so n fills need ceil(n / 100) + 1: the null list proves the end.
 bound_path_s = the slowest path's ideal requests / its published limit (20/s each); efficiency_path =
 bound_path_s / wall_s. lost / duplicated / unexpected: against the sandbox's truth (orders and fills).
 """
@@ -50,8 +52,8 @@ def profile() -> dict[str, Any]:
 
 
 def ideal_per_path(records: list[dict[str, Any]], window: Window) -> Counter[str]:
-    """Fewest requests per v3 path: per stream and 30-day slice, n // 100 + 1 (streams with no row included:
-    each category is asked once per slice)."""
+    """Fewest requests per v3 path, per stream and 30-day slice (streams with no row included: each category is
+    asked once per slice)."""
     spans = slices(window, UTA_MAX_SPAN_MS)
     per_slice: Counter[tuple[str, int]] = Counter()
     for record in records:
@@ -62,7 +64,8 @@ def ideal_per_path(records: list[dict[str, Any]], window: Window) -> Counter[str
     for category in ("SPOT", "MARGIN", "USDT-FUTURES", "COIN-FUTURES", "USDC-FUTURES"):
         for fills, path in ((False, ep.UTA_HISTORY_ORDERS), (True, ep.UTA_FILLS)):
             stream = f"uta_{category}" + ("_fills" if fills else "")
-            ideal[path] += sum(per_slice[(stream, i)] // 100 + 1 for i in range(len(spans)))
+            counts = [per_slice[(stream, i)] for i in range(len(spans))]
+            ideal[path] += sum(math.ceil(n / 100) + 1 if fills else n // 100 + 1 for n in counts)
     return ideal
 
 
