@@ -121,9 +121,19 @@ def _reasons(summary: dict[str, Any]) -> dict[tuple[str | None, str | None], str
     entries = summary.get("incomplete_streams")
     if not isinstance(entries, list):  # the older {"count", "streams"} shape names no reasons
         return {}
-    return {
-        (entry.get("symbol"), entry.get("stream")): why(entry) for entry in entries if isinstance(entry, dict)
-    }
+    reasons: dict[tuple[str | None, str | None], str] = {}
+    for entry in entries:
+        if isinstance(entry, dict):
+            reasons[_key(entry.get("symbol"), entry.get("stream"))] = why(entry)
+    return reasons
+
+
+def _key(symbol: Any, stream: Any) -> tuple[str | None, str | None]:
+    """An account unit names a per-symbol stream `spot_plan:BTCUSDT` under its unit (ALL_SPOT): the row's
+    key is (BTCUSDT, spot_plan), as coverage has it."""
+    if isinstance(stream, str) and ":" in stream:
+        stream, symbol = stream.split(":", 1)
+    return (str(symbol) if symbol is not None else None, str(stream) if stream is not None else None)
 
 
 def _unique_stream_counts(rows: list[StreamRow], summary: dict[str, Any]) -> list[StreamRow]:

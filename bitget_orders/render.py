@@ -78,7 +78,7 @@ def outcome(out: Console, answer: dict[str, Any], rows: Sequence[StreamRow], *, 
     for line in _facts(answer, summary):
         say(out, line)
     style = "bold green" if is_complete(answer) else "bold red"
-    out.print(Text(headline(answer), style=style))
+    out.print(Text(headline(answer), style=style), soft_wrap=True)
 
 
 def stream_table(
@@ -115,8 +115,9 @@ def _facts(answer: dict[str, Any], summary: dict[str, Any]) -> list[str]:
     if isinstance(requests, int):
         # over several runs (resumed) the duration spans the pauses between them: no meaningful rate
         single_run = (details.get("runs") or 1) == 1
-        timed = isinstance(seconds, int | float) and seconds > 0 and single_run
-        rate = f" ({requests / seconds:.1f}/s)" if timed else ""
+        rate = ""
+        if isinstance(seconds, int | float) and seconds > 0 and single_run:
+            rate = f" ({requests / seconds:.1f}/s)"
         lines.append(
             f"requests: {requests:,}{rate}, retries {metrics.get('retries', 0)}, "
             f"HTTP 429 {metrics.get('http_429', 0)}; took {duration(seconds)}"

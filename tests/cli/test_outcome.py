@@ -166,3 +166,21 @@ def test_executions_that_read_no_fills_do_not_mention_them() -> None:
         {"executionArn": ARN, "status": "SUCCEEDED", "result": {"success": True, "summary": summary}}
     )
     assert verdict == "complete: 3,598 orders, every stream paged to its end"
+
+
+def test_an_account_units_per_symbol_stream_entries_land_on_their_rows() -> None:
+    summary = {
+        "orders_by_stream": {"spot_plan": 0},
+        "coverage": [
+            coverage("BTCUSDT", "spot_plan", complete=False),
+            coverage("ETHUSDT", "spot_plan", complete=False),
+        ],
+        "incomplete_streams": [
+            {"symbol": "ALL_SPOT", "stream": "spot_plan:BTCUSDT", "reason": "cancelled"},
+            {"symbol": "ALL_SPOT", "stream": "spot_plan:ETHUSDT", "reason": "timeout"},
+        ],
+    }
+    assert [(row.symbol, row.why) for row in stream_rows(summary)] == [
+        ("BTCUSDT", "cancelled"),
+        ("ETHUSDT", "timeout"),
+    ]
