@@ -322,7 +322,12 @@ class DatabaseInfo(BaseModel):
     finished_at: datetime | None = None
     error: str | None = None
     rows_rejected: int | None = Field(
-        None, description="Order records the hydration skipped as unusable (logged with their reason)"
+        None,
+        description="Order and fill records the hydration skipped as unusable (logged with their reason)",
+    )
+    fills_in_db: int = Field(0, description="Fills stored for this execution (GET /orders/{arn}/fills)")
+    fills_saved: int | None = Field(
+        None, description="Fills this hydration saved so far (null: saved before fills were kept)"
     )
 
 
@@ -486,6 +491,9 @@ class SaveFromUrlResponse(BaseModel):
 
 class RemovedItems(BaseModel):
     orders: int = Field(..., description="Rows removed from `orders`")
+    fills: int = Field(
+        0, description="The execution's fills removed (its links; fills no other execution saw too)"
+    )
     processing_logs: int = Field(..., description="Rows removed from `processing_logs`")
     execution_record: bool = Field(..., description="Whether the `execution_results` row was removed")
     results_prefix: str = Field(..., description="The results-store prefix that was emptied")

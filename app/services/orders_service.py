@@ -373,6 +373,8 @@ class OrdersService:
             "finished_at": hydration.finished_at,
             "error": hydration.error,
             "rows_rejected": hydration.rows_rejected,
+            "fills_in_db": self.db.count_fills(execution_arn),
+            "fills_saved": hydration.fills_saved,
         }
 
     @staticmethod
@@ -471,6 +473,7 @@ class OrdersService:
             "message": f"Ejecución eliminada: {rows.orders} órdenes y {len(removed_keys)} objetos de resultados",
             "removed": {
                 "orders": rows.orders,
+                "fills": rows.fills,
                 "processing_logs": rows.processing_logs,
                 "execution_record": rows.execution_record,
                 "results_prefix": prefix,
