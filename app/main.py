@@ -30,8 +30,10 @@ from sqlalchemy import Engine
 
 from app.api.deps import Runtime
 from app.api.routes import account_sync, accounts, fills, health, orders, results, symbols
+from app.api.surface import install_surface
 from app.core.config import APP_DESCRIPTION, APP_NAME, APP_VERSION, Settings, load_settings
 from app.core.db import make_engine, make_session_factory, run_migrations
+from app.core.masking import mask_url
 from app.orchestration.base import (
     AccountRejectedError,
     ExecutionConflictError,
@@ -103,6 +105,7 @@ def create_app(settings: Settings | None = None, *, overrides: Overrides | None 
         app.include_router(module.router)
     install_ui(app)
     _add_error_handlers(app)
+    install_surface(app, settings)  # body limit, JSON guard, bounded errors, the OpenAPI description
     return app
 
 
@@ -167,7 +170,7 @@ def build_runtime(settings: Settings, overrides: Overrides, stack: ExitStack) ->
         symbols=SymbolsService(
             symbols_client,
             cache_seconds=settings.symbols_cache_seconds,
-            exchange_info={"exchange": exchange.mode, "base_url": exchange.base_url},
+            exchange_info={"exchange": exchange.mode, "base_url": mask_url(exchange.base_url)},
         ),
         exchange_base_url=exchange.base_url,
         info=_info(settings, orchestrator, exchange),
@@ -302,7 +305,7 @@ def _store_location(settings: Settings) -> str:
 
 def _exchange(settings: Settings, stack: ExitStack) -> Exchange:
     if settings.has_bitget_credentials:
-        log.info("exchange: LIVE Bitget at %s (credentials configured)", settings.bitget_base)
+        log.info("exchange: LIVE Bitget at %s (credentials configured)", settings.safe_bitget_base)
         return Exchange(
             "live",
             settings.bitget_base,

@@ -16,26 +16,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import text
-
 from app.core.config import ConfigError, Settings, load_settings
-from app.core.db import make_engine
+from app.core.startup_checks import check_database as database_problem
 from lambda_functions.coordinator.account_check import AccountCheck, AccountChecker
 
 ACCOUNT_REFUSED = 4
 
 
 def check_database(settings: Settings) -> str | None:
-    """None when `SELECT 1` works, else the reason (no password in it)."""
-    engine = make_engine(settings.effective_database_url)
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except Exception as exc:  # any driver error means "not reachable"; only its class name is shown
-        return f"database {settings.safe_database_url} not reachable ({type(exc).__name__})"
-    finally:
-        engine.dispose()
-    return None
+    """None when the driver is installed and `SELECT 1` works, else the variable to fix and how (no password)."""
+    problem = database_problem(settings)
+    return f"database {settings.safe_database_url}: {problem.message}" if problem else None
 
 
 def check_exchange(settings: Settings) -> str | None:
@@ -48,7 +39,7 @@ def check_exchange(settings: Settings) -> str | None:
     try:
         client.server_time_ms()
     except BitgetError as exc:
-        return f"exchange {settings.bitget_base} not reachable ({type(exc).__name__})"
+        return f"exchange {settings.safe_bitget_base} not reachable ({type(exc).__name__}): check BITGET_BASE"
     finally:
         client.close()
     return None

@@ -8,25 +8,35 @@ Each part picks its mode from configuration, with embedded defaults on a fresh m
     database       DATABASE_URL, else MYSQL_* when MYSQL_HOST is set, else SQLite under ./data
     exchange       the sandbox when no BITGET_API_KEY/SECRET/PASSPHRASE are set, else BITGET_BASE (live)
 
-An inconsistent configuration fails at start with `ConfigError`, whose message names the variable.
+An inconsistent configuration fails at start with `ConfigError`, whose message names the variable and the fix;
+values are never echoed (they may be secrets), URLs only with their userinfo masked (app/core/masking.py).
+What can only be checked by trying (the database answers, the port is free) is app/core/startup_checks.py.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
-from lambda_functions.coordinator.validation import DEFAULT_MAX_SYMBOLS, DEFAULT_WINDOW_DAYS
+from app.core.masking import mask_url
+from lambda_functions.coordinator.validation import (
+    DEFAULT_MAX_SYMBOLS,
+    DEFAULT_WINDOW_DAYS,
+    MAX_SYMBOLS_CEILING,
+)
 
 APP_NAME = "Bitget Orders API"
 APP_VERSION = "1.0.0"
-APP_DESCRIPTION = "API para gestionar órdenes de Bitget con integración a base de datos MySQL"
+# GET / and /info's `description` (the original's was Spanish; the OpenAPI page has the long one: app/api/openapi.py)
+APP_DESCRIPTION = "Extracts the complete order history of a Bitget account into a database you can query"
 DEFAULT_SQLITE_PATH = "./data/bitget_orders.db"
+DEFAULT_MAX_REQUEST_BODY_BYTES = 1024 * 1024
 
 
 class ConfigError(ValueError):
@@ -42,12 +52,15 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Larger request bodies are refused with 413 before they are read whole (a POST /orders body of 500 symbols
+    # is about 6 KB).
+    max_request_body_bytes: int = Field(DEFAULT_MAX_REQUEST_BODY_BYTES, ge=1024, le=64 * 1024 * 1024)
 
     # Orchestration
     orchestration_mode: Literal["embedded", "aws"] = "embedded"
     coord_lambda_name: str = ""
     state_machine_type: Literal["EXPRESS", "STANDARD"] = "EXPRESS"
-    max_symbols: int = Field(DEFAULT_MAX_SYMBOLS, ge=1, le=10_000)
+    max_symbols: int = Field(DEFAULT_MAX_SYMBOLS, ge=1, le=MAX_SYMBOLS_CEILING)
     default_window_days: int = Field(DEFAULT_WINDOW_DAYS, ge=1, le=3650)
     map_max_concurrency: int = Field(5, ge=1, le=40)  # Inline Map runs at most 40 iterations at once
     lambda_timeout_seconds: float = Field(900.0, gt=0, le=900)  # embedded: per-invocation limit, as on Lambda
@@ -159,6 +172,16 @@ class Settings(BaseSettings):
         return make_url(self.effective_database_url).render_as_string(hide_password=True)
 
     @property
+    def safe_bitget_base(self) -> str:
+        """BITGET_BASE with any userinfo masked, fit for logs and /info."""
+        return mask_url(self.bitget_base)
+
+    @property
+    def safe_results_base_url(self) -> str:
+        """RESULTS_BASE_URL with any userinfo masked."""
+        return mask_url(self.results_base_url)
+
+    @property
     def database_backend(self) -> str:
         return make_url(self.effective_database_url).get_backend_name()
 
@@ -188,18 +211,45 @@ def _consistency_problems(s: Settings) -> list[str]:
         problems.append(
             f"partial Bitget credentials: set {missing} too (or none of the three for the sandbox)"
         )
-    if not s.bitget_base.startswith(("http://", "https://")):
-        problems.append("BITGET_BASE must be an http(s) URL")
-    if not s.results_base_url.startswith(("http://", "https://")):
-        problems.append("RESULTS_BASE_URL must be an http(s) URL")
+    for name, value, like in (
+        ("BITGET_BASE", s.bitget_base, "https://api.bitget.com"),
+        ("RESULTS_BASE_URL", s.results_base_url, "http://127.0.0.1:8000/results"),
+    ):
+        problem = _http_url_problem(value)
+        if problem:
+            problems.append(f"{name} {problem}: write it like {like}")
     if s.database_url.get_secret_value():
-        try:
-            make_url(s.database_url.get_secret_value())
-        except ArgumentError:
-            problems.append(
-                "DATABASE_URL is not a valid SQLAlchemy URL (e.g. mysql+pymysql://user:pw@host/db)"
-            )
+        problems.extend(_database_url_problems(s.database_url.get_secret_value()))
     return problems
+
+
+def _http_url_problem(value: str) -> str | None:
+    """Why `value` is not a usable http(s) URL with a host, or None. Never quotes userinfo."""
+    shown = repr(mask_url(value)[:80])
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in 0..65535
+    except ValueError:
+        return f"is not a valid URL ({shown})"
+    if parts.scheme not in ("http", "https"):
+        return f"must be an http(s) URL, got {shown}"
+    if not parts.hostname:
+        return f"has no host ({shown})"
+    return None
+
+
+def _database_url_problems(value: str) -> list[str]:
+    example = (
+        "mysql+pymysql://user:password@localhost:3306/bitget_orders or sqlite:///./data/bitget_orders.db"
+    )
+    try:
+        url = make_url(value)
+    except ArgumentError:
+        return [f"DATABASE_URL is not a valid SQLAlchemy URL: write it like {example}"]
+    if url.get_backend_name() in ("mysql", "mariadb") and not url.host:
+        shown = url.render_as_string(hide_password=True)
+        return [f"DATABASE_URL has no host ({shown!r}): write it like {example}"]
+    return []
 
 
 def load_settings(**overrides: object) -> Settings:

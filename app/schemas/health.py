@@ -14,7 +14,8 @@ class RootResponse(BaseModel):
                 {
                     "message": "Bitget Orders API",
                     "version": "1.0.0",
-                    "description": "API para gestionar órdenes de Bitget con integración a base de datos MySQL",
+                    "description": "Extracts the complete order history of a Bitget account into a database "
+                    "you can query",
                     "docs": "/docs",
                     "redoc": "/redoc",
                     "health": "/health",
@@ -54,7 +55,12 @@ class InfoResponse(BaseModel):
         json_schema_extra={
             "examples": [
                 {
-                    "application": {"name": "Bitget Orders API", "version": "1.0.0", "description": "..."},
+                    "application": {
+                        "name": "Bitget Orders API",
+                        "version": "1.0.0",
+                        "description": "Extracts the complete order history of a Bitget account into a "
+                        "database you can query",
+                    },
                     "configuration": {
                         "valid": True,
                         "checks": {
@@ -85,6 +91,18 @@ class InfoResponse(BaseModel):
                         "base_url": "http://127.0.0.1:8900",
                         "credentials_configured": False,
                         "warning": "SANDBOX exchange: synthetic demo orders, not your Bitget account",
+                    },
+                    "results_store": {
+                        "kind": "local",
+                        "prefix": "bitget-results/",
+                        "bucket": None,
+                        "directory": "/srv/bitget-orders/data/results",
+                        "base_url": "http://127.0.0.1:8000/results",
+                    },
+                    "database": {
+                        "backend": "mysql",
+                        "url": "mysql+pymysql://bitget:***@db.internal:3306/bitget_orders?charset=utf8mb4",
+                        "source": "MYSQL_*",
                     },
                     "account": {
                         "status": "ok",

@@ -10,6 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_
 
 from lambda_functions.coordinator.validation import (
     MAX_MS,
+    MAX_SYMBOLS_CEILING,
+    SYMBOLS_SLACK,
     RequestError,
     normalise_symbol,
     parse_request,
@@ -21,6 +23,21 @@ _ARN_HEAD = r"^arn:aws[a-z-]*:states:[a-z0-9-]{1,40}:[0-9]{1,12}:"
 _MACHINE, _NAME, _RUN_ID = r"[A-Za-z0-9_.-]{1,80}", r"[A-Za-z0-9_-]{1,80}", r"[A-Za-z0-9_.-]{1,80}"
 EXECUTION_ARN_PATTERN = f"{_ARN_HEAD}(execution:{_MACHINE}:{_NAME}|express:{_MACHINE}:{_NAME}:{_RUN_ID})$"
 EXAMPLE_ARN = "arn:aws:states:us-east-2:123456789012:execution:bitget-orders:orders-20240101T100000Z-3f2a9c1b"
+HOUR_MS, DAY_MS = 3_600_000, 86_400_000
+
+
+def _request_examples(schema: dict[str, Any]) -> None:
+    """POST /orders examples, valid whenever the page is built: the window one lies inside Bitget's last 90 days
+    (an hour-rounded now keeps the page stable)."""
+    now = int(time.time() * 1000) // HOUR_MS * HOUR_MS
+    schema["examples"] = [
+        {"symbols": ["BTCUSDT", "ETHUSDT"]},
+        {"symbols": ["BTCUSDT"], "start_ms": now - 30 * DAY_MS, "end_ms": now - DAY_MS},
+        {"symbols": ["BTCUSDT", "ETHUSDT"], "include_plan_orders": False, "include_simulation": True},
+        {},
+        {"symbols": "all", "spot_plan_symbols": ["XRPUSDT"]},
+        {"since": "last_sync"},
+    ]
 
 
 class OrdersRequest(BaseModel):
@@ -30,19 +47,7 @@ class OrdersRequest(BaseModel):
     Bitget's 90-day retention becomes the retention edge. A window that ends before the retention edge, or
     starts in the future, is refused (422)."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {"symbols": ["BTCUSDT", "ETHUSDT"]},
-                {"symbols": ["BTCUSDT"], "start_ms": 1690196141868, "end_ms": 1692800000000},
-                {"symbols": ["BTCUSDT", "ETHUSDT"], "include_plan_orders": False, "include_simulation": True},
-                {},
-                {"symbols": "all", "spot_plan_symbols": ["XRPUSDT"]},
-                {"since": "last_sync"},
-            ]
-        },
-    )
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_request_examples)
 
     symbols: list[str] | Literal["all"] | None = Field(
         None,
@@ -103,6 +108,13 @@ class OrdersRequest(BaseModel):
                 "'symbols' is empty: give at least one symbol, like [\"BTCUSDT\"], or omit it for the whole account"
             )
         try:
+            # The deployment's MAX_SYMBOLS is the service's check (400); a list no deployment could take is
+            # refused here before any entry is normalised.
+            if len(raw) > MAX_SYMBOLS_CEILING + SYMBOLS_SLACK:
+                raise RequestError(
+                    f"too many symbols: {len(raw)} given (MAX_SYMBOLS is 500 by default, never more than "
+                    f"{MAX_SYMBOLS_CEILING}): split the list over several requests, or omit it for the whole account"
+                )
             return list(dict.fromkeys(normalise_symbol(item) for item in raw))
         except RequestError as exc:
             raise ValueError(str(exc)) from None
@@ -513,7 +525,7 @@ class DeleteExecutionResponse(BaseModel):
                     "execution_arn": EXAMPLE_ARN,
                     "deleted": True,
                     "status": "SUCCEEDED",
-                    "message": "Ejecución eliminada: 1559 órdenes y 2 objetos de resultados",
+                    "message": "Execution deleted: 1559 orders and 2 results objects",
                     "removed": {
                         "orders": 1559,
                         "processing_logs": 2,
@@ -546,8 +558,8 @@ class CancelResponse(BaseModel):
                 {
                     "executionArn": EXAMPLE_ARN,
                     "status": "ABORTING",
-                    "message": "Cancelación solicitada: los workers se detienen en la próxima página; la "
-                    "ejecución quedará ABORTED con lo obtenido hasta entonces",
+                    "message": "Cancel requested: the workers stop at their next page; the execution then "
+                    "reads ABORTED with what was fetched until then",
                     "status_url": f"/orders/{EXAMPLE_ARN}",
                 }
             ]
@@ -573,7 +585,7 @@ class ResumeResponse(BaseModel):
                     "previous_status": "ABORTED",
                     "run": 1,
                     "run_arn": EXAMPLE_ARN + "-r1",
-                    "message": "Ejecución reanudada desde sus checkpoints (los shards fallidos se reabren)",
+                    "message": "Execution resumed from its checkpoints (failed shards are reopened)",
                     "status_url": f"/orders/{EXAMPLE_ARN}",
                 }
             ]

@@ -29,13 +29,13 @@ class SymbolsResponse(BaseModel):
                     ],
                     "total_count": 2,
                     "product_types_summary": {
-                        "spot": {"count": 1, "description": "Pares de trading spot v2"},
-                        "usdt-futures": {"count": 1, "description": "Futuros USDT v2"},
-                        "usdc-futures": {"count": 0, "description": "Futuros USDC v2"},
-                        "coin-futures": {"count": 0, "description": "Futuros Coin v2"},
+                        "spot": {"count": 1, "description": "Spot trading pairs (v2)"},
+                        "usdt-futures": {"count": 1, "description": "USDT-margined futures (v2)"},
+                        "usdc-futures": {"count": 0, "description": "USDC-margined futures (v2)"},
+                        "coin-futures": {"count": 0, "description": "Coin-margined futures (v2)"},
                     },
                     "api_info": {
-                        "note": "Solo símbolos v2 sin guión bajo incluidos",
+                        "note": "Only v2 symbols (no underscore) are included",
                         "endpoints_used": ["/api/v2/spot/public/symbols", "/api/v2/mix/market/contracts"],
                         "exchange": "sandbox",
                         "base_url": "http://127.0.0.1:8900",

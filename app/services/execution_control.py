@@ -54,8 +54,8 @@ class ExecutionControl:
         return {
             "executionArn": execution_arn,
             "status": "ABORTING",
-            "message": "Cancelación solicitada: los workers se detienen en la próxima página; la ejecución "
-            "quedará ABORTED con lo obtenido hasta entonces",
+            "message": "Cancel requested: the workers stop at their next page; the execution then reads "
+            "ABORTED with what was fetched until then",
             "status_url": f"/orders/{execution_arn}",
         }
 
@@ -99,7 +99,7 @@ class ExecutionControl:
             "previous_status": previous,
             "run": resumed.run,
             "run_arn": resumed.run_arn,
-            "message": "Ejecución reanudada desde sus checkpoints (los shards fallidos se reabren)",
+            "message": "Execution resumed from its checkpoints (failed shards are reopened)",
             "status_url": f"/orders/{execution_arn}",
         }
 

@@ -152,7 +152,8 @@ class OrdersService:
             log.error("could not record execution", extra={"execution": name, "error": type(exc).__name__})
             return (
                 False,
-                f"No se pudo guardar en base de datos ({type(exc).__name__}); se reintentará al consultar",
+                f"could not record the execution in the database ({type(exc).__name__}): it runs anyway, and "
+                "the first GET of its status_url records it",
             )
         return True, "ExecutionArn guardado automáticamente en base de datos"
 
@@ -279,13 +280,14 @@ class OrdersService:
         answer: dict[str, Any] = {
             "executionArn": state.execution_arn,
             "status": state.status,
-            "message": "La ejecución terminó sin éxito",
+            "message": "The execution did not succeed: `error` and `cause` say why; POST /orders/{arn}/resume "
+            "goes on from its checkpoints",
             "error": state.error,
             "cause": state.cause,
             "aws_execution_details": self._details(state),
         }
         if state.status == "ABORTED":
-            answer["message"] = "La ejecución fue cancelada; lo obtenido hasta entonces se puede consultar"
+            answer["message"] = "The execution was cancelled; what was fetched until then can be read"
             key = self._result_key(state.execution_arn, state.output or {})
             if state.output and self.store.exists(key):  # the orders fetched before the cancel are saved too
                 hydration = self._hydrate(state.execution_arn, key, wait_s)
@@ -300,7 +302,7 @@ class OrdersService:
         return {
             "executionArn": arn,
             "status": row.get("status") or "UNKNOWN",
-            "message": "Estado leído de la base de datos (el orquestador ya no conoce esta ejecución)",
+            "message": "Status read from the database (the orchestrator no longer knows this execution)",
             "result": row.get("result"),
             "database_info": self._database_info(arn, hydration, row),
         }
@@ -470,7 +472,7 @@ class OrdersService:
             "execution_arn": execution_arn,
             "deleted": True,
             "status": status,
-            "message": f"Ejecución eliminada: {rows.orders} órdenes y {len(removed_keys)} objetos de resultados",
+            "message": f"Execution deleted: {rows.orders} orders and {len(removed_keys)} results objects",
             "removed": {
                 "orders": rows.orders,
                 "fills": rows.fills,

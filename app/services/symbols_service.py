@@ -16,10 +16,10 @@ from lambda_functions.common.bitget.endpoints import FUTURES_CONTRACTS, SPOT_SYM
 from lambda_functions.common.streams import FUTURES_PRODUCT_TYPES
 
 DESCRIPTIONS = {
-    "spot": "Pares de trading spot v2",
-    "usdt-futures": "Futuros USDT v2",
-    "usdc-futures": "Futuros USDC v2",
-    "coin-futures": "Futuros Coin v2",
+    "spot": "Spot trading pairs (v2)",
+    "usdt-futures": "USDT-margined futures (v2)",
+    "usdc-futures": "USDC-margined futures (v2)",
+    "coin-futures": "Coin-margined futures (v2)",
 }
 
 
@@ -79,7 +79,7 @@ class SymbolsService:
             "total_count": len(entries),
             "product_types_summary": summary,
             "api_info": {
-                "note": "Solo símbolos v2 sin guión bajo incluidos",
+                "note": "Only v2 symbols (no underscore) are included",
                 "endpoints_used": [SPOT_SYMBOLS, FUTURES_CONTRACTS],
                 **self.exchange_info,
                 "cache_seconds": self.cache_seconds,

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 
 from app.api.deps import RuntimeDep
 from app.core.config import APP_DESCRIPTION, APP_NAME, APP_VERSION
+from app.core.masking import mask_urls
 from app.schemas.health import HealthResponse, InfoResponse, RootResponse
 
 router = APIRouter(tags=["health"])
@@ -35,25 +36,27 @@ def health() -> dict[str, str]:
 @router.get("/info", response_model=InfoResponse, summary="Modes in use and configuration (no secrets)")
 def info(runtime: RuntimeDep) -> dict[str, Any]:
     """Modes in use and live checks (database, exchange, results store, the account with a signed request):
-    `valid` only when all pass."""
+    `valid` only when all pass. URLs are shown with any password they carry masked."""
     configuration = dict(runtime.info.get("configuration", {}))
     account = runtime.info.get("account")
     if runtime.health is not None:
         report = runtime.health.run()
         account = report.pop("account", account)
         configuration |= report
-    return {
-        "application": {"name": APP_NAME, "version": APP_VERSION, "description": APP_DESCRIPTION},
-        **runtime.info,
-        "configuration": configuration,
-        "account": account,
-        "endpoints": {
-            "orders": "/orders",
-            "orders_list": "/orders/list",
-            "symbols": "/symbols",
-            "results": "/results/{key}",
-            "health": "/health",
-            "docs": "/docs",
-            "redoc": "/redoc",
-        },
-    }
+    return mask_urls(
+        {
+            "application": {"name": APP_NAME, "version": APP_VERSION, "description": APP_DESCRIPTION},
+            **runtime.info,
+            "configuration": configuration,
+            "account": account,
+            "endpoints": {
+                "orders": "/orders",
+                "orders_list": "/orders/list",
+                "symbols": "/symbols",
+                "results": "/results/{key}",
+                "health": "/health",
+                "docs": "/docs",
+                "redoc": "/redoc",
+            },
+        }
+    )
