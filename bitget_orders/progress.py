@@ -5,7 +5,7 @@ worker wrote its detail file). When the service also reports `streams_done`/`str
 far), `requests` (sent so far) and `requests_limit_per_s` (the account's limit), they are shown too:
 requests/s is measured here from successive polls. The ETA extrapolates the elapsed time over the streams (else
 the symbols) still to do. On a terminal this is a live bar; otherwise (logs, CI, pipes) one plain line on
-stderr whenever something changes, and every 10 s.
+stderr whenever the status or a count changes, and every 10 s.
 """
 
 from __future__ import annotations
@@ -67,6 +67,10 @@ class Snapshot:
     def parts(self) -> list[str]:
         """The line's parts, without the elapsed time (changes in these are worth a new plain line)."""
         return [self.status] + [f"{unit} {value}" for unit, value in self.counts()] + self.extras()
+
+    def milestone(self) -> list[str]:
+        """What a new plain line is printed for: the status, the counts, saving (not the ever-moving ETA)."""
+        return [self.status] + [f"{unit} {value}" for unit, value in self.counts()] + [self.saving or ""]
 
     def line(self) -> str:
         return f"[{duration(self.elapsed_s):>7}] " + " · ".join(self.parts())
@@ -195,7 +199,7 @@ class ProgressDisplay:
             self._update_bar(self._progress, self._task, snap)
             return
         now = self._clock()
-        parts = snap.parts()
+        parts = snap.milestone()
         if final or parts != self._last_parts or now - self._last_plain >= PLAIN_EVERY_S:
             self.console.print(snap.line(), markup=False, highlight=False, soft_wrap=True)
             self._last_parts, self._last_plain = parts, now

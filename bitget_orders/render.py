@@ -14,6 +14,7 @@ from rich.text import Text
 from bitget_orders.api_client import execution_name
 from bitget_orders.dates import describe_window, duration, iso
 from bitget_orders.outcome import StreamRow, headline, is_complete, is_fill_stream, summary_of
+from bitget_orders.progress import ProgressTracker
 
 WIDE = 160  # tables written to a file or a pipe: wide enough for a row of orders and Bitget's messages
 
@@ -245,11 +246,5 @@ def _gap(gap: dict[str, Any]) -> str:
 
 
 def running(out: Console, answer: dict[str, Any]) -> None:
-    """A status seen while it runs: how far it is."""
-    progress = answer.get("progress") or {}
-    parts = [f"{key} {value}" for key, value in progress.items()]
-    say(
-        out,
-        f"{answer.get('executionArn')}: RUNNING for {duration(answer.get('processing_time_seconds'))}"
-        + (f" ({', '.join(parts)})" if parts else ""),
-    )
+    """A status seen while it runs: how far it is, as the progress line says it."""
+    say(out, f"{answer.get('executionArn')}: {ProgressTracker().observe(answer).line().strip()}")

@@ -69,22 +69,22 @@ def test_once_it_succeeded_everything_counts_as_done() -> None:
     assert saving.saving == "saving to the database: 1,200 orders"
 
 
-def test_off_a_terminal_a_line_is_printed_when_something_changes() -> None:
+def test_off_a_terminal_a_line_is_printed_when_the_status_or_a_count_changes() -> None:
     out = io.StringIO()
     clock = Clock()
     display = ProgressDisplay(Console(file=out, width=200), clock=clock)
-    first = Snapshot("RUNNING", 0.5, symbols_done=0, symbols_total=2)
     with display:
-        display.show(first)
+        display.show(Snapshot("RUNNING", 0.5, symbols_done=0, symbols_total=2))
         clock.now += 1
         display.show(Snapshot("RUNNING", 1.5, symbols_done=0, symbols_total=2))  # nothing new: no line
         display.show(Snapshot("RUNNING", 2.0, symbols_done=1, symbols_total=2, eta_s=2.0))
+        display.show(Snapshot("RUNNING", 2.5, symbols_done=1, symbols_total=2, eta_s=2.5))  # only the ETA
         clock.now += 11
-        display.show(
-            Snapshot("RUNNING", 13.0, symbols_done=1, symbols_total=2, eta_s=2.0)
-        )  # 10 s later: a line
+        display.show(Snapshot("RUNNING", 13.0, symbols_done=1, symbols_total=2, eta_s=13.0))  # 10 s on
+        display.show(Snapshot("SUCCEEDED", 14.0, symbols_done=2, symbols_total=2), final=True)
     assert out.getvalue().splitlines() == [
         "[   0.5s] RUNNING · symbols 0/2 · ETA -",
         "[   2.0s] RUNNING · symbols 1/2 · ETA 2.0s",
-        "[  13.0s] RUNNING · symbols 1/2 · ETA 2.0s",
+        "[  13.0s] RUNNING · symbols 1/2 · ETA 13.0s",
+        "[  14.0s] SUCCEEDED · symbols 2/2",
     ]

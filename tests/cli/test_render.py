@@ -129,3 +129,10 @@ def test_with_fill_streams_the_table_counts_orders_and_fills() -> None:
     assert "Orders and fills by symbol and stream" in table and "orders/fills" in table
     assert "│ total     │ orders      │        2,317 │" in table
     assert "│ total     │ fills       │        4,000 │" in table
+
+
+def test_a_running_status_reads_like_the_progress_line() -> None:
+    answer = {"executionArn": ARN, "status": "RUNNING", "processing_time_seconds": 4.0}
+    answer["progress"] = {"symbols_done": 1, "symbols_total": 4}
+    shown = text(call=lambda console: render.running(console, answer))
+    assert shown.strip() == f"{ARN}: [   4.0s] RUNNING · symbols 1/4 · ETA 12.0s"
