@@ -300,7 +300,7 @@ def _results_store(settings: Settings) -> ResultsStore:
 def _store_location(settings: Settings) -> str:
     if settings.results_store == "s3":
         return f"s3://{settings.results_bucket}/{settings.results_prefix}"
-    return f"{os.path.abspath(settings.results_dir)}, served at {settings.results_base_url}"
+    return f"{os.path.abspath(settings.results_dir)}, served at {settings.safe_results_base_url}"
 
 
 def _exchange(settings: Settings, stack: ExitStack) -> Exchange:

@@ -3,6 +3,8 @@ wherever the URL is shown (logs, run.py's lines, /info, /symbols) like the datab
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from app.core.config import ConfigError, load_settings
@@ -76,7 +78,7 @@ def test_settings_and_run_show_bitget_base_masked() -> None:
     assert "https://user:***@api.bitget.com" in lines and "hunter2" not in lines
 
 
-def test_info_and_symbols_mask_urls_with_credentials(tmp_path) -> None:
+def test_info_symbols_and_logs_mask_urls_with_credentials(tmp_path, caplog) -> None:
     from fastapi.testclient import TestClient
 
     from lambda_functions.common.results_store import LocalResultsStore
@@ -95,9 +97,11 @@ def test_info_and_symbols_mask_urls_with_credentials(tmp_path) -> None:
         values,
         overrides=Overrides(FakeOrchestrator(store), FakeSymbolsClient(), store, exchange=exchange),
     )
-    with TestClient(app) as client:
+    with caplog.at_level(logging.INFO), TestClient(app) as client:
         info = client.get("/info")
         symbols = client.get("/symbols")
+    assert "served at http://viewer:***@127.0.0.1:8000/results" in caplog.text
+    assert "hunter2" not in caplog.text
     assert info.status_code == 200 and symbols.status_code == 200
     assert "hunter2" not in info.text and "hunter3" not in info.text and "hunter3" not in symbols.text
     assert info.json()["results_store"]["base_url"] == "http://viewer:***@127.0.0.1:8000/results"
