@@ -389,7 +389,12 @@ class ExecutionStatusResponse(BaseModel):
     message: str | None = None
     startDate: datetime | None = None
     processing_time_seconds: float | None = None
-    progress: dict[str, int] | None = None
+    progress: dict[str, int] | None = Field(
+        None,
+        description="While RUNNING: symbols_done / symbols_total (the Map's items), and from the workers' "
+        "checkpoints streams_done / streams_total, orders (records kept so far), requests and http_429; "
+        "per symbol and stream: GET /orders/{arn}/progress",
+    )
     result: dict[str, Any] | None = None
     aws_execution_details: AwsExecutionDetails | None = None
     database_info: DatabaseInfo | None = None

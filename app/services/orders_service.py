@@ -37,6 +37,7 @@ from app.orchestration.base import (
     Orchestrator,
 )
 from app.services.database_service import DatabaseService, ExecutionBusyError, HydrationState
+from app.services.execution_progress import ExecutionProgress, read_progress
 from app.services.execution_records import FINISHED_STATUSES
 from app.services.results_files import prune_empty_directories
 from lambda_functions.aggregator.timefmt import format_duration
@@ -256,9 +257,23 @@ class OrdersService:
             "status": "RUNNING",
             "startDate": state.start_date,
             "processing_time_seconds": round(elapsed, 3) if elapsed is not None else None,
-            "progress": dict(state.progress) or None,
+            "progress": (dict(state.progress) | self.progress(state.execution_arn).totals()) or None,
             "aws_execution_details": self._details(state),
         }
+
+    def progress(self, execution_arn: str) -> ExecutionProgress:
+        """Per symbol and stream, what the workers' checkpoints say so far (execution_progress.py)."""
+        return read_progress(self.store, self.results_prefix, execution_name(execution_arn))
+
+    def known_progress(self, execution_arn: str) -> ExecutionProgress:
+        """`progress` of an execution this service knows (its record or its manifest); ExecutionNotFoundError
+        otherwise."""
+        if self.db.get_execution(execution_arn) is None:
+            try:
+                self.store.get_json(keys.manifest_key(self.results_prefix, execution_name(execution_arn)))
+            except ResultNotFoundError:
+                raise ExecutionNotFoundError(f"execution not found: {execution_arn}") from None
+        return self.progress(execution_arn)
 
     def _succeeded(self, state: ExecutionState, row: dict[str, Any] | None, wait_s: float) -> dict[str, Any]:
         output = state.output or {}

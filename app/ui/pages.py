@@ -2,7 +2,7 @@
 
 - the executions list: `OrdersService.list_executions` (GET /orders/list) and `list_accounts` (GET /accounts);
 - one execution: `OrdersService.status` (GET /orders/{arn}), the execution's record, and the workers' progress
-  read from their checkpoints (symbol_progress.py);
+  read from their checkpoints (app/services/execution_progress.py, also GET /orders/{arn}/progress);
 - one account: the GET /accounts/{id} handler itself.
 """
 
@@ -19,7 +19,6 @@ from app.api.routes.accounts import get_account
 from app.schemas.orders import OrdersRequest
 from app.services.orders_service import execution_name
 from app.ui import views
-from app.ui.symbol_progress import read_progress
 
 PAGE_SIZE = 50
 EXPORT_FORMATS = ("csv", "ndjson", "parquet")
@@ -57,7 +56,7 @@ def execution_context(runtime: Runtime, execution_arn: str) -> dict[str, Any]:
     """Raises ExecutionNotFoundError (404) like GET /orders/{arn}."""
     answer = runtime.orders.status(execution_arn)
     record = runtime.db.get_execution(execution_arn) or {}
-    progress = read_progress(runtime.store, runtime.settings.results_prefix, execution_name(execution_arn))
+    progress = runtime.orders.progress(execution_arn)  # what GET /orders/{arn}/progress answers
     result = _mapping(answer.get("result"))
     summary = _mapping(result.get("summary"))
     status = str(answer.get("status"))

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from app.ui.symbol_progress import ExecutionProgress
+from app.services.execution_progress import ExecutionProgress
 
 MAX_SYMBOLS_LISTED = 6  # a row names this many symbols, then "and N more"
 FINISHED = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})

@@ -8,7 +8,7 @@ import pytest
 
 from app.ui import views
 from app.ui.pages import outcome_message
-from app.ui.symbol_progress import ExecutionProgress, SymbolProgress
+from app.services.execution_progress import ExecutionProgress, SymbolProgress
 
 NOW = dt.datetime(2026, 11, 29, 8, 0, 0, tzinfo=dt.UTC)
 

@@ -46,9 +46,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"description": "A parameter is malformed; `detail` names it"},
 }
 ACCOUNT_ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {
-        "description": "The request cannot be served as given; `detail` says why. Nothing was started."
-    },
+    400: {"description": "The request cannot be served as given; `detail` says why. Nothing was started."},
     401: {
         "description": "Bitget refused the API credentials (`problem: credentials`, codes 40001-40012, 40036, "
         "40037): `detail`, `bitget_code` and `bitget_message` name it. Nothing was started."
@@ -102,6 +100,18 @@ def list_orders(
 def get_order_status(execution_arn: ExecutionArn, orders: OrdersServiceDep) -> dict[str, Any]:
     """RUNNING with progress, SUCCEEDED with result and database_info, or the failure's cause."""
     return orders.status(execution_arn)
+
+
+@router.get(
+    "/{execution_arn}/progress",
+    summary="Progress per symbol and stream, from the workers' checkpoints",
+    responses={404: ERRORS[404], 422: ERRORS[422]},
+)
+def get_progress(execution_arn: ExecutionArn, orders: OrdersServiceDep) -> dict[str, Any]:
+    """Per symbol: records kept, requests, retries, 429s, whether it finished (and complete), and per stream its
+    pages, records and state (open, complete, or why a shard ended). The checkpoints stay until the execution is
+    deleted or its results expire, so this answers after the end too (the CLI's and web page's live view)."""
+    return orders.known_progress(execution_arn).as_dict()
 
 
 @router.get(

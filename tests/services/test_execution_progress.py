@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from app.ui.symbol_progress import read_progress, symbol_progress
+from app.services.execution_progress import read_progress, symbol_progress
 from lambda_functions.common.keys import checkpoint_key
 from lambda_functions.common.results_store import LocalResultsStore
 

@@ -1,6 +1,7 @@
 """Per-symbol, per-stream progress and timings of an execution, read from its workers' checkpoints.
 
-GET /orders/{arn} reports symbols done / total only; the workers' checkpoints
+GET /orders/{arn}'s `progress` sums it up (streams done, orders and requests so far) and GET
+/orders/{arn}/progress gives it per symbol and stream, for the CLI and the web page. The workers' checkpoints
 (`{prefix}{execution}/checkpoints/{SYMBOL}.json`, docs/CONTRACTS.md) say more: every shard of every stream with
 its pages, the rows kept and how it ended (null while open), the request counters and, once the symbol is
 finished, its summary (duration, requests, 429s). They are rewritten every CHECKPOINT_INTERVAL_S while the
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from lambda_functions.common.keys import execution_prefix
@@ -73,6 +74,23 @@ class ExecutionProgress:
     @property
     def http_429(self) -> int:
         return sum(s.http_429 for s in self.symbols)
+
+    def totals(self) -> dict[str, int]:
+        """What GET /orders/{arn}'s `progress` adds to symbols done / total while an execution runs."""
+        return {
+            "streams_done": self.streams_done,
+            "streams_total": self.streams_total,
+            "orders": self.orders,
+            "requests": self.requests,
+            "http_429": self.http_429,
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "symbols_total": self.symbols_total,
+            **self.totals(),
+            "symbols": [asdict(s) for s in self.symbols],
+        }
 
 
 def read_progress(store: ResultsStore, prefix: str, execution: str) -> ExecutionProgress:
