@@ -1,7 +1,9 @@
 """Consolidated results document -> chunks of `ledger_orders` rows (and of `ledger_fills` rows), streamed.
 
 An order record (CONTRACTS.md: Bitget's raw fields + `stream` + `symbol`) becomes a tuple in ORDER_COLUMNS
-order, owned by the execution's account. This is the hot path of hydration (hundreds of thousands of calls):
+order, owned by the execution's account; a unified account's v3 row (stream `uta_<CATEGORY>`) is mapped by its
+own field names onto the same columns (docs/database.md "Unified-account (UTA) orders"). Fill records become
+`ledger_fills` rows in app/models/fill_rows.py; `row_chunks(..., kind="fills")` streams them. This is the hot path of hydration (hundreds of thousands of calls):
 tuples, not dicts, and plain look-ups; the database layer hands the tuples straight to the driver
 (app/services/order_inserts.py).
 
@@ -265,7 +267,8 @@ REJECTED_SAMPLES = 20  # rejected rows described in the hydration log; the count
 
 @dataclass
 class RejectedRows:
-    """Order records hydration skipped: how many, and the first few (symbol, stream, reason) for the log."""
+    """Records (orders, fills) hydration skipped: how many, and the first few (symbol, stream, id, reason) for
+    the log."""
 
     count: int = 0
     samples: list[dict[str, Any]] = field(default_factory=list)

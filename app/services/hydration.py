@@ -17,6 +17,8 @@
   claim was taken over stops at its next chunk;
 - *coverage*: a successful load replaces the execution's coverage rows in the same transaction that marks it
   saved (ledger_writes/coverage.py);
+- *fills*: the document's `fills` (after its orders) go the same way into `ledger_fills` / `execution_fills`,
+  in a second pass taken only when the first saw a `fills` array that is not empty (docs/database.md "Fills");
 - *bounded memory*: at most a few chunks of rows are held.
 """
 

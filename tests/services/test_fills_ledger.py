@@ -195,10 +195,11 @@ def test_a_bad_fill_record_is_counted_and_logged_never_failing(
     assert rejected["details"]["rows_rejected"] == 2
 
 
-def test_fills_parsed_in_a_child_process_are_the_same(
-    service: DatabaseService, engine: Engine, tmp_path: Path
+@pytest.mark.parametrize("in_subprocess", [True, False], ids=["child-process", "thread"])
+def test_fills_parsed_in_a_child_process_or_a_thread_are_the_same(
+    service: DatabaseService, engine: Engine, tmp_path: Path, in_subprocess: bool
 ) -> None:
-    service.parse_in_subprocess = True
+    service.parse_in_subprocess = in_subprocess
     _record(service, FIRST)
     fills = [spot_fill(i) if i % 3 else uta_fill(i) for i in range(1, 1201)]
     state = _hydrate(service, FIRST, write(tmp_path / "big.json", [uta_order(1)], fills))

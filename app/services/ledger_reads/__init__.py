@@ -7,7 +7,9 @@
 - `totals.py`: execution totals counted once per (execution, filter) while the execution is unchanged;
 - `account_pages.py`: GET /accounts/{id}/orders, keyset pages of the ledger;
 - `coverage.py` and `summaries.py`: GET /accounts and /accounts/{id} (coverage, gaps, retention);
-- `exports.py`: CSV / NDJSON / Parquet streamed in keyset chunks.
+- `exports.py`: CSV / NDJSON / Parquet streamed in keyset chunks;
+- `fill_sql.py` and `fill_pages.py`: the fills' pages (GET /accounts/{id}/fills, GET /orders/{arn}/fills).
 
-`app/services/order_queries.py` puts them together as DatabaseService's query part.
+`app/services/order_queries.py` and `app/services/fill_queries.py` put them together as DatabaseService's query
+parts.
 """
