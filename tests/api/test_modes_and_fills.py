@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from lambda_functions.common.streams import SIMULATION_PRODUCT_TYPES
+from lambda_functions.common.timewindow import DAY_MS
 from tests.api.test_account_history import ledger, run
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
@@ -78,3 +80,26 @@ def test_a_classic_accounts_fills_equal_the_truth(service) -> None:
     }
     assert set(kept) == {(f["stream"], f["tradeId"]) for f in fills} and max(kept.values()) == 1
     assert result["summary"]["total_fills"] == len(fills)
+
+
+def test_syncs_of_a_unified_account_keep_orders_finishing_late_and_every_fill(service) -> None:
+    # GIVEN a living unified account (orders arrive as the clock moves, some stay open for days)
+    profile = json.loads((Path(__file__).parents[2] / "sandbox" / "profiles" / "live.json").read_text())
+    client, sandbox = service(profile | {"account_mode": "unified"})
+    first = run(client, "/orders", {"since": "last_sync"})
+    account = first["result"]["account_id"]
+    start, _ = window_of(first["result"])
+    open_at_first = {(o["stream"], o["orderId"]) for o in sandbox.truth(None, kind="open")}
+    assert open_at_first and all(stream.startswith("uta_") for stream, _ in open_at_first)
+    # WHEN the clock moves twice and the account is synced each time
+    for days in (3, 5):
+        sandbox.advance_clock(days * DAY_MS)
+        status = run(client, f"/accounts/{account}/sync", {})
+        assert status["result"]["account_mode"] == "unified"
+    # THEN the ledger holds every order and fill of the span once, the late finishers included
+    orders = {(o["stream"], o["orderId"]) for o in sandbox.truth(None, start)}
+    fills = {(f["stream"], f["execId"]) for f in sandbox.truth(None, start, kind="fills")}
+    kept, kept_f = ledger(client, account), kept_fills(client, account)
+    assert set(kept) == orders and max(kept.values()) == 1
+    assert set(kept_f) == fills and max(kept_f.values()) == 1
+    assert open_at_first & orders, "orders open at the first sync finished since and are kept"
