@@ -116,6 +116,8 @@ def test_openapi_documents_every_endpoint_with_summary_and_limits(sqlite_api) ->
         ("/orders/{execution_arn}/resume", "post"), ("/orders/{execution_arn}/export", "get"),
         ("/accounts", "get"), ("/accounts/{account_id}", "get"), ("/accounts/{account_id}/orders", "get"),
         ("/accounts/{account_id}/orders/export", "get"), ("/accounts/{account_id}/sync", "post"),
+        ("/accounts/{account_id}/fills", "get"), ("/accounts/{account_id}/fills/export", "get"),
+        ("/orders/{execution_arn}/fills", "get"), ("/orders/{execution_arn}/fills/export", "get"),
     }  # fmt: skip
     assert {(p, m) for p, ops in paths.items() for m in ops} == expected
     assert all(op.get("summary") for ops in paths.values() for op in ops.values())
