@@ -66,7 +66,9 @@ def _create_ledger_fills() -> None:
     op.create_index("ix_ledger_fills_account_newest", "ledger_fills", ["account_id", *newest])
     for column in ("symbol", "stream", "order"):
         name = "order_id" if column == "order" else column
-        op.create_index(f"ix_ledger_fills_account_{column}_newest", "ledger_fills", ["account_id", name, *newest])
+        op.create_index(
+            f"ix_ledger_fills_account_{column}_newest", "ledger_fills", ["account_id", name, *newest]
+        )
 
 
 def _create_execution_fills() -> None:
@@ -82,8 +84,12 @@ def _create_execution_fills() -> None:
     )
     newest = ["c_time", "trade_id_num", "fill_pk"]
     op.create_index("ix_execution_fills_newest", "execution_fills", ["execution_id", *newest])
-    op.create_index("ix_execution_fills_symbol_newest", "execution_fills", ["execution_id", "symbol", *newest])
-    op.create_index("ix_execution_fills_stream_newest", "execution_fills", ["execution_id", "stream", *newest])
+    op.create_index(
+        "ix_execution_fills_symbol_newest", "execution_fills", ["execution_id", "symbol", *newest]
+    )
+    op.create_index(
+        "ix_execution_fills_stream_newest", "execution_fills", ["execution_id", "stream", *newest]
+    )
     op.create_index("ix_execution_fills_fill", "execution_fills", ["fill_pk"])
 
 
