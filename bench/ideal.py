@@ -26,11 +26,8 @@ _QUERY_OF_PLAN = {plan: query for query, plans in PLAN_QUERY_TYPES.items() for p
 
 
 def path_of(query: str) -> str:
-    if query.startswith("spot_plan"):
-        return ep.SPOT_PLAN_HISTORY
-    if query.startswith("spot_"):
-        return ep.SPOT_HISTORY_ORDERS
-    return ep.FUTURES_PLAN_HISTORY if "_plan" in query else ep.FUTURES_HISTORY_ORDERS
+    """The path of a stream, or of one planType's query (`USDT-FUTURES_plan:track_plan`)."""
+    return ep.history_path(query)
 
 
 def _is_futures_plan(stream: str) -> bool:

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from lambda_functions.common.bitget.endpoints import DEFAULT_LIMIT, PUBLISHED_LIMITS, history_path
 from lambda_functions.common.keys import execution_prefix
 from lambda_functions.common.results_store import ResultsStore
 
@@ -75,6 +76,15 @@ class ExecutionProgress:
     def http_429(self) -> int:
         return sum(s.http_429 for s in self.symbols)
 
+    @property
+    def requests_limit_per_s(self) -> int:
+        """The account's rate limit on the endpoints still being paged (every one once all are done): the sum of
+        Bitget's published per-path limits, what requests per second are measured against."""
+        streams = [s for symbol in self.symbols for s in symbol.streams]
+        paging = [s for s in streams if s.state == "open"] or streams
+        paths = {history_path(s.stream) for s in paging}
+        return int(sum(PUBLISHED_LIMITS.get(path, DEFAULT_LIMIT) for path in paths))
+
     def totals(self) -> dict[str, int]:
         """What GET /orders/{arn}'s `progress` adds to symbols done / total while an execution runs."""
         return {
@@ -83,6 +93,7 @@ class ExecutionProgress:
             "orders": self.orders,
             "requests": self.requests,
             "http_429": self.http_429,
+            "requests_limit_per_s": self.requests_limit_per_s,
         }
 
     def as_dict(self) -> dict[str, Any]:

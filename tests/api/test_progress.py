@@ -41,6 +41,7 @@ def test_a_running_execution_reports_streams_records_and_requests_so_far(sqlite_
         "orders": 390,
         "requests": 7,
         "http_429": 2,
+        "requests_limit_per_s": 30,  # still paging: spot history (20/s) and futures history (10/s)
     }
     detail = sqlite_api.client.get(f"/orders/{started['executionArn']}/progress").json()
     btc = next(s for s in detail["symbols"] if s["symbol"] == "BTCUSDT")

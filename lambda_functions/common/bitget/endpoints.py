@@ -7,6 +7,14 @@ per UID, fills 10/s per UID, every v3 trade endpoint 20/s per UID, public endpoi
 
 from __future__ import annotations
 
+from lambda_functions.common.streams import (
+    PLAN_SUFFIX,
+    SPOT_PLAN,
+    is_fill_stream,
+    is_spot_stream,
+    is_uta_stream,
+)
+
 SERVER_TIME = "/api/v2/public/time"
 SPOT_SYMBOLS = "/api/v2/spot/public/symbols"
 FUTURES_CONTRACTS = "/api/v2/mix/market/contracts"
@@ -50,3 +58,17 @@ PUBLISHED_LIMITS: dict[str, float] = {
 
 # Paths not in the table get this conservative rate (the slowest published limit).
 DEFAULT_LIMIT = 10.0
+
+
+def history_path(stream: str) -> str:
+    """The endpoint a stream (or an account unit's stream key, `spot_plan:BTCUSDT`) is paged on: its rate limit."""
+    name = stream.partition(":")[0]
+    if is_uta_stream(name):
+        return UTA_FILLS if is_fill_stream(name) else UTA_HISTORY_ORDERS
+    if is_fill_stream(name):
+        return SPOT_FILLS if is_spot_stream(name) else FUTURES_FILL_HISTORY
+    if name == SPOT_PLAN:
+        return SPOT_PLAN_HISTORY
+    if is_spot_stream(name):
+        return SPOT_HISTORY_ORDERS
+    return FUTURES_PLAN_HISTORY if name.endswith(PLAN_SUFFIX) else FUTURES_HISTORY_ORDERS
