@@ -257,9 +257,14 @@ class OrdersService:
             "status": "RUNNING",
             "startDate": state.start_date,
             "processing_time_seconds": round(elapsed, 3) if elapsed is not None else None,
-            "progress": (dict(state.progress) | self.progress(state.execution_arn).totals()) or None,
+            "progress": (dict(state.progress) | self._checkpoint_totals(state.execution_arn)) or None,
             "aws_execution_details": self._details(state),
         }
+
+    def _checkpoint_totals(self, execution_arn: str) -> dict[str, int]:
+        """The workers' figures so far; none before a worker wrote its first checkpoint."""
+        progress = self.progress(execution_arn)
+        return progress.totals() if progress.symbols_total else {}
 
     def progress(self, execution_arn: str) -> ExecutionProgress:
         """Per symbol and stream, what the workers' checkpoints say so far (execution_progress.py)."""

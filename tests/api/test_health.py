@@ -118,6 +118,7 @@ def test_openapi_documents_every_endpoint_with_summary_and_limits(sqlite_api) ->
         ("/accounts/{account_id}/orders/export", "get"), ("/accounts/{account_id}/sync", "post"),
         ("/accounts/{account_id}/fills", "get"), ("/accounts/{account_id}/fills/export", "get"),
         ("/orders/{execution_arn}/fills", "get"), ("/orders/{execution_arn}/fills/export", "get"),
+        ("/orders/{execution_arn}/progress", "get"),
     }  # fmt: skip
     assert {(p, m) for p, ops in paths.items() for m in ops} == expected
     assert all(op.get("summary") for ops in paths.values() for op in ops.values())
