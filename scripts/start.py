@@ -73,7 +73,7 @@ def check_account(settings: Settings) -> AccountCheck:
 def describe_account(settings: Settings, result: AccountCheck) -> str:
     where = "live Bitget" if settings.exchange_mode == "live" else "the sandbox (no Bitget key configured)"
     if result.status == "ok":
-        return f"account on {where}: ok, userId {result.account_id}"
+        return f"account on {where}: ok, {result.account_mode or 'unknown-mode'} account, userId {result.account_id}"
     if result.status == "rejected":
         return f"account on {where}: REFUSED ({result.problem}): {result.message}"
     return f"account on {where}: WARNING, not verified: {result.message}"

@@ -35,19 +35,28 @@ def test_check_reports_the_account_user_id(environment, sandbox, capsys) -> None
     environment(sandbox)
     assert start.main(["--check"]) == 0
     err = capsys.readouterr().err
-    assert f"account on live Bitget: ok, userId {sandbox.app.account.user_id}" in err
+    assert f"account on live Bitget: ok, classic account, userId {sandbox.app.account.user_id}" in err
 
 
 def test_check_without_a_key_checks_a_sandbox(environment, capsys) -> None:
     assert start.main(["--check"]) == 0
-    assert "account on the sandbox (no Bitget key configured): ok, userId" in capsys.readouterr().err
+    assert (
+        "account on the sandbox (no Bitget key configured): ok, classic account, userId"
+        in capsys.readouterr().err
+    )
+
+
+def test_check_accepts_a_unified_account_and_names_its_mode(environment, make_sandbox, capsys) -> None:
+    server = make_sandbox("demo", seed=6, account_mode="unified")
+    environment(server, None)
+    assert start.main(["--check"]) == 0
+    assert "unified account" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
     ("options", "passphrase", "words"),
     [
         ({}, "wrong-passphrase-SECRET", "(credentials)"),
-        ({"account_mode": "unified"}, None, "Unified Trading Account"),
         ({"deny": "permission"}, None, "(permission_missing)"),
     ],
 )
