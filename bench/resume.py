@@ -249,7 +249,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         end_ms = int(time.time() * 1000)
         window = {"start_ms": end_ms - WINDOW_DAYS * DAY_MS, "end_ms": end_ms}
         truth = sandbox.truth(HEAVY_SYMBOL, window["start_ms"], window["end_ms"])  # built here: not timed
-        event = {"symbol": HEAVY_SYMBOL, "execution": EXECUTION, **window}
+        event = {"symbol": HEAVY_SYMBOL, "execution": EXECUTION, "account_mode": "classic", **window}
         (tmp / "parts").mkdir()
         env = child_env(sandbox, args, tmp / "parts")
 

@@ -174,6 +174,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             {
                 "symbol": symbol,
                 "execution": "bench-worker",
+                "account_mode": "classic",  # what the coordinator's account check hands every worker
                 **({"rate_share": share} if args.aws_share else {}),
             }
             for symbol in symbols

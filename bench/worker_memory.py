@@ -164,7 +164,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "WORKER_TMP_DIR": results,
             "LOG_LEVEL": "WARNING",
         }
-        event = {"symbol": SYMBOL, "execution": EXECUTION}
+        event = {"symbol": SYMBOL, "execution": EXECUTION, "account_mode": "classic"}
         runtime_site = sysconfig.get_paths()["purelib"]
         started = time.perf_counter()
         child = subprocess.run(
