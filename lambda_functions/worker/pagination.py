@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from lambda_functions.common.bitget.pages import next_flag
 from lambda_functions.common.streams import UTA_TIME_ALIASES
 from lambda_functions.worker.budget import TimeBudget
 from lambda_functions.worker.page_size import PageSizer
@@ -160,8 +161,7 @@ def spot_plan_fetcher(client: Any, symbol: str) -> FetchPage:
         )
         data = data or {}
         rows = list(data.get("orderList") or [])
-        flag = data.get("nextFlag")
-        has_more = None if flag is None else flag in (True, "true")
+        has_more = next_flag(data.get("nextFlag"))  # None (not sent): unknown, the walk goes on
         return Page(rows, data.get("idLessThan") or _last_valid_id(rows), has_more)
 
     return fetch

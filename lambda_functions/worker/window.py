@@ -16,6 +16,11 @@ from lambda_functions.common.timewindow import DAY_MS, RETENTION_MS
 # Bitget drops orders older than 90 days by its own clock; a startTime at the very edge can fail with 40704 by
 # the time the request arrives. Orders within this margin of expiring are not asked for.
 RETENTION_EDGE_MARGIN_MS = 5_000
+# A start at most this far behind the edge the worker pages from was inside the retention when the window was
+# asked for: the coordinator's clock (not Bitget's), the Map's queue and continuations put the worker later than
+# the request. Such a start moves to the edge unreported, as every request's own startTime does while paging
+# (orders that expired after the request); only a start further back was asked beyond the retention: `clamped`.
+EXPIRED_SINCE_ASKED_MS = DAY_MS
 # Bitget's widest startTime..endTime span is 90 days; a slice asks 1 ms beyond each end (shards.py), so a slice
 # holds at most 90 days less 1 ms. Any window inside the retention fits in one slice.
 MAX_SPAN_MS = 90 * DAY_MS - 1
@@ -53,6 +58,8 @@ def resolve_window(start_ms: int | None, end_ms: int | None, now_ms: int) -> Win
         return Window(start, end)
     if end <= oldest:
         raise ValueError(f"the window ends before Bitget's 90-day retention (oldest queryable ms: {oldest})")
+    if start >= oldest - EXPIRED_SINCE_ASKED_MS:
+        return Window(oldest, end)
     return Window(oldest, end, clamped=True, requested_start_ms=start)
 
 

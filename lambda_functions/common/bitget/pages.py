@@ -26,11 +26,12 @@ def row_list(data: Any) -> list[dict]:
 
 
 def spot_plan_page(data: Mapping[str, Any] | None) -> dict:
-    """{"nextFlag": bool, "idLessThan": str or None, "orderList": [...]} plus any other field as sent."""
+    """{"nextFlag": bool or None, "idLessThan": str or None, "orderList": [...]} plus any other field as sent.
+    `nextFlag` is None when Bitget sent none (`next_flag`)."""
     data = data or {}
     return {
         **data,
-        "nextFlag": _as_bool(data.get("nextFlag")),
+        "nextFlag": next_flag(data.get("nextFlag")),
         "idLessThan": data.get("idLessThan") or None,
         "orderList": list(data.get("orderList") or []),
     }
@@ -64,7 +65,12 @@ def fill_page(data: Mapping[str, Any] | None) -> dict:
     return {**data, "fillList": list(data.get("fillList") or []), "endId": data.get("endId") or None}
 
 
-def _as_bool(value: object) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() == "true"
-    return bool(value)
+def next_flag(value: object) -> bool | None:
+    """Spot plan's "more data" flag: True/False as a JSON boolean or the strings "true"/"false"; None when it is
+    absent, null or anything else. None is "unknown", not "no more": a short page is never the end by itself
+    (BITGET_API.md §3, §10a), so only an explicit false may end a walk. The client and the pager both read the
+    flag with this."""
+    if isinstance(value, bool):
+        return value
+    text = value.strip().lower() if isinstance(value, str) else None
+    return {"true": True, "false": False}.get(text) if text else None
