@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -86,7 +87,13 @@ def test_a_row_without_usable_ctime_or_order_id_is_set_aside_and_the_rest_merged
     no_time = spot_order("ETHUSDT", 2, 1500)
     del no_time["cTime"]
     bad_id = spot_order("ETHUSDT", 3, 1200) | {"orderId": "12ab"}
-    rows = [spot_order("ETHUSDT", 9, 2000), no_time, bad_id, "not an object", spot_order("ETHUSDT", 1, 1000)]
+    rows: list[Any] = [  # "not an object": a file row that is not a JSON object
+        spot_order("ETHUSDT", 9, 2000),
+        no_time,
+        bad_id,
+        "not an object",
+        spot_order("ETHUSDT", 1, 1000),
+    ]
     stats = MergeStats()
     # WHEN merged
     merged = list(merge_newest_first({"ETHUSDT": iter(rows)}, stats))

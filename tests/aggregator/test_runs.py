@@ -3,6 +3,8 @@ manifest's record of an execution's runs."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from lambda_functions.aggregator.runs import busy_seconds, close_run, stop_reason
@@ -31,7 +33,8 @@ def two_symbols(store):
 
 
 def stopped(symbol, orders, reason):
-    return worker_summary(symbol, orders, done=False, complete=False, reason=reason, **{"continue": False})
+    keyword: dict[str, Any] = {"continue": False}  # `continue` is a Python keyword: passed by name this way
+    return worker_summary(symbol, orders, done=False, complete=False, reason=reason, **keyword)
 
 
 def resumed_manifest(store):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 from decimal import Decimal
+from typing import Any
 
 import ijson
 import pytest
@@ -71,7 +72,11 @@ def test_summary_is_computed_after_the_orders() -> None:
             consumed.append(order)
             yield order
 
-    write_document(io.BytesIO(), {}, orders(), lambda: seen.append(len(consumed)) or {})
+    def summary() -> dict[str, Any]:
+        seen.append(len(consumed))
+        return {}
+
+    write_document(io.BytesIO(), {}, orders(), summary)
     assert seen == [3]
 
 

@@ -23,6 +23,7 @@ from app.core.db import run_migrations
 from app.main import Exchange, Overrides, create_app
 from lambda_functions.common.results_store import LocalResultsStore
 from tests.api.fakes import FakeOrchestrator, FakeSymbolsClient
+from tests.api.runtime import runtime_of
 
 # One database per test run, so concurrent runs on the shared server never drop each other's tables.
 MYSQL_DATABASE = f"bitget_orders_api_test_{os.getpid()}"
@@ -144,7 +145,7 @@ def make_api(tmp_path: Path) -> Iterator[Callable[..., Api]]:
 
     yield make
     for client in opened:
-        client.app.state.runtime.db.join_background(30)
+        runtime_of(client).db.join_background(30)
         client.__exit__(None, None, None)
 
 

@@ -105,7 +105,8 @@ class FakeOrchestrator:
         self.store.put_json(key, {"execution": name, "execution_arn": execution_arn, "orders": orders})
         state = self.states[execution_arn]
         state.status = "SUCCEEDED"
-        state.stop_date = state.start_date + dt.timedelta(seconds=75.5)  # type: ignore[operator]
+        assert state.start_date is not None, "start() gives every fake execution a start date"
+        state.stop_date = state.start_date + dt.timedelta(seconds=75.5)
         state.state_machine_arn = "arn:aws:states:us-east-2:123456789012:stateMachine:bitget-orders"
         state.output = {
             "success": True,

@@ -14,6 +14,7 @@ from app.orchestration.embedded import INTERRUPTED_CAUSE, EmbeddedOrchestrator, 
 from lambda_functions.common.results_store import LocalResultsStore
 from tests.api.conftest import test_settings
 from tests.api.fakes import FakeSymbolsClient
+from tests.api.runtime import runtime_of
 from tests.orchestration.fakes import FakeAggregator, FakeWorker
 from tests.orchestration.test_embedded import with_resume
 
@@ -61,7 +62,7 @@ def test_an_execution_whose_process_is_gone_is_resumed_at_start_up(sqlite_url, t
                 assert f"resuming execution {name}: its process is gone" in caplog.text
                 body = wait_for(second, arn, "SUCCEEDED")
                 assert body["status"] == "SUCCEEDED"
-                second.app.state.runtime.db.join_background(30)
+                runtime_of(second).db.join_background(30)
                 info = second.get(f"/orders/{arn}").json()["database_info"]
                 assert (info["state"], info["orders_saved"]) == ("saved", 3)
                 listed = second.get("/orders/list").json()["executions"]

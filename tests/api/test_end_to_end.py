@@ -13,6 +13,7 @@ from sqlalchemy import create_engine, text
 from app.main import Exchange, Overrides, create_app
 from lambda_functions.worker import app as worker_app
 from tests.api.conftest import TestClient, test_settings
+from tests.api.runtime import runtime_of
 
 # The orders an execution saw (its links to the ledger), as the per-execution `orders` table held them.
 SAVED = (
@@ -41,7 +42,7 @@ def embedded(sandbox, database_url: str, tmp_path: Path, monkeypatch: pytest.Mon
     app = create_app(settings, overrides=Overrides(exchange=exchange))
     with TestClient(app) as client:
         yield client, sandbox, database_url
-        client.app.state.runtime.db.join_background(60)
+        runtime_of(client).db.join_background(60)
 
 
 def saved_orders(database_url: str, arn: str) -> list[tuple[str, str]]:

@@ -112,7 +112,9 @@ def test_resume_a_running_execution_is_409(api) -> None:
 def test_resume_a_complete_success_is_409(api) -> None:
     arn = api.start()
     api.orchestrator.succeed(arn, [order(1)])
-    api.orchestrator.states[arn].output["summary"]["complete"] = True  # type: ignore[index]
+    output = api.orchestrator.states[arn].output
+    assert output is not None
+    output["summary"]["complete"] = True
     response = api.client.post(f"/orders/{arn}/resume")
     assert response.status_code == 409
     assert "SUCCEEDED and is complete" in response.json()["detail"]
@@ -171,7 +173,9 @@ def test_resume_an_aborted_execution_saves_again_and_the_db_equals_the_final_res
 def test_resume_an_incomplete_success_is_202(api) -> None:
     arn = api.start()
     api.orchestrator.succeed(arn, [order(1)])
-    api.orchestrator.states[arn].output["summary"]["complete"] = False  # type: ignore[index]
+    output = api.orchestrator.states[arn].output
+    assert output is not None
+    output["summary"]["complete"] = False
     response = api.client.post(f"/orders/{arn}/resume")
     assert response.status_code == 202, response.text
     assert response.json()["previous_status"] == "SUCCEEDED"

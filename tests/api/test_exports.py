@@ -92,7 +92,7 @@ def assert_same_rows(fmt: str, exported: list[dict[str, Any]], shown: list[dict[
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_account_export_equals_the_pages(stored: tuple[Api, list[Any]], fmt: str) -> None:
     api, _ = stored
-    params = {"symbol": "ETHUSDT", "end_ms": fixtures.BASE_MS - 100_000}
+    params: dict[str, str | int] = {"symbol": "ETHUSDT", "end_ms": fixtures.BASE_MS - 100_000}
     response = api.client.get(f"/accounts/{ACCOUNT}/orders/export", params=params | {"format": fmt})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith({"csv": "text/csv", "ndjson": "application/x-ndjson",

@@ -5,6 +5,7 @@ json_guard.py, errors.py, routes/results.py, coordinator/validation.py)."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -155,9 +156,14 @@ def test_preview_is_bounded_and_json_safe() -> None:
 # ---- symbol counts ----------------------------------------------------------------------------------------------
 def test_a_huge_symbol_list_is_refused_before_any_symbol_is_read(make_api, sqlite_url, monkeypatch) -> None:
     api = make_api(sqlite_url, max_request_body_bytes=8 * 1024 * 1024)
-    calls = []
+    calls: list[Any] = []
     real = order_schemas.normalise_symbol
-    monkeypatch.setattr(order_schemas, "normalise_symbol", lambda raw: calls.append(raw) or real(raw))
+
+    def counting_normalise(raw: Any) -> str:
+        calls.append(raw)
+        return real(raw)
+
+    monkeypatch.setattr(order_schemas, "normalise_symbol", counting_normalise)
     symbols = [f"S{i}" for i in range(50_000)]
     response = api.client.post("/orders", json={"symbols": symbols})
     assert response.status_code == 422

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import time
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -368,7 +369,12 @@ def test_save_from_url_refuses_foreign_urls_and_fetches_nothing(api, monkeypatch
     url = api.orchestrator.succeed(arn, [order(i) for i in range(5)])
     reads: list[str] = []
     real_reader = api.store.reader
-    monkeypatch.setattr(api.store, "reader", lambda key: reads.append(key) or real_reader(key))
+
+    def counting_reader(key: str) -> Any:
+        reads.append(key)
+        return real_reader(key)
+
+    monkeypatch.setattr(api.store, "reader", counting_reader)
     before = api.counts()
     for foreign in _foreign_urls(url, arn):
         response = api.client.post(f"/orders/{arn}/save-from-url", params={"public_url": foreign})

@@ -60,9 +60,12 @@ def test_page_is_todays_answer(stored: tuple[Api, list[Any], LedgerWriter]) -> N
 
 def test_cursor_walk_and_filters(stored: tuple[Api, list[Any], LedgerWriter]) -> None:
     api, rows, _ = stored
-    ids, cursor = [], None
+    ids: list[int] = []
+    cursor: str | None = None
     while True:
-        params = {"limit": 40, "stream": "spot_tpsl"} | ({"cursor": cursor} if cursor else {})
+        params: dict[str, str | int] = {"limit": 40, "stream": "spot_tpsl"}
+        if cursor:
+            params["cursor"] = cursor
         body = api.client.get(f"/orders/{ARN}/database", params=params).json()
         ids += [o["id"] for o in body["orders"]]
         assert body["pagination"]["total_orders"] == sum(r["stream"] == "spot_tpsl" for r in rows)

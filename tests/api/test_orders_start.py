@@ -22,6 +22,7 @@ from lambda_functions.coordinator.service import OptionDefaults
 from lambda_functions.coordinator.validation import DAY_MS
 from tests.api.conftest import TestClient, test_settings
 from tests.api.fakes import FakeSymbolsClient
+from tests.api.runtime import runtime_of
 from tests.orchestration.fakes import FakeAggregator, FakeWorker
 
 GOOD = Credentials("sandbox-key", "sandbox-secret", "sandbox-pass")
@@ -80,7 +81,9 @@ class Service:
 
     def wait(self, arn: str) -> None:
         """Let an execution finish before the app (and its runner) closes."""
-        self.client.app.state.runtime.orders.orchestrator.runner.wait(arn)
+        orchestrator = runtime_of(self.client).orders.orchestrator
+        assert isinstance(orchestrator, EmbeddedOrchestrator)
+        orchestrator.runner.wait(arn)
 
     def executions(self) -> int:
         engine = create_engine(self.database_url)

@@ -43,7 +43,8 @@ def test_list_and_database_show_the_orchestrators_status_without_any_poll(api) -
     assert listed(api, failed)["complete"] is False
     engine = create_engine(api.database_url)
     with engine.connect() as connection:
-        stored = dict(connection.execute(text("SELECT execution_arn, status FROM execution_results")).all())
+        rows = connection.execute(text("SELECT execution_arn, status FROM execution_results")).all()
+        stored = {arn: status for arn, status in rows}
     engine.dispose()
     assert stored == statuses
     # AND reading a list saves nothing (that is the GET's and the watcher's work)
@@ -143,7 +144,7 @@ def test_a_tick_examines_a_bounded_batch_round_robin(sqlite_api) -> None:
     assert seen == [arns[0:2], arns[2:4], arns[4:5], arns[0:2]]
 
 
-def test_a_tick_logs_errors_and_carries_on(sqlite_api, caplog) -> None:
+def test_a_tick_logs_errors_and_carries_on(sqlite_api, caplog, monkeypatch) -> None:
     runtime = sqlite_api.client.app.state.runtime
     first, second = sqlite_api.start(), sqlite_api.start()
     sqlite_api.orchestrator.succeed(second, [order(1)])
@@ -156,7 +157,7 @@ def test_a_tick_logs_errors_and_carries_on(sqlite_api, caplog) -> None:
             raise RuntimeError("boom")
         return real(arn)
 
-    sqlite_api.orchestrator.describe = flaky  # type: ignore[method-assign]
+    monkeypatch.setattr(sqlite_api.orchestrator, "describe", flaky)
     watcher = ExecutionWatcher(runtime.orders, runtime.db)
     with caplog.at_level(logging.WARNING, logger="app.services.execution_watcher"):
         report = watcher.tick()

@@ -6,7 +6,6 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -49,6 +48,12 @@ def response(status: int = 200, body: Any = None, headers: dict | None = None) -
     return resp
 
 
+def sent_url(prepared: requests.PreparedRequest) -> str:
+    """The URL of a request the client prepared (always set once prepared)."""
+    assert prepared.url is not None
+    return prepared.url
+
+
 def envelope(data: Any = None, code: str = "00000", msg: str = "success", **extra: Any) -> dict:
     return {"code": code, "msg": msg, "requestTime": 1700000000000, "data": data, **extra}
 
@@ -56,7 +61,7 @@ def envelope(data: Any = None, code: str = "00000", msg: str = "success", **extr
 class FakeSession:
     """Plays a script of responses/exceptions (the last one repeats) and records what was sent."""
 
-    def __init__(self, *script: requests.Response | Exception | Callable[[], Any]) -> None:
+    def __init__(self, *script: requests.Response | Exception) -> None:
         self.script = list(script) or [response()]
         self.sent: list[requests.PreparedRequest] = []
         self.timeouts: list[Any] = []
@@ -200,7 +205,7 @@ class SkewedExchange:
         self._lock = threading.Lock()
 
     def paths(self) -> list[str]:
-        return [urlsplit(p.url).path for p in self.sent]
+        return [urlsplit(sent_url(p)).path for p in self.sent]
 
     def send(self, prepared: requests.PreparedRequest, timeout: Any = None) -> requests.Response:
         with self._lock:
@@ -208,7 +213,7 @@ class SkewedExchange:
         self.clock.advance(self.rtt_s / 2)
         server_ms = round(self.clock.time() * 1000) + self.offset_ms
         self.clock.advance(self.rtt_s / 2)
-        if urlsplit(prepared.url).path == ep.SERVER_TIME:
+        if urlsplit(sent_url(prepared)).path == ep.SERVER_TIME:
             time.sleep(self.time_delay_s)  # a slow answer, so that concurrent callers overlap for real
             return response(body=envelope({"serverTime": str(server_ms)}))
         stamp = prepared.headers.get("ACCESS-TIMESTAMP")
@@ -460,7 +465,7 @@ def test_429_with_no_remaining_quota_waits_a_full_window_and_holds_back_the_endp
 
 
 def test_every_attempt_gives_its_rate_limit_ticket_back_whatever_happened() -> None:
-    failures = [
+    failures: list[requests.Response | Exception] = [
         requests.ConnectionError("reset"),
         response(429, envelope(code="429", msg="Too Many Requests")),
         response(503, b"<html>busy</html>"),
@@ -592,7 +597,7 @@ def test_stats_are_exact_under_concurrency() -> None:
 
 
 def sent_params(session: FakeSession, index: int = -1) -> dict[str, str]:
-    return dict(parse_qsl(urlsplit(session.sent[index].url).query))
+    return dict(parse_qsl(urlsplit(sent_url(session.sent[index])).query))
 
 
 def test_spot_history_orders_params_and_empty_data() -> None:
@@ -601,7 +606,7 @@ def test_spot_history_orders_params_and_empty_data() -> None:
         "BTCUSDT", start_ms=1, end_ms=2, id_less_than="99", limit=50, tpsl_type="tpsl"
     )
     assert rows == []
-    assert urlsplit(session.sent[0].url).path == ep.SPOT_HISTORY_ORDERS
+    assert urlsplit(sent_url(session.sent[0])).path == ep.SPOT_HISTORY_ORDERS
     assert sent_params(session) == {
         "symbol": "BTCUSDT",
         "startTime": "1",
@@ -624,7 +629,7 @@ def test_futures_history_orders_normalises_an_empty_page() -> None:
     session = FakeSession(response(body=envelope({"entrustedList": None, "endId": ""})))
     page = make_client(session).futures_history_orders("USDT-FUTURES", symbol="BTCUSDT", id_less_than="5")
     assert page == {"entrustedList": [], "endId": None}
-    assert urlsplit(session.sent[0].url).path == ep.FUTURES_HISTORY_ORDERS
+    assert urlsplit(sent_url(session.sent[0])).path == ep.FUTURES_HISTORY_ORDERS
     assert sent_params(session) == {
         "productType": "USDT-FUTURES",
         "symbol": "BTCUSDT",
@@ -651,7 +656,7 @@ def test_symbol_lists() -> None:
     client = make_client(session, credentials=None)
     assert client.spot_symbols() == [{"symbol": "BTCUSDT"}]
     assert client.futures_contracts("COIN-FUTURES", "BTCUSD") == [{"symbol": "BTCUSDT"}]
-    assert session.sent[0].url.endswith(ep.SPOT_SYMBOLS)
+    assert sent_url(session.sent[0]).endswith(ep.SPOT_SYMBOLS)
     assert sent_params(session) == {"productType": "COIN-FUTURES", "symbol": "BTCUSD"}
 
 

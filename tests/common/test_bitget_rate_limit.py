@@ -17,6 +17,7 @@ from lambda_functions.common.bitget.endpoints import (
     PUBLISHED_LIMITS,
     SPOT_HISTORY_ORDERS,
 )
+from lambda_functions.common.bitget.rate_limit import DEFAULT_SAFETY
 
 
 class FakeClock:
@@ -37,10 +38,23 @@ class FakeClock:
             self.now += max(seconds, 0.0)
 
 
-def fake_limiter(clock: FakeClock, limits: dict[str, float] | None = None, **kwargs: float) -> RateLimiter:
+def fake_limiter(
+    clock: FakeClock,
+    limits: dict[str, float] | None = None,
+    *,
+    share: float = 1.0,
+    safety: float = DEFAULT_SAFETY,
+    burst: int | None = 1,
+) -> RateLimiter:
     """A limiter on the fake clock; without a burst (one start at a time) unless the test asks for one."""
-    kwargs.setdefault("burst", 1)
-    return RateLimiter(limits or {"/p": 10}, monotonic=clock.monotonic, sleep=clock.sleep, **kwargs)
+    return RateLimiter(
+        limits or {"/p": 10},
+        share=share,
+        monotonic=clock.monotonic,
+        sleep=clock.sleep,
+        safety=safety,
+        burst=burst,
+    )
 
 
 def overlapping_at_each_start(schedule: list[tuple[float, float]]) -> int:

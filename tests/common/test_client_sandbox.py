@@ -80,11 +80,14 @@ def _spot_plan(client: BitgetClient, symbol: str, start: int, end: int) -> Itera
 
 def _futures(client: BitgetClient, product: str, plan: str | None, symbol: str, start: int, end: int):
     def fetch(cursor: str | None) -> tuple[list[dict], str | None, bool]:
-        query = {"symbol": symbol, "start_ms": start, "end_ms": end, "id_less_than": cursor}
         if plan is None:
-            page = client.futures_history_orders(product, **query)
+            page = client.futures_history_orders(
+                product, symbol=symbol, start_ms=start, end_ms=end, id_less_than=cursor
+            )
         else:
-            page = client.futures_plan_history(product, plan, **query)
+            page = client.futures_plan_history(
+                product, plan, symbol=symbol, start_ms=start, end_ms=end, id_less_than=cursor
+            )
         return page["entrustedList"], page["endId"], len(page["entrustedList"]) == 100
 
     return _pages(fetch)
@@ -192,7 +195,7 @@ class _HeaderTamperingSession(requests.Session):
         super().__init__()
         self.header, self.value = header, value
 
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         if self.value is None:
             del request.headers[self.header]
         else:

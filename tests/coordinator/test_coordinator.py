@@ -10,6 +10,7 @@ import pytest
 
 from lambda_functions.common.keys import manifest_key
 from lambda_functions.common.results_store import LocalResultsStore
+from lambda_functions.coordinator.account_check import AccountCheck, AccountChecker
 from lambda_functions.coordinator.naming import NAME_PATTERN, execution_name_from_arn
 from lambda_functions.coordinator.service import Coordinator, OptionDefaults
 from lambda_functions.coordinator.validation import DAY_MS
@@ -135,6 +136,7 @@ def test_good_input_writes_the_manifest_first_then_starts_once(store):
     }
     assert (body["window_clamped"], body["window_note"], body["account_check"]) == (False, None, "off")
     assert (body["requested_start_ms"], body["requested_end_ms"]) == (START, END)
+    assert sfn.manifest_seen_at_start is not None
     assert sfn.manifest_seen_at_start["status"] == "RUNNING"
     manifest = store.get_json(manifest_key("p/", body["execution"]))
     assert manifest["execution_arn"] == body["executionArn"]
@@ -282,18 +284,16 @@ def test_execution_name_from_arn(arn, name):
 # ---- account-wide requests -------------------------------------------------------------------------------
 
 
-class _Account:
-    """An account checker that always answers with the same account."""
+class _Account(AccountChecker):
+    """An account checker that always answers with the same account (no exchange: the base is not set up)."""
 
     def __init__(self, account_id: str = "5550001111") -> None:
-        from lambda_functions.coordinator.account_check import AccountCheck
-
         self.result = AccountCheck(status="ok", message="ok", account_id=account_id)
 
-    def check(self):
+    def check(self) -> AccountCheck:
         return self.result
 
-    def fresh_clock_offset_ms(self):
+    def fresh_clock_offset_ms(self) -> int | None:
         return 0  # the test's clock is Bitget's
 
 

@@ -29,10 +29,14 @@ def fake_credentials(monkeypatch):
         monkeypatch.delenv(var, raising=False)
 
 
-def store_for(bucket: str, region: str, **settings: str) -> S3ResultsStore:
-    store = build_results_store(
-        StoreSettings(_env_file=None, results_bucket=bucket, aws_default_region=region, **settings)
+def store_for(bucket: str, region: str, results_bucket_region: str = "") -> S3ResultsStore:
+    settings = StoreSettings(
+        _env_file=None,
+        results_bucket=bucket,
+        aws_default_region=region,
+        results_bucket_region=results_bucket_region,
     )
+    store = build_results_store(settings)
     assert isinstance(store, S3ResultsStore)
     return store
 

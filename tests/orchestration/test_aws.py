@@ -18,8 +18,9 @@ import requests
 from botocore.exceptions import ClientError, EndpointConnectionError
 from moto import mock_aws
 from moto.awslambda_simple.models import LambdaSimpleBackend
+from moto.core.config import DefaultConfig
 
-from app.orchestration.aws import EXPRESS_TIMEOUT_CAUSE, AwsOrchestrator
+from app.orchestration.aws import EXPRESS_TIMEOUT_CAUSE, AwsOrchestrator, StateMachineType
 from app.orchestration.base import (
     AccountRejectedError,
     ExecutionNotFoundError,
@@ -33,6 +34,7 @@ from lambda_functions.common.keys import manifest_key
 from lambda_functions.common.results_store import LocalResultsStore, S3ResultsStore
 from lambda_functions.coordinator import app as coordinator_app
 from lambda_functions.coordinator.validation import DAY_MS
+from tests.api.runtime import runtime_of
 from tests.orchestration.fakes import PREFIX, FakeAggregator, FakeWorker, fake_orders
 
 # The orders an execution saw (its links to the ledger), as the per-execution `orders` table held them.
@@ -84,7 +86,10 @@ def aws(monkeypatch):
         "ACCOUNT_PRECHECK": "false",  # fake workers, no exchange; the check has its own tests below
     }.items():
         monkeypatch.setenv(var, value)
-    config = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
+    config: DefaultConfig = {
+        "stepfunctions": {"execute_state_machine": True},
+        "lambda": {"use_docker": False},
+    }
     with mock_aws(config=config):
         s3 = boto3.client("s3", region_name=REGION)
         s3.create_bucket(Bucket=BUCKET)
@@ -93,7 +98,7 @@ def aws(monkeypatch):
 
 
 def deploy(
-    aws, monkeypatch, machine_type: str, worker: FakeWorker | None = None, concurrency: int = 5
+    aws, monkeypatch, machine_type: StateMachineType, worker: FakeWorker | None = None, concurrency: int = 5
 ) -> tuple[AwsOrchestrator, list[str], S3ResultsStore]:
     """Create the state machine, point the coordinator at it, route Lambda invokes to our handlers.
 
@@ -130,7 +135,7 @@ def deploy(
         store,
         coordinator_function="bitget-coordinator",
         results_prefix=PREFIX,
-        state_machine_type=machine_type,  # type: ignore[arg-type]
+        state_machine_type=machine_type,
     )
     return orchestrator, calls, store
 
@@ -408,10 +413,11 @@ def test_the_api_watcher_saves_the_orders_of_an_aws_execution_nobody_polls(
         while saved() != expected:
             assert time.monotonic() < deadline, "the watcher did not save the orders"
             time.sleep(0.1)
-        db = client.app.state.runtime.db
+        db = runtime_of(client).db
         db.join_background(30)
         # THEN the orders are in the database once, and the record says SUCCEEDED and saved
         record = db.get_execution(arn)
+        assert record is not None
         assert (record["status"], record["hydration_state"], record["orders_saved"]) == (
             "SUCCEEDED",
             "saved",

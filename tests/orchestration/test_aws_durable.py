@@ -11,6 +11,7 @@ import pytest
 import requests
 from moto.awslambda_simple.models import LambdaSimpleBackend
 
+from app.orchestration.aws import StateMachineType
 from lambda_functions.aggregator import app as aggregator_app
 from lambda_functions.aggregator.settings import AggregatorSettings
 from lambda_functions.common.keys import checkpoint_key
@@ -37,7 +38,7 @@ def stack(aws, monkeypatch, make_sandbox):
     """deploy(machine_type, worker_s, **coordinator_env) -> (orchestrator, store), with the real handlers."""
     server = make_sandbox(PROFILE, seed=3, enforce_rate_limits=False)
 
-    def build(machine_type: str, worker_s: float = 60.0, **coordinator_env: str):
+    def build(machine_type: StateMachineType, worker_s: float = 60.0, **coordinator_env: str):
         for name, value in coordinator_env.items():
             monkeypatch.setenv(name, value)
         monkeypatch.setenv("STATE_MACHINE_TYPE", machine_type)

@@ -312,7 +312,7 @@ def test_a_refused_account_starts_no_execution(
         orchestrator.start(["BTCUSDT"], None, None)
     # THEN it names the problem with Bitget's code, and nothing was started or written
     assert (raised.value.status_code, raised.value.problem) == (status, problem)
-    assert raised.value.bitget_code in str(raised.value)
+    assert raised.value.bitget_code is not None and raised.value.bitget_code in str(raised.value)
     assert (starts, store.list_keys(""), worker.events) == ([], [], [])
 
 

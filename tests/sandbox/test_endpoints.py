@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 
@@ -132,11 +133,12 @@ def test_spot_tpsl_is_its_own_stream(sandbox) -> None:
 
 def test_spot_plan_requires_symbol_start_and_end(sandbox) -> None:
     now = now_ms()
-    for params, missing in [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({}, "symbol"),
         ({"symbol": "BTCUSDT"}, "startTime"),
         ({"symbol": "BTCUSDT", "startTime": now - DAY}, "endTime"),
-    ]:
+    ]
+    for params, missing in cases:
         body = get(sandbox, SPOT_PLAN, params).json()
         assert body["code"] == "40019"
         assert missing in body["msg"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -31,7 +32,8 @@ def ok(server, path, params):
 
 
 def walk_spot(server, params):
-    rows, cursor = [], None
+    rows: list[dict[str, Any]] = []
+    cursor = None
     while True:
         page = ok(server, SPOT_FILLS, {**params, **({"idLessThan": cursor} if cursor else {})})["data"]
         if not page:
@@ -42,7 +44,8 @@ def walk_spot(server, params):
 
 
 def walk_mix(server, params):
-    rows, cursor = [], None
+    rows: list[dict[str, Any]] = []
+    cursor = None
     while True:
         data = ok(server, MIX_FILLS, {**params, **({"idLessThan": cursor} if cursor else {})})["data"]
         if not data["fillList"]:

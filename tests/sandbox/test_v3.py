@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -40,7 +41,9 @@ def ok(server, path, params):
 def walk(server, path, params):
     """Every row of one query, following `cursor` until a null cursor (or an empty/null list); also returns the
     pages seen, to check the end forms."""
-    rows, pages, cursor = [], [], None
+    rows: list[dict[str, Any]] = []
+    pages: list[dict[str, Any]] = []
+    cursor = None
     while True:
         data = ok(server, path, {**params, **({"cursor": cursor} if cursor else {})})
         pages.append(data)

@@ -58,7 +58,11 @@ def make_orders(count: int) -> list[dict[str, Any]]:
 
 
 def document_bytes(orders: list[dict[str, Any]], execution_arn: str = "arn:test") -> bytes:
-    document = {"execution": "exec", "execution_arn": execution_arn, "generated_at": "2026-01-01T00:00:00Z"}
+    document: dict[str, Any] = {
+        "execution": "exec",
+        "execution_arn": execution_arn,
+        "generated_at": "2026-01-01T00:00:00Z",
+    }
     document.update({"orders": orders, "summary": {"total_orders": len(orders)}})
     return json.dumps(document).encode()
 

@@ -153,9 +153,9 @@ class LedgerWriter:
         }
         with self.engine.begin() as connection:
             connection.execute(insert(ExecutionResult).values(**(row | values)))
-            return int(
-                connection.scalar(select(ExecutionResult.id).where(ExecutionResult.execution_arn == arn))
-            )
+            return connection.execute(
+                select(ExecutionResult.id).where(ExecutionResult.execution_arn == arn)
+            ).scalar_one()
 
     def orders(self, rows: Sequence[dict[str, Any]]) -> None:
         with self.engine.begin() as connection:

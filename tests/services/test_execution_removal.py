@@ -7,7 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, func, insert, select, text
 
 from app.models.database import AccountCoverage, ExecutionOrder, LedgerOrder
 from app.services import execution_removal
@@ -96,7 +96,7 @@ def test_removal_deletes_the_orders_logs_and_record_of_that_execution_only(two_s
 def test_removal_deletes_the_coverage_of_that_execution_only(two_saved, engine) -> None:
     with engine.begin() as connection:
         connection.execute(
-            AccountCoverage.__table__.insert(),
+            insert(AccountCoverage),
             [
                 {"account_id": "1", "stream": "spot_normal", "symbol": "", "start_ms": 1, "end_ms": 2,
                  "execution_arn": arn, "created_at": dt.datetime(2026, 1, 1)}

@@ -23,7 +23,7 @@ ACCOUNT = "1187837411"
 FIRST = "arn:aws:states:us-east-2:1:execution:bitget-orders:first"
 SECOND = "arn:aws:states:us-east-2:1:execution:bitget-orders:second"
 T0 = 1_700_000_000_000
-COVERAGE = [
+COVERAGE: list[dict[str, Any]] = [
     {"key": "spot_normal", "stream": "spot_normal", "symbol": None, "start_ms": T0, "end_ms": T0 + 10, "complete": True},
     {"key": "spot_plan:BTCUSDT", "stream": "spot_plan", "symbol": "BTCUSDT", "start_ms": T0, "end_ms": T0 + 20,
      "complete": True},

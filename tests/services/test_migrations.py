@@ -31,7 +31,10 @@ def _schema_of_model(table: Table) -> dict[str, Any]:
 def _schema_in_database(engine: Engine, name: str) -> dict[str, Any]:
     inspector = inspect(engine)
     indexes = inspector.get_indexes(name)
-    uniques = {tuple(u["column_names"]) for u in inspector.get_unique_constraints(name)}
+    # an index on an expression has None for that column: the type says so, the schema here has none
+    uniques: set[tuple[str | None, ...]] = {
+        tuple(u["column_names"]) for u in inspector.get_unique_constraints(name)
+    }
     uniques |= {
         tuple(i["column_names"]) for i in indexes if i["unique"]
     }  # MariaDB: unique constraints are indexes

@@ -24,9 +24,10 @@ CREATED_AT = ORDER_COLUMNS.index("created_at")  # then updated_at: both set per 
 
 def stray_processes() -> set[int]:
     """Our descendants other than multiprocessing's long-lived fork server and resource tracker."""
+    # typeshed leaves these private attributes of multiprocessing's singletons out
     keep = {
-        multiprocessing.forkserver._forkserver._forkserver_pid,
-        multiprocessing.resource_tracker._resource_tracker._pid,
+        multiprocessing.forkserver._forkserver._forkserver_pid,  # type: ignore[attr-defined]
+        multiprocessing.resource_tracker._resource_tracker._pid,  # type: ignore[attr-defined]
     }
     return {p.pid for p in psutil.Process().children(recursive=True) if p.pid not in keep}
 
@@ -60,14 +61,15 @@ def test_a_malformed_document_fails_the_same_way_in_the_child(
     data = {"truncated": data[: len(data) - 3000], "not_json": b"<html>busy</html>"}[case]
     path = tmp_path / "doc.json"
     path.write_bytes(data)
-    errors = {}
+    errors: dict[bool, str | None] = {}
     for in_subprocess in (True, False):
         service.parse_in_subprocess = in_subprocess
         state = service.hydrate(ARN, file_source(path), source="file")
         assert state.state == "failed"
         errors[in_subprocess] = state.error
     assert errors[True] == errors[False]
-    assert errors[True] is not None and expected in errors[True]
+    error = errors[True]
+    assert error is not None and expected in error
     logs = service.list_logs(ARN)
     assert [log["message"] for log in logs][-2:] == ["hydration started", "hydration failed"]
     assert logs[-1]["details"]["error"] == errors[True]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import pytest
 from sqlalchemy import Engine, text
@@ -45,7 +45,14 @@ def stored(ledger_engine: Engine) -> tuple[Reads, list[dict[str, Any]]]:
     return Reads(ledger_engine), rows
 
 
-def truth(rows: list[dict[str, Any]], **filters: str) -> list[int]:
+class Filters(TypedDict, total=False):
+    """The filters a page query takes."""
+
+    symbol: str
+    stream: str
+
+
+def truth(rows: list[dict[str, Any]], **filters: Unpack[Filters]) -> list[int]:
     """The ids of `rows` matching `filters`, newest first."""
     return [r["id"] for r in newest_first(rows) if all(r[k] == v for k, v in filters.items())]
 
@@ -54,7 +61,7 @@ def arn_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows[:ORDER_COUNT]
 
 
-def offset_walk(reads: Reads, limit: int, **filters: str) -> list[int]:
+def offset_walk(reads: Reads, limit: int, **filters: Unpack[Filters]) -> list[int]:
     ids, skip = [], 0
     while True:
         page = reads.query_orders(ARN, skip=skip, limit=limit, **filters)
@@ -64,7 +71,7 @@ def offset_walk(reads: Reads, limit: int, **filters: str) -> list[int]:
             return ids
 
 
-def cursor_walk(reads: Reads, limit: int, **filters: str) -> list[int]:
+def cursor_walk(reads: Reads, limit: int, **filters: Unpack[Filters]) -> list[int]:
     ids, cursor = [], None
     while True:
         page = reads.query_orders(ARN, limit=limit, cursor=cursor, **filters)
@@ -80,7 +87,7 @@ def cursor_walk(reads: Reads, limit: int, **filters: str) -> list[int]:
     [{}, {"symbol": "ETHUSDT"}, {"stream": "USDT-FUTURES"}, {"symbol": "BTCUSDT", "stream": "spot_tpsl"}],
 )
 def test_cursor_walk_equals_offset_walk_equals_truth(
-    stored: tuple[Reads, list[Any]], filters: dict[str, str]
+    stored: tuple[Reads, list[Any]], filters: Filters
 ) -> None:
     reads, rows = stored
     expected = truth(arn_rows(rows), **filters)

@@ -20,7 +20,7 @@ PREFIX = "bitget-results/"
 
 def worker_settings(**overrides: Any) -> WorkerSettings:
     """Settings from keyword arguments only (no .env file)."""
-    return WorkerSettings(_env_file=None, **overrides)  # type: ignore[call-arg]
+    return WorkerSettings(_env_file=None, **overrides)
 
 
 @pytest.fixture

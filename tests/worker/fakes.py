@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from lambda_functions.common.bitget import BitgetAPIError, BitgetError
@@ -59,7 +59,7 @@ class FakeClient:
         self,
         orders: dict[str, list[dict[str, Any]]] | None = None,
         listed: dict[str, set[str]] | None = None,
-        fail: dict[str, BitgetError | Callable[[int], BitgetError | None]] | None = None,
+        fail: Mapping[str, BitgetError | Callable[[int], BitgetError | None]] | None = None,
         server_ms: int = 1_700_000_000_000,
     ) -> None:
         self.server_ms = server_ms

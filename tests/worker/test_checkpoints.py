@@ -83,7 +83,7 @@ def test_a_spent_budget_returns_a_small_continuation_and_the_continuations_reach
     assert len(cursors) == len(set(cursors))
 
 
-def test_every_checkpoint_written_along_the_way_resumes_to_the_exact_truth(store):
+def test_every_checkpoint_written_along_the_way_resumes_to_the_exact_truth(store, monkeypatch):
     # GIVEN a run whose checkpoints are kept as they were written, with the segments each names (as if the
     # process had died right after writing it)
     client = truth_client()
@@ -100,13 +100,13 @@ def test_every_checkpoint_written_along_the_way_resumes_to_the_exact_truth(store
                     named[segment["key"]] = fh.read()
             written.append((json.dumps(obj).encode(), named))
 
-    store.put_json = recording_put  # type: ignore[method-assign]
+    monkeypatch.setattr(store, "put_json", recording_put)
     _, final = run_to_the_end(client, store, budget_s=30, tick=1.0)
     truth = expected_ids(client)
     assert order_ids(store, final) == truth
     assert len(written) >= 5
     # WHEN the worker restarts from any one of them THEN the result is the exact truth again, each order once
-    store.put_json = original_put  # type: ignore[method-assign]
+    monkeypatch.setattr(store, "put_json", original_put)
     for index in sorted({0, 1, len(written) // 3, len(written) // 2, len(written) - 1}):
         document, named = written[index]
         store.delete(store.list_keys(f"{PREFIX}exec/"))
@@ -134,7 +134,7 @@ def test_segments_are_compacted_and_the_merged_ones_removed(store, monkeypatch):
     assert on_disk == sorted(segment["key"] for segment in doc["segments"])
 
 
-def test_a_cancel_request_stops_at_a_page_boundary_and_a_resume_finishes(store):
+def test_a_cancel_request_stops_at_a_page_boundary_and_a_resume_finishes(store, monkeypatch):
     client = truth_client()
     cancel = keys.cancel_key(PREFIX, "exec")
     # GIVEN the execution is cancelled after the 20th history request
@@ -145,7 +145,7 @@ def test_a_cancel_request_stops_at_a_page_boundary_and_a_resume_finishes(store):
             store.put_json(cancel, {"requested_at": "now"})
         return fetch(stream, *args)
 
-    client._page = page  # type: ignore[method-assign]
+    monkeypatch.setattr(client, "_page", page)
     run = make_run(client, store, FakeClock(), checkpoint_interval_s=0.01)
     summary = extract_symbol(WorkerRequest("BTCUSDT", "exec"), run)
     # THEN it stopped with what it had, marked incomplete as cancelled
@@ -163,7 +163,7 @@ def test_a_cancel_request_stops_at_a_page_boundary_and_a_resume_finishes(store):
     assert again["reason"] == "cancelled" and len(client.calls) == calls
     # WHEN the execution is resumed (the coordinator removes the marker) THEN it finishes to the exact truth
     store.delete([cancel])
-    client._page = fetch  # type: ignore[method-assign]
+    monkeypatch.setattr(client, "_page", fetch)
     final = extract_symbol(WorkerRequest("BTCUSDT", "exec"), make_run(client, store, FakeClock()))
     assert final["done"] is True and order_ids(store, final) == truth
 
@@ -213,7 +213,7 @@ def test_a_damaged_checkpoint_is_a_clear_error_never_a_silent_restart(store, fie
         extract_symbol(WorkerRequest("BTCUSDT", "exec"), make_run(client, store, FakeClock()))
 
 
-def test_a_failed_flush_keeps_its_runs_for_the_next_one(store, tmp_path):
+def test_a_failed_flush_keeps_its_runs_for_the_next_one(store, tmp_path, monkeypatch):
     # GIVEN a shard that sealed 3 rows, then (after a flush the store refused) 2 more, cursor moved on
     from lambda_functions.worker.checkpoint import Checkpoint, ShardState
     from lambda_functions.worker.checkpointing import Checkpointer
@@ -232,10 +232,10 @@ def test_a_failed_flush_keeps_its_runs_for_the_next_one(store, tmp_path):
     def refusing_writer(key):
         raise OSError("store unavailable")
 
-    store.writer = refusing_writer  # type: ignore[method-assign]
+    monkeypatch.setattr(store, "writer", refusing_writer)
     with pytest.raises(OSError, match="store unavailable"):
         journal.flush()
-    store.writer = original_writer  # type: ignore[method-assign]
+    monkeypatch.setattr(store, "writer", original_writer)
     for row in rows[3:]:
         part.write(row | {"stream": "spot_normal"})
     journal.record([ShardState(0, "spot_normal", 0, 0, 10**13, cursor=rows[4]["orderId"])], part.seal())

@@ -207,12 +207,12 @@ def test_a_second_pass_that_succeeds_leaves_the_stream_complete(store):
     assert store.get_json(summary["detail_key"])["streams"]["USDT-FUTURES"]["second_passes"] == 1
 
 
-def test_malformed_rows_are_rejected_with_their_reason_and_the_rest_is_kept(store):
+def test_malformed_rows_are_rejected_with_their_reason_and_the_rest_is_kept(store, monkeypatch):
     rows = make_orders(150, newest_ms=NOW - 10)
     rows[40] = {**rows[40], "cTime": "not-a-time"}
     rows[60] = {"orderId": None, "cTime": rows[60]["cTime"]}
     client = FakeClient({"spot_normal": rows}, listed=ALL_MARKETS)
-    client._page = _by_position(client)
+    monkeypatch.setattr(client, "_page", _by_position(client))
     summary = extract_symbol(WorkerRequest("BTCUSDT", "exec-1"), make_run(client, store))
     orders = _read_orders(store, summary)["orders"]
     assert {o["orderId"] for o in orders} == {r["orderId"] for i, r in enumerate(rows) if i not in (40, 60)}
@@ -237,12 +237,12 @@ def _by_position(client):
     return serve
 
 
-def test_unexpected_exception_in_a_stream_is_a_worker_error_not_a_crash(store):
+def test_unexpected_exception_in_a_stream_is_a_worker_error_not_a_crash(store, monkeypatch):
     client = FakeClient(
         {"spot_normal": make_orders(3, newest_ms=NOW - 1)},
         listed={"spot": {"BTCUSDT"}, "USDT-FUTURES": set(), "USDC-FUTURES": set(), "COIN-FUTURES": set()},
     )
-    client.spot_history_orders = lambda *a, **k: 42  # a shape the worker cannot use
+    monkeypatch.setattr(client, "spot_history_orders", lambda *a, **k: 42)  # a shape the worker cannot use
     summary = extract_symbol(WorkerRequest("BTCUSDT", "exec-1"), make_run(client, store))
     assert summary["errors"] == {"worker_error": 2}
     assert summary["incomplete_streams"] == ["spot_normal", "spot_tpsl"]

@@ -68,14 +68,16 @@ def test_empty_first_page_costs_one_request():
     assert walker.pages == 1
 
 
-def test_null_list_and_null_end_id_are_an_empty_page():
+def test_null_list_and_null_end_id_are_an_empty_page(monkeypatch):
     client = FakeClient()
-    client.futures_history_orders = lambda *a, **k: {"entrustedList": None, "endId": None}
+    monkeypatch.setattr(
+        client, "futures_history_orders", lambda *a, **k: {"entrustedList": None, "endId": None}
+    )
     rows, walker = _run(pg.futures_fetcher(client, "USDT-FUTURES", "BTCUSDT"))
     assert rows == [] and walker.end == pg.COMPLETE
 
 
-def test_a_page_with_rows_but_no_end_id_continues_from_its_last_row():
+def test_a_page_with_rows_but_no_end_id_continues_from_its_last_row(monkeypatch):
     first = [{"orderId": str(900 - i), "cTime": str(END - i)} for i in range(100)]
     answers = iter([{"entrustedList": first, "endId": None}, {"entrustedList": None, "endId": None}])
     cursors = []
@@ -85,7 +87,7 @@ def test_a_page_with_rows_but_no_end_id_continues_from_its_last_row():
         cursors.append(query["id_less_than"])
         return next(answers)
 
-    client.futures_history_orders = futures_history_orders
+    monkeypatch.setattr(client, "futures_history_orders", futures_history_orders)
     rows, walker = _run(pg.futures_fetcher(client, "USDT-FUTURES", "BTCUSDT"))
     assert len(rows) == 100 and walker.end == pg.COMPLETE
     assert cursors == [None, "801"]

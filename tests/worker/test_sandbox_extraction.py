@@ -33,7 +33,7 @@ HISTORY_PATHS = (
     ep.FUTURES_PLAN_HISTORY,
 )
 
-PROFILE = {
+PROFILE: dict[str, Any] = {
     "name": "worker-exact",
     "days": 80,
     "symbols": [

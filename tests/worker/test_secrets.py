@@ -101,6 +101,7 @@ def test_plain_environment_credentials_still_work_without_a_secret(monkeypatch):
     creds = app.credentials(
         worker_settings(bitget_api_key="k", bitget_api_secret="s", bitget_api_passphrase="p")
     )
+    assert creds is not None
     assert (creds.api_key, creds.api_secret, creds.passphrase) == ("k", "s", "p")
     assert app.credentials(worker_settings()) is None
 
