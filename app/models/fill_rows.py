@@ -25,11 +25,18 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from typing import IO, Any, cast
 
-from sqlalchemy import String
+from sqlalchemy import Table
 
 from app.models.database import LedgerFill
 from app.models.fees import fee_total
-from app.models.order_rows import OrderRecordError, _as_text, encode_json, market_and_product
+from app.models.order_rows import (
+    ColumnSizes,
+    OrderRecordError,
+    _as_text,
+    as_bigint,
+    encode_json,
+    market_and_product,
+)
 from lambda_functions.common.streams import FILLS_SUFFIX, SPOT_FILLS, UTA_PREFIX
 
 FILL_COLUMNS = (
@@ -38,41 +45,20 @@ FILL_COLUMNS = (
     "u_time", "raw", "created_at", "updated_at",
 )  # fmt: skip
 
-_MAX_BIGINT = 2**63 - 1
-_MAX_TEXT_BYTES = 65_535  # MySQL's TEXT (`raw`)
-_TRADE_ID, _RAW = FILL_COLUMNS.index("trade_id"), FILL_COLUMNS.index("raw")
-# (index, name, length) of every VARCHAR taken from the record; the account is checked once per hydration.
-_LIMITS = tuple(
-    (i, name, kind.length)
-    for i, name in enumerate(FILL_COLUMNS)
-    if name != "account_id"
-    and isinstance(kind := LedgerFill.__table__.columns[name].type, String)
-    and kind.length
-)
+_TRADE_ID = FILL_COLUMNS.index("trade_id")
+_SIZES = ColumnSizes(FILL_COLUMNS, cast(Table, LedgerFill.__table__))
+_fits = _SIZES.fits
 
 
 class FillRecordError(OrderRecordError):
     """A fill record lacks a field the table needs, or has one of the wrong shape."""
 
 
-def _bigint(record: dict[str, Any], field: str, required: bool) -> int | None:
-    """A non-negative BIGINT from Bitget's digit string or a JSON integer (as order_rows reads orderId)."""
-    value = record.get(field)
-    number: int | None = None
-    if isinstance(value, str):
-        digits = value.strip()
-        if digits.isdigit() and digits.isascii():
-            number = int(digits)
-    elif type(value) is int:
-        number = value
-    if number is not None and 0 <= number <= _MAX_BIGINT:
-        return number
-    if not required:
-        return None
+def _fill_unusable(record: dict[str, Any], field: str, value: Any) -> FillRecordError:
     trade = str(record.get("tradeId", record.get("execId")))[:60]
     if value in (None, ""):
-        raise FillRecordError(f"fill {trade!r}: missing {field}")
-    raise FillRecordError(f"fill {trade!r}: {field} is not an integer in range: {str(value)[:60]!r}")
+        return FillRecordError(f"fill {trade!r}: missing {field}")
+    return FillRecordError(f"fill {trade!r}: {field} is not an integer in range: {str(value)[:60]!r}")
 
 
 def _shape(record: dict[str, Any], stream: str) -> tuple[Any, ...]:
@@ -108,24 +94,20 @@ def fill_row(
     get = record.get
     order_id = get("orderId")
     return (
-        account_id, _as_text(symbol), str(trade_id), _bigint(record, id_field, required=True),
+        account_id, _as_text(symbol), str(trade_id), as_bigint(record, id_field, True, _fill_unusable),
         None if order_id in (None, "") else str(order_id), stream, market, product_type, _as_text(get("side")),
         _as_text(get("tradeSide")), _as_text(get("orderType")), _as_text(get("tradeScope")), _as_text(price),
-        _as_text(size), _as_text(amount), fee, fee_coin, _as_text(profit), _bigint(record, c_time, required=True),
-        _bigint(record, u_time, required=False), raw if raw is not None else encode_json(record), created_at,
-        created_at,
+        _as_text(size), _as_text(amount), fee, fee_coin, _as_text(profit),
+        as_bigint(record, c_time, True, _fill_unusable), as_bigint(record, u_time, False, _fill_unusable),
+        raw if raw is not None else encode_json(record), created_at, created_at,
     )  # fmt: skip
 
 
 def check_fill_fits(row: tuple[Any, ...]) -> tuple[Any, ...]:
-    """`row` when every value fits its column, else FillRecordError (never stored cut)."""
-    for index, name, limit in _LIMITS:
-        if row[index] is not None and len(row[index]) > limit:
-            raise FillRecordError(f"fill {row[_TRADE_ID][:60]!r}: {name} longer than {limit} characters")
-    raw = row[_RAW]
-    if len(raw) * 4 > _MAX_TEXT_BYTES and len(raw.encode()) > _MAX_TEXT_BYTES:  # UTF-8: up to 4 bytes a char
-        raise FillRecordError(f"fill {row[_TRADE_ID][:60]!r}: raw record larger than {_MAX_TEXT_BYTES} bytes")
-    return row
+    """`row` when every value fits its column, else FillRecordError (never stored cut: ColumnSizes)."""
+    if _fits(row):
+        return row
+    raise FillRecordError(f"fill {row[_TRADE_ID][:60]!r}: {_SIZES.problem(row)}")
 
 
 # ---- does the document hold a fill? ---------------------------------------------------------------------------

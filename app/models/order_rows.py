@@ -28,7 +28,7 @@ from typing import IO, Any, Literal, cast
 
 import ijson
 import orjson
-from sqlalchemy import String
+from sqlalchemy import String, Table
 
 from app.models.database import LedgerOrder, utcnow
 from app.models.fees import fee_total
@@ -49,22 +49,6 @@ ORDER_COLUMNS = (
 
 _MAX_BIGINT = 2**63 - 1
 _MAX_TEXT_BYTES = 65_535  # MySQL's TEXT (`raw`); SQLite would take more, but both databases get the same rows
-
-
-def _varchar_limits() -> tuple[tuple[int, str, int], ...]:
-    """(index in ORDER_COLUMNS, name, length) of every VARCHAR taken from the record (MySQL would cut or refuse a
-    longer value). The account is the same for every row: hydration checks it once."""
-    limits = []
-    for index, name in enumerate(ORDER_COLUMNS):
-        if name == "account_id":
-            continue
-        kind = LedgerOrder.__table__.columns[name].type
-        if isinstance(kind, String) and kind.length:
-            limits.append((index, name, kind.length))
-    return tuple(limits)
-
-
-_LIMITS = _varchar_limits()
 
 
 def decimal_text(value: Decimal) -> str:
@@ -101,13 +85,27 @@ def _as_text(value: Any) -> str | None:
     return encode_json(value) if isinstance(value, dict | list) else str(value)
 
 
-def _as_int(order: dict[str, Any], field: str, required: bool) -> int | None:
+def _order_unusable(order: dict[str, Any], field: str, value: Any) -> OrderRecordError:
+    if value in (None, ""):
+        return OrderRecordError(f"order {order.get('orderId')!r}: missing {field}")
+    return OrderRecordError(
+        f"order {str(order.get('orderId'))[:60]!r}: {field} is not an integer in range: {str(value)[:60]!r}"
+    )
+
+
+def as_bigint(
+    record: dict[str, Any],
+    field: str,
+    required: bool,
+    unusable: Callable[[dict[str, Any], str, Any], OrderRecordError] = _order_unusable,
+) -> int | None:
     """A non-negative BIGINT from Bitget's digit string (or a JSON integer).
 
-    Required fields (orderId, cTime) that are missing or not such an integer make the record unusable; an
-    optional one (uTime) is stored as NULL instead, its text staying in `raw`.
+    Required fields (orderId, cTime; a fill's tradeId) that are missing or not such an integer make the record
+    unusable: `unusable(record, field, value)` is raised (an order's error by default); an optional one (uTime)
+    is stored as NULL instead, its text staying in `raw`.
     """
-    value = order.get(field)
+    value = record.get(field)
     number: int | None = None
     if isinstance(value, str):
         digits = value if value.isdigit() else value.strip()  # the worker accepts surrounding spaces
@@ -119,11 +117,7 @@ def _as_int(order: dict[str, Any], field: str, required: bool) -> int | None:
         return number
     if not required:
         return None
-    if value in (None, ""):
-        raise OrderRecordError(f"order {order.get('orderId')!r}: missing {field}")
-    raise OrderRecordError(
-        f"order {str(order.get('orderId'))[:60]!r}: {field} is not an integer in range: {str(value)[:60]!r}"
-    )
+    raise unusable(record, field, value)
 
 
 def spot_fee(fee_detail: Any) -> str | None:
@@ -189,13 +183,13 @@ def order_row(
     status = get("status") or get("planStatus") or get("state")
     fee = _as_text(order["fee"]) if "fee" in order else spot_fee(get("feeDetail"))
     return (
-        account_id, _as_text(symbol), str(order_id), _as_int(order, "orderId", required=True), stream,
+        account_id, _as_text(symbol), str(order_id), as_bigint(order, "orderId", required=True), stream,
         "spot" if spot else "futures", None if spot else stream.removesuffix(PLAN_SUFFIX),
         _as_text(get("clientOid")), _as_text(get("size")), _as_text(get("price")), _as_text(get("priceAvg")),
         _as_text(status), _as_text(get("side")), _as_text(get("orderType")), _as_text(get("tradeSide")),
         _as_text(get("leverage")), _as_text(get("marginMode")), _as_text(get("posSide")), fee,
-        _as_text(get("quoteVolume")), _as_text(get("baseVolume")), _as_int(order, "cTime", required=True),
-        _as_int(order, "uTime", required=False), raw if raw is not None else encode_json(order), created_at,
+        _as_text(get("quoteVolume")), _as_text(get("baseVolume")), as_bigint(order, "cTime", required=True),
+        as_bigint(order, "uTime", required=False), raw if raw is not None else encode_json(order), created_at,
         created_at,
     )  # fmt: skip
 
@@ -223,43 +217,63 @@ def _uta_order_row(
     c_time = "cTime" if "cTime" in order else "createdTime"
     u_time = "uTime" if "uTime" in order else "updatedTime"
     return (
-        account_id, _as_text(symbol), str(order_id), _as_int(order, "orderId", required=True), stream, market,
+        account_id, _as_text(symbol), str(order_id), as_bigint(order, "orderId", required=True), stream, market,
         product_type, _as_text(get("clientOid")), _as_text(get("qty")), _as_text(get("price")),
         _as_text(get("avgPrice")), _as_text(get("orderStatus")), _as_text(get("side")), _as_text(get("orderType")),
         _as_text(get("tradeSide")), _as_text(get("leverage")), _as_text(get("marginMode")),
         _as_text(get("posSide")), fee_total(get("feeDetail"), "fee")[0], _as_text(get("cumExecValue")),
-        _as_text(get("cumExecQty")), _as_int(order, c_time, required=True), _as_int(order, u_time, required=False),
+        _as_text(get("cumExecQty")), as_bigint(order, c_time, required=True), as_bigint(order, u_time, required=False),
         raw if raw is not None else encode_json(order), created_at, created_at,
     )  # fmt: skip
 
 
-def _compile_fits() -> Callable[[tuple[Any, ...]], bool]:
-    """`fits(row)`: every VARCHAR value within its length, as one generated expression.
-
-    Generated from the model (as dataclasses generate __init__): one boolean expression per row is about
-    twice as fast as any loop or map over the 20 columns, on the hydration hot path.
+class ColumnSizes:
+    """What a ledger row must fit (never stored cut: MySQL's INSERT IGNORE would truncate a value silently, a
+    plain INSERT refuse the whole chunk): every VARCHAR taken from the record within its length, and `raw`
+    within MySQL's TEXT (SQLite would take more, but both databases get the same rows). The account is the
+    same for every row: hydration checks it once.
     """
-    tests = " and ".join(f"(r[{i}] is None or len(r[{i}]) <= {length})" for i, _name, length in _LIMITS)
-    namespace: dict[str, Any] = {}
-    exec(f"def fits(r):\n    return {tests}\n", namespace)  # noqa: S102 (our own text, from the model)
-    return cast(Callable[[tuple[Any, ...]], bool], namespace["fits"])
+
+    def __init__(self, columns: tuple[str, ...], table: Table) -> None:
+        self.limits = tuple(
+            (index, name, kind.length)
+            for index, name in enumerate(columns)
+            if name != "account_id" and isinstance(kind := table.columns[name].type, String) and kind.length
+        )
+        self.raw = columns.index("raw")
+        self.fits = self._compile_fits()
+
+    def _compile_fits(self) -> Callable[[tuple[Any, ...]], bool]:
+        """`fits(row)`: every value within its size, as one generated expression.
+
+        Generated from the model (as dataclasses generate __init__): one boolean expression per row is about
+        twice as fast as any loop or map over the 20 columns, on the hydration hot path. `raw` is encoded only
+        when its characters could exceed the bytes (UTF-8: up to 4 bytes a character).
+        """
+        tests = [f"(r[{i}] is None or len(r[{i}]) <= {length})" for i, _name, length in self.limits]
+        raw, most = f"r[{self.raw}]", _MAX_TEXT_BYTES
+        tests.append(f"(len({raw}) * 4 <= {most} or len({raw}.encode()) <= {most})")
+        namespace: dict[str, Any] = {}
+        exec(f"def fits(r):\n    return {' and '.join(tests)}\n", namespace)  # noqa: S102 (our own text, from the model)
+        return cast(Callable[[tuple[Any, ...]], bool], namespace["fits"])
+
+    def problem(self, row: tuple[Any, ...]) -> str:
+        """What of a row that does not fit is too long (the first such value), for the message."""
+        for index, name, limit in self.limits:
+            if row[index] is not None and len(row[index]) > limit:
+                return f"{name} longer than {limit} characters"
+        return f"raw record larger than {_MAX_TEXT_BYTES} bytes"
 
 
-_fits = _compile_fits()
-_RAW = ORDER_COLUMNS.index("raw")
+_SIZES = ColumnSizes(ORDER_COLUMNS, cast(Table, LedgerOrder.__table__))
+_fits = _SIZES.fits
 
 
 def check_fits(row: tuple[Any, ...]) -> tuple[Any, ...]:
-    """`row` when every value fits its column, else OrderRecordError (never stored cut: MySQL's INSERT IGNORE
-    would truncate it silently, a plain INSERT refuse the whole chunk)."""
-    if not _fits(row):
-        for index, name, limit in _LIMITS:  # which one, for the message
-            if row[index] is not None and len(row[index]) > limit:
-                raise OrderRecordError(f"order {row[2]!r}: {name} longer than {limit} characters")
-    raw = row[_RAW]
-    if len(raw) * 4 > _MAX_TEXT_BYTES and len(raw.encode()) > _MAX_TEXT_BYTES:  # UTF-8: up to 4 bytes a char
-        raise OrderRecordError(f"order {row[2]!r}: raw record larger than {_MAX_TEXT_BYTES} bytes")
-    return row
+    """`row` when every value fits its column, else OrderRecordError (ColumnSizes)."""
+    if _fits(row):
+        return row
+    raise OrderRecordError(f"order {row[2]!r}: {_SIZES.problem(row)}")
 
 
 REJECTED_SAMPLES = 20  # rejected rows described in the hydration log; the count covers all
