@@ -85,6 +85,8 @@ def test_worker_retries_lambda_errors_and_catches_everything(definition):
         "deadline_ms.$": "$.deadline_ms",
         "resume.$": "$.resume",
         "scope.$": "$.scope",
+        "include_fills.$": "$.include_fills",
+        "account_mode.$": "$.account_mode",
     }
 
 

@@ -119,7 +119,7 @@ def test_map_max_concurrency_from_the_substitution_is_respected(runner):
     symbols = [f"SYM{i}" for i in range(6)]
     payload = {
         "execution": "e1", "symbols": symbols, "start_ms": 1, "end_ms": 2, "include_plan_orders": True,
-        "include_simulation": False, "rate_share": 0.5, "account_id": None, "deadline_ms": None, "resume": False, "scope": None,
+        "include_simulation": False, "rate_share": 0.5, "account_id": None, "deadline_ms": None, "resume": False, "scope": None, "include_fills": False, "account_mode": None,
     }  # fmt: skip
     started = runner.start_execution(stateMachineArn=machine, name="e1", input=json.dumps(payload))
     final = runner.wait(started["executionArn"])
@@ -162,7 +162,7 @@ def run_the_real_definition(worker, tmp_path, symbols, **input_changes):
     runner, machine = build_runner(worker, aggregator, map_max_concurrency=40)
     payload = {
         "execution": EXECUTION, "symbols": symbols, "start_ms": 1, "end_ms": 2, "include_plan_orders": True,
-        "include_simulation": False, "rate_share": 1 / 40, "account_id": None, "deadline_ms": None, "resume": False, "scope": None,
+        "include_simulation": False, "rate_share": 1 / 40, "account_id": None, "deadline_ms": None, "resume": False, "scope": None, "include_fills": False, "account_mode": None,
         **input_changes,
     }  # fmt: skip
     try:
