@@ -243,7 +243,6 @@ def test_the_coordinator_checks_the_account_with_the_workers_secret(aws, monkeyp
 @pytest.mark.parametrize(
     ("sandbox_options", "secret", "status", "code"),
     [
-        ({"account_mode": "unified"}, SANDBOX_SECRET, 400, "40085"),
         ({"deny": "ip"}, SANDBOX_SECRET, 403, "40018"),
         ({}, SANDBOX_SECRET | {"passphrase": "wrong-passphrase"}, 401, "40012"),
     ],
