@@ -102,7 +102,9 @@ def test_a_missing_mysql_database_names_it_and_how_to_create_it(mysql_url: str) 
         "(CREATE DATABASE `bitget_orders_no_such_db` CHARACTER SET utf8mb4;) or name an existing one"
     )
     by_parts = settings(mysql_host="127.0.0.1", mysql_database="bitget_orders_no_such_db")
-    assert check_database(by_parts).message.startswith("MYSQL_DATABASE: the database")  # type: ignore[union-attr]
+    by_parts_problem = check_database(by_parts)
+    assert by_parts_problem is not None
+    assert by_parts_problem.message.startswith("MYSQL_DATABASE: the database")
     assert check_database(settings(database_url=mysql_url)) is None
 
 

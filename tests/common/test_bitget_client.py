@@ -184,8 +184,9 @@ def test_constructor_does_no_io_and_default_session_is_pooled() -> None:
     assert session.sent == []
     client = BitgetClient()
     adapter = client._session.get_adapter("https://api.bitget.com")
-    assert adapter._pool_maxsize == 16  # type: ignore[attr-defined]
-    assert adapter.max_retries.total == 0  # type: ignore[attr-defined]
+    assert isinstance(adapter, requests.adapters.HTTPAdapter)
+    assert adapter._pool_maxsize == 16  # type: ignore[attr-defined]  # types-requests omits this private attribute
+    assert adapter.max_retries.total == 0
     client.close()
 
 

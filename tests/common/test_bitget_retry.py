@@ -8,6 +8,7 @@ import pytest
 
 from lambda_functions.common.bitget import (
     BitgetAPIError,
+    BitgetError,
     BitgetRateLimitError,
     BitgetTimeoutError,
     BitgetTransportError,
@@ -56,8 +57,8 @@ def test_backoff_is_full_jitter_below_the_ceiling() -> None:
         BitgetTimeoutError("read timeout"),
     ],
 )
-def test_transient_failures_are_retryable(error: Exception) -> None:
-    assert is_retryable(error)  # type: ignore[arg-type]
+def test_transient_failures_are_retryable(error: BitgetError) -> None:
+    assert is_retryable(error)
 
 
 @pytest.mark.parametrize(
@@ -70,8 +71,8 @@ def test_transient_failures_are_retryable(error: Exception) -> None:
         BitgetRateLimitError(retry_after_s=3600.0),  # too long to wait here: the caller decides
     ],
 )
-def test_permanent_failures_are_not_retryable(error: Exception) -> None:
-    assert not is_retryable(error)  # type: ignore[arg-type]
+def test_permanent_failures_are_not_retryable(error: BitgetError) -> None:
+    assert not is_retryable(error)
 
 
 def test_a_429_waits_at_least_the_servers_hint() -> None:
@@ -89,9 +90,9 @@ def test_a_429_waits_at_least_the_servers_hint() -> None:
         (BitgetTransportError("reset"), False),
     ],
 )
-def test_clock_errors_are_recognised_by_code(error: Exception, expected: bool) -> None:
-    assert is_clock_error(error) is expected  # type: ignore[arg-type]
-    assert not is_retryable(error) or not expected  # type: ignore[arg-type]
+def test_clock_errors_are_recognised_by_code(error: BitgetError, expected: bool) -> None:
+    assert is_clock_error(error) is expected
+    assert not is_retryable(error) or not expected
 
 
 def test_negative_retries_are_rejected() -> None:

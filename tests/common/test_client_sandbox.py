@@ -448,7 +448,8 @@ def test_faults_beyond_the_retry_budget_raise_the_typed_error(
     if code is None:
         assert not isinstance(caught.value, BitgetAPIError | BitgetTimeoutError)
     else:
-        assert (caught.value.code, caught.value.http_status) == (code, 503)  # type: ignore[attr-defined]
+        assert isinstance(caught.value, BitgetAPIError)
+        assert (caught.value.code, caught.value.http_status) == (code, 503)
     assert sandbox.stats()["endpoints"][ep.FUTURES_HISTORY_ORDERS]["requests"] == 3
     assert client.stats.snapshot() | {"per_path": None} == {
         "requests": 3,

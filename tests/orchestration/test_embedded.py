@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -282,8 +283,9 @@ def test_absent_options_are_the_service_defaults_in_every_worker_event(store):
 
 def test_a_non_boolean_option_is_refused_and_starts_nothing(store):
     orchestrator = make_orchestrator(store)
+    not_a_boolean: Any = "yes"  # what a JSON client could send: the orchestrator must refuse it
     with pytest.raises(InvalidRequestError, match="'include_plan_orders' must be true, false or null"):
-        orchestrator.start(["BTCUSDT"], None, None, ExtractionOptions(include_plan_orders="yes"))  # type: ignore[arg-type]
+        orchestrator.start(["BTCUSDT"], None, None, ExtractionOptions(include_plan_orders=not_a_boolean))
     assert store.list_keys("") == []
 
 

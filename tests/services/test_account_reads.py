@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from app.core.db import make_session_factory
 from app.services.ledger_reads import coverage
 from app.services.ledger_reads.account_pages import AccountFilters, InvalidFiltersError
+from app.services.ledger_reads.exports import ExportFormat
 from app.services.ledger_reads.rows import EXPORT_FIELDS
 from app.services.ledger_reads.summaries import AccountNotFoundError
 from app.services.order_queries import InvalidCursorError, OrderQueries
@@ -261,8 +262,8 @@ def test_coverage_merge_and_gaps_are_exact() -> None:
 # ---- exports ---------------------------------------------------------------------------------------------
 
 
-def _export_rows(reads: Reads, fmt: str, filters: AccountFilters) -> list[dict[str, Any]]:
-    export = reads.export_account(filters, fmt)  # type: ignore[arg-type]
+def _export_rows(reads: Reads, fmt: ExportFormat, filters: AccountFilters) -> list[dict[str, Any]]:
+    export = reads.export_account(filters, fmt)
     data = b"".join(export.body)
     assert export.filename.startswith(f"orders-{filters.account_id}-") and export.filename.endswith(f".{fmt}")
     if fmt == "csv":
@@ -274,7 +275,7 @@ def _export_rows(reads: Reads, fmt: str, filters: AccountFilters) -> list[dict[s
 
 @pytest.mark.parametrize("fmt", ["csv", "ndjson", "parquet"])
 def test_exports_hold_the_pages_rows(
-    stored: tuple[Reads, list[Any]], fmt: str, monkeypatch: pytest.MonkeyPatch
+    stored: tuple[Reads, list[Any]], fmt: ExportFormat, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     reads, _ = stored
     monkeypatch.setattr("app.services.order_queries.CHUNK_ROWS", 70)  # several keyset chunks

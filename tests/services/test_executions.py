@@ -91,7 +91,8 @@ def test_upsert_symbols_inserts_then_refreshes(service: DatabaseService) -> None
 
 def test_completeness_is_stored_from_the_result(service: DatabaseService) -> None:
     arn = _record(service, 1)["execution_arn"]
-    assert service.get_execution(arn)["complete"] is None  # type: ignore[index]  # running: unknown
+    record = service.get_execution(arn)
+    assert record is not None and record["complete"] is None  # running: unknown
     entry = {
         "symbol": "ETHUSDT",
         "stream": "USDT-FUTURES",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select, update
@@ -162,13 +163,13 @@ def test_failure_halfway_is_logged_and_a_retry_completes(
 
 def _malformed(orders: list[dict]) -> list[dict]:
     """Six unusable records spread through `orders` (a copy), each with its own defect."""
-    bad = [dict(o) for o in orders]
+    bad: list[Any] = [dict(o) for o in orders]  # one row below is not even an object
     del bad[10]["cTime"]
     bad[500]["orderId"] = "12ab"
     bad[1000]["cTime"] = "1.7e12"
     bad[1500]["symbol"] = "X" * 60  # longer than the column: MySQL would refuse the whole chunk
     bad[2000]["orderId"] = str(2**64)  # beyond BIGINT
-    bad[2500] = "not an object"  # type: ignore[call-overload]
+    bad[2500] = "not an object"
     return bad
 
 
@@ -239,7 +240,9 @@ def test_stale_claim_is_taken_over_and_the_old_writer_stops(
     assert service.hydrate(ARN, file_source(document), source="file").state == "saving"  # claim still fresh
     impatient = DatabaseService(make_session_factory(engine), stale_claim_s=0)
     assert impatient.hydrate(ARN, file_source(document), source="file").state == "saved"
-    execution_id = service.get_execution(ARN)["id"]  # type: ignore[index]
+    record = service.get_execution(ARN)
+    assert record is not None
+    execution_id = record["id"]
     target = LoadTarget(ARN, execution_id, "unknown", [])
     with pytest.raises(HydrationClaimLostError):
         service._insert_chunk(target, old_token, [order_row(orders[0], "unknown", utcnow())], 0)

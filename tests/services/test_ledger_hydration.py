@@ -86,7 +86,7 @@ def _coverage(engine: Engine) -> list[tuple[str, str, str, int, int, str]]:
                 table.execution_arn,
             )
         ).all()
-    return sorted(tuple(row) for row in rows)  # type: ignore[misc]
+    return sorted((account, stream, symbol, lo, hi, arn) for account, stream, symbol, lo, hi, arn in rows)
 
 
 def _copy(order: dict[str, Any], u_time_shift: int, price: str) -> dict[str, Any]:
@@ -121,7 +121,8 @@ def test_two_executions_of_one_account_store_distinct_orders_the_newest_copy_win
         expected = order if i % 2 == 0 else orders[1500 + i]
         assert stored == expected, i
     # AND the account is recorded on both executions
-    assert service.get_execution(FIRST)["account_id"] == ACCOUNT  # type: ignore[index]
+    record = service.get_execution(FIRST)
+    assert record is not None and record["account_id"] == ACCOUNT
 
 
 def test_a_second_execution_seeing_the_same_orders_adds_links_only(
@@ -150,7 +151,8 @@ def test_the_account_comes_from_the_result_then_the_record_then_is_unknown(
     _hydrate(service, SECOND, tmp_path / "b.json", orders)
     assert {key[0] for key in _ledger(engine)} == {"42", "unknown"}
     assert len(_ledger(engine)) == 20  # the same orders of two accounts are two sets of rows
-    assert service.get_execution(SECOND)["account_id"] == "unknown"  # type: ignore[index]
+    record = service.get_execution(SECOND)
+    assert record is not None and record["account_id"] == "unknown"
 
 
 def test_a_successful_load_records_the_complete_coverage_and_a_reload_replaces_it(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from fastapi import FastAPI
 
 from app.core.db import make_engine
 from lambda_functions.common.keys import checkpoint_key
@@ -79,7 +80,9 @@ def test_a_finished_execution_shows_counts_links_and_an_english_outcome(sqlite_a
     ):
         assert f'href="/orders/{arn}{link}' in page
     assert "data-live-src" not in page or "saving" in page
-    served = {getattr(route, "path", None) for route in sqlite_api.client.app.routes}  # type: ignore[attr-defined]
+    app = sqlite_api.client.app
+    assert isinstance(app, FastAPI)
+    served = {getattr(route, "path", None) for route in app.routes}
     fills_api = "/orders/{execution_arn}/fills/export" in served
     assert (f'href="/orders/{arn}/fills/export?format=csv"' in page) == fills_api  # linked once served
 
@@ -97,7 +100,9 @@ def test_a_failed_execution_shows_its_error_escaped(sqlite_api: Api) -> None:
 def test_an_incomplete_execution_lists_bitgets_codes(sqlite_api: Api) -> None:
     arn = sqlite_api.start()
     sqlite_api.orchestrator.succeed(arn, [order(0)])
-    summary = sqlite_api.orchestrator.states[arn].output["summary"]  # type: ignore[index]
+    output = sqlite_api.orchestrator.states[arn].output
+    assert output is not None
+    summary = output["summary"]
     summary |= {
         "complete": False,
         "incomplete_streams_count": 1,
