@@ -87,6 +87,9 @@ def test_an_express_execution_at_its_deadline_is_continued_under_the_same_arn(st
     server, build = stack
     # GIVEN EXPRESS executions whose limit is 3 seconds (5 minutes on AWS) and a symbol that needs more
     orchestrator, _ = build("EXPRESS", EXECUTION_TIME_LIMIT_S="3")
+    # 250 ms answers: its ~200 pages on 6 + 4 threads take about 5 s whatever the machine's speed (without it,
+    # a fast machine finished in one 3-second run and the test proved nothing)
+    server.set_faults(latency_ms=250)
     started = orchestrator.start([SYMBOL], None, None)
     # WHEN its runs stop at their deadline and the watcher continues them
     state = follow(orchestrator, started.execution_arn)
