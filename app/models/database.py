@@ -1,4 +1,4 @@
-"""SQLAlchemy models: the original's tables (`execution_results`, `processing_logs`, symbol metadata), the
+"""SQLAlchemy models: the original's tables (`execution_results`, `processing_logs`), the
 account ledger that replaced the original's per-execution `orders` (`ledger_orders` + `execution_orders`,
 revision 0004_ledger), its fills (`ledger_fills` + `execution_fills`, revision 0005_fills) and the coverage of
 each account's streams, with the columns hydration and keyset paging need.
@@ -274,19 +274,3 @@ class ProcessingLog(Base):
     message: Mapped[str] = mapped_column(Text, nullable=False)
     details: Mapped[str | None] = mapped_column(Text)  # JSON
     created_at: Mapped[datetime] = mapped_column(Timestamp, nullable=False, default=utcnow)
-
-
-class SymbolMetadata(Base):
-    """Cached symbol lists (spot and each futures product type) for GET /symbols."""
-
-    __tablename__ = "symbol_metadata"
-    __table_args__ = (UniqueConstraint("symbol", "product_type", name="uq_symbol_metadata_symbol_type"),)
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    symbol: Mapped[str] = mapped_column(String(50), nullable=False)
-    product_type: Mapped[str] = mapped_column(String(20), nullable=False)
-    status: Mapped[str | None] = mapped_column(String(32))
-    base_coin: Mapped[str | None] = mapped_column(String(32))
-    quote_coin: Mapped[str | None] = mapped_column(String(32))
-    data: Mapped[str | None] = mapped_column(Text)  # the exchange's object, JSON
-    updated_at: Mapped[datetime] = mapped_column(Timestamp, nullable=False, default=utcnow, onupdate=utcnow)

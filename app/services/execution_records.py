@@ -1,4 +1,4 @@
-"""Execution records (one row per extraction), their processing log, and the symbol metadata cache."""
+"""Execution records (one row per extraction) and their processing log."""
 
 from __future__ import annotations
 
@@ -8,11 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, desc, func, or_, select, update
-from sqlalchemy.dialects.mysql import insert as mysql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
-from app.models.database import ExecutionResult, ProcessingLog, SymbolMetadata, utcnow
+from app.models.database import ExecutionResult, ProcessingLog, utcnow
 from app.services.db_values import UsesSessions, iso, json_or_none
 from app.services.ledger_writes.accounts import account_of_result
 
@@ -316,58 +314,4 @@ class ExecutionRecords(UsesSessions):
                     "created_at": iso(r.created_at),
                 }
                 for r in rows
-            ]
-
-    def upsert_symbols(self, rows: list[dict[str, Any]]) -> None:
-        """Insert or refresh symbol metadata; each row needs `symbol` and `product_type`."""
-        if not rows:
-            return
-        now = utcnow()
-        values = [self._symbol_values(row, now) for row in rows]
-        with self._sessions() as session, session.begin():
-            connection = session.connection()
-            changing = ("status", "base_coin", "quote_coin", "data", "updated_at")
-            statement: Any
-            if connection.dialect.name == "sqlite":
-                lite = sqlite_insert(SymbolMetadata)
-                statement = lite.on_conflict_do_update(
-                    index_elements=["symbol", "product_type"], set_={c: lite.excluded[c] for c in changing}
-                )
-            else:
-                my = mysql_insert(SymbolMetadata)
-                statement = my.on_duplicate_key_update({c: my.inserted[c] for c in changing})
-            connection.execute(statement, values)
-
-    @staticmethod
-    def _symbol_values(row: dict[str, Any], now: datetime) -> dict[str, Any]:
-        if not row.get("symbol") or not row.get("product_type"):
-            raise ValueError(f"symbol metadata needs symbol and product_type: {row!r}")
-        data = row.get("data")
-        return {
-            "symbol": row["symbol"],
-            "product_type": row["product_type"],
-            "status": row.get("status"),
-            "base_coin": row.get("base_coin"),
-            "quote_coin": row.get("quote_coin"),
-            "data": json.dumps(data) if data is not None else None,
-            "updated_at": now,
-        }
-
-    def get_symbols(self, product_type: str | None = None) -> list[dict[str, Any]]:
-        """Cached symbol metadata (all product types, or one), with when each row was refreshed."""
-        query = select(SymbolMetadata).order_by(SymbolMetadata.product_type, SymbolMetadata.symbol)
-        if product_type is not None:
-            query = query.where(SymbolMetadata.product_type == product_type)
-        with self._sessions() as session:
-            return [
-                {
-                    "symbol": r.symbol,
-                    "product_type": r.product_type,
-                    "status": r.status,
-                    "base_coin": r.base_coin,
-                    "quote_coin": r.quote_coin,
-                    "data": json_or_none(r.data),
-                    "updated_at": iso(r.updated_at),
-                }
-                for r in session.scalars(query).all()
             ]

@@ -34,7 +34,6 @@ TABLES = (
     "ledger_fills",
     "account_coverage",
     "processing_logs",
-    "symbol_metadata",
     "execution_results",
 )
 BASE_URL = "http://127.0.0.1:8000/results"

@@ -26,7 +26,6 @@ TABLES = (
     "ledger_fills",
     "account_coverage",
     "processing_logs",
-    "symbol_metadata",
     "execution_results",
 )
 

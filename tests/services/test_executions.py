@@ -75,20 +75,6 @@ def test_add_log_writes_processing_logs(service: DatabaseService) -> None:
     ]
 
 
-def test_upsert_symbols_inserts_then_refreshes(service: DatabaseService) -> None:
-    service.upsert_symbols(
-        [{"symbol": "BTCUSDT", "product_type": "spot", "status": "online", "data": {"a": 1}}]
-    )
-    service.upsert_symbols(
-        [
-            {"symbol": "BTCUSDT", "product_type": "spot", "status": "halt"},
-            {"symbol": "BTCUSDT", "product_type": "USDT-FUTURES", "status": "normal"},
-        ]
-    )
-    rows = {(r["symbol"], r["product_type"]): r["status"] for r in service.get_symbols()}
-    assert rows == {("BTCUSDT", "spot"): "halt", ("BTCUSDT", "USDT-FUTURES"): "normal"}
-
-
 def test_completeness_is_stored_from_the_result(service: DatabaseService) -> None:
     arn = _record(service, 1)["execution_arn"]
     record = service.get_execution(arn)
