@@ -39,20 +39,6 @@ def sign(secret: str, message: str) -> str:
     return base64.b64encode(digest).decode()
 
 
-def verify(
-    headers: Mapping[str, str],
-    method: str,
-    path: str,
-    query: str,
-    body: str,
-    credentials: Credentials,
-    now_ms: int,
-) -> None:
-    """Raise the ApiError Bitget would answer for these headers; return when the request is authentic."""
-    check_key(headers, credentials)
-    check_signature(headers, method, path, query, body, credentials, now_ms)
-
-
 def check_key(headers: Mapping[str, str], credentials: Credentials) -> None:
     """The key checks (40006, 40001, 40037): they name the account, so account-mode gates can follow them."""
     key = headers.get("ACCESS-KEY")

@@ -12,9 +12,6 @@ from pathlib import Path
 
 DEFINITION_PATH = Path(__file__).resolve().parents[2] / "step_functions" / "init.json"
 
-# The placeholders init.json uses; template.yaml and the embedded runner must provide every one.
-PLACEHOLDERS = ("WorkerFunctionArn", "AggregatorFunctionArn", "MapMaxConcurrency")
-
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 
 

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from sandbox.auth import Credentials, prehash, sign, verify
+from sandbox.auth import Credentials, check_key, check_signature, prehash, sign
 from sandbox.errors import ApiError
 from tests.sandbox.bitget_http import get
 
@@ -29,7 +29,7 @@ def test_sign_matches_the_published_worked_vector() -> None:
     )
 
 
-def test_verify_accepts_a_correct_post_signature() -> None:
+def test_the_checks_accept_a_correct_post_signature() -> None:
     creds = Credentials("bg_test_key", "bg_test_secret", "bg_test_passphrase")
     headers = {
         "ACCESS-KEY": "bg_test_key",
@@ -38,9 +38,12 @@ def test_verify_accepts_a_correct_post_signature() -> None:
         "ACCESS-SIGN": "qLTDlDtnW4p+/GRV+NaNyTw348FbPCwl7USJjF+9hsU=",
     }
     body = '{"symbol":"BTCUSDT","productType":"USDT-FUTURES","orderId":"1"}'
-    verify(headers, "POST", "/api/v2/mix/order/cancel-order", "", body, creds, 1_700_000_000_000)
+    check_key(headers, creds)
+    check_signature(headers, "POST", "/api/v2/mix/order/cancel-order", "", body, creds, 1_700_000_000_000)
     with pytest.raises(ApiError) as caught:
-        verify(headers, "POST", "/api/v2/mix/order/cancel-order", "", body + " ", creds, 1_700_000_000_000)
+        check_signature(
+            headers, "POST", "/api/v2/mix/order/cancel-order", "", body + " ", creds, 1_700_000_000_000
+        )
     assert caught.value.code == "40009"
 
 
