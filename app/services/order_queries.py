@@ -11,7 +11,6 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, cast
 
-import orjson
 from sqlalchemy import Engine
 
 from app.orchestration.base import ExecutionNotFoundError
@@ -19,24 +18,32 @@ from app.schemas.accounts import AccountList, AccountSummary
 from app.services.db_values import UsesSessions, count_stored_orders
 from app.services.execution_records import FINISHED_STATUSES
 from app.services.ledger_reads import summaries
-from app.services.ledger_reads.account_pages import AccountFilters, account_rows, cursor_position
+from app.services.ledger_reads.account_pages import AccountFilters, account_export, account_page_json
 from app.services.ledger_reads.cursors import InvalidCursorError, decode_cursor, encode_cursor
 from app.services.ledger_reads.execution_pages import (
     ExecutionRecord,
     PageQuery,
+    count_links,
+    execution_export,
     execution_page_rows,
     page_dicts,
     page_json,
     read_execution,
 )
-from app.services.ledger_reads.exports import CHUNK_ROWS, Export, ExportFormat, export
-from app.services.ledger_reads.page_sql import execution_count_sql
+from app.services.ledger_reads.exports import Export, ExportFormat
 from app.services.ledger_reads.reader import Reader, reading
-from app.services.ledger_reads.rows import EXPORT_FIELDS, page_fields, page_row
+from app.services.ledger_reads.rows import page_fields
 from app.services.ledger_reads.totals import StampedCache
 
 __all__ = ["InvalidCursorError", "OrderQueries", "OrdersPage", "PageQuery", "decode_cursor", "encode_cursor"]
-Position = tuple[int, int, int] | None
+
+
+def known_execution(reader: Reader, execution_arn: str) -> ExecutionRecord:
+    """The execution's record; ExecutionNotFoundError when the database does not know it."""
+    record = read_execution(reader, execution_arn)
+    if record is None:
+        raise ExecutionNotFoundError(f"execution not found: {execution_arn}")
+    return record
 
 
 @dataclass
@@ -99,11 +106,10 @@ class OrderQueries(UsesSessions):
         """Matching orders: a saved execution's unfiltered total is known; others are counted once per stamp."""
         if query.symbol is None and query.stream is None and record.hydration_state == "saved":
             return record.orders_saved
-        symbol, stream = query.symbol is not None, query.stream is not None
-        sql = execution_count_sql(reader.dialect, symbol=symbol, stream=stream)
-        params = tuple(v for v in (record.id, query.symbol, query.stream) if v is not None)
         key = (record.id, record.execution_arn, query.symbol, query.stream)
-        return self.execution_totals.get(key, record.stamp, lambda: int(reader.scalar(sql, params)))
+        return self.execution_totals.get(
+            key, record.stamp, lambda: count_links(reader, record.id, query.symbol, query.stream)
+        )
 
     def query_orders(
         self,
@@ -127,7 +133,7 @@ class OrderQueries(UsesSessions):
             page = execution_page_rows(reader, record.id, query, page_fields(include_raw))
             total = self._total(reader, record, query)
         orders = page_dicts(page, include_raw)
-        return OrdersPage(orders, total, skip, limit, len(orders), page.has_more, page.next_cursor)
+        return OrdersPage(orders, total, skip, limit, len(orders), page.has_more, page.next_cursor())
 
     def orders_page_json(
         self, execution_arn: str, query: PageQuery, refresh: Callable[[str], object] | None = None
@@ -151,18 +157,8 @@ class OrderQueries(UsesSessions):
     ) -> Export:
         """Every order of the execution (optionally one symbol/stream) streamed in `fmt`."""
         with self._reading() as reader:
-            record = read_execution(reader, execution_arn)
-        if record is None:
-            raise ExecutionNotFoundError(f"execution not found: {execution_arn}")
-
-        def fetch(position: Position) -> tuple[Any, Position]:
-            cursor = encode_cursor(*position) if position else None
-            query = PageQuery(limit=CHUNK_ROWS, cursor=cursor, symbol=symbol, stream=stream)
-            with self._reading() as reader:
-                page = execution_page_rows(reader, record.id, query, EXPORT_FIELDS)
-            return page.rows, page.next_key
-
-        return export(fetch, fmt, f"orders-{record.execution_name or record.id}")
+            record = known_execution(reader, execution_arn)
+        return execution_export(self._reading, record, fmt, symbol=symbol, stream=stream)
 
     # ---- accounts ---------------------------------------------------------------------------------------
 
@@ -181,43 +177,8 @@ class OrderQueries(UsesSessions):
         self, filters: AccountFilters, *, limit: int, cursor: str | None, include_raw: bool
     ) -> bytes:
         """GET /accounts/{id}/orders's answer as JSON bytes (InvalidCursorError, AccountNotFoundError)."""
-        position = cursor_position(filters, cursor)
-        with self._reading() as reader:
-            page = account_rows(reader, filters, page_fields(include_raw), limit, position)
-            if (
-                not page.rows
-                and position is None
-                and not summaries.account_known(reader.connection, filters.account_id)
-            ):
-                raise summaries.AccountNotFoundError(filters.account_id)
-        shown = {
-            name: getattr(filters, name)
-            for name in ("symbol", "stream", "start_ms", "end_ms", "side", "status")
-        }
-        return orjson.dumps(
-            {
-                "account_id": filters.account_id,
-                "filters": shown,
-                "orders": [page_row(row, include_raw) for row in page.rows],
-                "pagination": {
-                    "limit": limit,
-                    "returned_count": len(page.rows),
-                    "has_more": page.has_more,
-                    "next_cursor": page.next_cursor(filters),
-                },
-            }
-        )
+        return account_page_json(self._reading, filters, limit=limit, cursor=cursor, include_raw=include_raw)
 
     def export_account(self, filters: AccountFilters, fmt: ExportFormat) -> Export:
         """Every order of the account matching `filters`, streamed in `fmt` (AccountNotFoundError first)."""
-        with self._reading() as reader:
-            if not summaries.account_known(reader.connection, filters.account_id):
-                raise summaries.AccountNotFoundError(filters.account_id)
-
-        def fetch(position: Position) -> tuple[Any, Position]:
-            with self._reading() as reader:
-                rows = account_rows(reader, filters, EXPORT_FIELDS, CHUNK_ROWS, position)
-            return rows.rows, rows.next_key
-
-        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-        return export(fetch, fmt, f"orders-{filters.account_id}-{stamp}")
+        return account_export(self._reading, filters, fmt)

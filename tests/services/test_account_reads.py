@@ -278,7 +278,7 @@ def test_exports_hold_the_pages_rows(
     stored: tuple[Reads, list[Any]], fmt: ExportFormat, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     reads, _ = stored
-    monkeypatch.setattr("app.services.order_queries.CHUNK_ROWS", 70)  # several keyset chunks
+    monkeypatch.setattr("app.services.ledger_reads.account_pages.CHUNK_ROWS", 70)  # several keyset chunks
     monkeypatch.setattr("app.services.ledger_reads.exports.PARQUET_ROW_GROUP_ROWS", 150)
     filters = AccountFilters(ACCOUNT, stream="spot_normal", end_ms=BASE_MS - 600_000)
     pages = walk(reads, filters, 100, include_raw=True)

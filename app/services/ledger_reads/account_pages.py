@@ -1,31 +1,95 @@
-"""GET /accounts/{id}/orders: an account's distinct orders newest first, by keyset only.
+"""GET /accounts/{id}/orders (and /fills): an account's distinct records newest first, by keyset only.
 
-The filters that pick an index (symbol, else stream) and the c_time window bound a range scan of the ledger's
-(account, [symbol|stream], c_time, order_id_num, id) index, so a page costs the same at any depth; side and
-status are checked on the rows the scan reads (a rare value makes the scan read further to fill a page).
+The filters that pick an index (symbol, else stream; fills: order_id first) and the c_time window bound a range
+scan of the ledger's (account, [filter], c_time, tie-breaker, id) index, so a page costs the same at any depth;
+side and status are checked on the rows the scan reads (a rare value makes the scan read further to fill a
+page). Cursors are bound to the filters they were issued for, so a cursor passed with other filters is refused
+instead of skipping or repeating records.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import astuple, dataclass
-from typing import Any
+import time
+from dataclasses import astuple, dataclass, fields
+from typing import Any, ClassVar
 
-from app.services.ledger_reads.cursors import decode_bound_cursor, encode_bound_cursor, filters_fingerprint
-from app.services.ledger_reads.page_sql import AccountShape, account_page_sql, after_params
-from app.services.ledger_reads.reader import Reader
-from app.services.ledger_reads.rows import key_reader
+import orjson
+
+from app.services.ledger_reads import summaries
+from app.services.ledger_reads.cursors import KeysetRows, Position, decode_bound_cursor, filters_fingerprint
+from app.services.ledger_reads.exports import CHUNK_ROWS, Export, ExportFormat, export
+from app.services.ledger_reads.page_sql import (
+    ORDERS,
+    AccountShape,
+    PageSource,
+    account_page_sql,
+    after_params,
+)
+from app.services.ledger_reads.reader import Reader, Reading
+from app.services.ledger_reads.rows import page_fields, page_row
 
 
 class InvalidFiltersError(ValueError):
-    """A combination of filters no order can match as asked (e.g. start_ms not before end_ms)."""
+    """A combination of filters no record can match as asked (e.g. start_ms not before end_ms)."""
 
 
 @dataclass(frozen=True)
-class AccountFilters:
-    """What an account's page or export selects: c_time in [start_ms, end_ms), the other fields equal."""
+class LedgerFilters:
+    """What an account's page or export selects: c_time in [start_ms, end_ms), the other fields equal.
+
+    A kind of record declares its filters as fields after `account_id`, in the order its SQL tests them
+    (AccountFilters for orders, fill_pages.FillFilters for fills); shape, parameters, echo and cursor binding
+    follow from them.
+    """
+
+    SOURCE: ClassVar[PageSource] = ORDERS
+    TIME: ClassVar[str] = "the orders' creation time"  # what c_time is, for the window's message
+    CURSOR_TAG: ClassVar[tuple[str, ...]] = ()  # fingerprinted with the filters (kinds' cursors never mix)
 
     account_id: str
+
+    def __post_init__(self) -> None:
+        start, end = getattr(self, "start_ms", None), getattr(self, "end_ms", None)
+        if start is not None and end is not None and start >= end:
+            raise InvalidFiltersError(
+                f"start_ms ({start}) must be before end_ms ({end}): the window is [start_ms, end_ms) on "
+                f"{self.TIME} (c_time)"
+            )
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The filters' names, in their SQL's order."""
+        return tuple(field.name for field in fields(self)[1:])
+
+    @property
+    def fingerprint(self) -> str:
+        return filters_fingerprint((*self.CURSOR_TAG, *astuple(self)))
+
+    def shown(self) -> dict[str, Any]:
+        """The filters as a page echoes them."""
+        return {name: getattr(self, name) for name in self.names}
+
+    def shape(self, after: bool) -> AccountShape:
+        return AccountShape(tuple(name for name in self.names if getattr(self, name) is not None), after)
+
+    def params(self) -> list[Any]:
+        """The filter values in the order account_page_sql expects them."""
+        values = (getattr(self, name) for name in self.names)
+        return [self.account_id, *(value for value in values if value is not None)]
+
+    def position(self, cursor: str | None) -> Position | None:
+        """The keyset position of a page's cursor (InvalidCursorError: malformed, or issued for other
+        filters)."""
+        if cursor is None:
+            return None
+        *first, last = self.names
+        return decode_bound_cursor(cursor, self.fingerprint, f"{', '.join(first)} and {last}")
+
+
+@dataclass(frozen=True)
+class AccountFilters(LedgerFilters):
+    """An account's orders: by symbol, stream, creation time, side and status."""
+
     symbol: str | None = None
     stream: str | None = None
     start_ms: int | None = None
@@ -33,62 +97,59 @@ class AccountFilters:
     side: str | None = None
     status: str | None = None
 
-    def __post_init__(self) -> None:
-        if self.start_ms is not None and self.end_ms is not None and self.start_ms >= self.end_ms:
-            raise InvalidFiltersError(
-                f"start_ms ({self.start_ms}) must be before end_ms ({self.end_ms}): the window is "
-                "[start_ms, end_ms) on the orders' creation time (c_time)"
-            )
-
-    @property
-    def fingerprint(self) -> str:
-        return filters_fingerprint(astuple(self))
-
-    def shape(self, after: bool) -> AccountShape:
-        return AccountShape(
-            symbol=self.symbol is not None,
-            stream=self.stream is not None,
-            start=self.start_ms is not None,
-            end=self.end_ms is not None,
-            side=self.side is not None,
-            status=self.status is not None,
-            after=after,
-        )
-
-    def params(self) -> list[Any]:
-        """The filter values in the order account_page_sql expects them."""
-        values = (self.symbol, self.stream, self.start_ms, self.end_ms, self.side, self.status)
-        return [self.account_id, *(value for value in values if value is not None)]
-
-
-@dataclass(frozen=True)
-class AccountRows:
-    rows: Sequence[Sequence[Any]]  # selected tuples, order_id_num last
-    has_more: bool
-    next_key: tuple[int, int, int] | None
-
-    def next_cursor(self, filters: AccountFilters) -> str | None:
-        return encode_bound_cursor(self.next_key, filters.fingerprint) if self.next_key else None
-
 
 def account_rows(
-    reader: Reader,
-    filters: AccountFilters,
-    fields: tuple[str, ...],
-    limit: int,
-    after: tuple[int, int, int] | None = None,
-) -> AccountRows:
+    reader: Reader, filters: LedgerFilters, fields: tuple[str, ...], limit: int, after: Position | None = None
+) -> KeysetRows:
     """Up to `limit` rows after `after` (None: from the newest), and whether more exist."""
     params = filters.params()
     if after is not None:
         params += after_params(after)
     params.append(limit + 1)
-    sql = account_page_sql(reader.dialect, fields, filters.shape(after is not None))
-    rows = reader.rows(sql, params)
-    page, has_more = rows[:limit], len(rows) > limit
-    return AccountRows(page, has_more, key_reader(fields)(page[-1]) if has_more and page else None)
+    sql = account_page_sql(reader.dialect, fields, filters.shape(after is not None), filters.SOURCE)
+    return KeysetRows.of(reader.rows(sql, params), fields, limit)
 
 
-def cursor_position(filters: AccountFilters, cursor: str | None) -> tuple[int, int, int] | None:
-    """The keyset position of a page's cursor (InvalidCursorError: malformed, or issued for other filters)."""
-    return decode_bound_cursor(cursor, filters.fingerprint) if cursor is not None else None
+def account_page_json(
+    reading: Reading,
+    filters: LedgerFilters,
+    *,
+    limit: int,
+    cursor: str | None,
+    include_raw: bool,
+) -> bytes:
+    """GET /accounts/{id}/orders's (or /fills') answer as JSON bytes (InvalidCursorError, AccountNotFoundError)."""
+    position = filters.position(cursor)
+    with reading() as reader:
+        page = account_rows(reader, filters, page_fields(include_raw), limit, position)
+        if (
+            not page.rows
+            and position is None
+            and not summaries.account_known(reader.connection, filters.account_id)
+        ):
+            raise summaries.AccountNotFoundError(filters.account_id)
+    return orjson.dumps(
+        {
+            "account_id": filters.account_id,
+            "filters": filters.shown(),
+            filters.SOURCE.records: [page_row(row, include_raw) for row in page.rows],
+            "pagination": page.pagination(limit, filters.fingerprint),
+        }
+    )
+
+
+def account_export(reading: Reading, filters: LedgerFilters, fmt: ExportFormat) -> Export:
+    """Every record of the account matching `filters`, streamed in `fmt` (AccountNotFoundError first); each
+    chunk is a read of its own."""
+    with reading() as reader:
+        if not summaries.account_known(reader.connection, filters.account_id):
+            raise summaries.AccountNotFoundError(filters.account_id)
+    source = filters.SOURCE
+
+    def fetch(position: Position | None) -> tuple[Any, Position | None]:
+        with reading() as reader:
+            rows = account_rows(reader, filters, source.export_fields, CHUNK_ROWS, position)
+        return rows.rows, rows.next_key
+
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    return export(fetch, fmt, f"{source.records}-{filters.account_id}-{stamp}", source.export_fields)

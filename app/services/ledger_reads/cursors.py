@@ -1,9 +1,10 @@
 """Opaque keyset cursors: the position just after a row in (c_time, order_id_num, id) newest-first order
-(fills: (c_time, trade_id_num, id)).
+(fills: (c_time, trade_id_num, id)), and the page of rows (`KeysetRows`) that issues them.
 
 An execution's cursor (GET /orders/{arn}/database) is the three numbers, as before the ledger. An account's
-cursor (GET /accounts/{id}/orders) also carries a fingerprint of the filters it was issued for, so a cursor
-passed with other filters is refused instead of silently skipping or repeating orders.
+cursor (GET /accounts/{id}/orders, its fills, an execution's fills) also carries a fingerprint of the filters
+it was issued for, so a cursor passed with other filters is refused instead of silently skipping or repeating
+records.
 """
 
 from __future__ import annotations
@@ -12,10 +13,15 @@ import base64
 import binascii
 import hashlib
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
+
+from app.services.ledger_reads.rows import key_reader
 
 MALFORMED = "cursor is malformed: pass the next_cursor of a previous page"
 MAX_BIGINT = 2**63
+Position = tuple[int, int, int]  # (c_time, tie-breaker, id) of the last row read
 
 
 class InvalidCursorError(ValueError):
@@ -81,3 +87,38 @@ def decode_bound_cursor(cursor: str, fingerprint: str, filters: str = ORDER_FILT
             "start again without a cursor"
         )
     return key
+
+
+@dataclass(frozen=True)
+class KeysetRows:
+    """One page of selected rows (the keyset's tie-breaker last in each), whether another page exists, and the
+    last row's position when it does."""
+
+    rows: Sequence[Sequence[Any]]
+    has_more: bool
+    next_key: Position | None
+
+    @classmethod
+    def of(cls, rows: Sequence[Sequence[Any]], fields: tuple[str, ...], limit: int) -> KeysetRows:
+        """The page of `rows` read with one row more than `limit` (which says whether another page exists)."""
+        page, has_more = rows[:limit], len(rows) > limit
+        return cls(page, has_more, key_reader(fields)(page[-1]) if has_more and page else None)
+
+    def next_cursor(self, fingerprint: str | None = None) -> str | None:
+        """The cursor of the next page, bound to the filters' fingerprint when given; None on the last page."""
+        if self.next_key is None:
+            return None
+        return (
+            encode_cursor(*self.next_key)
+            if fingerprint is None
+            else encode_bound_cursor(self.next_key, fingerprint)
+        )
+
+    def pagination(self, limit: int, fingerprint: str) -> dict[str, Any]:
+        """A keyset page's `pagination` (KeysetPagination's fields)."""
+        return {
+            "limit": limit,
+            "returned_count": len(self.rows),
+            "has_more": self.has_more,
+            "next_cursor": self.next_cursor(fingerprint),
+        }

@@ -8,7 +8,6 @@ the ledger the rows. The answer is built as bytes (orjson) for the fast path, or
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -17,10 +16,18 @@ from typing import Any
 import orjson
 
 from app.schemas.orders import ExecutionInfo, Pagination
-from app.services.ledger_reads.cursors import decode_cursor, encode_cursor
-from app.services.ledger_reads.page_sql import Dialect, after_params, execution_page_sql
-from app.services.ledger_reads.reader import Reader
-from app.services.ledger_reads.rows import iso_time, key_reader, page_dict, page_row, parse_time
+from app.services.ledger_reads.cursors import KeysetRows, Position, decode_cursor
+from app.services.ledger_reads.exports import CHUNK_ROWS, Export, ExportFormat, export
+from app.services.ledger_reads.page_sql import (
+    ORDERS,
+    Dialect,
+    PageSource,
+    after_params,
+    execution_count_sql,
+    execution_page_sql,
+)
+from app.services.ledger_reads.reader import Reader, Reading
+from app.services.ledger_reads.rows import iso_time, page_dict, page_row, parse_time
 
 
 @dataclass(frozen=True)
@@ -103,15 +110,37 @@ class PageQuery:
             raise ValueError("skip must be >= 0 and limit >= 1")
 
 
-@dataclass(frozen=True)
-class PageRows:
-    rows: Sequence[Sequence[Any]]  # selected tuples, order_id_num last
-    has_more: bool
-    next_key: tuple[int, int, int] | None  # the last row's position when another page exists
-
-    @property
-    def next_cursor(self) -> str | None:
-        return encode_cursor(*self.next_key) if self.next_key else None
+def execution_rows(
+    reader: Reader,
+    execution_id: int,
+    fields: tuple[str, ...],
+    *,
+    symbol: str | None,
+    stream: str | None,
+    after: Position | None,
+    limit: int,
+    skip: int = 0,
+    source: PageSource = ORDERS,
+) -> KeysetRows:
+    """Up to `limit` of the execution's orders (or fills) after `after` and `skip` more, one more asked than
+    shown to know whether another page exists."""
+    params: list[Any] = [execution_id]
+    params += [value for value in (symbol, stream) if value is not None]
+    if after is not None:
+        params += after_params(after)
+    params.append(limit + 1)
+    if skip:
+        params.append(skip)
+    sql = execution_page_sql(
+        reader.dialect,
+        fields,
+        symbol=symbol is not None,
+        stream=stream is not None,
+        after=after is not None,
+        offset=bool(skip),
+        source=source,
+    )
+    return KeysetRows.of(reader.rows(sql, params), fields, limit)
 
 
 def execution_page_rows(
@@ -119,42 +148,75 @@ def execution_page_rows(
     execution_id: int,
     query: PageQuery,
     fields: tuple[str, ...],
-) -> PageRows:
-    """The page's rows, one more asked than shown to know whether another page exists."""
-    key = decode_cursor(query.cursor) if query.cursor is not None else None
-    params: list[Any] = [execution_id]
-    params += [value for value in (query.symbol, query.stream) if value is not None]
-    if key is not None:
-        params += after_params(key)
-    params.append(query.limit + 1)
-    if query.skip:
-        params.append(query.skip)
-    sql = execution_page_sql(
-        reader.dialect,
+) -> KeysetRows:
+    """The page's rows (its cursor is the three numbers, unbound)."""
+    after = decode_cursor(query.cursor) if query.cursor is not None else None
+    return execution_rows(
+        reader,
+        execution_id,
         fields,
-        symbol=query.symbol is not None,
-        stream=query.stream is not None,
-        after=key is not None,
-        offset=bool(query.skip),
+        symbol=query.symbol,
+        stream=query.stream,
+        after=after,
+        limit=query.limit,
+        skip=query.skip,
     )
-    rows = reader.rows(sql, params)
-    page, has_more = rows[: query.limit], len(rows) > query.limit
-    return PageRows(page, has_more, key_reader(fields)(page[-1]) if has_more and page else None)
 
 
-def pagination(query: PageQuery, page: PageRows, total: int) -> dict[str, Any]:
+def count_links(
+    reader: Reader, execution_id: int, symbol: str | None, stream: str | None, source: PageSource = ORDERS
+) -> int:
+    """The execution's links (to its orders, or fills) matching the filters."""
+    sql = execution_count_sql(
+        reader.dialect, symbol=symbol is not None, stream=stream is not None, source=source
+    )
+    params = tuple(v for v in (execution_id, symbol, stream) if v is not None)
+    return int(reader.scalar(sql, params))
+
+
+def execution_export(
+    reading: Reading,
+    record: ExecutionRecord,
+    fmt: ExportFormat,
+    *,
+    symbol: str | None,
+    stream: str | None,
+    source: PageSource = ORDERS,
+) -> Export:
+    """Every order (or fill) the execution saw, optionally of one symbol/stream, streamed in `fmt`; each chunk
+    is a read of its own."""
+
+    def fetch(position: Position | None) -> tuple[Any, Position | None]:
+        with reading() as reader:
+            rows = execution_rows(
+                reader,
+                record.id,
+                source.export_fields,
+                symbol=symbol,
+                stream=stream,
+                after=position,
+                limit=CHUNK_ROWS,
+                source=source,
+            )
+        return rows.rows, rows.next_key
+
+    name = f"{source.records}-{record.execution_name or record.id}"
+    return export(fetch, fmt, name, source.export_fields)
+
+
+def pagination(query: PageQuery, page: KeysetRows, total: int) -> dict[str, Any]:
     return {
         "skip": query.skip,
         "limit": query.limit,
         "total_orders": total,
         "returned_count": len(page.rows),
         "has_more": page.has_more,
-        "next_cursor": page.next_cursor,
+        "next_cursor": page.next_cursor(),
     }
 
 
 def page_json(
-    execution_arn: str, record: ExecutionRecord, query: PageQuery, page: PageRows, total: int
+    execution_arn: str, record: ExecutionRecord, query: PageQuery, page: KeysetRows, total: int
 ) -> bytes:
     """The whole answer of GET /orders/{arn}/database as JSON bytes (OrdersPageResponse's shape)."""
     info = ExecutionInfo.model_validate(record.info()).model_dump(mode="json")
@@ -168,6 +230,6 @@ def page_json(
     )
 
 
-def page_dicts(page: PageRows, include_raw: bool) -> list[dict[str, Any]]:
+def page_dicts(page: KeysetRows, include_raw: bool) -> list[dict[str, Any]]:
     """The page's order objects as Python values, `raw` parsed (for callers that want objects)."""
     return [page_dict(row, include_raw) for row in page.rows]

@@ -1,5 +1,7 @@
 """The SQL of every ledger read, as driver-level text: pages of an execution (through its links), pages of an
 account (the ledger itself), their counts. The benchmark runs the very same text through the bare driver.
+Orders and fills are read by the same text on their own tables: a `PageSource` names what differs
+(`ORDERS` here, `FILLS` in fill_sql.py).
 
 Why text and named indexes: MariaDB's cost model prefers `ref` on the leading column and then a filesort of the
 whole execution or account over the newest-first range scan a keyset page needs (3.8 s vs 3 ms at 900,000 rows
@@ -13,9 +15,52 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from app.services.ledger_reads.rows import DOC, PAGE_FIELDS
+from app.services.ledger_reads.rows import DOC, EXPORT_FIELDS, PAGE_FIELDS
 
-NEWEST_FIRST = "{a}.c_time DESC, {a}.order_id_num DESC, {a}.{id} DESC"
+NEWEST_FIRST = "{a}.c_time DESC, {a}.{t} DESC, {a}.{id} DESC"  # t: the source's tie-breaker
+
+
+@dataclass(frozen=True)
+class PageSource:
+    """A kind of ledger record as its reads see it: its table, the executions' links to it, the keyset's
+    tie-breaker (the record id's number), what a page and an export show, and its newest-first indexes."""
+
+    records: str  # "orders" | "fills": how pages, exports and messages name them
+    ledger: str
+    links: str
+    link_pk: str  # the links' column naming the ledger row
+    tie_breaker: str  # every select ends with it
+    document: tuple[str, ...]  # a page object's fields
+    export_fields: tuple[str, ...]
+    # The account's newest-first ledger indexes: (equality filter, its index), the most selective first;
+    # then the whole account's.
+    filter_indexes: tuple[tuple[str, str], ...]
+    account_index: str
+
+    def ledger_index(self, filters: tuple[str, ...]) -> str:
+        """The newest-first ledger index that serves an account page with these filters set."""
+        return next((index for name, index in self.filter_indexes if name in filters), self.account_index)
+
+    def link_index(self, symbol: bool, stream: bool) -> str:
+        """The newest-first link index that serves an execution page with these filters."""
+        if symbol:
+            return f"ix_{self.links}_symbol_newest"
+        if stream:
+            return f"ix_{self.links}_stream_newest"
+        return f"ix_{self.links}_newest"
+
+
+ORDERS = PageSource(
+    "orders",
+    "ledger_orders",
+    "execution_orders",
+    "order_pk",
+    "order_id_num",
+    PAGE_FIELDS,
+    EXPORT_FIELDS,
+    (("symbol", "ix_ledger_account_symbol_newest"), ("stream", "ix_ledger_account_stream_newest")),
+    "ix_ledger_account_newest",
+)
 
 
 @dataclass(frozen=True)
@@ -58,18 +103,13 @@ def page_document(dialect: Dialect, alias: str, document: tuple[str, ...] = PAGE
     return f"{_JSON_OBJECT[dialect.name]}({', '.join(pairs)})".format(a=alias)
 
 
-def select_list(
-    dialect: Dialect,
-    fields: tuple[str, ...],
-    alias: str,
-    document: tuple[str, ...] = PAGE_FIELDS,
-    tie_breaker: str = "order_id_num",
-) -> str:
+def select_list(dialect: Dialect, fields: tuple[str, ...], alias: str, source: PageSource = ORDERS) -> str:
     """`alias.a, ..., alias.order_id_num` (the keyset tie-breaker always last); DOC is the page document."""
     columns = (
-        page_document(dialect, alias, document) if name == DOC else f"{alias}.{name}" for name in fields
+        page_document(dialect, alias, source.document) if name == DOC else f"{alias}.{name}"
+        for name in fields
     )
-    return ", ".join((*columns, f"{alias}.{tie_breaker}"))
+    return ", ".join((*columns, f"{alias}.{source.tie_breaker}"))
 
 
 def dialect_of(name: str) -> Dialect:
@@ -92,24 +132,6 @@ def after_params(key: tuple[int, int, int]) -> tuple[int, ...]:
     return (c_time, c_time, c_time, order_id_num, order_id_num, row_id)
 
 
-def link_index(symbol: bool, stream: bool) -> str:
-    """The newest-first link index that serves an execution page with these filters."""
-    if symbol:
-        return "ix_execution_orders_symbol_newest"
-    if stream:
-        return "ix_execution_orders_stream_newest"
-    return "ix_execution_orders_newest"
-
-
-def ledger_index(symbol: bool, stream: bool) -> str:
-    """The newest-first ledger index that serves an account page with these filters."""
-    if symbol:
-        return "ix_ledger_account_symbol_newest"
-    if stream:
-        return "ix_ledger_account_stream_newest"
-    return "ix_ledger_account_newest"
-
-
 def _link_filters(dialect: Dialect, symbol: bool, stream: bool) -> list[str]:
     m = dialect.mark
     where = [f"e.execution_id = {m}"]
@@ -122,65 +144,69 @@ def _link_filters(dialect: Dialect, symbol: bool, stream: bool) -> list[str]:
 
 @lru_cache(maxsize=256)
 def execution_page_sql(
-    dialect: Dialect, fields: tuple[str, ...], *, symbol: bool, stream: bool, after: bool, offset: bool
+    dialect: Dialect,
+    fields: tuple[str, ...],
+    *,
+    symbol: bool,
+    stream: bool,
+    after: bool,
+    offset: bool,
+    source: PageSource = ORDERS,
 ) -> str:
-    """One page of an execution's orders. Parameters, in order: execution_id, [symbol], [stream],
+    """One page of an execution's orders (or fills). Parameters, in order: execution_id, [symbol], [stream],
     [after_params(cursor)], limit, [offset]."""
-    m = dialect.mark
+    m, pk, t = dialect.mark, source.link_pk, source.tie_breaker
     where = _link_filters(dialect, symbol, stream)
     if after:
-        where.append(after_condition("e", "order_pk", m))
+        where.append(after_condition("e", pk, m, t))
     links = (
-        f"SELECT e.order_pk, e.c_time, e.order_id_num "  # noqa: S608 (fixed identifiers; values are bound)
-        f"FROM {dialect.table('execution_orders', 'e', link_index(symbol, stream))} "
-        f"WHERE {' AND '.join(where)} ORDER BY {NEWEST_FIRST.format(a='e', id='order_pk')} "
+        f"SELECT e.{pk}, e.c_time, e.{t} "  # noqa: S608 (fixed identifiers; values are bound)
+        f"FROM {dialect.table(source.links, 'e', source.link_index(symbol, stream))} "
+        f"WHERE {' AND '.join(where)} ORDER BY {NEWEST_FIRST.format(a='e', t=t, id=pk)} "
         f"LIMIT {m}{f' OFFSET {m}' if offset else ''}"
     )
-    straight = "" if dialect.name == "sqlite" else "STRAIGHT_JOIN "  # the 100 links drive the join
+    straight = "" if dialect.name == "sqlite" else "STRAIGHT_JOIN "  # the page's links drive the join
     return (
-        f"SELECT {straight}{select_list(dialect, fields, 'l')} FROM ({links}) AS p "  # noqa: S608 (fixed identifiers)
-        f"JOIN ledger_orders AS l ON l.id = p.order_pk "
-        f"ORDER BY {NEWEST_FIRST.format(a='p', id='order_pk')}"
+        f"SELECT {straight}{select_list(dialect, fields, 'l', source)} FROM ({links}) AS p "  # noqa: S608 (fixed identifiers)
+        f"JOIN {source.ledger} AS l ON l.id = p.{pk} "
+        f"ORDER BY {NEWEST_FIRST.format(a='p', t=t, id=pk)}"
     )
 
 
 @lru_cache(maxsize=64)
-def execution_count_sql(dialect: Dialect, *, symbol: bool, stream: bool) -> str:
+def execution_count_sql(dialect: Dialect, *, symbol: bool, stream: bool, source: PageSource = ORDERS) -> str:
     """Links of an execution matching the filters. Parameters: execution_id, [symbol], [stream]."""
     where = " AND ".join(_link_filters(dialect, symbol, stream))
-    table = dialect.table("execution_orders", "e", link_index(symbol, stream))
+    table = dialect.table(source.links, "e", source.link_index(symbol, stream))
     return f"SELECT COUNT(*) FROM {table} WHERE {where}"  # noqa: S608 (fixed identifiers; values are bound)
+
+
+# What an account page's filter tests (the others: equality with the column of their name).
+_CONDITIONS = {"start_ms": "l.c_time >= {m}", "end_ms": "l.c_time < {m}"}
 
 
 @dataclass(frozen=True)
 class AccountShape:
-    """Which of an account page's optional filters are set (the SQL text depends on nothing else)."""
+    """Which of an account page's optional filters are set, in the order their parameters come (the SQL text
+    depends on nothing else)."""
 
-    symbol: bool = False
-    stream: bool = False
-    start: bool = False
-    end: bool = False
-    side: bool = False
-    status: bool = False
+    filters: tuple[str, ...] = ()  # column names, or start_ms / end_ms (the c_time window)
     after: bool = False
 
 
 @lru_cache(maxsize=512)
-def account_page_sql(dialect: Dialect, fields: tuple[str, ...], shape: AccountShape) -> str:
-    """One page of an account's orders, newest first. Parameters, in order: account_id, [symbol], [stream],
-    [start_ms], [end_ms], [side], [status], [after_params(cursor)], limit."""
+def account_page_sql(
+    dialect: Dialect, fields: tuple[str, ...], shape: AccountShape, source: PageSource = ORDERS
+) -> str:
+    """One page of an account's orders (or fills), newest first. Parameters, in order: account_id, the values
+    of `shape.filters`, [after_params(cursor)], limit."""
     m = dialect.mark
     where = [f"l.account_id = {m}"]
-    where += [f"l.{name} = {m}" for name in ("symbol", "stream") if getattr(shape, name)]
-    if shape.start:
-        where.append(f"l.c_time >= {m}")
-    if shape.end:
-        where.append(f"l.c_time < {m}")
-    where += [f"l.{name} = {m}" for name in ("side", "status") if getattr(shape, name)]
+    where += [_CONDITIONS.get(name, f"l.{name} = {{m}}").format(m=m) for name in shape.filters]
     if shape.after:
-        where.append(after_condition("l", "id", m))
-    table = dialect.table("ledger_orders", "l", ledger_index(shape.symbol, shape.stream))
+        where.append(after_condition("l", "id", m, source.tie_breaker))
+    table = dialect.table(source.ledger, "l", source.ledger_index(shape.filters))
     return (
-        f"SELECT {select_list(dialect, fields, 'l')} FROM {table} WHERE {' AND '.join(where)} "  # noqa: S608 (see above)
-        f"ORDER BY {NEWEST_FIRST.format(a='l', id='id')} LIMIT {m}"
+        f"SELECT {select_list(dialect, fields, 'l', source)} FROM {table} WHERE {' AND '.join(where)} "  # noqa: S608 (see above)
+        f"ORDER BY {NEWEST_FIRST.format(a='l', t=source.tie_breaker, id='id')} LIMIT {m}"
     )

@@ -7,8 +7,8 @@ from the engine's pool as usual (pre-ping, reset on return), so a read holds no 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine
@@ -46,3 +46,8 @@ def reading(engine: Engine) -> Iterator[Reader]:
     """A Reader on a pooled connection, returned to the pool (rolled back) afterwards."""
     with engine.connect() as connection:
         yield Reader(connection)
+
+
+Reading = Callable[
+    [], AbstractContextManager[Reader]
+]  # opens a Reader per read (DatabaseService's `_reading`)
