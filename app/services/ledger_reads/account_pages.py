@@ -28,6 +28,8 @@ from app.services.ledger_reads.page_sql import (
 from app.services.ledger_reads.reader import Reader, Reading
 from app.services.ledger_reads.rows import page_fields, page_row
 
+_NAMES: dict[type, tuple[str, ...]] = {}
+
 
 class InvalidFiltersError(ValueError):
     """A combination of filters no record can match as asked (e.g. start_ms not before end_ms)."""
@@ -58,8 +60,11 @@ class LedgerFilters:
 
     @property
     def names(self) -> tuple[str, ...]:
-        """The filters' names, in their SQL's order."""
-        return tuple(field.name for field in fields(self)[1:])
+        """The filters' names, in their SQL's order (read from the fields once per kind)."""
+        kind = type(self)
+        if kind not in _NAMES:
+            _NAMES[kind] = tuple(field.name for field in fields(self)[1:])
+        return _NAMES[kind]
 
     @property
     def fingerprint(self) -> str:

@@ -20,7 +20,7 @@ from app.services.ledger_reads.rows import DOC, EXPORT_FIELDS, PAGE_FIELDS
 NEWEST_FIRST = "{a}.c_time DESC, {a}.{t} DESC, {a}.{id} DESC"  # t: the source's tie-breaker
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared (and cached) by identity: one instance per kind
 class PageSource:
     """A kind of ledger record as its reads see it: its table, the executions' links to it, the keyset's
     tie-breaker (the record id's number), what a page and an export show, and its newest-first indexes."""
