@@ -6,8 +6,19 @@ The request path (rate limits, signing, retries, typed errors, server time) is `
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from lambda_functions.common.bitget import endpoints, pages
 from lambda_functions.common.bitget.transport import BitgetTransport
+
+_Page = TypeVar("_Page")
+
+
+def _paging(limit: int, start_ms: int | None = None, end_ms: int | None = None) -> dict[str, object]:
+    """The page size (checked) and time window every paged endpoint takes; None values are not sent, and the
+    query string is sorted by key, so where they stand in the dict does not matter."""
+    return {"startTime": start_ms, "endTime": end_ms, "limit": pages.checked_limit(limit)}
 
 
 class BitgetClient(BitgetTransport):
@@ -39,14 +50,10 @@ class BitgetClient(BitgetTransport):
         params = {
             "orderId": order_id,
             "symbol": symbol,
-            "startTime": start_ms,
-            "endTime": end_ms,
             "idLessThan": id_less_than,
-            "limit": pages.checked_limit(limit),
             "tpslType": tpsl_type,
-        }
-        data = self.get(endpoints.SPOT_HISTORY_ORDERS, params, signed=True, timeout_s=timeout_s)
-        return pages.row_list(data)
+        } | _paging(limit, start_ms, end_ms)
+        return self._signed_page(endpoints.SPOT_HISTORY_ORDERS, params, timeout_s, pages.row_list)
 
     def spot_plan_history(
         self,
@@ -59,15 +66,8 @@ class BitgetClient(BitgetTransport):
         timeout_s: float | None = None,
     ) -> dict:
         """One page of spot plan history: {"nextFlag": bool, "idLessThan": str|None, "orderList": [...]}."""
-        params = {
-            "symbol": symbol,
-            "startTime": start_ms,
-            "endTime": end_ms,
-            "idLessThan": id_less_than,
-            "limit": pages.checked_limit(limit),
-        }
-        data = self.get(endpoints.SPOT_PLAN_HISTORY, params, signed=True, timeout_s=timeout_s)
-        return pages.spot_plan_page(data)
+        params = {"symbol": symbol, "idLessThan": id_less_than} | _paging(limit, start_ms, end_ms)
+        return self._signed_page(endpoints.SPOT_PLAN_HISTORY, params, timeout_s, pages.spot_plan_page)
 
     def futures_history_orders(
         self,
@@ -86,13 +86,9 @@ class BitgetClient(BitgetTransport):
             "orderId": order_id,
             "productType": product_type,
             "symbol": symbol,
-            "startTime": start_ms,
-            "endTime": end_ms,
             "idLessThan": id_less_than,
-            "limit": pages.checked_limit(limit),
-        }
-        data = self.get(endpoints.FUTURES_HISTORY_ORDERS, params, signed=True, timeout_s=timeout_s)
-        return pages.futures_page(data)
+        } | _paging(limit, start_ms, end_ms)
+        return self._signed_page(endpoints.FUTURES_HISTORY_ORDERS, params, timeout_s, pages.futures_page)
 
     def futures_plan_history(
         self,
@@ -113,13 +109,9 @@ class BitgetClient(BitgetTransport):
             "productType": product_type,
             "planType": plan_type,
             "symbol": symbol,
-            "startTime": start_ms,
-            "endTime": end_ms,
             "idLessThan": id_less_than,
-            "limit": pages.checked_limit(limit),
-        }
-        data = self.get(endpoints.FUTURES_PLAN_HISTORY, params, signed=True, timeout_s=timeout_s)
-        return pages.futures_page(data)
+        } | _paging(limit, start_ms, end_ms)
+        return self._signed_page(endpoints.FUTURES_PLAN_HISTORY, params, timeout_s, pages.futures_page)
 
     # ---- open orders (BITGET_API.md §12): what an incremental sync must come back for ----------------------
 
@@ -133,14 +125,8 @@ class BitgetClient(BitgetTransport):
         timeout_s: float | None = None,
     ) -> list[dict]:
         """One page of open spot orders (every symbol when `symbol` is None); cursor: the last orderId."""
-        params = {
-            "symbol": symbol,
-            "idLessThan": id_less_than,
-            "limit": pages.checked_limit(limit),
-            "tpslType": tpsl_type,
-        }
-        data = self.get(endpoints.SPOT_OPEN_ORDERS, params, signed=True, timeout_s=timeout_s)
-        return pages.row_list(data)
+        params = {"symbol": symbol, "idLessThan": id_less_than, "tpslType": tpsl_type} | _paging(limit)
+        return self._signed_page(endpoints.SPOT_OPEN_ORDERS, params, timeout_s, pages.row_list)
 
     def spot_open_plans(
         self,
@@ -151,9 +137,8 @@ class BitgetClient(BitgetTransport):
         timeout_s: float | None = None,
     ) -> dict:
         """One page of current spot plan orders: {"nextFlag", "idLessThan", "orderList"} like plan history."""
-        params = {"symbol": symbol, "idLessThan": id_less_than, "limit": pages.checked_limit(limit)}
-        data = self.get(endpoints.SPOT_OPEN_PLANS, params, signed=True, timeout_s=timeout_s)
-        return pages.spot_plan_page(data)
+        params = {"symbol": symbol, "idLessThan": id_less_than} | _paging(limit)
+        return self._signed_page(endpoints.SPOT_OPEN_PLANS, params, timeout_s, pages.spot_plan_page)
 
     def futures_open_orders(
         self,
@@ -164,13 +149,8 @@ class BitgetClient(BitgetTransport):
         timeout_s: float | None = None,
     ) -> dict:
         """One page of a product type's pending orders: {"entrustedList": [...], "endId": str|None}."""
-        params = {
-            "productType": product_type,
-            "idLessThan": id_less_than,
-            "limit": pages.checked_limit(limit),
-        }
-        data = self.get(endpoints.FUTURES_OPEN_ORDERS, params, signed=True, timeout_s=timeout_s)
-        return pages.futures_page(data)
+        params = {"productType": product_type, "idLessThan": id_less_than} | _paging(limit)
+        return self._signed_page(endpoints.FUTURES_OPEN_ORDERS, params, timeout_s, pages.futures_page)
 
     def futures_open_plans(
         self,
@@ -182,14 +162,10 @@ class BitgetClient(BitgetTransport):
         timeout_s: float | None = None,
     ) -> dict:
         """One page of a product type's pending plan orders of one planType (same shape as orders-pending)."""
-        params = {
-            "productType": product_type,
-            "planType": plan_type,
-            "idLessThan": id_less_than,
-            "limit": pages.checked_limit(limit),
-        }
-        data = self.get(endpoints.FUTURES_OPEN_PLANS, params, signed=True, timeout_s=timeout_s)
-        return pages.futures_page(data)
+        params = {"productType": product_type, "planType": plan_type, "idLessThan": id_less_than} | _paging(
+            limit
+        )
+        return self._signed_page(endpoints.FUTURES_OPEN_PLANS, params, timeout_s, pages.futures_page)
 
     # ---- fills (BITGET_API.md §12): each execution of an order -----------------------------------------------
 
@@ -205,15 +181,8 @@ class BitgetClient(BitgetTransport):
     ) -> list[dict]:
         """One page of spot fills of one symbol (Bitget's main doc requires it), newest first; the next page's
         cursor is the last row's tradeId."""
-        params = {
-            "symbol": symbol,
-            "startTime": start_ms,
-            "endTime": end_ms,
-            "idLessThan": id_less_than,
-            "limit": pages.checked_limit(limit),
-        }
-        data = self.get(endpoints.SPOT_FILLS, params, signed=True, timeout_s=timeout_s)
-        return pages.row_list(data)
+        params = {"symbol": symbol, "idLessThan": id_less_than} | _paging(limit, start_ms, end_ms)
+        return self._signed_page(endpoints.SPOT_FILLS, params, timeout_s, pages.row_list)
 
     def futures_fill_history(
         self,
@@ -227,16 +196,10 @@ class BitgetClient(BitgetTransport):
         timeout_s: float | None = None,
     ) -> dict:
         """One page of a product type's fills (at most 7 days per request): {"fillList": [...], "endId"}."""
-        params = {
-            "productType": product_type,
-            "symbol": symbol,
-            "startTime": start_ms,
-            "endTime": end_ms,
-            "idLessThan": id_less_than,
-            "limit": pages.checked_limit(limit),
-        }
-        data = self.get(endpoints.FUTURES_FILL_HISTORY, params, signed=True, timeout_s=timeout_s)
-        return pages.fill_page(data)
+        params = {"productType": product_type, "symbol": symbol, "idLessThan": id_less_than} | _paging(
+            limit, start_ms, end_ms
+        )
+        return self._signed_page(endpoints.FUTURES_FILL_HISTORY, params, timeout_s, pages.fill_page)
 
     # ---- Unified Trading Account, v3 (BITGET_API.md §11) --------------------------------------------------
 
@@ -256,9 +219,8 @@ class BitgetClient(BitgetTransport):
         timeout_s: float | None = None,
     ) -> dict:
         """One page of a category's order history (at most 30 days per request): {"list": [...], "cursor"}."""
-        return self._uta_page(
-            endpoints.UTA_HISTORY_ORDERS, category, symbol, start_ms, end_ms, cursor, limit, timeout_s
-        )
+        params = {"category": category, "symbol": symbol, "cursor": cursor} | _paging(limit, start_ms, end_ms)
+        return self._signed_page(endpoints.UTA_HISTORY_ORDERS, params, timeout_s, pages.cursor_page)
 
     def uta_fills(
         self,
@@ -272,9 +234,8 @@ class BitgetClient(BitgetTransport):
         timeout_s: float | None = None,
     ) -> dict:
         """One page of a category's fills (at most 30 days per request): {"list": [...], "cursor"}."""
-        return self._uta_page(
-            endpoints.UTA_FILLS, category, symbol, start_ms, end_ms, cursor, limit, timeout_s
-        )
+        params = {"category": category, "symbol": symbol, "cursor": cursor} | _paging(limit, start_ms, end_ms)
+        return self._signed_page(endpoints.UTA_FILLS, params, timeout_s, pages.cursor_page)
 
     def uta_open_orders(
         self,
@@ -285,27 +246,11 @@ class BitgetClient(BitgetTransport):
         timeout_s: float | None = None,
     ) -> dict:
         """One page of the account's open orders (every category when None): {"list": [...], "cursor"}."""
-        params = {"category": category, "cursor": cursor, "limit": pages.checked_limit(limit)}
-        data = self.get(endpoints.UTA_OPEN_ORDERS, params, signed=True, timeout_s=timeout_s)
-        return pages.cursor_page(data)
+        params = {"category": category, "cursor": cursor} | _paging(limit)
+        return self._signed_page(endpoints.UTA_OPEN_ORDERS, params, timeout_s, pages.cursor_page)
 
-    def _uta_page(
-        self,
-        path: str,
-        category: str,
-        symbol: str | None,
-        start_ms: int,
-        end_ms: int,
-        cursor: str | None,
-        limit: int,
-        timeout_s: float | None,
-    ) -> dict:
-        params = {
-            "category": category,
-            "symbol": symbol,
-            "startTime": start_ms,
-            "endTime": end_ms,
-            "cursor": cursor,
-            "limit": pages.checked_limit(limit),
-        }
-        return pages.cursor_page(self.get(path, params, signed=True, timeout_s=timeout_s))
+    def _signed_page(
+        self, path: str, params: dict[str, object], timeout_s: float | None, shape: Callable[[Any], _Page]
+    ) -> _Page:
+        """One signed GET of a page, in the endpoint's normalised shape (pages.py)."""
+        return shape(self.get(path, params, signed=True, timeout_s=timeout_s))
