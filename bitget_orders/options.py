@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, closing, contextmanager
 from typing import Annotated
 
 import typer
@@ -43,18 +43,9 @@ DEFAULT_TIMEOUT_S = 30.0
 @contextmanager
 def connect(url: str, embedded: bool, timeout_s: float) -> Iterator[ApiClient]:
     """A client of the service at `url`, or of an embedded one started for the block."""
-    if embedded:
-        from bitget_orders.embedded import EmbeddedService  # imports the service: only when asked
+    with ExitStack() as stack:
+        if embedded:
+            from bitget_orders.embedded import EmbeddedService  # imports the service: only when asked
 
-        with EmbeddedService() as base_url:
-            client = ApiClient(base_url, timeout_s=timeout_s)
-            try:
-                yield client
-            finally:
-                client.close()
-        return
-    client = ApiClient(url or DEFAULT_URL, timeout_s=timeout_s)
-    try:
-        yield client
-    finally:
-        client.close()
+            url = stack.enter_context(EmbeddedService())
+        yield stack.enter_context(closing(ApiClient(url or DEFAULT_URL, timeout_s=timeout_s)))

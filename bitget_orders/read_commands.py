@@ -6,7 +6,6 @@ exactly the API's rows; `--format json` is the same rows as one JSON array; the 
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
@@ -61,6 +60,10 @@ Side = Annotated[str | None, typer.Option("--side", help="--account: buy | sell.
 Status = Annotated[
     str | None, typer.Option("--status", help="--account: Bitget's status (filled, cancelled...).")
 ]
+RecordFormat = Annotated[
+    Format, typer.Option("--format", "-f", help="table, or every row as csv | ndjson | json.")
+]
+TableLimit = Annotated[int | None, typer.Option("--limit", min=1, help="Table: rows to show (default 20).")]
 
 
 def list_executions(
@@ -75,7 +78,7 @@ def list_executions(
     with connect(url, embedded, timeout) as client:
         answer = client.executions(skip, limit)
     if json_out:
-        _write_json(answer)
+        render.print_json(answer)
     else:
         render.console().print(render.executions_table(answer))
     return EXIT_COMPLETE
@@ -90,12 +93,8 @@ def orders(
     end: End = None,
     side: Side = None,
     status: Status = None,
-    fmt: Annotated[
-        Format, typer.Option("--format", "-f", help="table, or every row as csv | ndjson | json.")
-    ] = Format.table,
-    limit: Annotated[
-        int | None, typer.Option("--limit", min=1, help="Table: rows to show (default 20).")
-    ] = None,
+    fmt: RecordFormat = Format.table,
+    limit: TableLimit = None,
     url: Url = DEFAULT_URL,
     embedded: Embedded = False,
     timeout: Timeout = DEFAULT_TIMEOUT_S,
@@ -113,12 +112,8 @@ def fills(
     start: Start = None,
     end: End = None,
     side: Side = None,
-    fmt: Annotated[
-        Format, typer.Option("--format", "-f", help="table, or every row as csv | ndjson | json.")
-    ] = Format.table,
-    limit: Annotated[
-        int | None, typer.Option("--limit", min=1, help="Table: rows to show (default 20).")
-    ] = None,
+    fmt: RecordFormat = Format.table,
+    limit: TableLimit = None,
     url: Url = DEFAULT_URL,
     embedded: Embedded = False,
     timeout: Timeout = DEFAULT_TIMEOUT_S,
@@ -177,7 +172,7 @@ def accounts(
     with connect(url, embedded, timeout) as client:
         answer = client.account(account_id) if account_id else client.accounts()
     if json_out:
-        _write_json(answer)
+        render.print_json(answer)
         return EXIT_COMPLETE
     out = render.console()
     out.print(render.account_table(answer) if account_id else render.accounts_table(answer))
@@ -197,7 +192,7 @@ def info(
     with connect(url, embedded, timeout) as client:
         answer = client.info()
     if json_out:
-        _write_json(answer)
+        render.print_json(answer)
         return EXIT_COMPLETE
     out = render.console()
     modes = answer.get("modes") or {}
@@ -365,8 +360,3 @@ def _default_name(source: Source, ext: str) -> str:
     if source.execution_arn is not None:
         return f"{execution_name(source.execution_arn)}-{source.kind}.{ext}"
     return f"account-{source.account_id}-{source.kind}.{ext}"
-
-
-def _write_json(answer: Any) -> None:
-    sys.stdout.write(json.dumps(answer, ensure_ascii=False) + "\n")
-    sys.stdout.flush()

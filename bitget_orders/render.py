@@ -3,7 +3,9 @@ progress, hints) to stderr, so `> file` keeps the result and the terminal keeps 
 
 from __future__ import annotations
 
+import json
 import os
+import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -24,6 +26,12 @@ def console(*, stderr: bool = False) -> Console:
     if not out.is_terminal and "COLUMNS" not in os.environ:
         out.width = WIDE
     return out
+
+
+def print_json(answer: Any) -> None:
+    """The API's answer as one JSON line on stdout (`--json`)."""
+    sys.stdout.write(json.dumps(answer, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
 
 
 def say(out: Console, text: str) -> None:

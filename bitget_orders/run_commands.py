@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from typing import Annotated, Any
 
 import typer
@@ -225,7 +223,7 @@ def status(
         if wait:
             return _follow(client, arn, json_out=json_out, embedded=embedded)
         if json_out:
-            _print_json(answer)
+            render.print_json(answer)
         else:
             render.running(render.console(), answer)
         return EXIT_INCOMPLETE
@@ -244,7 +242,7 @@ def _run(client: ApiClient, started: dict[str, Any], *, wait: bool, json_out: bo
     arn = str(started["executionArn"])
     if not wait:
         if json_out:
-            _print_json(started)
+            render.print_json(started)
         else:
             render.say(render.console(), arn)
             render.say(
@@ -262,11 +260,6 @@ def _follow(client: ApiClient, arn: str, *, json_out: bool, embedded: bool, unit
 
 def _finish(client: ApiClient, answer: dict[str, Any], json_out: bool) -> int:
     if json_out:
-        _print_json(answer)
+        render.print_json(answer)
         return exit_code(answer)
     return show_outcome(client, answer, render.console())
-
-
-def _print_json(answer: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(answer, ensure_ascii=False) + "\n")
-    sys.stdout.flush()
