@@ -1,4 +1,5 @@
-"""The total fee of a `feeDetail` list, as decimal text, for UTA orders and for fills.
+"""The total fee of a `feeDetail`, as decimal text: a list's for UTA orders and fills (`fee_total`), a spot
+order's JSON string for classic spot orders (`spot_fee`).
 
 Bitget sends fees in three shapes: v3 (orders and fills) `[{"feeCoin", "fee"}]`, v2 futures fills
 `[{"feeCoin", "totalFee", ...}]` and v2 spot fills one object `{"feeCoin", "totalFee", ...}`; some v2 endpoints
@@ -16,8 +17,19 @@ from typing import Any
 
 from lambda_functions.common import exact_json
 
-# Numbers inside a JSON-encoded feeDetail string as their own text (exact), as order_rows reads spot fees.
+# Numbers inside a JSON-encoded feeDetail string as their own text (exact, and cheaper than Decimal); a string
+# value stays a str too, read as a number afterwards: Bitget's fee fields are numbers or numeric strings.
 _decode = json.JSONDecoder(parse_float=str).decode
+
+
+def _decoded(text: str) -> Any:
+    """A JSON-encoded feeDetail; None when it is empty or not JSON."""
+    if not text:
+        return None
+    try:
+        return _decode(text)
+    except ValueError:
+        return None
 
 
 def number_text(value: Any) -> str | None:
@@ -49,12 +61,7 @@ def fee_total(detail: Any, amount_key: str) -> tuple[str | None, str | None]:
         coin = detail[0].get("feeCoin")
         return number_text(detail[0].get(amount_key)), coin if type(coin) is str and coin else None
     if isinstance(detail, str):
-        if not detail:
-            return None, None
-        try:
-            detail = _decode(detail)
-        except ValueError:
-            return None, None
+        detail = _decoded(detail)
     entries = [detail] if isinstance(detail, dict) else detail
     if not isinstance(entries, list):
         return None, None
@@ -75,3 +82,34 @@ def fee_total(detail: Any, amount_key: str) -> tuple[str | None, str | None]:
     if len(amounts) == 1:
         return amounts[0], coin_text
     return exact_json.decimal_text(sum((Decimal(a) for a in amounts), Decimal(0))), coin_text
+
+
+def spot_fee(fee_detail: Any) -> str | None:
+    """Total fee of a spot order from its `feeDetail` JSON string (`newFees.t` wins, else the first coin's).
+
+    The numbers inside are kept as their own text (Decimal only expands an exponent): `-0.0000794` stays
+    `-0.0000794` (a float would say `-7.94e-05`). The `feeDetail` string itself is kept unchanged in `raw`.
+    """
+    detail = _decoded(fee_detail) if isinstance(fee_detail, str) else None
+    if not isinstance(detail, dict):
+        return None
+    new_fees = detail.get("newFees")
+    if isinstance(new_fees, dict) and "t" in new_fees:
+        return _fee_text(new_fees["t"])
+    for value in detail.values():
+        if isinstance(value, dict) and "totalFee" in value:
+            return _fee_text(value["totalFee"])
+    return None
+
+
+def _fee_text(value: Any) -> str | None:
+    """A spot feeDetail number (its JSON text, see `_decode`) in plain notation; a string that is no number
+    after all is kept as Bitget wrote it."""
+    if isinstance(value, str):
+        if "e" in value or "E" in value:
+            try:
+                return exact_json.decimal_text(Decimal(value))
+            except (ArithmeticError, ValueError):
+                return value
+        return value
+    return str(value) if type(value) is int else None

@@ -15,7 +15,6 @@ a value longer than its column...) is skipped and counted in `RejectedRows`, nev
 
 from __future__ import annotations
 
-import json
 import queue
 import threading
 from collections.abc import Callable, Iterator
@@ -31,7 +30,7 @@ import orjson
 from sqlalchemy import String, Table
 
 from app.models.database import LedgerOrder, utcnow
-from app.models.fees import fee_total
+from app.models.fees import fee_total, spot_fee
 from lambda_functions.common import exact_json
 from lambda_functions.common.streams import (
     PLAN_SUFFIX,
@@ -118,46 +117,6 @@ def as_bigint(
     if not required:
         return None
     raise unusable(record, field, value)
-
-
-def spot_fee(fee_detail: Any) -> str | None:
-    """Total fee of a spot order from its `feeDetail` JSON string (`newFees.t` wins, else the first coin's).
-
-    The numbers inside are kept as their own text (Decimal only expands an exponent): `-0.0000794` stays
-    `-0.0000794` (a float would say `-7.94e-05`). The `feeDetail` string itself is kept unchanged in `raw`.
-    """
-    if not isinstance(fee_detail, str) or not fee_detail:
-        return None
-    try:
-        detail = _decode_fee_detail(fee_detail)
-    except ValueError:
-        return None
-    if not isinstance(detail, dict):
-        return None
-    new_fees = detail.get("newFees")
-    if isinstance(new_fees, dict) and "t" in new_fees:
-        return _fee_text(new_fees["t"])
-    for value in detail.values():
-        if isinstance(value, dict) and "totalFee" in value:
-            return _fee_text(value["totalFee"])
-    return None
-
-
-def _fee_text(value: Any) -> str | None:
-    """A feeDetail number (its JSON text, see `_decode_fee_detail`) in plain notation."""
-    if isinstance(value, str):
-        if "e" in value or "E" in value:
-            try:
-                return decimal_text(Decimal(value))
-            except (ArithmeticError, ValueError):  # not a number after all: kept as Bitget wrote it
-                return value
-        return value
-    return str(value) if type(value) is int else None
-
-
-# feeDetail's numbers as their own text (exact, and cheaper than Decimal); a string value stays a str too,
-# which _fee_text then reads as a number: Bitget's fee fields are numbers or numeric strings.
-_decode_fee_detail = json.JSONDecoder(parse_float=str).decode
 
 
 def order_row(

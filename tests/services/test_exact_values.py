@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import Engine, select
 
 from app.models.database import LedgerOrder
-from app.models.order_rows import RejectedRows, row_chunks, spot_fee
+from app.models.fees import spot_fee
+from app.models.order_rows import RejectedRows, row_chunks
 from app.services.database_service import DatabaseService
 from tests.services.factories import file_source, make_orders
 
