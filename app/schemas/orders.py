@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator, model_validator
 
+from lambda_functions.common.execution_names import EXECUTION_NAME
+from lambda_functions.common.timewindow import DAY_MS, HOUR_MS
 from lambda_functions.coordinator.validation import (
     MAX_MS,
     MAX_SYMBOLS_CEILING,
@@ -20,10 +22,10 @@ from lambda_functions.coordinator.validation import (
 # Standard: arn:aws:states:<region>:<account>:execution:<state machine>:<name>
 # Express:  arn:aws:states:<region>:<account>:express:<state machine>:<name>:<run id>
 _ARN_HEAD = r"^arn:aws[a-z-]*:states:[a-z0-9-]{1,40}:[0-9]{1,12}:"
-_MACHINE, _NAME, _RUN_ID = r"[A-Za-z0-9_.-]{1,80}", r"[A-Za-z0-9_-]{1,80}", r"[A-Za-z0-9_.-]{1,80}"
+_MACHINE = _RUN_ID = r"[A-Za-z0-9_.-]{1,80}"  # a state machine's name, an express run's id
+_NAME = EXECUTION_NAME
 EXECUTION_ARN_PATTERN = f"{_ARN_HEAD}(execution:{_MACHINE}:{_NAME}|express:{_MACHINE}:{_NAME}:{_RUN_ID})$"
 EXAMPLE_ARN = "arn:aws:states:us-east-2:123456789012:execution:bitget-orders:orders-20240101T100000Z-3f2a9c1b"
-HOUR_MS, DAY_MS = 3_600_000, 86_400_000
 
 
 def _request_examples(schema: dict[str, Any]) -> None:

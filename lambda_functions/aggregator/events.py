@@ -7,14 +7,12 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
-# Step Functions execution names: 1..80 of these characters; they become part of every results key.
-EXECUTION_PATTERN = r"^[A-Za-z0-9_-]{1,80}$"
-SYMBOL_PATTERN = r"^[A-Za-z0-9_-]{1,40}$"
+from lambda_functions.common.execution_names import EXECUTION_NAME_PATTERN
+from lambda_functions.common.symbols import is_symbol
 
 
 class InvalidEventError(ValueError):
@@ -22,7 +20,7 @@ class InvalidEventError(ValueError):
 
 
 class AggregateRequest(BaseModel):
-    execution: str = Field(pattern=EXECUTION_PATTERN)
+    execution: str = Field(pattern=EXECUTION_NAME_PATTERN)
     symbols: list[str] = Field(default_factory=list)
     results: list[Any] = Field(default_factory=list)
     execution_arn: str | None = None
@@ -37,7 +35,7 @@ class AggregateRequest(BaseModel):
 
 class FailureRequest(BaseModel):
     mode: Literal["failure"]
-    execution: str = Field(pattern=EXECUTION_PATTERN)
+    execution: str = Field(pattern=EXECUTION_NAME_PATTERN)
     error: dict[str, Any] = Field(default_factory=dict)
 
     @property
@@ -66,6 +64,6 @@ def parse_event(event: Any) -> AggregateRequest | FailureRequest:
 
 
 def _check_symbols(symbols: list[str]) -> None:
-    bad = [s for s in symbols if not re.fullmatch(SYMBOL_PATTERN, s)]
+    bad = [s for s in symbols if not is_symbol(s)]
     if bad:
         raise InvalidEventError(f"invalid symbol names in aggregator event: {bad[:5]!r}")

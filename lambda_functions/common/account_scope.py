@@ -18,12 +18,15 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from lambda_functions.common.symbols import SYMBOL, is_symbol
+
 ACCOUNT_SPOT = "ALL_SPOT"
 ACCOUNT_FUTURES = "ALL_FUTURES"
 ACCOUNT_UNITS = (ACCOUNT_SPOT, ACCOUNT_FUTURES)
 _KEY_SEPARATOR = ":"
-_SYMBOL = re.compile(r"^[A-Z0-9]{2,30}$")
-_STREAM_KEY = re.compile(r"^[A-Za-z0-9_-]{1,32}(:[A-Z0-9]{2,30})?$")
+# A symbol here may be one Bitget sent (`$ALTUSDT`, a candidate from the account's own orders, kept by the sync
+# state for the next sync), not only one a request named: the pipeline's symbol rule, not the request's.
+_STREAM_KEY = re.compile(rf"[A-Za-z0-9_-]{{1,32}}(:{SYMBOL})?")
 
 
 def is_account_unit(name: str) -> bool:
@@ -68,12 +71,12 @@ class AccountScope:
             raise ValueError(f"'scope' must be an object or null, got {type(data).__name__}")
         starts = data.get("stream_starts") or {}
         if not isinstance(starts, dict) or not all(
-            isinstance(k, str) and _STREAM_KEY.match(k) and type(v) is int and v >= 0
+            isinstance(k, str) and _STREAM_KEY.fullmatch(k) and type(v) is int and v >= 0
             for k, v in starts.items()
         ):
             raise ValueError("'scope.stream_starts' must map stream keys to non-negative integer ms")
         symbols = data.get("spot_plan_symbols") or []
-        if not isinstance(symbols, list) or not all(isinstance(s, str) and _SYMBOL.match(s) for s in symbols):
+        if not isinstance(symbols, list) or not all(is_symbol(s) for s in symbols):
             raise ValueError("'scope.spot_plan_symbols' must be a list of Bitget symbols like BTCUSDT")
         since = data.get("since_last_sync", False)
         if not isinstance(since, bool):
@@ -87,7 +90,7 @@ def _lookups(raw: Any) -> dict[str, list[dict[str, Any]]]:
         raise ValueError(problem)
     out: dict[str, list[dict[str, Any]]] = {}
     for key, items in raw.items():
-        if not isinstance(key, str) or not _STREAM_KEY.match(key) or not isinstance(items, list):
+        if not isinstance(key, str) or not _STREAM_KEY.fullmatch(key) or not isinstance(items, list):
             raise ValueError(problem)
         for item in items:
             if (

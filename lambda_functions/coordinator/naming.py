@@ -1,7 +1,8 @@
 """Execution names: unique, sortable by start time, traceable to the request, valid for Step Functions.
 
-`20250101T120000Z-<8 hex of the request hash>-<6 random hex>`: 32 characters of [0-9A-Za-z-] (Step Functions
-allows 80 of [A-Za-z0-9-_]). The same request twice in one second still gets two names (the random part).
+`20250101T120000Z-<8 hex of the request hash>-<6 random hex>`: 32 characters of [0-9A-Za-z-], inside the rule
+every part of the pipeline checks (common/execution_names.py: 80 of [A-Za-z0-9-_]). The same request twice in one
+second still gets two names (the random part).
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ import json
 import re
 import secrets
 
+from lambda_functions.common.execution_names import EXECUTION_NAME
 from lambda_functions.coordinator.validation import ExtractionRequest
 
-NAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,80}")
+NAME_PATTERN = re.compile(EXECUTION_NAME)  # the rule of common/execution_names.py
 
 
 def request_digest(request: ExtractionRequest) -> str:

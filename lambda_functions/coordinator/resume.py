@@ -21,11 +21,11 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from lambda_functions.common.execution_names import MAX_LENGTH, RUN_SUFFIX_ROOM, is_execution_name
 from lambda_functions.common.keys import cancel_key, manifest_key, run_claim_key
 from lambda_functions.common.manifest import latest_run_start, manifest_time, read_manifest, run_entries
 from lambda_functions.coordinator import service  # service dispatches here: a module import, no cycle
 from lambda_functions.coordinator.deadline import EXPRESS_LIMIT_S, deadline_ms
-from lambda_functions.coordinator.naming import NAME_PATTERN
 
 log = logging.getLogger(__name__)
 REQUEST_FIELDS = (
@@ -99,7 +99,7 @@ def resume(coordinator: service.Coordinator, event: dict[str, Any]) -> tuple[int
 
 def _parse(event: dict[str, Any]) -> tuple[str, bool]:
     name = event.get("execution")
-    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name) or len(name) > 70:
+    if not is_execution_name(name) or len(name) > MAX_LENGTH - RUN_SUFFIX_ROOM:
         raise ResumeRefused(400, f"'execution' must be an execution name, got {name!r}")
     reopen_failed = event.get("reopen_failed", False)
     if not isinstance(reopen_failed, bool):

@@ -13,7 +13,8 @@ in the future, or one whose start is not before its end.
 
 Symbols are upper-cased, stripped and deduplicated (first occurrence wins). Bitget v1 symbols with a product
 suffix (`BTCUSDT_UMCBL`, `BTCUSDT_SPBL`, ...) are normalised to the v2 symbol (`BTCUSDT`): v2 has no suffixes,
-and the worker queries every market for the symbol anyway. Any other underscore is rejected. A list longer than
+and the worker queries every market for the symbol anyway. Any other underscore is rejected (the rules:
+common/symbols.py). A list longer than
 MAX_SYMBOLS + 1000 entries is refused before any entry is normalised (a million symbols cost nothing to refuse),
 and messages quote at most a short prefix of what was sent (`quote`).
 
@@ -27,10 +28,10 @@ service default; for `include_fills`: on for the whole account, off for a symbol
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from lambda_functions.common.symbols import REQUEST_SYMBOL_RULE, is_request_symbol, without_v1_suffix
 from lambda_functions.common.timewindow import DAY_MS, RETENTION_DAYS, RETENTION_MS
 
 DEFAULT_WINDOW_DAYS = 90
@@ -40,10 +41,6 @@ SYMBOLS_SLACK = 1000  # entries read past MAX_SYMBOLS (duplicates collapse) befo
 QUOTE_CHARS = 40  # of a string quoted in a message
 MAX_MS = 4_102_444_800_000  # 2100-01-01T00:00:00Z: beyond any real order, and far inside a 64-bit column
 OPTION_NAMES = ("include_plan_orders", "include_simulation", "include_fills")
-
-SYMBOL_PATTERN = re.compile(r"[A-Z0-9]{2,30}")
-# Bitget v1 product suffixes: spot, USDT/coin/USDC futures and their simulation ("S") variants.
-V1_SUFFIXES = ("_SPBL", "_UMCBL", "_DMCBL", "_CMCBL", "_SUMCBL", "_SDMCBL", "_SCMCBL")
 
 __all__ = [
     "DAY_MS",
@@ -113,15 +110,9 @@ def normalise_symbol(raw: Any) -> str:
     """`" btcusdt_umcbl "` -> `"BTCUSDT"`; raises RequestError for anything that is not a symbol."""
     if not isinstance(raw, str):
         raise RequestError(f"every symbol must be a string, got {type(raw).__name__}: {quote(raw)}")
-    symbol = raw.strip().upper()
-    for suffix in V1_SUFFIXES:
-        if symbol.endswith(suffix):
-            symbol = symbol[: -len(suffix)]
-            break
-    if not SYMBOL_PATTERN.fullmatch(symbol):
-        raise RequestError(
-            f"invalid symbol {quote(raw)}: a Bitget v2 symbol is 2 to 30 letters and digits, like BTCUSDT"
-        )
+    symbol = without_v1_suffix(raw.strip().upper())
+    if not is_request_symbol(symbol):
+        raise RequestError(f"invalid symbol {quote(raw)}: {REQUEST_SYMBOL_RULE}")
     return symbol
 
 

@@ -31,9 +31,11 @@ from lambda_functions.common import account_mode
 from lambda_functions.common.account_scope import ACCOUNT_UNITS, AccountScope, is_account_unit
 from lambda_functions.common.bitget import BitgetClient, Credentials, RateLimiter, RetryPolicy
 from lambda_functions.common.config import StoreSettings, default_results_store
+from lambda_functions.common.execution_names import is_execution_name
 from lambda_functions.common.logs import configure_json_logging
 from lambda_functions.common.map_items import reports_errors_as_items
 from lambda_functions.common.results_store import ResultsStore
+from lambda_functions.common.symbols import is_symbol
 from lambda_functions.worker.budget import Clock, TimeBudget
 from lambda_functions.worker.circuit_breaker import CircuitBreaker
 from lambda_functions.worker.extraction import Extraction, WorkerRequest, extract_symbol
@@ -43,8 +45,6 @@ from lambda_functions.worker.settings import WorkerSettings, settings_from_envir
 
 _SECRET_FIELDS = ("api_key", "api_secret", "passphrase")
 _SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:([a-z0-9-]+):\d{12}:secret:.+$")
-_SYMBOL = re.compile(r"^[A-Z0-9_$]{1,40}$")
-_EXECUTION = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")
 
 
 @dataclass
@@ -196,12 +196,12 @@ def parse_event(event: Any) -> WorkerRequest:
     if not isinstance(event, dict):
         raise ValueError(f"worker event must be a JSON object, got {type(event).__name__}")
     symbol = event.get("symbol")
-    if not isinstance(symbol, str) or not _SYMBOL.match(symbol.strip().upper()):
+    if not isinstance(symbol, str) or not is_symbol(symbol.strip().upper()):
         raise ValueError(f"'symbol' must be a Bitget symbol like BTCUSDT, got {symbol!r}")
     execution = event.get("execution")
-    if not isinstance(execution, str) or not _EXECUTION.match(execution):
+    if not is_execution_name(execution):
         raise ValueError(
-            f"'execution' must be an execution name ([A-Za-z0-9_.-], 1-80 chars), got {execution!r}"
+            f"'execution' must be an execution name (1-80 letters, digits, - and _), got {execution!r}"
         )
     bounds = {}
     for name in ("start_ms", "end_ms"):

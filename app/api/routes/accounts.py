@@ -22,6 +22,7 @@ from app.schemas.orders import MAX_MS
 from app.services.account_sync import sync_info
 from app.services.ledger_reads.account_pages import AccountFilters, InvalidFiltersError
 from app.services.ledger_reads.summaries import AccountNotFoundError
+from lambda_functions.common.symbols import SYMBOL_PATTERN
 
 router = APIRouter(prefix="/accounts", tags=["accounts"])
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -43,7 +44,7 @@ AccountId = Annotated[
 
 async def account_filters(  # async: pure validation, no thread hop (read_deps.py)
     account_id: AccountId,
-    symbol: Annotated[str | None, Query(pattern=r"^[A-Z0-9]{2,40}$", description="Only this symbol")] = None,
+    symbol: Annotated[str | None, Query(pattern=SYMBOL_PATTERN, description="Only this symbol")] = None,
     stream: Annotated[
         str | None,
         Query(

@@ -17,6 +17,7 @@ from app.schemas.orders import MAX_MS
 from app.services.ledger_reads.account_pages import InvalidFiltersError
 from app.services.ledger_reads.fill_pages import ExecutionFillFilters, FillFilters
 from app.services.ledger_reads.summaries import AccountNotFoundError
+from lambda_functions.common.symbols import SYMBOL_PATTERN
 
 router = APIRouter(tags=["fills"])
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -24,7 +25,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "Nothing of this account is stored, or the execution is unknown"},
     422: {"description": "A parameter is malformed (an unknown fill stream names the valid ones)"},
 }
-Symbol = Annotated[str | None, Query(pattern=r"^[A-Z0-9]{2,40}$", description="Only this symbol")]
+Symbol = Annotated[str | None, Query(pattern=SYMBOL_PATTERN, description="Only this symbol")]
 Stream = Annotated[
     str | None,
     Query(

@@ -26,6 +26,7 @@ from app.schemas.orders import (
     SaveFromUrlResponse,
 )
 from app.services.order_queries import PageQuery
+from lambda_functions.common.symbols import SYMBOL_PATTERN
 
 router = APIRouter(prefix="/orders", tags=["orders"])
 MAX_SKIP = 10_000_000  # beyond any real page; keeps the offset inside every database's integer range
@@ -131,7 +132,7 @@ def get_saved_orders(
         str | None,
         Query(max_length=512, description="`next_cursor` of the previous page: same cost at any depth"),
     ] = None,
-    symbol: Annotated[str | None, Query(pattern=r"^[A-Z0-9]{2,40}$", description="Only this symbol")] = None,
+    symbol: Annotated[str | None, Query(pattern=SYMBOL_PATTERN, description="Only this symbol")] = None,
     stream: Annotated[
         str | None,
         Query(
@@ -159,7 +160,7 @@ def export_saved_orders(
     export_format: Annotated[
         Literal["csv", "ndjson", "parquet"], Query(alias="format", description="csv | ndjson | parquet")
     ] = "csv",
-    symbol: Annotated[str | None, Query(pattern=r"^[A-Z0-9]{2,40}$", description="Only this symbol")] = None,
+    symbol: Annotated[str | None, Query(pattern=SYMBOL_PATTERN, description="Only this symbol")] = None,
     stream: Annotated[
         str | None,
         Query(
