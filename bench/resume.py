@@ -56,11 +56,11 @@ from bench.ideal import HISTORY_PATHS
 from bench.sandbox_process import SandboxProcess
 from bench.worker import HEAVY_PROFILE, HEAVY_SYMBOL
 from lambda_functions.common.keys import checkpoint_key
+from lambda_functions.common.timewindow import DAY_MS
 
 EXECUTION = "bench-resume"
 PREFIX = "bitget-results/"
 WINDOW_DAYS = 89
-DAY_MS = 86_400_000
 TARGET_RATIO = 1.05
 POLL_S = 0.02
 QUICK_SCALE = 0.1

@@ -6,6 +6,7 @@ Bitget keeps 90 days of order history and accepts at most 90 days between startT
 
 from __future__ import annotations
 
-DAY_MS = 24 * 60 * 60 * 1000
+HOUR_MS = 60 * 60 * 1000
+DAY_MS = 24 * HOUR_MS
 RETENTION_DAYS = 90
 RETENTION_MS = RETENTION_DAYS * DAY_MS
