@@ -49,6 +49,8 @@ from app.services.database_service import DatabaseService, ExecutionBusyError, I
 from app.services.execution_control import ExecutionControl
 from app.services.execution_watcher import ExecutionWatcher
 from app.services.health_service import HealthChecks
+from app.services.ledger_reads.account_pages import InvalidFiltersError
+from app.services.ledger_reads.summaries import AccountNotFoundError
 from app.services.orders_service import OrdersService
 from app.services.periodic import PeriodicTask
 from app.services.retention import SWEEP_INTERVAL_S, expire_results
@@ -123,6 +125,8 @@ def _add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(InvalidRequestError, handler(400))
     app.add_exception_handler(InvalidCursorError, handler(400))
     app.add_exception_handler(ExecutionNotFoundError, handler(404))
+    app.add_exception_handler(AccountNotFoundError, handler(404))
+    app.add_exception_handler(InvalidFiltersError, handler(400))
     app.add_exception_handler(ExecutionBusyError, handler(409))
     app.add_exception_handler(ExecutionConflictError, handler(409))
     app.add_exception_handler(AccountRejectedError, account_rejected)

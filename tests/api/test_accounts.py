@@ -135,6 +135,31 @@ def test_unknown_and_malformed_accounts(stored: tuple[Api, list[Any]]) -> None:
     assert response.status_code == 422 and "account_id" in response.text
 
 
+@pytest.mark.parametrize(
+    ("path", "params", "status", "detail"),
+    [
+        ("/accounts/4242", {}, 404, "account not found: 4242 (no stored order or extraction; GET /accounts lists the accounts)"),
+        ("/accounts/4242/orders", {}, 404, "account not found: 4242 (no stored order or extraction; GET /accounts lists the accounts)"),
+        ("/accounts/4242/orders/export", {}, 404, "account not found: 4242 (no stored order or extraction; GET /accounts lists the accounts)"),
+        ("/accounts/4242/fills", {}, 404, "account not found: 4242 (no stored order or extraction; GET /accounts lists the accounts)"),
+        ("/accounts/4242/fills/export", {}, 404, "account not found: 4242 (no stored order or extraction; GET /accounts lists the accounts)"),
+        (f"/accounts/{ACCOUNT}/orders", {"start_ms": 9, "end_ms": 3}, 400, "start_ms (9) must be before end_ms (3): the window is [start_ms, end_ms) on the orders' creation time (c_time)"),
+        (f"/accounts/{ACCOUNT}/orders/export", {"start_ms": 9, "end_ms": 9}, 400, "start_ms (9) must be before end_ms (9): the window is [start_ms, end_ms) on the orders' creation time (c_time)"),
+        (f"/accounts/{ACCOUNT}/fills", {"start_ms": 9, "end_ms": 3}, 400, "start_ms (9) must be before end_ms (3): the window is [start_ms, end_ms) on the fills' time (c_time)"),
+        (f"/accounts/{ACCOUNT}/fills/export", {"start_ms": 9, "end_ms": 3}, 400, "start_ms (9) must be before end_ms (3): the window is [start_ms, end_ms) on the fills' time (c_time)"),
+    ],
+)  # fmt: skip
+def test_an_unknown_account_and_an_inverted_window_answer_one_json_detail_on_every_route(
+    stored: tuple[Api, list[Any]], path: str, params: dict[str, Any], status: int, detail: str
+) -> None:
+    # GIVEN an account's ledger; WHEN a route of another account, or a window ending before it starts, is asked
+    api, _ = stored
+    response = api.client.get(path, params=params)
+    # THEN the answer is the whole message as `detail`, JSON, whichever route (page or export, orders or fills)
+    assert (response.status_code, response.json()) == (status, {"detail": detail})
+    assert response.headers["content-type"] == "application/json"
+
+
 def test_openapi_documents_the_response_models(stored: tuple[Api, list[Any]]) -> None:
     api, _ = stored
     paths = api.client.get("/openapi.json").json()["paths"]

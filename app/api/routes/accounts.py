@@ -3,26 +3,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from fastapi.responses import StreamingResponse
 
 from app.api.deps import RuntimeDep
+from app.api.params import AccountId, BoundCursor, Format, IncludeRaw, OrderStream, Side, Symbol
 from app.api.read_deps import DatabaseDep
 from app.api.responses import EXPORT_RESPONSES, export_response, json_bytes
-from app.schemas.accounts import (
-    ACCOUNT_ID_PATTERN,
-    EXAMPLE_ACCOUNT,
-    AccountList,
-    AccountOrdersPage,
-    AccountSummary,
-)
+from app.schemas.accounts import AccountList, AccountOrdersPage, AccountSummary
 from app.schemas.orders import MAX_MS
 from app.services.account_sync import sync_info
-from app.services.ledger_reads.account_pages import AccountFilters, InvalidFiltersError
+from app.services.ledger_reads.account_pages import AccountFilters
 from app.services.ledger_reads.summaries import AccountNotFoundError
-from lambda_functions.common.symbols import SYMBOL_PATTERN
 
 router = APIRouter(prefix="/accounts", tags=["accounts"])
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -32,32 +26,17 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-AccountId = Annotated[
-    str,
-    Path(
-        pattern=ACCOUNT_ID_PATTERN,
-        description="Bitget's userId (GET /accounts lists them)",
-        examples=[EXAMPLE_ACCOUNT],
-    ),
-]
-
-
 async def account_filters(  # async: pure validation, no thread hop (read_deps.py)
     account_id: AccountId,
-    symbol: Annotated[str | None, Query(pattern=SYMBOL_PATTERN, description="Only this symbol")] = None,
-    stream: Annotated[
-        str | None,
-        Query(
-            pattern=r"^[A-Za-z0-9_-]{1,40}$", description="Only this stream (spot_normal, USDT-FUTURES...)"
-        ),
-    ] = None,
+    symbol: Symbol = None,
+    stream: OrderStream = None,
     start_ms: Annotated[
         int | None, Query(ge=0, le=MAX_MS, description="Orders created at or after (cTime, ms)")
     ] = None,
     end_ms: Annotated[
         int | None, Query(ge=0, le=MAX_MS, description="Orders created before (cTime, ms)")
     ] = None,
-    side: Annotated[str | None, Query(pattern=r"^[a-z_]{1,20}$", description="buy | sell")] = None,
+    side: Side = None,
     status: Annotated[
         str | None,
         Query(
@@ -65,10 +44,8 @@ async def account_filters(  # async: pure validation, no thread hop (read_deps.p
         ),
     ] = None,
 ) -> AccountFilters:
-    try:
-        return AccountFilters(account_id, symbol, stream, start_ms, end_ms, side, status)
-    except InvalidFiltersError as exc:
-        raise HTTPException(400, str(exc)) from None
+    # start_ms >= end_ms: InvalidFiltersError, a 400 (app/main.py answers it, as AccountNotFoundError's 404)
+    return AccountFilters(account_id, symbol, stream, start_ms, end_ms, side, status)
 
 
 FiltersDep = Annotated[AccountFilters, Depends(account_filters)]
@@ -94,7 +71,7 @@ def get_account(account_id: AccountId, db: DatabaseDep, runtime: RuntimeDep) -> 
     now_ms = runtime.exchange_clock().now_ms()
     try:
         summary = db.account_summary(account_id, now_ms=now_ms)
-    except AccountNotFoundError as exc:
+    except AccountNotFoundError as exc:  # said here too: the web page calls this handler (app/ui/pages.py)
         raise HTTPException(404, str(exc)) from None
     settings = runtime.settings
     interval = settings.sync_interval_minutes or None
@@ -112,21 +89,11 @@ def get_account_orders(
     filters: FiltersDep,
     db: DatabaseDep,
     limit: Annotated[int, Query(ge=1, le=100, description="Orders per page (max 100)")] = 100,
-    cursor: Annotated[
-        str | None,
-        Query(
-            max_length=512,
-            description="`next_cursor` of the previous page (same filters): same cost at any depth",
-        ),
-    ] = None,
-    include_raw: Annotated[bool, Query(description="Add `raw`: every field Bitget sent")] = False,
+    cursor: BoundCursor = None,
+    include_raw: IncludeRaw = False,
 ) -> Response:
     """One page, newest first by (cTime, orderId, id); `next_cursor` continues it."""
-    try:
-        body = db.account_orders_json(filters, limit=limit, cursor=cursor, include_raw=include_raw)
-    except AccountNotFoundError as exc:
-        raise HTTPException(404, str(exc)) from None
-    return json_bytes(body)
+    return json_bytes(db.account_orders_json(filters, limit=limit, cursor=cursor, include_raw=include_raw))
 
 
 @router.get(
@@ -138,12 +105,7 @@ def get_account_orders(
 def export_account_orders(
     filters: FiltersDep,
     db: DatabaseDep,
-    export_format: Annotated[
-        Literal["csv", "ndjson", "parquet"], Query(alias="format", description="csv | ndjson | parquet")
-    ] = "csv",
+    export_format: Format = "csv",
 ) -> StreamingResponse:
     """Streams every order the filters select, newest first, with bounded memory."""
-    try:
-        return export_response(db.export_account(filters, export_format))
-    except AccountNotFoundError as exc:
-        raise HTTPException(404, str(exc)) from None
+    return export_response(db.export_account(filters, export_format))

@@ -3,21 +3,26 @@ ledger keeps (each execution of an order, with its price and fee), by keyset cur
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from fastapi.responses import StreamingResponse
 
+from app.api.params import (
+    STREAM_PATTERN,
+    AccountId,
+    BoundCursor,
+    ExecutionArn,
+    Format,
+    IncludeRaw,
+    Side,
+    Symbol,
+)
 from app.api.read_deps import DatabaseDep
 from app.api.responses import EXPORT_RESPONSES, export_response, json_bytes
-from app.api.routes.accounts import AccountId
-from app.api.routes.orders import ExecutionArn
 from app.schemas.fills import FILL_STREAMS, AccountFillsPage, ExecutionFillsPage
 from app.schemas.orders import MAX_MS
-from app.services.ledger_reads.account_pages import InvalidFiltersError
 from app.services.ledger_reads.fill_pages import ExecutionFillFilters, FillFilters
-from app.services.ledger_reads.summaries import AccountNotFoundError
-from lambda_functions.common.symbols import SYMBOL_PATTERN
 
 router = APIRouter(tags=["fills"])
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -25,26 +30,14 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "Nothing of this account is stored, or the execution is unknown"},
     422: {"description": "A parameter is malformed (an unknown fill stream names the valid ones)"},
 }
-Symbol = Annotated[str | None, Query(pattern=SYMBOL_PATTERN, description="Only this symbol")]
 Stream = Annotated[
     str | None,
     Query(
-        pattern=r"^[A-Za-z0-9_-]{1,40}$",
+        pattern=STREAM_PATTERN,
         description="Only this fill stream: spot_fills, USDT-FUTURES_fills, uta_SPOT_fills...",
     ),
 ]
 Limit = Annotated[int, Query(ge=1, le=100, description="Fills per page (max 100)")]
-Cursor = Annotated[
-    str | None,
-    Query(
-        max_length=512,
-        description="`next_cursor` of the previous page (same filters): same cost at any depth",
-    ),
-]
-IncludeRaw = Annotated[bool, Query(description="Add `raw`: every field Bitget sent")]
-Format = Annotated[
-    Literal["csv", "ndjson", "parquet"], Query(alias="format", description="csv | ndjson | parquet")
-]
 
 
 def _fill_stream(stream: str | None) -> str | None:
@@ -64,12 +57,10 @@ async def fill_filters(  # async: pure validation, no thread hop (read_deps.py)
         int | None, Query(ge=0, le=MAX_MS, description="Fills at or after (cTime, ms)")
     ] = None,
     end_ms: Annotated[int | None, Query(ge=0, le=MAX_MS, description="Fills before (cTime, ms)")] = None,
-    side: Annotated[str | None, Query(pattern=r"^[a-z_]{1,20}$", description="buy | sell")] = None,
+    side: Side = None,
 ) -> FillFilters:
-    try:
-        return FillFilters(account_id, symbol, _fill_stream(stream), order_id, start_ms, end_ms, side)
-    except InvalidFiltersError as exc:
-        raise HTTPException(400, str(exc)) from None
+    # start_ms >= end_ms: InvalidFiltersError, a 400 (app/main.py answers it, as AccountNotFoundError's 404)
+    return FillFilters(account_id, symbol, _fill_stream(stream), order_id, start_ms, end_ms, side)
 
 
 async def execution_fill_filters(
@@ -92,15 +83,11 @@ def get_account_fills(
     filters: FillFiltersDep,
     db: DatabaseDep,
     limit: Limit = 100,
-    cursor: Cursor = None,
+    cursor: BoundCursor = None,
     include_raw: IncludeRaw = False,
 ) -> Response:
     """One page, newest first by (cTime, tradeId, id); `next_cursor` continues it with the same filters."""
-    try:
-        body = db.account_fills_json(filters, limit=limit, cursor=cursor, include_raw=include_raw)
-    except AccountNotFoundError as exc:
-        raise HTTPException(404, str(exc)) from None
-    return json_bytes(body)
+    return json_bytes(db.account_fills_json(filters, limit=limit, cursor=cursor, include_raw=include_raw))
 
 
 @router.get(
@@ -113,10 +100,7 @@ def export_account_fills(
     filters: FillFiltersDep, db: DatabaseDep, export_format: Format = "csv"
 ) -> StreamingResponse:
     """Streams every fill the filters select, newest first, with bounded memory (columns: docs/api.md)."""
-    try:
-        return export_response(db.export_account_fills(filters, export_format))
-    except AccountNotFoundError as exc:
-        raise HTTPException(404, str(exc)) from None
+    return export_response(db.export_account_fills(filters, export_format))
 
 
 @router.get(
@@ -129,7 +113,7 @@ def get_execution_fills(
     filters: ExecutionFillFiltersDep,
     db: DatabaseDep,
     limit: Limit = 100,
-    cursor: Cursor = None,
+    cursor: BoundCursor = None,
     include_raw: IncludeRaw = False,
 ) -> Response:
     """One page of the execution's fills (saved with its orders); `next_cursor` continues it."""

@@ -3,18 +3,17 @@ POST .../cancel, POST .../resume, DELETE /orders/{execution_arn}."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import StreamingResponse
 
 from app.api.deps import ExecutionControlDep, OrdersServiceDep
+from app.api.params import ExecutionArn, Format, OrderStream, Symbol
 from app.api.read_deps import OrdersReadDep
 from app.api.responses import EXPORT_RESPONSES, export_response, json_bytes
 from app.orchestration.base import ExtractionOptions
 from app.schemas.orders import (
-    EXAMPLE_ARN,
-    EXECUTION_ARN_PATTERN,
     CancelResponse,
     DeleteExecutionResponse,
     ExecutionListResponse,
@@ -26,21 +25,10 @@ from app.schemas.orders import (
     SaveFromUrlResponse,
 )
 from app.services.order_queries import PageQuery
-from lambda_functions.common.symbols import SYMBOL_PATTERN
 
 router = APIRouter(prefix="/orders", tags=["orders"])
 MAX_SKIP = 10_000_000  # beyond any real page; keeps the offset inside every database's integer range
 
-ExecutionArn = Annotated[
-    str,
-    Path(
-        pattern=EXECUTION_ARN_PATTERN,
-        max_length=256,
-        description="arn:aws:states:<region>:<account>:execution:<state machine>:<name>, or for EXPRESS "
-        "arn:aws:states:<region>:<account>:express:<state machine>:<name>:<run id>",
-        examples=[EXAMPLE_ARN],
-    ),
-]
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "The request cannot be served as given; `detail` says why"},
     404: {"description": "Unknown execution"},
@@ -132,13 +120,8 @@ def get_saved_orders(
         str | None,
         Query(max_length=512, description="`next_cursor` of the previous page: same cost at any depth"),
     ] = None,
-    symbol: Annotated[str | None, Query(pattern=SYMBOL_PATTERN, description="Only this symbol")] = None,
-    stream: Annotated[
-        str | None,
-        Query(
-            pattern=r"^[A-Za-z0-9_-]{1,40}$", description="Only this stream (spot_normal, USDT-FUTURES...)"
-        ),
-    ] = None,
+    symbol: Symbol = None,
+    stream: OrderStream = None,
     include_raw: Annotated[
         bool, Query(description="Include `raw` (every field Bitget sent); false makes pages ~5x smaller")
     ] = True,
@@ -157,16 +140,9 @@ def get_saved_orders(
 def export_saved_orders(
     execution_arn: ExecutionArn,
     orders: OrdersReadDep,
-    export_format: Annotated[
-        Literal["csv", "ndjson", "parquet"], Query(alias="format", description="csv | ndjson | parquet")
-    ] = "csv",
-    symbol: Annotated[str | None, Query(pattern=SYMBOL_PATTERN, description="Only this symbol")] = None,
-    stream: Annotated[
-        str | None,
-        Query(
-            pattern=r"^[A-Za-z0-9_-]{1,40}$", description="Only this stream (spot_normal, USDT-FUTURES...)"
-        ),
-    ] = None,
+    export_format: Format = "csv",
+    symbol: Symbol = None,
+    stream: OrderStream = None,
 ) -> StreamingResponse:
     """Streams the execution's orders newest first with bounded memory (columns: docs/api.md)."""
     export = orders.db.export_execution(execution_arn, export_format, symbol=symbol, stream=stream)
