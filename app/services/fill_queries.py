@@ -14,8 +14,8 @@ from app.services.db_values import UsesSessions
 from app.services.ledger_reads.account_pages import account_export, account_page_json
 from app.services.ledger_reads.execution_pages import (
     ExecutionRecord,
-    count_links,
     execution_export,
+    execution_total,
     read_execution,
 )
 from app.services.ledger_reads.exports import Export, ExportFormat
@@ -46,7 +46,7 @@ class FillQueries(UsesSessions):
         it saves, each chunk changes the count without changing the record's stamp)."""
 
         def count() -> int:
-            return count_links(reader, record.id, filters.symbol, filters.stream, FILLS)
+            return execution_total(reader, record.id, filters.symbol, filters.stream, FILLS)
 
         if record.hydration_state != "saved":
             return count()
@@ -57,7 +57,7 @@ class FillQueries(UsesSessions):
         """The fills stored for one execution (its links to the fills ledger); 0 for an unknown execution."""
         with self._reading() as reader:
             record = read_execution(reader, execution_arn)
-            return 0 if record is None else count_links(reader, record.id, None, None, FILLS)
+            return 0 if record is None else execution_total(reader, record.id, None, None, FILLS)
 
     def account_fills_json(
         self, filters: FillFilters, *, limit: int, cursor: str | None, include_raw: bool

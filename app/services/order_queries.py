@@ -23,9 +23,9 @@ from app.services.ledger_reads.cursors import InvalidCursorError, decode_cursor,
 from app.services.ledger_reads.execution_pages import (
     ExecutionRecord,
     PageQuery,
-    count_links,
     execution_export,
     execution_page_rows,
+    execution_total,
     page_dicts,
     page_json,
     read_execution,
@@ -108,7 +108,7 @@ class OrderQueries(UsesSessions):
             return record.orders_saved
         key = (record.id, record.execution_arn, query.symbol, query.stream)
         return self.execution_totals.get(
-            key, record.stamp, lambda: count_links(reader, record.id, query.symbol, query.stream)
+            key, record.stamp, lambda: execution_total(reader, record.id, query.symbol, query.stream)
         )
 
     def query_orders(

@@ -163,10 +163,10 @@ def execution_page_rows(
     )
 
 
-def count_links(
+def execution_total(
     reader: Reader, execution_id: int, symbol: str | None, stream: str | None, source: PageSource = ORDERS
 ) -> int:
-    """The execution's links (to its orders, or fills) matching the filters."""
+    """The execution's orders (or fills) matching the filters: its links counted (a page's `total`)."""
     sql = execution_count_sql(
         reader.dialect, symbol=symbol is not None, stream=stream is not None, source=source
     )
