@@ -25,8 +25,10 @@ from app.services import claim_owner
 from app.services.db_values import UsesSessions, retry_on_deadlock
 from app.services.hydration import HeldClaim
 from app.services.ledger_writes.accounts import UNKNOWN_ACCOUNT
-from app.services.ledger_writes.links import FILLS, ORDERS, Linked, RemovedBatch, remove_batch
+from app.services.ledger_writes.fills import FILLS
+from app.services.ledger_writes.links import RemovedBatch, remove_batch
 from app.services.ledger_writes.locks import ledger_transaction
+from app.services.order_inserts import ORDERS, LedgerTable
 
 DELETE_BATCH_ROWS = 10_000
 _NOT_RUNNING = ("pending", "failed", "saved", "deleting")
@@ -147,7 +149,7 @@ class ExecutionRemoval(UsesSessions):
             ledger_fills=fills,
         )
 
-    def _remove_batch(self, execution_id: int, account_id: str, kind: Linked) -> RemovedBatch:
+    def _remove_batch(self, execution_id: int, account_id: str, kind: LedgerTable) -> RemovedBatch:
         """One batch, holding the account's ledger lock (its rows are the ones another hydration writes)."""
         with ledger_transaction(self._write_engine(), account_id) as connection:
             return remove_batch(connection, execution_id, DELETE_BATCH_ROWS, kind)

@@ -44,7 +44,8 @@ from app.services import claim_owner
 from app.services.db_values import UsesSessions, aware
 from app.services.ledger_writes.accounts import UNKNOWN_ACCOUNT
 from app.services.ledger_writes.coverage import replace_coverage
-from app.services.ledger_writes.links import FILLS, count_links
+from app.services.ledger_writes.fills import FILLS
+from app.services.ledger_writes.links import count_links
 from app.services.ledger_writes.load import HydrationClaimLostError, LoadTarget, prepare, write_chunk
 from app.services.parse_process import ParseStats, order_chunks
 

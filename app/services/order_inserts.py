@@ -1,5 +1,6 @@
 """The hydration hot path's statements: a chunk of ledger rows and the execution's links to them, straight to
-the driver. Orders and fills (`ledger_writes/fills.py`) share them: a `LedgerTable` names what differs.
+the driver. Orders and fills (`ledger_writes/fills.py`) share them: a `LedgerTable` names what differs (the
+links' removal, `ledger_writes/links.py`, reads the same description).
 
 SQLAlchemy's per-row parameter processing measured as costly as the insert itself, so rows go to the DB-API
 cursor through `exec_driver_sql`.
@@ -28,8 +29,10 @@ from functools import cached_property, lru_cache
 from operator import itemgetter
 from typing import Any
 
+from sqlalchemy import Table
 from sqlalchemy.engine import Connection
 
+from app.models.database import Base
 from app.models.order_rows import ORDER_COLUMNS
 
 # Record ids per link statement: well within SQLite's bound-variable limit whatever chunk_rows is.
@@ -61,6 +64,15 @@ class LedgerTable:
     def stream_and_id(self) -> Callable[[Sequence[Any]], tuple[Any, Any]]:
         """A row's (stream, record id): the unique key within one account."""
         return itemgetter(self.columns.index("stream"), self.columns.index(self.record_id))
+
+    @property
+    def ledger_table(self) -> Table:
+        """The ledger as a SQLAlchemy table (for Core statements)."""
+        return Base.metadata.tables[self.name]
+
+    @property
+    def links_table(self) -> Table:
+        return Base.metadata.tables[self.links]
 
 
 ORDERS = LedgerTable("ledger_orders", ORDER_COLUMNS, "order_id", "execution_orders", "order_pk")
@@ -156,15 +168,3 @@ def link_rows(
             sql = link_sql(table, dialect, len(ids))
             added += connection.exec_driver_sql(sql, (execution_id, account_id, stream, *ids)).rowcount
     return added
-
-
-def upsert_orders(connection: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
-    """`upsert_rows` of ORDER_COLUMNS rows into `ledger_orders`."""
-    upsert_rows(connection, ORDERS, rows)
-
-
-def link_orders(
-    connection: Connection, execution_id: int, account_id: str, rows: Sequence[tuple[Any, ...]]
-) -> int:
-    """`link_rows` of the execution to the `ledger_orders` rows of `rows`."""
-    return link_rows(connection, ORDERS, execution_id, account_id, rows)

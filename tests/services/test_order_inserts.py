@@ -7,7 +7,7 @@ from sqlalchemy import Engine, func, select
 
 from app.models.database import ExecutionOrder, LedgerOrder, utcnow
 from app.models.order_rows import ORDER_COLUMNS, order_row
-from app.services.order_inserts import link_orders, sqlite_batches, upsert_orders
+from app.services.order_inserts import ORDERS, link_rows, sqlite_batches, upsert_rows
 from tests.services.factories import make_orders
 
 ACCOUNT = "1234567890"
@@ -39,12 +39,12 @@ def test_rows_beyond_one_statement_are_stored_once_and_linked_once(engine: Engin
     now = utcnow()
     rows = [order_row(order, ACCOUNT, now) for order in make_orders(3000)]  # > 1 SQLite statement's worth
     with engine.begin() as connection:
-        upsert_orders(connection, rows)
-        assert link_orders(connection, 7, ACCOUNT, rows) == 3000
+        upsert_rows(connection, ORDERS, rows)
+        assert link_rows(connection, ORDERS, 7, ACCOUNT, rows) == 3000
     with engine.begin() as connection:
-        upsert_orders(connection, rows[:10] + rows[-5:])  # already there: nothing added
-        assert link_orders(connection, 7, ACCOUNT, rows[:10] + rows[-5:]) == 0
-        assert link_orders(connection, 8, ACCOUNT, rows[:10]) == 10  # another execution: links only
+        upsert_rows(connection, ORDERS, rows[:10] + rows[-5:])  # already there: nothing added
+        assert link_rows(connection, ORDERS, 7, ACCOUNT, rows[:10] + rows[-5:]) == 0
+        assert link_rows(connection, ORDERS, 8, ACCOUNT, rows[:10]) == 10  # another execution: links only
     with engine.connect() as connection:
         assert connection.scalar(select(func.count()).select_from(LedgerOrder)) == 3000
         links = connection.execute(
@@ -59,8 +59,9 @@ def test_a_stored_copy_is_replaced_only_by_a_newer_one(engine: Engine) -> None:
     # GIVEN four orders stored with uTime 100, 100, NULL and 100
     a, b, c, d = (order_row(order, ACCOUNT, utcnow()) for order in make_orders(4))
     with engine.begin() as connection:
-        upsert_orders(
+        upsert_rows(
             connection,
+            ORDERS,
             [
                 _with_u_time(a, 100, "first"),
                 _with_u_time(b, 100, "first"),
@@ -70,8 +71,9 @@ def test_a_stored_copy_is_replaced_only_by_a_newer_one(engine: Engine) -> None:
         )
     # WHEN copies arrive: newer, older, newer than NULL, and without uTime
     with engine.begin() as connection:
-        upsert_orders(
+        upsert_rows(
             connection,
+            ORDERS,
             [
                 _with_u_time(a, 200, "newer"),
                 _with_u_time(b, 50, "older"),
@@ -87,7 +89,7 @@ def test_a_stored_copy_is_replaced_only_by_a_newer_one(engine: Engine) -> None:
     assert stored[d[2]] == (100, "first")
     # AND an equal uTime keeps the stored copy
     with engine.begin() as connection:
-        upsert_orders(connection, [_with_u_time(a, 200, "same time")])
+        upsert_rows(connection, ORDERS, [_with_u_time(a, 200, "same time")])
     assert _stored(engine)[a[2]] == (200, "newer")
 
 
@@ -95,9 +97,9 @@ def test_the_same_order_of_two_accounts_is_two_ledger_rows(engine: Engine) -> No
     row = order_row(make_orders(1)[0], ACCOUNT, utcnow())
     other = ("999", *row[1:])
     with engine.begin() as connection:
-        upsert_orders(connection, [row, other])
-        assert link_orders(connection, 1, ACCOUNT, [row]) == 1
-        assert link_orders(connection, 2, "999", [other]) == 1
+        upsert_rows(connection, ORDERS, [row, other])
+        assert link_rows(connection, ORDERS, 1, ACCOUNT, [row]) == 1
+        assert link_rows(connection, ORDERS, 2, "999", [other]) == 1
     with engine.connect() as connection:
         accounts = connection.scalars(select(LedgerOrder.account_id).order_by(LedgerOrder.account_id)).all()
     assert accounts == ["1234567890", "999"]

@@ -19,36 +19,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import cast
 
-from sqlalchemy import Column, Connection, Table, delete, func, select
+from sqlalchemy import Column, Connection, delete, func, select
 
-from app.models.database import ExecutionFill, ExecutionOrder, LedgerFill, LedgerOrder
+from app.services.order_inserts import ORDERS, LedgerTable
 
 BATCH_ROWS = 10_000
 
 
-@dataclass(frozen=True)
-class Linked:
-    """A kind of ledger record and the links executions hold to it: orders, or fills (same rules)."""
-
-    links: Table
-    pk: str  # the links' column naming the ledger row
-    ledger: Table
-
-    @property
-    def execution_id(self) -> Column[int]:
-        return cast("Column[int]", self.links.c.execution_id)
-
-    @property
-    def link_pk(self) -> Column[int]:
-        return cast("Column[int]", self.links.c[self.pk])
-
-    @property
-    def ledger_id(self) -> Column[int]:
-        return cast("Column[int]", self.ledger.c.id)
+def _execution_id(kind: LedgerTable) -> Column[int]:
+    return cast("Column[int]", kind.links_table.c.execution_id)
 
 
-ORDERS = Linked(cast(Table, ExecutionOrder.__table__), "order_pk", cast(Table, LedgerOrder.__table__))
-FILLS = Linked(cast(Table, ExecutionFill.__table__), "fill_pk", cast(Table, LedgerFill.__table__))
+def _link_pk(kind: LedgerTable) -> Column[int]:
+    """The links' column naming the ledger row."""
+    return cast("Column[int]", kind.links_table.c[kind.link_pk])
+
+
+def _ledger_id(kind: LedgerTable) -> Column[int]:
+    return cast("Column[int]", kind.ledger_table.c.id)
 
 
 @dataclass(frozen=True)
@@ -60,27 +48,29 @@ class RemovedBatch:
         return self.links > 0
 
 
-def count_links(connection: Connection, execution_id: int, kind: Linked = ORDERS) -> int:
+def count_links(connection: Connection, execution_id: int, kind: LedgerTable = ORDERS) -> int:
     """The execution's links: the orders (or fills) it saw (its `orders_saved` / `fills_saved`)."""
-    query = select(func.count()).select_from(kind.links).where(kind.execution_id == execution_id)
+    query = select(func.count()).select_from(kind.links_table).where(_execution_id(kind) == execution_id)
     return connection.scalar(query) or 0
 
 
-def _batch(connection: Connection, execution_id: int, limit: int, kind: Linked) -> list[int]:
-    query = select(kind.link_pk).where(kind.execution_id == execution_id).order_by(kind.link_pk).limit(limit)
+def _batch(connection: Connection, execution_id: int, limit: int, kind: LedgerTable) -> list[int]:
+    link_pk = _link_pk(kind)
+    query = select(link_pk).where(_execution_id(kind) == execution_id).order_by(link_pk).limit(limit)
     return list(connection.scalars(query).all())
 
 
-def _unlink(connection: Connection, execution_id: int, pks: list[int], kind: Linked) -> int:
+def _unlink(connection: Connection, execution_id: int, pks: list[int], kind: LedgerTable) -> int:
+    links = kind.links_table
     return int(
         connection.execute(
-            delete(kind.links).where(kind.execution_id == execution_id, kind.link_pk.in_(pks))
+            delete(links).where(_execution_id(kind) == execution_id, _link_pk(kind).in_(pks))
         ).rowcount
     )
 
 
 def unlink_batch(
-    connection: Connection, execution_id: int, limit: int = BATCH_ROWS, kind: Linked = ORDERS
+    connection: Connection, execution_id: int, limit: int = BATCH_ROWS, kind: LedgerTable = ORDERS
 ) -> int:
     """Delete up to `limit` links of the execution, keeping the ledger rows; 0 when none are left."""
     pks = _batch(connection, execution_id, limit, kind)
@@ -88,7 +78,7 @@ def unlink_batch(
 
 
 def remove_batch(
-    connection: Connection, execution_id: int, limit: int = BATCH_ROWS, kind: Linked = ORDERS
+    connection: Connection, execution_id: int, limit: int = BATCH_ROWS, kind: LedgerTable = ORDERS
 ) -> RemovedBatch:
     """Delete up to `limit` links of the execution and the ledger rows they leave unlinked (the module doc's
     steps). Run it in a transaction of its own; an empty result means the execution has no links left."""
@@ -96,10 +86,11 @@ def remove_batch(
     if not pks:
         return RemovedBatch(0, 0)
     links = _unlink(connection, execution_id, pks, kind)
-    locked = select(kind.ledger_id).where(kind.ledger_id.in_(pks)).with_for_update()
+    ledger_id, link_pk = _ledger_id(kind), _link_pk(kind)
+    locked = select(ledger_id).where(ledger_id.in_(pks)).with_for_update()
     existing = set(connection.scalars(locked).all())  # SQLite ignores FOR UPDATE: step 1 holds the lock
-    still_linked = select(kind.link_pk).where(kind.link_pk.in_(pks)).distinct()
+    still_linked = select(link_pk).where(link_pk.in_(pks)).distinct()
     orphans = sorted(existing - set(connection.scalars(still_linked).all()))
     if orphans:
-        connection.execute(delete(kind.ledger).where(kind.ledger_id.in_(orphans)))
+        connection.execute(delete(kind.ledger_table).where(ledger_id.in_(orphans)))
     return RemovedBatch(links, len(orphans))

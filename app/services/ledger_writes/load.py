@@ -20,16 +20,13 @@ from app.models.order_rows import RecordKind
 from app.services.db_values import retry_on_deadlock
 from app.services.ledger_writes.accounts import execution_account
 from app.services.ledger_writes.coverage import CoverageEntry, complete_coverage
-from app.services.ledger_writes.fills import link_fills, upsert_fills
-from app.services.ledger_writes.links import FILLS, ORDERS, unlink_batch
+from app.services.ledger_writes.fills import FILLS
+from app.services.ledger_writes.links import unlink_batch
 from app.services.ledger_writes.locks import ledger_transaction
-from app.services.order_inserts import link_orders, upsert_orders
+from app.services.order_inserts import ORDERS, link_rows, upsert_rows
 
-# Per kind of record: its upsert, its links, and the execution's column counting them.
-_WRITERS = {
-    "orders": (upsert_orders, link_orders, "orders_saved"),
-    "fills": (upsert_fills, link_fills, "fills_saved"),
-}
+# Per kind of record: its ledger table, and the execution's column counting its links.
+_WRITERS = {"orders": (ORDERS, "orders_saved"), "fills": (FILLS, "fills_saved")}
 
 
 class HydrationClaimLostError(RuntimeError):
@@ -87,12 +84,12 @@ def write_chunk(
 ) -> int:
     """Upsert the chunk's ledger rows (orders, or fills), link them, and publish progress, in one transaction
     holding the account's ledger lock (a deadlock all the same is retried); returns the links added."""
-    upsert, link, counter = _WRITERS[kind]
+    table, counter = _WRITERS[kind]
 
     def write() -> int:
         with ledger_transaction(engine, target.account_id) as connection:
-            upsert(connection, rows)
-            added = link(connection, target.execution_id, target.account_id, rows)
+            upsert_rows(connection, table, rows)
+            added = link_rows(connection, table, target.execution_id, target.account_id, rows)
             values = {counter: before + added, "hydration_heartbeat_at": utcnow()}
             _fenced_update(connection, target.execution_arn, token, **values)
         return added
