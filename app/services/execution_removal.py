@@ -21,14 +21,13 @@ from functools import partial
 from sqlalchemy import and_, delete, or_, select, update
 
 from app.models.database import AccountCoverage, ExecutionResult, ProcessingLog, utcnow
+from app.models.ledger_tables import FILLS, ORDERS, LedgerTable
 from app.services import claim_owner
 from app.services.db_values import UsesSessions, retry_on_deadlock
 from app.services.hydration import HeldClaim
 from app.services.ledger_writes.accounts import UNKNOWN_ACCOUNT
-from app.services.ledger_writes.fills import FILLS
 from app.services.ledger_writes.links import RemovedBatch, remove_batch
 from app.services.ledger_writes.locks import ledger_transaction
-from app.services.order_inserts import ORDERS, LedgerTable
 
 DELETE_BATCH_ROWS = 10_000
 _NOT_RUNNING = ("pending", "failed", "saved", "deleting")

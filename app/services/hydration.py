@@ -39,12 +39,12 @@ from sqlalchemy import and_, or_, select, update
 
 from app.models.database import ExecutionResult, utcnow
 from app.models.fill_rows import FillsProbe, probed
+from app.models.ledger_tables import FILLS
 from app.models.order_rows import RecordKind, RejectedRows
 from app.services import claim_owner
 from app.services.db_values import UsesSessions, aware
 from app.services.ledger_writes.accounts import UNKNOWN_ACCOUNT
 from app.services.ledger_writes.coverage import replace_coverage
-from app.services.ledger_writes.fills import FILLS
 from app.services.ledger_writes.links import count_links
 from app.services.ledger_writes.load import HydrationClaimLostError, LoadTarget, prepare, write_chunk
 from app.services.parse_process import ParseStats, order_chunks

@@ -1,6 +1,5 @@
 """The hydration hot path's statements: a chunk of ledger rows and the execution's links to them, straight to
-the driver. Orders and fills (`ledger_writes/fills.py`) share them: a `LedgerTable` names what differs (the
-links' removal, `ledger_writes/links.py`, reads the same description).
+the driver. Orders and fills share them: their `LedgerTable` (app/models/ledger_tables.py) names what differs.
 
 SQLAlchemy's per-row parameter processing measured as costly as the insert itself, so rows go to the DB-API
 cursor through `exec_driver_sql`.
@@ -23,59 +22,16 @@ from __future__ import annotations
 
 import itertools
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
-from functools import cached_property, lru_cache
-from operator import itemgetter
+from collections.abc import Iterator, Sequence
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Table
 from sqlalchemy.engine import Connection
 
-from app.models.database import Base
-from app.models.order_rows import ORDER_COLUMNS
+from app.models.ledger_tables import ORDERS, LedgerTable
 
 # Record ids per link statement: well within SQLite's bound-variable limit whatever chunk_rows is.
 LINK_IDS_PER_STATEMENT = 1000
-
-
-@dataclass(frozen=True, eq=False)  # compared (and cached) by identity: one instance per table
-class LedgerTable:
-    """A ledger table as its bulk statements see it: its rows' columns, its record id, and its links."""
-
-    name: str  # ledger_orders
-    columns: tuple[str, ...]  # a row's values, in this order
-    record_id: str  # unique per (account_id, stream); `<record_id>_num` is its number (the links carry it)
-    links: str  # the table of the executions' links to it
-    link_pk: str  # the links' column naming the ledger row
-
-    @cached_property
-    def key(self) -> tuple[str, str, str]:
-        return ("account_id", "stream", self.record_id)
-
-    @cached_property
-    def replaced(self) -> tuple[str, ...]:
-        """What a newer copy replaces: everything but the key and when it was first stored; u_time last
-        (MySQL)."""
-        kept = (*self.key, "created_at", "u_time")
-        return (*(c for c in self.columns if c not in kept), "u_time")
-
-    @cached_property
-    def stream_and_id(self) -> Callable[[Sequence[Any]], tuple[Any, Any]]:
-        """A row's (stream, record id): the unique key within one account."""
-        return itemgetter(self.columns.index("stream"), self.columns.index(self.record_id))
-
-    @property
-    def ledger_table(self) -> Table:
-        """The ledger as a SQLAlchemy table (for Core statements)."""
-        return Base.metadata.tables[self.name]
-
-    @property
-    def links_table(self) -> Table:
-        return Base.metadata.tables[self.links]
-
-
-ORDERS = LedgerTable("ledger_orders", ORDER_COLUMNS, "order_id", "execution_orders", "order_pk")
 
 
 @lru_cache(maxsize=16)

@@ -6,15 +6,13 @@ is served by the index of its most selective filter: order_id, then symbol, then
 
 from __future__ import annotations
 
+from app.models import ledger_tables
 from app.services.ledger_reads.page_sql import PageSource
 from app.services.ledger_reads.rows import FILL_EXPORT_FIELDS, FILL_PAGE_FIELDS
 
 FILLS = PageSource(
     "fills",
-    "ledger_fills",
-    "execution_fills",
-    "fill_pk",
-    "trade_id_num",
+    ledger_tables.FILLS,
     FILL_PAGE_FIELDS,
     FILL_EXPORT_FIELDS,
     (

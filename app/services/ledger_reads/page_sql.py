@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from app.models import ledger_tables
+from app.models.ledger_tables import LedgerTable
 from app.services.ledger_reads.rows import DOC, EXPORT_FIELDS, PAGE_FIELDS
 
 NEWEST_FIRST = "{a}.c_time DESC, {a}.{t} DESC, {a}.{id} DESC"  # t: the source's tie-breaker
@@ -22,20 +24,35 @@ NEWEST_FIRST = "{a}.c_time DESC, {a}.{t} DESC, {a}.{id} DESC"  # t: the source's
 
 @dataclass(frozen=True, eq=False)  # compared (and cached) by identity: one instance per kind
 class PageSource:
-    """A kind of ledger record as its reads see it: its table, the executions' links to it, the keyset's
-    tie-breaker (the record id's number), what a page and an export show, and its newest-first indexes."""
+    """A kind of ledger record as its reads see it: its table (and the executions' links to it), what a page
+    and an export show, and its newest-first indexes."""
 
     records: str  # "orders" | "fills": how pages, exports and messages name them
-    ledger: str
-    links: str
-    link_pk: str  # the links' column naming the ledger row
-    tie_breaker: str  # every select ends with it
+    table: LedgerTable
     document: tuple[str, ...]  # a page object's fields
     export_fields: tuple[str, ...]
     # The account's newest-first ledger indexes: (equality filter, its index), the most selective first;
     # then the whole account's.
     filter_indexes: tuple[tuple[str, str], ...]
     account_index: str
+
+    @property
+    def ledger(self) -> str:
+        return self.table.name
+
+    @property
+    def links(self) -> str:
+        return self.table.links
+
+    @property
+    def link_pk(self) -> str:
+        """The links' column naming the ledger row."""
+        return self.table.link_pk
+
+    @property
+    def tie_breaker(self) -> str:
+        """The keyset's middle key (the record id's number): every select ends with it."""
+        return self.table.tie_breaker
 
     def ledger_index(self, filters: tuple[str, ...]) -> str:
         """The newest-first ledger index that serves an account page with these filters set."""
@@ -52,10 +69,7 @@ class PageSource:
 
 ORDERS = PageSource(
     "orders",
-    "ledger_orders",
-    "execution_orders",
-    "order_pk",
-    "order_id_num",
+    ledger_tables.ORDERS,
     PAGE_FIELDS,
     EXPORT_FIELDS,
     (("symbol", "ix_ledger_account_symbol_newest"), ("stream", "ix_ledger_account_stream_newest")),

@@ -21,7 +21,7 @@ from typing import cast
 
 from sqlalchemy import Column, Connection, delete, func, select
 
-from app.services.order_inserts import ORDERS, LedgerTable
+from app.models.ledger_tables import ORDERS, LedgerTable
 
 BATCH_ROWS = 10_000
 

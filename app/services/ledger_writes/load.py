@@ -16,14 +16,14 @@ from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.models.database import ExecutionResult, utcnow
+from app.models.ledger_tables import FILLS, ORDERS
 from app.models.order_rows import RecordKind
 from app.services.db_values import retry_on_deadlock
 from app.services.ledger_writes.accounts import execution_account
 from app.services.ledger_writes.coverage import CoverageEntry, complete_coverage
-from app.services.ledger_writes.fills import FILLS
 from app.services.ledger_writes.links import unlink_batch
 from app.services.ledger_writes.locks import ledger_transaction
-from app.services.order_inserts import ORDERS, link_rows, upsert_rows
+from app.services.order_inserts import link_rows, upsert_rows
 
 # Per kind of record: its ledger table, and the execution's column counting its links.
 _WRITERS = {"orders": (ORDERS, "orders_saved"), "fills": (FILLS, "fills_saved")}
