@@ -62,7 +62,7 @@ def execution_page(request: Request, execution_arn: str, runtime: RuntimeDep) ->
 
 
 def _execution(request: Request, execution_arn: str, runtime: RuntimeDep, template: str) -> HTMLResponse:
-    if len(execution_arn) > 256 or not re.match(EXECUTION_ARN_PATTERN, execution_arn):
+    if len(execution_arn) > 256 or not re.fullmatch(EXECUTION_ARN_PATTERN, execution_arn):
         return _problem(
             request,
             404,
@@ -81,7 +81,7 @@ def _execution(request: Request, execution_arn: str, runtime: RuntimeDep, templa
 
 @router.get("/accounts/{account_id}", response_class=HTMLResponse)
 def account_page(request: Request, account_id: str, runtime: RuntimeDep) -> HTMLResponse:
-    if not re.match(ACCOUNT_ID_PATTERN, account_id):
+    if not re.fullmatch(ACCOUNT_ID_PATTERN, account_id):
         return _problem(
             request,
             404,

@@ -38,12 +38,6 @@ def stream_key(stream: str, symbol: str | None = None) -> str:
     return f"{stream}{_KEY_SEPARATOR}{symbol}" if symbol else stream
 
 
-def split_stream_key(key: str) -> tuple[str, str | None]:
-    """`spot_plan:BTCUSDT` -> ("spot_plan", "BTCUSDT"); `spot_normal` -> ("spot_normal", None)."""
-    stream, _, symbol = key.partition(_KEY_SEPARATOR)
-    return stream, symbol or None
-
-
 @dataclass(frozen=True)
 class AccountScope:
     """What every worker of an account-wide execution shares."""
