@@ -36,24 +36,6 @@ class PageSource:
     filter_indexes: tuple[tuple[str, str], ...]
     account_index: str
 
-    @property
-    def ledger(self) -> str:
-        return self.table.name
-
-    @property
-    def links(self) -> str:
-        return self.table.links
-
-    @property
-    def link_pk(self) -> str:
-        """The links' column naming the ledger row."""
-        return self.table.link_pk
-
-    @property
-    def tie_breaker(self) -> str:
-        """The keyset's middle key (the record id's number): every select ends with it."""
-        return self.table.tie_breaker
-
     def ledger_index(self, filters: tuple[str, ...]) -> str:
         """The newest-first ledger index that serves an account page with these filters set."""
         return next((index for name, index in self.filter_indexes if name in filters), self.account_index)
@@ -61,10 +43,10 @@ class PageSource:
     def link_index(self, symbol: bool, stream: bool) -> str:
         """The newest-first link index that serves an execution page with these filters."""
         if symbol:
-            return f"ix_{self.links}_symbol_newest"
+            return f"ix_{self.table.links}_symbol_newest"
         if stream:
-            return f"ix_{self.links}_stream_newest"
-        return f"ix_{self.links}_newest"
+            return f"ix_{self.table.links}_stream_newest"
+        return f"ix_{self.table.links}_newest"
 
 
 ORDERS = PageSource(
@@ -123,7 +105,7 @@ def select_list(dialect: Dialect, fields: tuple[str, ...], alias: str, source: P
         page_document(dialect, alias, source.document) if name == DOC else f"{alias}.{name}"
         for name in fields
     )
-    return ", ".join((*columns, f"{alias}.{source.tie_breaker}"))
+    return ", ".join((*columns, f"{alias}.{source.table.tie_breaker}"))
 
 
 def dialect_of(name: str) -> Dialect:
@@ -169,20 +151,20 @@ def execution_page_sql(
 ) -> str:
     """One page of an execution's orders (or fills). Parameters, in order: execution_id, [symbol], [stream],
     [after_params(cursor)], limit, [offset]."""
-    m, pk, t = dialect.mark, source.link_pk, source.tie_breaker
+    m, pk, t = dialect.mark, source.table.link_pk, source.table.tie_breaker
     where = _link_filters(dialect, symbol, stream)
     if after:
         where.append(after_condition("e", pk, m, t))
     links = (
         f"SELECT e.{pk}, e.c_time, e.{t} "  # noqa: S608 (fixed identifiers; values are bound)
-        f"FROM {dialect.table(source.links, 'e', source.link_index(symbol, stream))} "
+        f"FROM {dialect.table(source.table.links, 'e', source.link_index(symbol, stream))} "
         f"WHERE {' AND '.join(where)} ORDER BY {NEWEST_FIRST.format(a='e', t=t, id=pk)} "
         f"LIMIT {m}{f' OFFSET {m}' if offset else ''}"
     )
     straight = "" if dialect.name == "sqlite" else "STRAIGHT_JOIN "  # the page's links drive the join
     return (
         f"SELECT {straight}{select_list(dialect, fields, 'l', source)} FROM ({links}) AS p "  # noqa: S608 (fixed identifiers)
-        f"JOIN {source.ledger} AS l ON l.id = p.{pk} "
+        f"JOIN {source.table.name} AS l ON l.id = p.{pk} "
         f"ORDER BY {NEWEST_FIRST.format(a='p', t=t, id=pk)}"
     )
 
@@ -191,7 +173,7 @@ def execution_page_sql(
 def execution_count_sql(dialect: Dialect, *, symbol: bool, stream: bool, source: PageSource = ORDERS) -> str:
     """Links of an execution matching the filters. Parameters: execution_id, [symbol], [stream]."""
     where = " AND ".join(_link_filters(dialect, symbol, stream))
-    table = dialect.table(source.links, "e", source.link_index(symbol, stream))
+    table = dialect.table(source.table.links, "e", source.link_index(symbol, stream))
     return f"SELECT COUNT(*) FROM {table} WHERE {where}"  # noqa: S608 (fixed identifiers; values are bound)
 
 
@@ -218,9 +200,9 @@ def account_page_sql(
     where = [f"l.account_id = {m}"]
     where += [_CONDITIONS.get(name, f"l.{name} = {{m}}").format(m=m) for name in shape.filters]
     if shape.after:
-        where.append(after_condition("l", "id", m, source.tie_breaker))
-    table = dialect.table(source.ledger, "l", source.ledger_index(shape.filters))
+        where.append(after_condition("l", "id", m, source.table.tie_breaker))
+    table = dialect.table(source.table.name, "l", source.ledger_index(shape.filters))
     return (
         f"SELECT {select_list(dialect, fields, 'l', source)} FROM {table} WHERE {' AND '.join(where)} "  # noqa: S608 (see above)
-        f"ORDER BY {NEWEST_FIRST.format(a='l', t=source.tie_breaker, id='id')} LIMIT {m}"
+        f"ORDER BY {NEWEST_FIRST.format(a='l', t=source.table.tie_breaker, id='id')} LIMIT {m}"
     )
