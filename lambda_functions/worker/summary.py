@@ -17,6 +17,7 @@ from lambda_functions.common.bitget import (
     BitgetTimeoutError,
     BitgetTransportError,
 )
+from lambda_functions.common.bitget.codes import BUSY_CODES, RATE_LIMIT_CODE
 from lambda_functions.worker.window import Window
 
 SYMBOL_NOT_FOUND = "symbol_not_found"
@@ -53,7 +54,6 @@ AUTH_CODES = frozenset(
         "40037",
     }
 )
-BUSY_CODES = frozenset({"40015", "45001", "40725", "40808"})
 
 
 def categorize(exc: BaseException) -> str:
@@ -66,7 +66,7 @@ def categorize(exc: BaseException) -> str:
             return SYMBOL_NOT_FOUND
         if code in AUTH_CODES or exc.http_status in (401, 403):
             return AUTH
-        if code == "429":
+        if code == RATE_LIMIT_CODE:
             return RATE_LIMIT
         if code in BUSY_CODES or (exc.http_status or 0) >= 500:
             return SERVER_ERROR

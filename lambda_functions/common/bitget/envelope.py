@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
+from lambda_functions.common.bitget.codes import RATE_LIMIT_CODE
 from lambda_functions.common.bitget.errors import BitgetAPIError, BitgetRateLimitError, BitgetTransportError
 from lambda_functions.common.bitget.retry import RATE_LIMIT_WINDOW_S
 
@@ -26,9 +27,9 @@ def data_or_raise(
     envelope = decode_envelope(body, status, path)
     code = str(envelope.get("code")) if envelope is not None else None
     request_time_ms = parse_ms(envelope.get("requestTime")) if envelope is not None else None
-    if status == 429 or code == "429":
+    if status == 429 or code == RATE_LIMIT_CODE:
         raise BitgetRateLimitError(
-            code or "429",
+            code or RATE_LIMIT_CODE,
             redact(message_of(envelope) or "Too Many Requests"),
             status,
             path=path,

@@ -12,6 +12,8 @@ the endpoint path and Bitget's code/text, never parameters or credentials.
 
 from __future__ import annotations
 
+from lambda_functions.common.bitget.codes import RATE_LIMIT_CODE
+
 
 class BitgetError(Exception):
     """Base class: a request to Bitget failed."""
@@ -51,7 +53,7 @@ class BitgetRateLimitError(BitgetAPIError):
 
     def __init__(
         self,
-        code: str = "429",
+        code: str = RATE_LIMIT_CODE,
         message: str = "Too Many Requests",
         http_status: int | None = 429,
         *,

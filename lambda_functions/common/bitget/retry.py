@@ -26,6 +26,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from lambda_functions.common.bitget.codes import RETRYABLE_CODES
 from lambda_functions.common.bitget.errors import (
     BitgetAPIError,
     BitgetError,
@@ -33,7 +34,6 @@ from lambda_functions.common.bitget.errors import (
     BitgetTransportError,
 )
 
-RETRYABLE_CODES = frozenset({"429", "40015", "45001", "40725", "40808"})
 CLOCK_CODES = frozenset({"40008", "40005"})  # our ACCESS-TIMESTAMP is too far from Bitget's clock
 # Rate-limit windows are one second (x-mbx-used-remain-limit counts the current second).
 RATE_LIMIT_WINDOW_S = 1.0
