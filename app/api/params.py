@@ -3,12 +3,13 @@ parameter has the same rule and the same description wherever it appears on the 
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import Path, Query
 
 from app.schemas.accounts import ACCOUNT_ID_PATTERN, EXAMPLE_ACCOUNT
 from app.schemas.orders import EXAMPLE_ARN, EXECUTION_ARN_PATTERN
+from lambda_functions.common.bitget.pages import MAX_PAGE_LIMIT
 from lambda_functions.common.symbols import SYMBOL_PATTERN
 
 STREAM_PATTERN = r"^[A-Za-z0-9_-]{1,40}$"
@@ -45,6 +46,13 @@ BoundCursor = Annotated[
         description="`next_cursor` of the previous page (same filters): same cost at any depth",
     ),
 ]
+
+
+def page_limit(what: str) -> Any:
+    """A list route's `limit` query: 1 to MAX_PAGE_LIMIT, the same maximum as one Bitget history page."""
+    return Query(ge=1, le=MAX_PAGE_LIMIT, description=f"{what} (max {MAX_PAGE_LIMIT})")
+
+
 IncludeRaw = Annotated[bool, Query(description="Add `raw`: every field Bitget sent")]
 Format = Annotated[
     Literal["csv", "ndjson", "parquet"], Query(alias="format", description="csv | ndjson | parquet")

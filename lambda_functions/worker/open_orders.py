@@ -22,6 +22,7 @@ from typing import Any
 
 from lambda_functions.common.account_scope import ACCOUNT_SPOT, stream_key
 from lambda_functions.common.bitget import BitgetError
+from lambda_functions.common.bitget.pages import MAX_PAGE_LIMIT
 from lambda_functions.common.streams import (
     FUTURES_PLAN_TYPES,
     FUTURES_PRODUCT_TYPES,
@@ -159,7 +160,7 @@ def _spot_plans(client: Any) -> FetchOpen:
         more = data.get("nextFlag")
         return rows, (data.get("idLessThan") or _last_id(rows)) if more is not False or len(
             rows
-        ) >= 100 else None
+        ) >= MAX_PAGE_LIMIT else None
 
     return fetch
 
@@ -180,6 +181,6 @@ def _uta(client: Any, category: str) -> FetchOpen:
     def fetch(cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
         data = client.uta_open_orders(category=category, cursor=cursor)
         rows = [uta_record(row, fills=False) for row in data["list"]]
-        return rows, data.get("cursor") or (_last_id(rows) if len(rows) >= 100 else None)
+        return rows, data.get("cursor") or (_last_id(rows) if len(rows) >= MAX_PAGE_LIMIT else None)
 
     return fetch

@@ -21,7 +21,7 @@ from typing import Any
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-BITGET_MAX_LIMIT = 100  # Bitget's largest page on every history endpoint (BITGET_API.md §3)
+from lambda_functions.common.bitget.pages import MAX_PAGE_LIMIT
 
 
 class WorkerSettings(BaseSettings):
@@ -48,11 +48,11 @@ class WorkerSettings(BaseSettings):
     futures_max_pages: int = Field(
         default=20000, ge=1, validation_alias=AliasChoices("FUTURES_MAX_PAGES", "BITGET_MAX_PAGES")
     )
-    min_page_size: int = Field(default=50, ge=1, le=BITGET_MAX_LIMIT)
+    min_page_size: int = Field(default=50, ge=1, le=MAX_PAGE_LIMIT)
     max_page_size: int = Field(
-        default=100,
+        default=MAX_PAGE_LIMIT,
         ge=1,
-        le=BITGET_MAX_LIMIT,
+        le=MAX_PAGE_LIMIT,
         validation_alias=AliasChoices("MAX_PAGE_SIZE", "BITGET_PAGE_LIMIT"),
     )
 

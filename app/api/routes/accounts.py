@@ -9,7 +9,16 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from fastapi.responses import StreamingResponse
 
 from app.api.deps import RuntimeDep
-from app.api.params import AccountId, BoundCursor, Format, IncludeRaw, OrderStream, Side, Symbol
+from app.api.params import (
+    AccountId,
+    BoundCursor,
+    Format,
+    IncludeRaw,
+    OrderStream,
+    Side,
+    Symbol,
+    page_limit,
+)
 from app.api.read_deps import DatabaseDep
 from app.api.responses import EXPORT_RESPONSES, export_response, json_bytes
 from app.schemas.accounts import AccountList, AccountOrdersPage, AccountSummary
@@ -88,7 +97,7 @@ def get_account(account_id: AccountId, db: DatabaseDep, runtime: RuntimeDep) -> 
 def get_account_orders(
     filters: FiltersDep,
     db: DatabaseDep,
-    limit: Annotated[int, Query(ge=1, le=100, description="Orders per page (max 100)")] = 100,
+    limit: Annotated[int, page_limit("Orders per page")] = 100,
     cursor: BoundCursor = None,
     include_raw: IncludeRaw = False,
 ) -> Response:

@@ -17,6 +17,7 @@ from app.api.params import (
     IncludeRaw,
     Side,
     Symbol,
+    page_limit,
 )
 from app.api.read_deps import DatabaseDep
 from app.api.responses import EXPORT_RESPONSES, export_response, json_bytes
@@ -37,7 +38,7 @@ Stream = Annotated[
         description="Only this fill stream: spot_fills, USDT-FUTURES_fills, uta_SPOT_fills...",
     ),
 ]
-Limit = Annotated[int, Query(ge=1, le=100, description="Fills per page (max 100)")]
+Limit = Annotated[int, page_limit("Fills per page")]
 
 
 def _fill_stream(stream: str | None) -> str | None:

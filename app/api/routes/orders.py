@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import StreamingResponse
 
 from app.api.deps import ExecutionControlDep, OrdersServiceDep
-from app.api.params import ExecutionArn, Format, OrderStream, Symbol
+from app.api.params import ExecutionArn, Format, OrderStream, Symbol, page_limit
 from app.api.read_deps import OrdersReadDep
 from app.api.responses import EXPORT_RESPONSES, export_response, json_bytes
 from app.orchestration.base import ExtractionOptions
@@ -73,7 +73,7 @@ def start_orders(body: OrdersRequest, orders: OrdersServiceDep) -> dict[str, Any
 def list_orders(
     orders: OrdersServiceDep,
     skip: Annotated[int, Query(ge=0, le=MAX_SKIP, description="Executions to skip")] = 0,
-    limit: Annotated[int, Query(ge=1, le=100, description="Executions to return (max 100)")] = 50,
+    limit: Annotated[int, page_limit("Executions to return")] = 50,
 ) -> dict[str, Any]:
     """Every execution in the database, newest first, paginated."""
     return orders.list_executions(skip, limit)
@@ -115,7 +115,7 @@ def get_saved_orders(
     skip: Annotated[
         int, Query(ge=0, le=MAX_SKIP, description="Orders to skip (offset paging; deep pages: use `cursor`)")
     ] = 0,
-    limit: Annotated[int, Query(ge=1, le=100, description="Orders per page (max 100)")] = 10,
+    limit: Annotated[int, page_limit("Orders per page")] = 10,
     cursor: Annotated[
         str | None,
         Query(max_length=512, description="`next_cursor` of the previous page: same cost at any depth"),

@@ -40,7 +40,7 @@ class BitgetClient(BitgetTransport):
         start_ms: int | None = None,
         end_ms: int | None = None,
         id_less_than: str | None = None,
-        limit: int = 100,
+        limit: int = pages.MAX_PAGE_LIMIT,
         tpsl_type: str = "normal",
         timeout_s: float | None = None,
         order_id: str | None = None,
@@ -62,7 +62,7 @@ class BitgetClient(BitgetTransport):
         start_ms: int,
         end_ms: int,
         id_less_than: str | None = None,
-        limit: int = 100,
+        limit: int = pages.MAX_PAGE_LIMIT,
         timeout_s: float | None = None,
     ) -> dict:
         """One page of spot plan history: {"nextFlag": bool, "idLessThan": str|None, "orderList": [...]}."""
@@ -77,7 +77,7 @@ class BitgetClient(BitgetTransport):
         start_ms: int | None = None,
         end_ms: int | None = None,
         id_less_than: str | None = None,
-        limit: int = 100,
+        limit: int = pages.MAX_PAGE_LIMIT,
         timeout_s: float | None = None,
         order_id: str | None = None,
     ) -> dict:
@@ -99,7 +99,7 @@ class BitgetClient(BitgetTransport):
         start_ms: int | None = None,
         end_ms: int | None = None,
         id_less_than: str | None = None,
-        limit: int = 100,
+        limit: int = pages.MAX_PAGE_LIMIT,
         timeout_s: float | None = None,
         order_id: str | None = None,
     ) -> dict:
@@ -120,7 +120,7 @@ class BitgetClient(BitgetTransport):
         *,
         symbol: str | None = None,
         id_less_than: str | None = None,
-        limit: int = 100,
+        limit: int = pages.MAX_PAGE_LIMIT,
         tpsl_type: str = "normal",
         timeout_s: float | None = None,
     ) -> list[dict]:
@@ -133,7 +133,7 @@ class BitgetClient(BitgetTransport):
         *,
         symbol: str | None = None,
         id_less_than: str | None = None,
-        limit: int = 100,
+        limit: int = pages.MAX_PAGE_LIMIT,
         timeout_s: float | None = None,
     ) -> dict:
         """One page of current spot plan orders: {"nextFlag", "idLessThan", "orderList"} like plan history."""
@@ -145,7 +145,7 @@ class BitgetClient(BitgetTransport):
         product_type: str,
         *,
         id_less_than: str | None = None,
-        limit: int = 100,
+        limit: int = pages.MAX_PAGE_LIMIT,
         timeout_s: float | None = None,
     ) -> dict:
         """One page of a product type's pending orders: {"entrustedList": [...], "endId": str|None}."""
@@ -158,7 +158,7 @@ class BitgetClient(BitgetTransport):
         plan_type: str,
         *,
         id_less_than: str | None = None,
-        limit: int = 100,
+        limit: int = pages.MAX_PAGE_LIMIT,
         timeout_s: float | None = None,
     ) -> dict:
         """One page of a product type's pending plan orders of one planType (same shape as orders-pending)."""
@@ -176,7 +176,7 @@ class BitgetClient(BitgetTransport):
         start_ms: int,
         end_ms: int,
         id_less_than: str | None = None,
-        limit: int = 100,
+        limit: int = pages.MAX_PAGE_LIMIT,
         timeout_s: float | None = None,
     ) -> list[dict]:
         """One page of spot fills of one symbol (Bitget's main doc requires it), newest first; the next page's
@@ -192,7 +192,7 @@ class BitgetClient(BitgetTransport):
         start_ms: int,
         end_ms: int,
         id_less_than: str | None = None,
-        limit: int = 100,
+        limit: int = pages.MAX_PAGE_LIMIT,
         timeout_s: float | None = None,
     ) -> dict:
         """One page of a product type's fills (at most 7 days per request): {"fillList": [...], "endId"}."""
@@ -215,7 +215,7 @@ class BitgetClient(BitgetTransport):
         start_ms: int,
         end_ms: int,
         cursor: str | None = None,
-        limit: int = 100,
+        limit: int = pages.MAX_PAGE_LIMIT,
         timeout_s: float | None = None,
     ) -> dict:
         """One page of a category's order history (at most 30 days per request): {"list": [...], "cursor"}."""
@@ -230,7 +230,7 @@ class BitgetClient(BitgetTransport):
         start_ms: int,
         end_ms: int,
         cursor: str | None = None,
-        limit: int = 100,
+        limit: int = pages.MAX_PAGE_LIMIT,
         timeout_s: float | None = None,
     ) -> dict:
         """One page of a category's fills (at most 30 days per request): {"list": [...], "cursor"}."""
@@ -242,7 +242,7 @@ class BitgetClient(BitgetTransport):
         *,
         category: str | None = None,
         cursor: str | None = None,
-        limit: int = 100,
+        limit: int = pages.MAX_PAGE_LIMIT,
         timeout_s: float | None = None,
     ) -> dict:
         """One page of the account's open orders (every category when None): {"list": [...], "cursor"}."""
