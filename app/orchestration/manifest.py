@@ -9,6 +9,7 @@ from typing import Any, Literal
 from app.orchestration.base import ExecutionState
 from lambda_functions.common.keys import cancel_key, execution_prefix
 from lambda_functions.common.results_store import ResultsStore
+from lambda_functions.common.utc import iso_ms
 
 # What a manifest whose status is final reports even when the last state-machine run "succeeded" (the
 # aggregator records ABORTED for a cancelled execution; the run itself ends normally).
@@ -72,16 +73,12 @@ def state_from_manifest(
 
 
 def failed_manifest(manifest: dict[str, Any], error: str, cause: str, now: dt.datetime) -> dict[str, Any]:
-    return manifest | {"status": "FAILED", "stopped_at": iso_now(now), "error": error, "cause": cause}
-
-
-def iso_now(now: dt.datetime) -> str:
-    return now.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return manifest | {"status": "FAILED", "stopped_at": iso_ms(now), "error": error, "cause": cause}
 
 
 def request_cancel(store: ResultsStore, prefix: str, execution: str, now: dt.datetime) -> None:
     """Write cancel.json: the workers see it within seconds and stop at the next page boundary."""
-    store.put_json(cancel_key(prefix, execution), {"requested_at": iso_now(now)})
+    store.put_json(cancel_key(prefix, execution), {"requested_at": iso_ms(now)})
 
 
 def continue_execution(resume: Callable[[], object]) -> Literal["resumed"]:

@@ -48,14 +48,11 @@ from lambda_functions.common.exact_json import dumps_exact
 from lambda_functions.common.keys import execution_prefix, result_key, symbol_detail_key, symbol_orders_key
 from lambda_functions.common.results_store import ResultNotFoundError, ResultsStore
 from lambda_functions.common.streams import is_fill_stream
+from lambda_functions.common.utc import iso_ms_from_epoch
 
 logger = logging.getLogger(__name__)
 
 Clock = Callable[[], float]  # seconds since the epoch (time.time in production)
-
-
-def iso_utc(epoch_s: float) -> str:
-    return datetime.fromtimestamp(epoch_s, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def symbol_files(store: ResultsStore, prefix: str, execution: str) -> list[str]:
@@ -144,9 +141,9 @@ def aggregate(
 
     stop = stop_reason(request.results)
     if stop == DEADLINE:
-        return _continuation(request, store, prefix, manifest, iso_utc(clock()))
+        return _continuation(request, store, prefix, manifest, iso_ms_from_epoch(clock()))
     if manifest is not None:
-        manifest = close_run(manifest, request.execution_arn, iso_utc(started))
+        manifest = close_run(manifest, request.execution_arn, iso_ms_from_epoch(started))
     symbols = request.symbol_list()
     existing_keys = set(symbol_files(store, prefix, execution))
     present = [s for s in symbols if symbol_orders_key(prefix, execution, s) in existing_keys]
@@ -155,7 +152,11 @@ def aggregate(
     digest = digest_results(symbols, request.results, set(present), loader)
     # the user's ARN: a resumed execution's later runs have ARNs of their own ($$.Execution.Id)
     execution_arn = str((manifest or {}).get("execution_arn") or request.execution_arn or "")
-    header = {"execution": execution, "execution_arn": execution_arn, "generated_at": iso_utc(started)}
+    header = {
+        "execution": execution,
+        "execution_arn": execution_arn,
+        "generated_at": iso_ms_from_epoch(started),
+    }
     stats = MergeStats()
     head: list[dict[str, Any]] = []
     keys = {s: symbol_orders_key(prefix, execution, s) for s in present}
@@ -187,7 +188,9 @@ def aggregate(
     aborted = stop == CANCELLED
     if not aborted:
         record_sync(store, prefix, manifest, execution, summary, datetime.now(UTC))
-    write_succeeded(store, prefix, execution, manifest, response, iso_utc(finished), aborted=aborted)
+    write_succeeded(
+        store, prefix, execution, manifest, response, iso_ms_from_epoch(finished), aborted=aborted
+    )
     logger.info(
         "aggregated",
         extra={"execution": execution, "orders": stats.orders, "symbols": len(symbols), "aborted": aborted},
@@ -278,7 +281,12 @@ def record_failure(
 ) -> dict[str, Any]:
     """Writes the FAILED manifest (error, cause, stopped_at) and returns it."""
     manifest = write_failed(
-        store, settings.results_prefix, request.execution, request.error_name, request.cause, iso_utc(clock())
+        store,
+        settings.results_prefix,
+        request.execution,
+        request.error_name,
+        request.cause,
+        iso_ms_from_epoch(clock()),
     )
     logger.warning("execution failed", extra={"execution": request.execution, "error": request.error_name})
     return manifest

@@ -25,6 +25,7 @@ from typing import Any
 from lambda_functions.common.results_store import ResultNotFoundError, ResultsStore
 from lambda_functions.common.streams import is_fill_stream
 from lambda_functions.common.timewindow import RETENTION_MS
+from lambda_functions.common.utc import iso_ms
 
 SYNC_OVERLAP_MS = 5 * 60_000  # re-read this much before the previous end: clock skew, late-indexed rows
 VERSION = 1
@@ -91,7 +92,7 @@ def updated(
     """The state after an account-wide execution: every complete stream advanced to its window's end."""
     state = dict(state or {"version": VERSION, "account_id": account_id, "streams": {}, "spot_symbols": []})
     streams = dict(state.get("streams") or {})
-    stamp = now.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    stamp = iso_ms(now)
     for entry in coverage:
         if not entry.get("complete"):
             continue

@@ -24,6 +24,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from lambda_functions.common.execution_names import MAX_LENGTH, RUN_SUFFIX_ROOM, is_execution_name
 from lambda_functions.common.keys import cancel_key, manifest_key, run_claim_key
 from lambda_functions.common.manifest import latest_run_start, manifest_time, read_manifest, run_entries
+from lambda_functions.common.utc import iso_ms
 from lambda_functions.coordinator import service  # service dispatches here: a module import, no cycle
 from lambda_functions.coordinator.deadline import EXPRESS_LIMIT_S, deadline_ms
 
@@ -68,7 +69,7 @@ def resume(coordinator: service.Coordinator, event: dict[str, Any]) -> tuple[int
     run_name = f"{name}-r{number}"
     key = manifest_key(coordinator.results_prefix, name)
     claim = run_claim_key(coordinator.results_prefix, name, number)
-    if not coordinator.store.create_json(claim, {"run": run_name, "claimed_at": service.iso(now)}):
+    if not coordinator.store.create_json(claim, {"run": run_name, "claimed_at": iso_ms(now)}):
         # another resume (a second API replica's watcher, a double click) got here first
         return 409, {"error": f"run {number} of execution {name} was already started by another request"}
     updated = _running(coordinator, manifest, runs, run_name, now)
@@ -87,7 +88,7 @@ def resume(coordinator: service.Coordinator, event: dict[str, Any]) -> tuple[int
         log.exception("resume failed to start", extra={"execution": name, "run": run_name})
         coordinator.store.put_json(key, manifest)
         if withdrawn:
-            coordinator.store.put_json(cancel, {"requested_at": service.iso(now), "restored": True})
+            coordinator.store.put_json(cancel, {"requested_at": iso_ms(now), "restored": True})
         coordinator.store.delete([claim])  # the run never started: the next resume may take its number
         return 502, {"error": f"could not start the state machine: {type(exc).__name__}", "execution": name}
     run_arn = str(started["executionArn"])
@@ -153,11 +154,11 @@ def _running(
     if previous_start is not None:  # a run that never recorded its end (a crash) counts until now
         busy_s += max(0.0, (previous_stop - previous_start).total_seconds())
     if runs and not runs[-1].get("stopped_at"):
-        runs[-1] = runs[-1] | {"stopped_at": service.iso(previous_stop)}
+        runs[-1] = runs[-1] | {"stopped_at": iso_ms(previous_stop)}
     run = {
         "name": run_name,
         "run_arn": predicted_run_arn(coordinator.state_machine_arn, run_name),
-        "started_at": service.iso(now),
+        "started_at": iso_ms(now),
         "stopped_at": None,
     }
     return manifest | {

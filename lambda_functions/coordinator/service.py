@@ -30,6 +30,7 @@ from lambda_functions.common.account_mode import UNIFIED
 from lambda_functions.common.account_scope import ACCOUNT_UNITS, AccountScope
 from lambda_functions.common.keys import manifest_key
 from lambda_functions.common.results_store import ResultsStore
+from lambda_functions.common.utc import iso_ms
 from lambda_functions.coordinator import resume as resume_action
 from lambda_functions.coordinator.account_check import AccountCheck, AccountChecker
 from lambda_functions.coordinator.deadline import DEFAULT_AGGREGATE_RESERVE_S, deadline_ms
@@ -45,10 +46,6 @@ from lambda_functions.coordinator.validation import (
 
 log = logging.getLogger(__name__)
 DEFAULT_MAP_MAX_CONCURRENCY = 5
-
-
-def iso(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def response(status: int, body: dict[str, Any]) -> dict[str, Any]:
@@ -315,7 +312,7 @@ class Coordinator:
                 manifest
                 | {
                     "status": "FAILED",
-                    "stopped_at": iso(self.clock()),
+                    "stopped_at": iso_ms(self.clock()),
                     "error": "StartFailed",
                     "cause": cause,
                 },
@@ -340,7 +337,7 @@ class Coordinator:
             "symbols": plan.items,
             "start_ms": plan.request.start_ms,
             "end_ms": plan.request.end_ms,
-            "started_at": iso(now),
+            "started_at": iso_ms(now),
             "stopped_at": None,
             "result": None,
             "error": None,
