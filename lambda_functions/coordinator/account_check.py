@@ -47,6 +47,7 @@ from lambda_functions.common.bitget import (
 )
 from lambda_functions.common.bitget import endpoints as ep
 from lambda_functions.common.bitget.server_clock import Sample, ServerClock
+from lambda_functions.common.bitget.session import pooled_session
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +147,7 @@ class AccountChecker:
         self._ok_ttl_s = ok_ttl_s
         self._retry = retry
         self._owns_session = session is None
-        self._session = session if session is not None else requests.Session()  # one pool for both clients
+        self._session = session if session is not None else pooled_session()  # one pool for both clients
         self._clock = clock
         self._limiter = RateLimiter(
             {

@@ -25,11 +25,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
-from requests.adapters import HTTPAdapter
 
 from lambda_functions.common import account_mode
 from lambda_functions.common.account_scope import ACCOUNT_UNITS, AccountScope, is_account_unit
 from lambda_functions.common.bitget import BitgetClient, Credentials, RateLimiter, RetryPolicy
+from lambda_functions.common.bitget.session import pooled_session
 from lambda_functions.common.config import StoreSettings, default_results_store
 from lambda_functions.common.execution_names import is_execution_name
 from lambda_functions.common.logs import configure_json_logging
@@ -143,11 +143,7 @@ def client_factory(
 
 def http_session() -> requests.Session:
     """A pooled session for all invocations of this process; retries are the client's, never urllib3's."""
-    session = requests.Session()
-    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=32, max_retries=0)
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    return session
+    return pooled_session(pool_maxsize=32)
 
 
 def build_dependencies(

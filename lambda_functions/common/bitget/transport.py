@@ -17,7 +17,6 @@ from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple, Self
 
 import requests
-from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ReadTimeoutError
 
 from lambda_functions.common.bitget import endpoints
@@ -33,6 +32,7 @@ from lambda_functions.common.bitget.errors import (
 from lambda_functions.common.bitget.rate_limit import RateLimiter
 from lambda_functions.common.bitget.retry import RetryPolicy, is_clock_error, is_retryable, retry_delay
 from lambda_functions.common.bitget.server_clock import DEFAULT_TTL_S, Sample, ServerClock
+from lambda_functions.common.bitget.session import pooled_session
 from lambda_functions.common.bitget.signing import build_query_string, prehash, sign
 from lambda_functions.common.bitget.stats import ClientStats
 
@@ -40,7 +40,6 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.bitget.com"
 CONNECT_TIMEOUT_S = 5.0  # connecting is quick or broken; the read timeout is the caller's budget
-POOL_SIZE = 16  # concurrent connections per host: worker threads share one client
 _ERROR_TEXT_LIMIT = 300
 
 
@@ -77,7 +76,7 @@ class BitgetTransport:
         self._retry = retry
         self._limiter = limiter if limiter is not None else RateLimiter()
         self._owns_session = session is None
-        self._session = session if session is not None else _pooled_session()
+        self._session = session if session is not None else pooled_session()
         self._clock = clock
         self._sleep = sleep
         self._jitter = jitter
@@ -267,16 +266,6 @@ def _reason(error: BitgetError) -> str:
     if error.http_status is not None:
         return f"{type(error).__name__} HTTP {error.http_status}"
     return type(error).__name__
-
-
-def _pooled_session() -> requests.Session:
-    """A session with `POOL_SIZE` connections per host and urllib3's own retries off."""
-    session = requests.Session()
-    # Retries are ours (bounded, typed, logged): urllib3 must not retry behind our back.
-    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=POOL_SIZE, max_retries=0)
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    return session
 
 
 def _prepare_get(url: str, headers: Mapping[str, str]) -> requests.PreparedRequest:
