@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from lambda_functions.common.keys import manifest_key
-from lambda_functions.common.manifest import read_manifest
+from lambda_functions.common.manifest import new_manifest, read_manifest
 from lambda_functions.common.results_store import ResultsStore
 
 SUCCEEDED = "SUCCEEDED"
@@ -24,20 +24,7 @@ MAX_CAUSE_CHARS = 4000  # a Lambda stack trace can be long; the manifest stays s
 
 
 def _base(existing: dict[str, Any] | None, execution: str) -> dict[str, Any]:
-    manifest: dict[str, Any] = {
-        "execution": execution,
-        "execution_arn": "",
-        "state_machine_arn": "",
-        "status": "RUNNING",
-        "symbols": [],
-        "start_ms": None,
-        "end_ms": None,
-        "started_at": None,
-        "stopped_at": None,
-        "result": None,
-        "error": None,
-        "cause": None,
-    }
+    manifest = new_manifest(execution)
     manifest.update(existing or {})
     return manifest
 

@@ -18,6 +18,36 @@ def read_manifest(store: ResultsStore, prefix: str, execution: str) -> dict[str,
     return manifest if isinstance(manifest, dict) else None
 
 
+def new_manifest(
+    execution: str,
+    *,
+    execution_arn: str | None = "",
+    state_machine_arn: str = "",
+    symbols: list[Any] | None = None,
+    start_ms: int | None = None,
+    end_ms: int | None = None,
+    started_at: str | None = None,
+) -> dict[str, Any]:
+    """The fields every manifest has, in their order (docs/CONTRACTS.md): RUNNING, nothing stopped or failed yet.
+
+    The coordinator adds the request's echo after them; the aggregator lays what it read over them.
+    """
+    return {
+        "execution": execution,
+        "execution_arn": execution_arn,
+        "state_machine_arn": state_machine_arn,
+        "status": "RUNNING",
+        "symbols": symbols if symbols is not None else [],
+        "start_ms": start_ms,
+        "end_ms": end_ms,
+        "started_at": started_at,
+        "stopped_at": None,
+        "result": None,
+        "error": None,
+        "cause": None,
+    }
+
+
 def manifest_time(value: Any) -> dt.datetime | None:
     """A manifest timestamp (ISO 8601, `Z` or an offset; naive means UTC) as an aware datetime; None when it is
     missing or unreadable."""

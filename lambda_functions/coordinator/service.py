@@ -29,6 +29,7 @@ from lambda_functions.common import sync_state
 from lambda_functions.common.account_mode import UNIFIED
 from lambda_functions.common.account_scope import ACCOUNT_UNITS, AccountScope
 from lambda_functions.common.keys import manifest_key
+from lambda_functions.common.manifest import new_manifest
 from lambda_functions.common.results_store import ResultsStore
 from lambda_functions.common.utc import iso_ms
 from lambda_functions.coordinator import resume as resume_action
@@ -329,19 +330,16 @@ class Coordinator:
     def started_manifest(self, plan: Plan, name: str, now: dt.datetime) -> dict[str, Any]:
         echo = plan.echo()
         del echo["account_check"]
-        return {
-            "execution": name,
-            "execution_arn": None,  # an EXPRESS execution's ARN is only known once it has started
-            "state_machine_arn": self.state_machine_arn,
-            "status": "RUNNING",
-            "symbols": plan.items,
-            "start_ms": plan.request.start_ms,
-            "end_ms": plan.request.end_ms,
-            "started_at": iso_ms(now),
-            "stopped_at": None,
-            "result": None,
-            "error": None,
-            "cause": None,
+        base = new_manifest(
+            name,
+            execution_arn=None,  # an EXPRESS execution's ARN is only known once it has started
+            state_machine_arn=self.state_machine_arn,
+            symbols=plan.items,
+            start_ms=plan.request.start_ms,
+            end_ms=plan.request.end_ms,
+            started_at=iso_ms(now),
+        )
+        return base | {
             **echo,
             # What a resume hands the workers again (resume.py), and the aggregator's account and sync state.
             "account_scope": plan.scope.to_json() if plan.scope is not None else None,
