@@ -35,11 +35,11 @@ from app.orchestration.base import (
 )
 from app.orchestration.embedded import coordinator_event, resumed_from_response, started_from_response
 from app.orchestration.manifest import (
-    MANIFEST_WINS,
     arn_belongs_to_manifest,
     continue_execution,
     latest_run_arn,
     needs_continuation,
+    overlay_run,
     parse_time,
     progress,
     request_cancel,
@@ -192,19 +192,4 @@ class AwsOrchestrator:
         state = self._state(
             arn, name, manifest or {"symbols": json.loads(live.get("input") or "{}").get("symbols")}
         )
-        status = live["status"]
-        if needs_continuation(manifest):
-            status = "RUNNING"  # the run ended at its deadline; the watcher starts the next one
-        elif (manifest or {}).get("status") in MANIFEST_WINS and status != "RUNNING":
-            status = str((manifest or {})["status"])
-        state.status = status
-        if not runs_of(manifest) or state.start_date is None:
-            state.start_date = live.get("startDate") or state.start_date  # resumed: the first run's start
-        state.stop_date = (live.get("stopDate") or state.stop_date) if status != "RUNNING" else None
-        state.state_machine_arn = live.get("stateMachineArn") or state.state_machine_arn
-        if state.status == "SUCCEEDED" and state.output is None and live.get("output"):
-            state.output = json.loads(live["output"])
-        if state.status not in ("SUCCEEDED", "ABORTED", "RUNNING"):
-            state.error = live.get("error") or state.error
-            state.cause = live.get("cause") or state.cause
-        return state
+        return overlay_run(state, manifest, live)

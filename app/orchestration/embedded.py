@@ -51,15 +51,14 @@ from app.orchestration.base import (
 from app.orchestration.definition import load_definition
 from app.orchestration.local_sfn import LocalFunction, LocalStepFunctions
 from app.orchestration.manifest import (
-    MANIFEST_WINS,
     arn_belongs_to_manifest,
     continue_execution,
     failed_manifest,
     latest_run_arn,
     needs_continuation,
+    overlay_run,
     progress,
     request_cancel,
-    runs_of,
     state_from_manifest,
 )
 from app.services.claim_owner import process_start
@@ -408,22 +407,7 @@ class EmbeddedOrchestrator:
                     manifest, live.get("error") or status, live.get("cause") or "", self.clock()
                 )
             self.store.put_json(manifest_key(self.results_prefix, name), manifest)
-        state = self._state(arn, name, manifest)
-        if waiting:
-            status = "RUNNING"
-        elif manifest.get("status") in MANIFEST_WINS and status != "RUNNING":
-            status = str(manifest["status"])
-        state.status = status
-        if not runs_of(manifest) or state.start_date is None:
-            state.start_date = live.get("startDate") or state.start_date  # resumed: the first run's start
-        state.stop_date = (live.get("stopDate") or state.stop_date) if status != "RUNNING" else None
-        state.state_machine_arn = live.get("stateMachineArn") or state.state_machine_arn
-        if status == "SUCCEEDED" and state.output is None:
-            state.output = json.loads(live.get("output") or "null")
-        if status not in ("SUCCEEDED", "ABORTED", "RUNNING"):
-            state.error = live.get("error") or state.error
-            state.cause = live.get("cause") or state.cause
-        return state
+        return overlay_run(self._state(arn, name, manifest), manifest, live)
 
     def _state(self, arn: str, name: str, manifest: dict[str, Any]) -> ExecutionState:
         symbols = manifest.get("symbols") or []

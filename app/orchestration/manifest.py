@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from typing import Any, Literal
 
@@ -70,6 +71,30 @@ def state_from_manifest(
         run_arn=str(runs[-1]["run_arn"]) if runs else None,
         runs=1 + len(runs),
     )
+
+
+def overlay_run(
+    state: ExecutionState, manifest: dict[str, Any] | None, live: dict[str, Any]
+) -> ExecutionState:
+    """The state machine's description of the latest run (`live`: status, dates, output, error) laid over the
+    manifest's `state`, the same way in both orchestrators. A run that ended at its deadline stays RUNNING (the
+    next one is on its way); a final manifest status in MANIFEST_WINS beats the run's own ending."""
+    status = live["status"]
+    if needs_continuation(manifest):
+        status = "RUNNING"
+    elif (manifest or {}).get("status") in MANIFEST_WINS and status != "RUNNING":
+        status = str((manifest or {})["status"])
+    state.status = status
+    if not runs_of(manifest) or state.start_date is None:
+        state.start_date = live.get("startDate") or state.start_date  # resumed: the first run's start
+    state.stop_date = (live.get("stopDate") or state.stop_date) if status != "RUNNING" else None
+    state.state_machine_arn = live.get("stateMachineArn") or state.state_machine_arn
+    if status == "SUCCEEDED" and state.output is None and live.get("output"):
+        state.output = json.loads(live["output"])
+    if status not in ("SUCCEEDED", "ABORTED", "RUNNING"):
+        state.error = live.get("error") or state.error
+        state.cause = live.get("cause") or state.cause
+    return state
 
 
 def failed_manifest(manifest: dict[str, Any], error: str, cause: str, now: dt.datetime) -> dict[str, Any]:
