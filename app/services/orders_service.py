@@ -24,9 +24,7 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from app.orchestration.base import (
     ExecutionNotFoundError,
@@ -39,11 +37,10 @@ from app.orchestration.base import (
 from app.services.database_service import DatabaseService, ExecutionBusyError, HydrationState
 from app.services.execution_progress import ExecutionProgress, read_progress
 from app.services.execution_records import FINISHED_STATUSES
-from app.services.results_files import prune_empty_directories
 from lambda_functions.aggregator.timefmt import format_duration
 from lambda_functions.common import keys
 from lambda_functions.common.manifest import read_manifest
-from lambda_functions.common.results_store import ResultNotFoundError, ResultsStore, key_from_s3_uri
+from lambda_functions.common.results_store import ResultNotFoundError, ResultsStore
 from lambda_functions.coordinator.naming import execution_name_from_arn
 from lambda_functions.coordinator.validation import DEFAULT_WINDOW_DAYS, RequestError, parse_request
 
@@ -357,17 +354,9 @@ class OrdersService:
     def _result_key(self, execution_arn: str, output: dict[str, Any]) -> str:
         """The consolidated document's key: from the result's s3_uri when it is ours, else from the name."""
         uri = str(output.get("s3_uri") or "")
-        bucket = getattr(self.store, "bucket", None)
-        if uri.startswith("s3://") and bucket:
-            key = key_from_s3_uri(uri, bucket)
-            if key:
-                return key
-        root = getattr(self.store, "root", None)
-        if uri.startswith("file://") and root is not None:
-            path = Path(urlsplit(uri).path)
-            if path.is_relative_to(root):
-                return path.relative_to(root).as_posix()
-        return keys.result_key(self.results_prefix, execution_name(execution_arn))
+        return self.store.key_from_uri(uri) or keys.result_key(
+            self.results_prefix, execution_name(execution_arn)
+        )
 
     def _hydrate(self, execution_arn: str, key: str, wait_s: float) -> HydrationState:
         current = self.db.hydration_state(execution_arn)
@@ -478,7 +467,7 @@ class OrdersService:
         try:
             removed_keys = self.store.list_keys(prefix) if owns_objects else []
             self.store.delete(removed_keys)
-            prune_empty_directories(self.store, prefix)
+            self.store.prune(prefix)
         except Exception:
             self.db.abort_delete(execution_arn, previous)
             raise

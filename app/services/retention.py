@@ -24,10 +24,8 @@ import logging
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 from app.orchestration.manifest import parse_time
-from app.services.results_files import prune_empty_directories
 from lambda_functions.common.keys import execution_prefix
 from lambda_functions.common.manifest import read_manifest
 from lambda_functions.common.results_store import ResultsStore
@@ -82,7 +80,7 @@ def expire_results(
         keys = store.list_keys(execution)
         if not dry_run:
             store.delete(keys)
-            prune_empty_directories(store, execution)
+            store.prune(execution)
         report.expired.append(name)
         report.objects_deleted += len(keys)
     if report.expired:
@@ -95,19 +93,7 @@ def expire_results(
 
 def _execution_names(store: ResultsStore, prefix: str) -> Iterable[str]:
     """The executions under the prefix (`_health/` and dot-names are not executions)."""
-    root = getattr(store, "root", None)
-    if isinstance(root, Path):
-        top = root / prefix
-        names = sorted(p.name for p in top.iterdir() if p.is_dir()) if top.is_dir() else []
-    else:
-        names = sorted(
-            {
-                key[len(prefix) :].split("/", 1)[0]
-                for key in store.list_keys(prefix)
-                if "/" in key[len(prefix) :]
-            }
-        )
-    return [name for name in names if name and not name.startswith(("_", "."))]
+    return [name for name in store.folders(prefix) if name and not name.startswith(("_", "."))]
 
 
 def _ended_at(store: ResultsStore, prefix: str, name: str) -> dt.datetime | str | None:
@@ -122,13 +108,7 @@ def _ended_at(store: ResultsStore, prefix: str, name: str) -> dt.datetime | str 
             ended = None
         if ended is not None:
             return ended if ended.tzinfo else ended.replace(tzinfo=dt.UTC)
-    root = getattr(store, "root", None)
-    if not isinstance(root, Path):
-        return None
-    files = [p for p in (root / execution_prefix(prefix, name)).rglob("*") if p.is_file()]
-    if not files:
-        return None
-    return dt.datetime.fromtimestamp(max(p.stat().st_mtime for p in files), dt.UTC)
+    return store.last_modified(execution_prefix(prefix, name))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,11 +8,14 @@ by presigned URL, local files through the API's results route.
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import io
 import json
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, closing, contextmanager
 from pathlib import Path
 from typing import IO, Any, Protocol
 from urllib.parse import unquote, urlsplit
@@ -55,6 +58,27 @@ class ResultsStore(Protocol):
 
     def key_from_url(self, url: str) -> str | None:
         """The key a URL of this store points at, or None when the URL is not this deployment's."""
+
+    def key_from_uri(self, uri: str) -> str | None:
+        """The key a `uri()` of this store names, or None when the URI is not this store's."""
+
+    def chunked_reader(self, key: str, chunk_bytes: int) -> AbstractContextManager[IO[bytes]]:
+        """A binary stream suited to reading many objects side by side (on S3: ranged GETs of `chunk_bytes`,
+        no connection held between reads)."""
+
+    def local_file(self, key: str) -> Path | None:
+        """The file behind `key` in a store that keeps files; None on S3 (it serves its own). ValueError for a
+        key that names no file of the store: outside it, `..`, an empty or a hidden (dot) name."""
+
+    def folders(self, prefix: str) -> list[str]:
+        """The names directly under `prefix` that hold objects (locally: every directory there), sorted."""
+
+    def last_modified(self, prefix: str) -> dt.datetime | None:
+        """When an object under `prefix` last changed (locally: the newest file's mtime); None when nothing is
+        there or the store does not tell (S3: its lifecycle rule expires objects by age)."""
+
+    def prune(self, prefix: str) -> None:
+        """Remove the empty directories under `prefix` a local store keeps after its files were deleted."""
 
 
 def dumps_compact(obj: Any) -> bytes:
@@ -150,6 +174,55 @@ class LocalResultsStore:
             return None
         return key
 
+    def key_from_uri(self, uri: str) -> str | None:
+        if not uri.startswith("file://"):
+            return None
+        path = Path(urlsplit(uri).path)
+        return path.relative_to(self.root).as_posix() if path.is_relative_to(self.root) else None
+
+    def chunked_reader(self, key: str, chunk_bytes: int) -> AbstractContextManager[IO[bytes]]:
+        reader: AbstractContextManager[IO[bytes]] = self.reader(key)  # a file handle is all it takes
+        return reader
+
+    def local_file(self, key: str) -> Path | None:
+        parts = key.split("/")
+        if ".." in parts or "" in parts[:-1] or key.startswith("/"):
+            raise ValueError(f"invalid results key: {key!r}")
+        try:
+            path = (self.root / key).resolve()
+        except (OSError, ValueError):
+            raise ValueError(f"invalid results key: {key!r}") from None
+        if not path.is_relative_to(self.root) or path.name.startswith("."):
+            raise ValueError(f"invalid results key: {key!r}")
+        return path
+
+    def folders(self, prefix: str) -> list[str]:
+        top = self.root / prefix
+        return sorted(p.name for p in top.iterdir() if p.is_dir()) if top.is_dir() else []
+
+    def last_modified(self, prefix: str) -> dt.datetime | None:
+        files = [p for p in (self.root / prefix).rglob("*") if p.is_file()]
+        if not files:
+            return None
+        return dt.datetime.fromtimestamp(max(p.stat().st_mtime for p in files), dt.UTC)
+
+    def prune(self, prefix: str) -> None:
+        if not prefix:
+            return
+        top = (self.root / prefix).resolve()
+        if not top.is_relative_to(self.root) or top == self.root or not top.is_dir():
+            return
+        for directory in sorted(
+            (p for p in top.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True
+        ):
+            _rmdir_if_empty(directory)
+        _rmdir_if_empty(top)
+
+
+def _rmdir_if_empty(directory: Path) -> None:
+    with contextlib.suppress(OSError):  # not empty (e.g. a write in progress): kept
+        directory.rmdir()
+
 
 class S3ResultsStore:
     """A private S3 bucket; `client` is a boto3 S3 client built once by the caller."""
@@ -241,6 +314,32 @@ class S3ResultsStore:
         else:
             return None
         return key or None
+
+    def key_from_uri(self, uri: str) -> str | None:
+        if not uri.startswith("s3://") or not self.bucket:
+            return None
+        return key_from_s3_uri(uri, self.bucket)
+
+    def chunked_reader(self, key: str, chunk_bytes: int) -> AbstractContextManager[IO[bytes]]:
+        from lambda_functions.common.s3_ranged import RangedObjectReader  # it needs this module's error
+
+        raw = RangedObjectReader(self.client, self.bucket, key)
+        return closing(io.BufferedReader(raw, buffer_size=chunk_bytes))
+
+    def local_file(self, key: str) -> Path | None:
+        return None
+
+    def folders(self, prefix: str) -> list[str]:
+        names = {
+            key[len(prefix) :].split("/", 1)[0] for key in self.list_keys(prefix) if "/" in key[len(prefix) :]
+        }
+        return sorted(names)
+
+    def last_modified(self, prefix: str) -> dt.datetime | None:
+        return None
+
+    def prune(self, prefix: str) -> None:
+        return None  # S3 has no directories
 
 
 def key_from_s3_uri(uri: str, bucket: str) -> str | None:

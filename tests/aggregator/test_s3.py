@@ -13,15 +13,14 @@ from moto import mock_aws
 from lambda_functions.aggregator import app, sources
 from lambda_functions.aggregator.settings import AggregatorSettings
 from lambda_functions.aggregator.sources import (
-    CHUNK_ATTEMPTS,
     CHUNK_BUDGET_BYTES,
     MAX_CHUNK_BYTES,
     MIN_CHUNK_BYTES,
-    RangedObjectReader,
     chunk_size_for,
 )
 from lambda_functions.common.keys import result_key
 from lambda_functions.common.results_store import ResultNotFoundError, S3ResultsStore
+from lambda_functions.common.s3_ranged import CHUNK_ATTEMPTS, RangedObjectReader
 from lambda_functions.common.streams import newest_first_key
 from tests.aggregator.factory import (
     EXECUTION,

@@ -7,8 +7,6 @@ is quoted back cut to a short prefix.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import FileResponse
 
@@ -32,10 +30,19 @@ QUOTED_CHARS = 120
 )
 def get_result_file(key: str, store: ResultsStoreDep, settings: SettingsDep) -> FileResponse:
     """Serves `s3_data_url` in embedded mode; only keys under `RESULTS_PREFIX`, no path traversal."""
-    root = getattr(store, "root", None)
-    if root is None:
+    try:
+        path = store.local_file(key)
+    except ValueError:  # named again below: what is wrong with it decides the message
+        path, refused = None, True
+    else:
+        refused = False
+    if path is None and not refused:
         raise HTTPException(404, "results are served by S3 in this deployment (RESULTS_STORE=s3)")
-    path = _resolve(Path(root), key, settings.results_prefix)
+    _check_key(key)
+    if refused or path is None or not key.startswith(settings.results_prefix):
+        raise HTTPException(
+            400, f"invalid results key: only files under {settings.results_prefix} are served"
+        )
     try:
         found = path.is_file()
     except (OSError, ValueError):  # a name the filesystem refuses (e.g. not encodable): nothing is there
@@ -47,21 +54,6 @@ def get_result_file(key: str, store: ResultsStoreDep, settings: SettingsDep) -> 
 
 def _quoted(key: str) -> str:
     return key if len(key) <= QUOTED_CHARS else f"{key[:QUOTED_CHARS]}... ({len(key)} characters)"
-
-
-def _resolve(root: Path, key: str, prefix: str) -> Path:
-    _check_key(key)
-    invalid = f"invalid results key: only files under {prefix} are served"
-    parts = key.split("/")
-    if not key.startswith(prefix) or ".." in parts or "" in parts[:-1] or key.startswith("/"):
-        raise HTTPException(400, invalid)
-    try:
-        path = (root / key).resolve()
-    except (OSError, ValueError):
-        raise HTTPException(400, invalid) from None
-    if not path.is_relative_to(root.resolve()) or path.name.startswith("."):
-        raise HTTPException(400, invalid)
-    return path
 
 
 def _check_key(key: str) -> None:
