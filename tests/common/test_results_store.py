@@ -125,3 +125,49 @@ def test_create_json_lets_the_first_creator_win_in_both_stores(local):
         s3 = boto3.client("s3", region_name="us-east-2")
         s3.create_bucket(Bucket="claims", CreateBucketConfiguration={"LocationConstraint": "us-east-2"})
         check(S3ResultsStore(s3, "claims", "us-east-2"))
+
+
+def test_local_store_answers_what_callers_used_to_read_from_its_root(local):
+    local.put_json("p/exec-1/symbols/BTCUSDT.json", {"orders": []})
+    local.put_json("p/exec-2/manifest.json", {})
+    (local.root / "p" / "empty" / "deep").mkdir(parents=True)
+
+    assert local.key_from_uri(local.uri("p/exec-1/symbols/BTCUSDT.json")) == "p/exec-1/symbols/BTCUSDT.json"
+    assert local.key_from_uri("file:///elsewhere/p/x.json") is None
+    assert local.key_from_uri("s3://results/p/x.json") is None
+    assert local.local_file("p/exec-2/manifest.json") == local.root / "p" / "exec-2" / "manifest.json"
+    for refused in ("p/../x.json", "p//x.json", "/p/x.json", "p/.hidden.json"):
+        with pytest.raises(ValueError, match="invalid results key"):
+            local.local_file(refused)
+    assert local.folders("p/") == ["empty", "exec-1", "exec-2"]  # a directory without files counts locally
+    assert local.last_modified("p/exec-1/") is not None
+    assert local.last_modified("p/empty/") is None
+    with local.chunked_reader("p/exec-2/manifest.json", 4096) as fh:
+        assert json.load(fh) == {}
+
+    local.delete(local.list_keys("p/exec-1/"))
+    local.prune("p/exec-1/")
+    local.prune("p/empty/")
+    assert local.folders("p/") == ["exec-2"]
+
+
+@pytest.mark.aws
+@mock_aws
+def test_s3_store_answers_the_same_questions_without_files():
+    s3 = boto3.client("s3", region_name="us-east-2")
+    s3.create_bucket(Bucket="results", CreateBucketConfiguration={"LocationConstraint": "us-east-2"})
+    store = S3ResultsStore(s3, "results", "us-east-2")
+    store.put_json("p/exec-1/symbols/BTCUSDT.json", {"orders": []})
+    store.put_json("p/exec-2/manifest.json", {"status": "RUNNING"})
+    store.put_json("p/top.json", {})
+
+    assert store.key_from_uri("s3://results/p/exec-2/manifest.json") == "p/exec-2/manifest.json"
+    assert store.key_from_uri("s3://other/p/exec-2/manifest.json") is None
+    assert store.key_from_uri("file:///p/exec-2/manifest.json") is None
+    assert store.local_file("p/exec-2/manifest.json") is None  # S3 serves its own files
+    assert store.folders("p/") == ["exec-1", "exec-2"]  # p/top.json is no folder
+    assert store.last_modified("p/exec-1/") is None
+    store.prune("p/exec-1/")  # nothing to do: no directories
+    assert store.list_keys("p/exec-1/") == ["p/exec-1/symbols/BTCUSDT.json"]
+    with store.chunked_reader("p/exec-2/manifest.json", 4096) as fh:
+        assert json.load(fh) == {"status": "RUNNING"}
