@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lambda_functions.common.bitget.pages import next_flag
-from lambda_functions.common.streams import UTA_TIME_ALIASES
+from lambda_functions.common.streams import UTA_TIME_ALIASES, record_id_field, uta_stream
 from lambda_functions.worker.budget import TimeBudget
 from lambda_functions.worker.page_size import PageSizer
 from lambda_functions.worker.rows import row_problem
@@ -232,7 +232,7 @@ def uta_fetcher(client: Any, category: str, symbol: str | None, *, fills: bool) 
     The rows get the v2 names the pipeline sorts and dedupes on (uta_record). A null cursor says nothing older
     exists: the walk ends on a short page, and on a full one goes on from the last row's id, because only an
     empty page proves the end (BITGET_API.md §10a)."""
-    id_field = "tradeId" if fills else "orderId"
+    id_field = record_id_field(uta_stream(category, fills))
     method = client.uta_fills if fills else client.uta_history_orders
 
     def fetch(cursor: str | None, limit: int, start_ms: int, end_ms: int, timeout_s: float) -> Page:
