@@ -16,21 +16,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import socket
 import tempfile
-import threading
 import time
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import requests
-import uvicorn
 
-from app.core.config import load_settings
-from app.main import Exchange, Overrides, create_app
 from bench.ideal import bound_seconds, ideal_per_path
 from bench.sandbox_process import SandboxProcess
+from bench.service import embedded_service
 from lambda_functions.common.bitget.endpoints import DEFAULT_LIMIT, PUBLISHED_LIMITS
 
 SYMBOLS = ("AAAUSDT", "BBBUSDT", "CCCUSDT")
@@ -51,34 +46,6 @@ def profile(orders_per_symbol: int, latency_ms: float) -> dict[str, Any]:
         "latency_ms": latency_ms,
         "symbols": [{"symbol": s, "orders": orders} for s in SYMBOLS],
     }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class ThreadedServer:
-    """uvicorn in a background thread; `with` starts it and waits until it accepts connections."""
-
-    def __init__(self, app: Any, port: int) -> None:
-        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, name="uvicorn", daemon=True)
-
-    def __enter__(self) -> ThreadedServer:
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.01)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=30)
 
 
 def run_once(base: str, session: requests.Session) -> tuple[float, dict[str, Any]]:
@@ -113,28 +80,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     with (
         tempfile.TemporaryDirectory(prefix="bench-pipeline-") as tmp,
         SandboxProcess(profile(args.orders_per_symbol, args.latency_ms), seed=7) as sandbox,
+        embedded_service(sandbox, tmp) as (base, settings),
+        requests.Session() as session,
     ):
-        port = free_port()
-        settings = load_settings(
-            _env_file=None,
-            port=port,
-            log_level="WARNING",
-            database_url=f"sqlite:///{Path(tmp) / 'bench.db'}",
-            results_dir=str(Path(tmp) / "results"),
-        )
-        creds = sandbox.credentials
-        exchange = Exchange("sandbox", sandbox.base_url, creds.api_key, creds.api_secret, creds.passphrase)
-        app = create_app(settings, overrides=Overrides(exchange=exchange))
-        with ThreadedServer(app, port), requests.Session() as session:
-            for symbol in SYMBOLS:
-                sandbox.truth(
-                    symbol
-                )  # the sandbox builds a symbol's data on first use: not part of the timing
-            sandbox.reset()
-            seconds, status = run_once(f"http://127.0.0.1:{port}", session)
-            _, counts = rate_limit_bound(sandbox.stats())
-            # A USDT-quoted symbol has these streams (its name rules out USDC-/COIN-FUTURES); plan orders are on.
-            ideal = sum((ideal_per_path(sandbox.truth(s), USDT_SYMBOL_STREAMS) for s in SYMBOLS), Counter())
+        for symbol in SYMBOLS:
+            sandbox.truth(symbol)  # the sandbox builds a symbol's data on first use: not part of the timing
+        sandbox.reset()
+        seconds, status = run_once(base, session)
+        _, counts = rate_limit_bound(sandbox.stats())
+        # A USDT-quoted symbol has these streams (its name rules out USDC-/COIN-FUTURES); plan orders are on.
+        ideal = sum((ideal_per_path(sandbox.truth(s), USDT_SYMBOL_STREAMS) for s in SYMBOLS), Counter())
         map_max_concurrency = settings.map_max_concurrency
     bound = bound_seconds(ideal)
     orders = status["database_info"]["orders_in_db"]

@@ -22,7 +22,6 @@ import http.client
 import json
 import os
 import random
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -51,6 +50,7 @@ from app.services.ledger_reads.page_sql import (
 )
 from app.services.ledger_reads.rows import page_fields
 from bench.ledger_fill import fill_ledger, link_execution
+from bench.ports import free_port
 
 MYSQL = {"host": "127.0.0.1", "port": 3306, "user": "root", "password": ""}
 MYSQL_DATABASE = "bitget_orders_bench_query"
@@ -86,12 +86,6 @@ def positions(keys: list[Key], count: int, seed: int = 7) -> list[Key | None]:
     rng = random.Random(seed)
     last = len(keys) - PAGE - 1
     return [None if rng.random() < 0.01 else keys[rng.randint(0, last)] for _ in range(count)]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Server:

@@ -8,7 +8,6 @@ code under test; on a 2-core machine the two then compete for the interpreter lo
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import tempfile
@@ -19,15 +18,10 @@ from typing import Any
 
 import requests
 
+from bench.ports import free_port
 from sandbox.auth import Credentials
 
 STARTUP_TIMEOUT_S = 120.0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class SandboxProcess:
@@ -39,7 +33,7 @@ class SandboxProcess:
             path = Path(self._dir.name) / "profile.json"
             path.write_text(json.dumps(profile))
             profile = str(path)
-        self.port = _free_port()
+        self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.credentials = Credentials()
         self._args = [

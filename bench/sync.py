@@ -26,15 +26,12 @@ import json
 import tempfile
 import time
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import requests
 
-from app.core.config import load_settings
-from app.main import Exchange, Overrides, create_app
-from bench.pipeline import ThreadedServer, free_port
 from bench.sandbox_process import SandboxProcess
+from bench.service import embedded_service
 from lambda_functions.common.timewindow import DAY_MS
 
 DAYS = 60
@@ -125,30 +122,19 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     with (
         tempfile.TemporaryDirectory(prefix="bench-sync-") as tmp,
         SandboxProcess(profile(args.symbols, args.orders_per_symbol, plan_orders), seed=11) as sandbox,
+        embedded_service(sandbox, tmp) as (base, _),
+        requests.Session() as session,
     ):
-        port = free_port()
-        settings = load_settings(
-            _env_file=None,
-            port=port,
-            log_level="WARNING",
-            database_url=f"sqlite:///{Path(tmp) / 'bench.db'}",
-            results_dir=str(Path(tmp) / "results"),
+        sandbox.truth_all()  # the sandbox builds its data on first use: not part of the timing
+        full, full_s, full_paths = timed_sync(session, base, sandbox, "/orders", body)
+        account = str(full["result"]["account_id"])
+        first_start = int(full["result"]["summary"]["coverage"][0]["start_ms"])
+        sandbox.advance_clock(int(DAYS * DAY_MS * args.new_share))
+        _, incremental_s, incremental_paths = timed_sync(
+            session, base, sandbox, f"/accounts/{account}/sync", body
         )
-        creds = sandbox.credentials
-        exchange = Exchange("sandbox", sandbox.base_url, creds.api_key, creds.api_secret, creds.passphrase)
-        app = create_app(settings, overrides=Overrides(exchange=exchange))
-        base = f"http://127.0.0.1:{port}"
-        with ThreadedServer(app, port), requests.Session() as session:
-            sandbox.truth_all()  # the sandbox builds its data on first use: not part of the timing
-            full, full_s, full_paths = timed_sync(session, base, sandbox, "/orders", body)
-            account = str(full["result"]["account_id"])
-            first_start = int(full["result"]["summary"]["coverage"][0]["start_ms"])
-            sandbox.advance_clock(int(DAYS * DAY_MS * args.new_share))
-            _, incremental_s, incremental_paths = timed_sync(
-                session, base, sandbox, f"/accounts/{account}/sync", body
-            )
-            truth = {(o["stream"], o["orderId"]) for o in sandbox.truth_all(start_ms=first_start)}
-            stored = ledger_keys(session, base, account)
+        truth = {(o["stream"], o["orderId"]) for o in sandbox.truth_all(start_ms=first_start)}
+        stored = ledger_keys(session, base, account)
     new_orders = len(truth) - full["result"]["summary"]["total_orders"]
     full_requests, incremental_requests = sum(full_paths.values()), sum(incremental_paths.values())
     result = {

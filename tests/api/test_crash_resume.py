@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
+from bench.ports import free_port
 from bench.sandbox_process import SandboxProcess
 from lambda_functions.common.keys import checkpoint_key, manifest_key
 
@@ -39,12 +39,6 @@ PROFILE = {  # Bitget's rate limits enforced: several seconds of paging, time to
     "days": 30,
     "symbols": [{"symbol": SYMBOL, "orders": {"spot_normal": 6_000, "USDT-FUTURES": 6_000}}],
 }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Service:

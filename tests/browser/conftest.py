@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,8 @@ from typing import Any
 
 import pytest
 import requests
+
+from bench.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP_S = 60
@@ -59,12 +60,6 @@ def browser_available() -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(f"browser tests cannot run: {missing}")
     pytest.skip(f"browser tests skipped: {missing}")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
