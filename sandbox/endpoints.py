@@ -95,6 +95,16 @@ def id_filter(params: Params, *names: str) -> Filters:
     return ()
 
 
+def plan_type_filter(params: Params) -> Filters:
+    """The required planType of a futures plan query, as the order types it selects."""
+    plan_type = params.get("planType")
+    if plan_type is None:
+        raise missing_parameter("planType")
+    if plan_type not in PLAN_QUERY_TYPES:
+        raise bad_parameter("planType")
+    return (("planType", frozenset(PLAN_QUERY_TYPES[plan_type])),)
+
+
 def server_time(account: Account, params: Params, now_ms: int) -> Any:
     return {"serverTime": str(now_ms)}
 
@@ -149,14 +159,9 @@ def futures_history(account: Account, params: Params, now_ms: int) -> Any:
 
 
 def futures_plan_history(account: Account, params: Params, now_ms: int) -> Any:
-    plan_type = params.get("planType")
-    if plan_type is None:
-        raise missing_parameter("planType")
-    if plan_type not in PLAN_QUERY_TYPES:
-        raise bad_parameter("planType")
+    filters = plan_type_filter(params)
     product_type = product_type_param(params)
     symbol = symbol_param(params, account, product_type)
-    filters: Filters = (("planType", frozenset(PLAN_QUERY_TYPES[plan_type])),)
     status = params.get("planStatus")
     if status is not None:
         if status not in PLAN_STATUSES:

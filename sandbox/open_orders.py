@@ -15,9 +15,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from sandbox.clock import RETENTION_MS
-from sandbox.data import PLAN_QUERY_TYPES
-from sandbox.endpoints import id_filter, int_param, limit_param, product_type_param, symbol_param
-from sandbox.errors import ApiError, bad_parameter, missing_parameter
+from sandbox.endpoints import (
+    id_filter,
+    int_param,
+    limit_param,
+    plan_type_filter,
+    product_type_param,
+    symbol_param,
+)
+from sandbox.errors import ApiError, bad_parameter
 from sandbox.history import Account, Filters
 from sandbox.openview import open_row
 
@@ -61,14 +67,9 @@ def futures_pending(account: Account, params: Params, now_ms: int) -> Any:
 
 
 def futures_plan_pending(account: Account, params: Params, now_ms: int) -> Any:
-    plan_type = params.get("planType")
-    if plan_type is None:
-        raise missing_parameter("planType")
-    if plan_type not in PLAN_QUERY_TYPES:
-        raise bad_parameter("planType")
+    filters = plan_type_filter(params)
     product_type = product_type_param(params)
     symbol = symbol_param(params, account, product_type)
-    filters: Filters = (("planType", frozenset(PLAN_QUERY_TYPES[plan_type])),)
     by_id = id_filter(params, "clientOid")
     stream = product_type + "_plan"
     rows = _open_rows(account, params, now_ms, stream, symbol, product_type, filters + by_id, cache=not by_id)
