@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from lambda_functions.common import keys
+from lambda_functions.common.logs import carry_context
 from lambda_functions.common.results_store import ResultsStore
 from lambda_functions.worker import checkpoint as ck
 from lambda_functions.worker import segments
@@ -93,7 +94,9 @@ class Checkpointer:
     def start(self, interval_s: float) -> None:
         """Flush every `interval_s` (and look for a cancel request) until `stop`; may start again after it."""
         self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, args=(interval_s,), name="checkpoint", daemon=True)
+        self._thread = threading.Thread(
+            target=carry_context(self._loop), args=(interval_s,), name="checkpoint", daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:

@@ -29,11 +29,13 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from lambda_functions.common import account_mode, keys
 from lambda_functions.common.account_scope import AccountScope, is_account_unit
 from lambda_functions.common.bitget import BitgetError
+from lambda_functions.common.logs import carry_context, log_context
 from lambda_functions.common.results_store import ResultsStore
 from lambda_functions.common.streams import is_fill_stream
 from lambda_functions.worker import account_unit
@@ -116,7 +118,14 @@ class Extraction:
 
 
 def extract_symbol(request: WorkerRequest, run: Extraction) -> dict[str, Any]:
-    """Run (or go on with) every stream of one symbol; write orders + detail; return the worker's result."""
+    """Run (or go on with) every stream of one symbol; write orders + detail; return the worker's result.
+
+    Every line it logs, on any of its threads, carries the execution and the symbol (common/logs.py)."""
+    with log_context(execution=request.execution, symbol=request.symbol):
+        return _extract(request, run)
+
+
+def _extract(request: WorkerRequest, run: Extraction) -> dict[str, Any]:
     started = run.clock.monotonic()
     prefix, execution, symbol = run.results_prefix, request.execution, request.symbol
     doc = ck.load(run.store, keys.checkpoint_key(prefix, execution, symbol))
@@ -140,11 +149,11 @@ def extract_symbol(request: WorkerRequest, run: Extraction) -> dict[str, Any]:
     # what the account has, whatever the lists say: it asks none.
     markets = [] if account else sorted({spec.market for spec in specs})
     with ThreadPoolExecutor(len(markets) + 1, thread_name_prefix="worker-setup") as pool:
-        clock_job = pool.submit(server_clock, run.client, run.clock)
+        clock_job = pool.submit(carry_context(server_clock), run.client, run.clock)
         listed: dict[str, bool | None] = dict(
             zip(
                 markets,
-                pool.map(lambda m: run.catalog.listed(run.client, m, symbol), markets),
+                pool.map(carry_context(partial(run.catalog.listed, run.client, symbol=symbol)), markets),
                 strict=True,
             )
         )
@@ -189,9 +198,7 @@ def extract_symbol(request: WorkerRequest, run: Extraction) -> dict[str, Any]:
     progressed = sum(state.pages for state in journal.states()) > pages_before
     stop = _stop_reason(open_shards, journal.cancelled, progressed, request, run)
     if stop == TIME_BUDGET:
-        log.info(
-            "worker continues", extra={"execution": execution, "symbol": symbol, "open": len(open_shards)}
-        )
+        log.info("worker continues", extra={"open": len(open_shards)})
         return {
             "symbol": symbol,
             "done": False,
@@ -258,7 +265,7 @@ def extract_symbol(request: WorkerRequest, run: Extraction) -> dict[str, Any]:
     if stop is None:
         doc.finished, doc.summary = True, summary
         ck.save(run.store, journal.key, doc)
-    log.info("worker finished", extra={"execution": execution, "symbol": symbol, "summary": summary})
+    log.info("worker finished", extra={"summary": summary})
     return summary
 
 

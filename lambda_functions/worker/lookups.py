@@ -18,6 +18,7 @@ from typing import Any
 
 from lambda_functions.common.account_scope import AccountScope
 from lambda_functions.common.bitget import BitgetError
+from lambda_functions.common.logs import log_context
 from lambda_functions.common.results_store import dumps_compact
 from lambda_functions.common.streams import PLAN_SUFFIX, SPOT_NORMAL, SPOT_TPSL
 from lambda_functions.worker.rows import created_ms, row_problem
@@ -40,19 +41,20 @@ def run(client: Any, scope: AccountScope, keys: set[str], starts: Callable[[str]
     for key, items in scope.lookups.items():
         if key not in keys:
             continue  # another unit's stream
-        for item in items:
-            try:
-                row = _lookup(client, key, item)
-            except BitgetError as exc:
-                log.warning("open-order lookup failed", extra={"stream": key, "order_id": item["id"]})
-                errors[key] = {
-                    "error": categorize(exc),
-                    "error_code": getattr(exc, "code", None),
-                    "error_message": str(exc)[:_MESSAGE_LIMIT],
-                }
-                break
-            if row is not None and row_problem(row) is None and created_ms(row) < starts(key):
-                found.append(row | {"stream": key})
+        with log_context(stream=key):
+            for item in items:
+                try:
+                    row = _lookup(client, key, item)
+                except BitgetError as exc:
+                    log.warning("open-order lookup failed", extra={"order_id": item["id"]})
+                    errors[key] = {
+                        "error": categorize(exc),
+                        "error_code": getattr(exc, "code", None),
+                        "error_message": str(exc)[:_MESSAGE_LIMIT],
+                    }
+                    break
+                if row is not None and row_problem(row) is None and created_ms(row) < starts(key):
+                    found.append(row | {"stream": key})
     return {"found": found, "errors": errors}
 
 

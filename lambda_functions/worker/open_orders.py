@@ -23,6 +23,7 @@ from typing import Any
 from lambda_functions.common.account_scope import ACCOUNT_SPOT, stream_key
 from lambda_functions.common.bitget import BitgetError
 from lambda_functions.common.bitget.pages import MAX_PAGE_LIMIT
+from lambda_functions.common.logs import log_context
 from lambda_functions.common.streams import (
     FUTURES_PLAN_TYPES,
     FUTURES_PRODUCT_TYPES,
@@ -75,17 +76,24 @@ def scan(
                 queries[futures_plan_stream(pt)] = [_futures(client, pt, plan) for plan in FUTURES_PLAN_TYPES]
     result: dict[str, dict[str, Any]] = {}
     for stream, fetchers in queries.items():
-        try:
-            rows = [row for fetch in fetchers for row in _walk(fetch)]
-            result.update(_summarise(stream, rows))
-        except (BitgetError, _Unfinished, KeyError, TypeError, ValueError) as exc:
-            log.warning("open-order check failed", extra={"stream": stream, "error": str(exc)[:200]})
-            result[stream] = {
+        with log_context(stream=stream):
+            result.update(_check(stream, fetchers))
+    return result
+
+
+def _check(stream: str, fetchers: list[FetchOpen]) -> dict[str, dict[str, Any]]:
+    """One stream's open orders paged to their end, summarised; a failure is reported, never raised."""
+    try:
+        return _summarise(stream, [row for fetch in fetchers for row in _walk(fetch)])
+    except (BitgetError, _Unfinished, KeyError, TypeError, ValueError) as exc:
+        log.warning("open-order check failed", extra={"error": str(exc)[:200]})
+        return {
+            stream: {
                 "checked": False,
                 "error_code": getattr(exc, "code", None),
                 "error_message": str(exc)[:_MESSAGE_LIMIT],
             }
-    return result
+        }
 
 
 def plan_symbols(checks: dict[str, dict[str, Any]]) -> list[str]:

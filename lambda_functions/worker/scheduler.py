@@ -4,6 +4,7 @@ A lane is one Bitget endpoint path (one rate limit). Its threads take a job from
 (one page) and put the job back unless it is done, so every shard of a lane advances and a lane's capacity goes
 to whatever has work. A step may add jobs to its lane (a shard that splits); the lane ends when its last job is
 done. Lanes run at the same time, each on its own threads, so a slow endpoint never holds back a fast one.
+A lane's threads log with the correlation fields bound where the lane was made (common/logs.py).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import queue
 import threading
 from collections.abc import Callable, Iterable
 from typing import Generic, TypeVar
+
+from lambda_functions.common.logs import carry_context
 
 Job = TypeVar("Job")
 log = logging.getLogger(__name__)
@@ -30,6 +33,7 @@ class Lane(Generic[Job]):
         self._started = False
         self._lock = threading.Lock()
         self._workers: list[threading.Thread] = []
+        self._run_loop = carry_context(self._loop)  # threads log with the creator's correlation fields
 
     def add(self, job: Job) -> None:
         """Queue a job; allowed from inside a step (the lane stays open while its caller's job is open). A job
@@ -68,7 +72,9 @@ class Lane(Generic[Job]):
         """A thread for the lane when it has fewer than min(threads, open jobs); call under the lock."""
         if len(self._workers) >= min(self._threads, self._open):
             return None
-        worker = threading.Thread(target=self._loop, name=f"{self.name}-{len(self._workers)}", daemon=True)
+        worker = threading.Thread(
+            target=self._run_loop, name=f"{self.name}-{len(self._workers)}", daemon=True
+        )
         self._workers.append(worker)
         return worker
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lambda_functions.common.bitget import BitgetAPIError, BitgetError
+from lambda_functions.common.logs import log_context
 from lambda_functions.common.streams import record_id_field
 from lambda_functions.worker import pagination as pg
 from lambda_functions.worker import shards
@@ -222,11 +223,16 @@ class ShardJob:
 
     def step(self) -> bool:
         """One page; True when the shard is done. Never raises: whatever goes wrong ends the shard with a
-        recorded reason, so its stream cannot be reported complete."""
+        recorded reason, so its stream cannot be reported complete. Its lines (the client's retries too) carry
+        the stream."""
+        with log_context(stream=self.stream.name):
+            return self._logged_step()
+
+    def _logged_step(self) -> bool:
         try:
             done = self._step()
         except Exception as exc:  # a bug or an unexpected shape: this shard is incomplete, the others go on
-            log.exception("shard failed", extra={"symbol": self.run.symbol, "stream": self.stream.name})
+            log.exception("shard failed")
             return self._end(WORKER_ERROR, exc, WORKER_ERROR)
         if not done and self.sealed_epoch != self.run.journal.epoch:
             self.seal()
@@ -341,10 +347,7 @@ class ShardJob:
             self.passes_left -= 1
             with self.stream.lock:
                 self.stream.second_passes += 1
-            log.warning(
-                "second pass",
-                extra={"symbol": self.run.symbol, "stream": self.stream.name, "category": category},
-            )
+            log.warning("second pass", extra={"category": category})
             self.run.sleep(pause)
             return False
         if category == SYMBOL_NOT_FOUND and self.probe and self.walker.pages == 0:
