@@ -45,11 +45,13 @@ from app.orchestration.base import (
 )
 from app.orchestration.factory import build_orchestrator
 from app.services.account_sync import SyncScheduler, sync_info
-from app.services.database_service import DatabaseService, ExecutionBusyError, InvalidCursorError
+from app.services.database import Database, open_database
 from app.services.execution_control import ExecutionControl
+from app.services.execution_removal import ExecutionBusyError
 from app.services.execution_watcher import ExecutionWatcher
 from app.services.health_service import HealthChecks
 from app.services.ledger_reads.account_pages import InvalidFiltersError
+from app.services.ledger_reads.cursors import InvalidCursorError
 from app.services.ledger_reads.summaries import AccountNotFoundError
 from app.services.orders_service import OrdersService
 from app.services.periodic import PeriodicTask
@@ -198,7 +200,7 @@ def _resume_interrupted(settings: Settings, control: ExecutionControl) -> None:
 def _background_tasks(
     settings: Settings,
     orders: OrdersService,
-    db: DatabaseService,
+    db: Database,
     store: ResultsStore,
     stack: ExitStack,
     control: ExecutionControl | None = None,
@@ -222,7 +224,7 @@ def _background_tasks(
                 store,
                 settings.results_prefix,
                 retention_days=settings.results_retention_days,
-                awaiting_save=db.names_awaiting_save,
+                awaiting_save=db.executions.names_awaiting_save,
             )
 
         tasks["retention"] = PeriodicTask("expire-results", SWEEP_INTERVAL_S, sweep)
@@ -273,15 +275,16 @@ def _export_aws_credentials(settings: Settings) -> None:
             os.environ[name] = value.get_secret_value()
 
 
-def _database(settings: Settings, stack: ExitStack) -> tuple[DatabaseService, Engine]:
+def _database(settings: Settings, stack: ExitStack) -> tuple[Database, Engine]:
     url = settings.effective_database_url
     log.info("database: %s from %s", settings.safe_database_url, settings.database_source)
     if settings.auto_migrate:
         run_migrations(url)
     engine = make_engine(url)
     stack.callback(engine.dispose)
-    db = DatabaseService(make_session_factory(engine))
-    stack.callback(db.join_background, 5.0)  # let a running hydration commit its chunk before the engine goes
+    db = open_database(make_session_factory(engine))
+    # Let a running hydration commit its chunk before the engine goes.
+    stack.callback(db.hydration.join_background, 5.0)
     return db, engine
 
 

@@ -1,4 +1,4 @@
-"""Hydration benchmark: DatabaseService.hydrate of ≥ 200,000 orders vs the raw driver's executemany.
+"""Hydration benchmark: Hydration.hydrate of ≥ 200,000 orders vs the raw driver's executemany.
 
 A consolidated document (spot + futures shapes, newest first) is generated streaming into a temp dir. For each
 database (a SQLite file; MariaDB in a database of its own, dropped afterwards) on an empty, migrated schema:
@@ -36,8 +36,9 @@ from sqlalchemy import text
 
 from app.core.db import make_engine, make_session_factory, run_migrations
 from app.models.order_rows import ORDER_COLUMNS, row_chunks
-from app.services.database_service import DEFAULT_CHUNK_ROWS, DatabaseService
-from app.services.order_inserts import sqlite_batches, sqlite_rows_per_statement
+from app.services.database import open_database
+from app.services.hydration.inserts import sqlite_batches, sqlite_rows_per_statement
+from app.services.hydration.service import DEFAULT_CHUNK_ROWS
 
 MYSQL = {"host": "127.0.0.1", "port": 3306, "user": "root", "password": ""}
 MYSQL_DATABASE = "bitget_orders_bench_hydrate"
@@ -45,7 +46,7 @@ BASE_ID = 1_115_965_643_967_582_214
 BASE_MS = 1_760_000_000_000
 SYMBOLS = ("BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT", "ADAUSDT")
 STREAMS = ("spot_normal", "spot_tpsl", "USDT-FUTURES", "USDT-FUTURES_plan", "USDC-FUTURES")
-PARSERS = {"auto": None, "subprocess": True, "in-process": False}  # DatabaseService.parse_in_subprocess
+PARSERS = {"auto": None, "subprocess": True, "in-process": False}  # Hydration.parse_in_subprocess
 _encode = json.JSONEncoder(separators=(",", ":")).encode
 
 
@@ -167,15 +168,17 @@ def measure_hydrate(
 ) -> dict[str, Any]:
     engine = make_engine(database_url)
     try:
-        service = DatabaseService(make_session_factory(engine), chunk_rows=chunk_rows)
-        service.parse_in_subprocess = parse_in_subprocess
+        db = open_database(make_session_factory(engine), chunk_rows=chunk_rows)
+        db.hydration.parse_in_subprocess = parse_in_subprocess
         with PeakRss() as rss:
             started = time.perf_counter()
-            state = service.hydrate("arn:bench:ours", lambda: path.open("rb"), source=path.as_uri())
+            state = db.hydration.hydrate("arn:bench:ours", lambda: path.open("rb"), source=path.as_uri())
             elapsed = time.perf_counter() - started
         if state.state != "saved":
             raise RuntimeError(f"hydration did not finish: {state}")
-        parse = service.list_logs("arn:bench:ours")[-1]["details"]  # "hydration finished": how it parsed
+        parse = db.executions.list_logs("arn:bench:ours")[-1][
+            "details"
+        ]  # "hydration finished": how it parsed
         return {"rows": state.orders_saved, "seconds": round(elapsed, 2), "rows_per_s": round(state.orders_saved / elapsed),
                 "rss_growth_mb": rss.growth_mb, "parser": parse["parser"],
                 "child_peak_rss_mb": parse.get("parser_peak_rss_mb"),
@@ -255,7 +258,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "--parser",
         choices=PARSERS,
         default="auto",
-        help="where hydrate() parses: DatabaseService default (auto)",
+        help="where hydrate() parses: Hydration.parse_in_subprocess, default auto",
     )
     args = parser.parse_args(argv or [])
     results: dict[str, Any] = {}

@@ -3,7 +3,7 @@
 The orders live in MariaDB, database `bitget_orders_bench` (kept between runs: a marker execution links the
 rows of one ledger account; a second run reuses them). They are generated server-side with MariaDB's SEQUENCE
 engine (`INSERT ... SELECT ... FROM seq_1_to_N`) and linked with one INSERT ... SELECT.
-Latencies are medians of DatabaseService.query_orders calls (page of 100, newest first, total included):
+Latencies are medians of OrderQueries.query_orders calls (page of 100, newest first, total included):
 the first page, the page ~900,000 rows deep reached by a cursor, and for contrast the same depth by OFFSET.
 
     python -m bench pagination [--orders 1000000] [--depth 900000] [--runs 7]
@@ -22,7 +22,8 @@ import pymysql
 from sqlalchemy import Engine, text
 
 from app.core.db import make_engine, make_session_factory, run_migrations
-from app.services.database_service import DatabaseService, encode_cursor
+from app.services.database import Database, open_database
+from app.services.ledger_reads.cursors import encode_cursor
 
 MYSQL = {"host": "127.0.0.1", "port": 3306, "user": "root", "password": ""}
 DATABASE = "bitget_orders_bench"
@@ -57,13 +58,13 @@ def marker_arn(count: int) -> str:
     return f"arn:aws:states:us-east-2:000000000000:execution:bench:pagination-{count}"
 
 
-def ensure_loaded(engine: Engine, service: DatabaseService, count: int) -> tuple[str, bool]:
+def ensure_loaded(engine: Engine, db: Database, count: int) -> tuple[str, bool]:
     """The marker execution holding `count` orders; loads them unless a previous run did. (arn, loaded_now)"""
     arn = marker_arn(count)
-    state = service.hydration_state(arn)
+    state = db.hydration.hydration_state(arn)
     if state.state == "saved" and state.orders_saved == count:
         return arn, False
-    service.record_execution(
+    db.executions.record_execution(
         execution_arn=arn, execution_name="bench", symbols=["BTCUSDT"], start_ms=0, end_ms=1
     )
     with engine.begin() as connection:
@@ -132,19 +133,21 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     run_migrations(URL)
     engine = make_engine(URL)
     try:
-        service = DatabaseService(make_session_factory(engine))
+        db = open_database(make_session_factory(engine))
         started = time.perf_counter()
-        arn, loaded = ensure_loaded(engine, service, args.orders)
+        arn, loaded = ensure_loaded(engine, db, args.orders)
         line.update(loaded_now=loaded, load_s=round(time.perf_counter() - started, 1), depth=args.depth)
         token = cursor_at(engine, arn, args.depth)
-        deep = service.query_orders(arn, limit=PAGE, cursor=token)
-        by_offset = service.query_orders(arn, limit=PAGE, skip=args.depth)
+        deep = db.orders.query_orders(arn, limit=PAGE, cursor=token)
+        by_offset = db.orders.query_orders(arn, limit=PAGE, skip=args.depth)
         line["deep_pages_equal"] = [o["id"] for o in deep.orders] == [o["id"] for o in by_offset.orders]
-        line["first_page_ms"] = median_ms(lambda: service.query_orders(arn, limit=PAGE), args.runs)
+        line["first_page_ms"] = median_ms(lambda: db.orders.query_orders(arn, limit=PAGE), args.runs)
         line["deep_cursor_ms"] = median_ms(
-            lambda: service.query_orders(arn, limit=PAGE, cursor=token), args.runs
+            lambda: db.orders.query_orders(arn, limit=PAGE, cursor=token), args.runs
         )
-        line["deep_offset_ms"] = median_ms(lambda: service.query_orders(arn, limit=PAGE, skip=args.depth), 3)
+        line["deep_offset_ms"] = median_ms(
+            lambda: db.orders.query_orders(arn, limit=PAGE, skip=args.depth), 3
+        )
         line["ratio"] = round(line["deep_cursor_ms"] / line["first_page_ms"], 2)
         line["targets_met"] = line["ratio"] <= 2 and line["deep_pages_equal"]
     finally:

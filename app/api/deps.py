@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 
 from app.core.config import Settings
-from app.services.database_service import DatabaseService
+from app.services.database import Database
 from app.services.exchange_clock import ExchangeClock
 from app.services.execution_control import ExecutionControl
 from app.services.health_service import HealthChecks
@@ -24,7 +24,7 @@ class Runtime:
 
     settings: Settings
     store: ResultsStore
-    db: DatabaseService
+    db: Database
     orders: OrdersService
     symbols: SymbolsService
     exchange_base_url: str

@@ -8,12 +8,12 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from app.services.database_service import DatabaseService
+from app.services.database import Database
 from app.services.orders_service import OrdersService
 
 
-async def get_database(request: Request) -> DatabaseService:
-    db: DatabaseService = request.app.state.runtime.db
+async def get_database(request: Request) -> Database:
+    db: Database = request.app.state.runtime.db
     return db
 
 
@@ -22,5 +22,5 @@ async def get_orders(request: Request) -> OrdersService:
     return orders
 
 
-DatabaseDep = Annotated[DatabaseService, Depends(get_database)]
+DatabaseDep = Annotated[Database, Depends(get_database)]
 OrdersReadDep = Annotated[OrdersService, Depends(get_orders)]

@@ -1,5 +1,5 @@
 """The two kinds of record the ledger keeps, orders and fills, each as one `LedgerTable`: its table and row
-columns, its record id, and the executions' links to it. The writes (app/services/order_inserts.py), the links'
+columns, its record id, and the executions' links to it. The writes (app/services/hydration/inserts.py), the links'
 removal (ledger_writes/links.py) and the reads (ledger_reads/page_sql.py) take their names from here.
 
 Both follow the same rules: one ledger row per (account_id, stream, record id), replaced only by a copy whose

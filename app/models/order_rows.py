@@ -5,7 +5,7 @@ order, owned by the execution's account; a unified account's v3 row (stream `uta
 own field names onto the same columns (docs/database.md "Unified-account (UTA) orders"). Fill records become
 `ledger_fills` rows in app/models/fill_rows.py; `row_chunks(..., kind="fills")` streams them. This is the hot path of hydration (hundreds of thousands of calls):
 tuples, not dicts, and plain look-ups; the database layer hands the tuples straight to the driver
-(app/services/order_inserts.py).
+(app/services/hydration/inserts.py).
 
 Values are stored exactly as Bitget sent them: strings stay strings (`"20.0000000000000000"` as is), and JSON
 numbers are parsed as Decimal (ijson's default) and written back in plain notation (`0.00000001`, never

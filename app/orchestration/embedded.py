@@ -61,7 +61,7 @@ from app.orchestration.manifest import (
     request_cancel,
     state_from_manifest,
 )
-from app.services.claim_owner import process_start
+from app.services.hydration.claim_owner import process_start
 from lambda_functions.common.keys import manifest_key
 from lambda_functions.common.manifest import read_manifest
 from lambda_functions.common.results_store import ResultsStore

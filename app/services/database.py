@@ -1,74 +1,59 @@
-"""DatabaseService: every read and write of the API's database (routes never commit).
+"""The API's database, in plain parts of one idea each (docs/database.md); routes never commit.
 
-One class for the API (docs/database.md), assembled from parts of one idea each:
-- `execution_records.py`: executions, their processing log, the symbol metadata cache;
-- `hydration.py`: loading a consolidated document's orders into the ledger exactly once (claim, chunks,
-  fencing, failures);
-- `order_queries.py`: paged reads of orders (offset and keyset cursors); `fill_queries.py`: of fills;
-- `execution_removal.py`: removing an execution (DELETE /orders/{arn}): its links and the orders only it saw;
-- `order_inserts.py` / `app/models/order_rows.py`: the hydration hot path (ledger upserts and links);
-- `ledger_writes/`: the ledger's write side (the account, coverage, links, the per-account lock, a load).
+- `executions` (`execution_records.py`): executions and their processing log;
+- `hydration` (`hydration/`): loading a consolidated document's orders and fills into the ledger exactly once
+  (claim, chunks, fencing, failures);
+- `removal` (`execution_removal.py`): removing an execution (DELETE /orders/{arn}): its links and the orders
+  only it saw;
+- `orders` (`order_queries.py`) and `fills` (`fill_queries.py`): paged reads, totals and exports of the
+  ledger (`ledger_reads/`).
+
+`open_database` builds them from one session factory and hands each the others it calls.
 """
 
 from __future__ import annotations
 
-import threading
+from dataclasses import dataclass
+from functools import partial
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.services.db_values import bound_engine
 from app.services.execution_records import ExecutionRecords
-from app.services.execution_removal import ExecutionBusyError, ExecutionRemoval, RemovedRows
+from app.services.execution_removal import ExecutionRemoval
 from app.services.fill_queries import FillQueries
-from app.services.hydration import (
-    DEFAULT_CHUNK_ROWS,
-    DEFAULT_STALE_CLAIM_S,
-    HydrationClaimLostError,
-    HydrationState,
-    HydrationStatus,
-    OpenSource,
-    OrderHydration,
-    redact,
-)
-from app.services.order_queries import (
-    InvalidCursorError,
-    OrderQueries,
-    OrdersPage,
-    decode_cursor,
-    encode_cursor,
-)
-
-__all__ = [
-    "DEFAULT_CHUNK_ROWS",
-    "DEFAULT_STALE_CLAIM_S",
-    "DatabaseService",
-    "ExecutionBusyError",
-    "HydrationClaimLostError",
-    "HydrationState",
-    "HydrationStatus",
-    "InvalidCursorError",
-    "OpenSource",
-    "OrdersPage",
-    "RemovedRows",
-    "decode_cursor",
-    "encode_cursor",
-    "redact",
-]
+from app.services.hydration.claim import DEFAULT_STALE_CLAIM_S, Claims
+from app.services.hydration.service import DEFAULT_CHUNK_ROWS, Hydration
+from app.services.ledger_reads.reader import reading
+from app.services.order_queries import OrderQueries
 
 
-class DatabaseService(ExecutionRecords, OrderHydration, ExecutionRemoval, OrderQueries, FillQueries):
-    """All reads and writes of the API's database."""
+@dataclass(frozen=True)
+class Database:
+    """Every read and write of the API's database, one part per concern."""
 
-    def __init__(
-        self,
-        session_factory: sessionmaker[Session],
-        *,
-        chunk_rows: int = DEFAULT_CHUNK_ROWS,
-        stale_claim_s: float = DEFAULT_STALE_CLAIM_S,
-    ) -> None:
-        if chunk_rows < 1:
-            raise ValueError("chunk_rows must be at least 1")
-        self._sessions = session_factory
-        self.chunk_rows = chunk_rows
-        self.stale_claim_s = stale_claim_s
-        self._threads: list[threading.Thread] = []
-        self._threads_lock = threading.Lock()
+    executions: ExecutionRecords
+    hydration: Hydration
+    removal: ExecutionRemoval
+    orders: OrderQueries
+    fills: FillQueries
+
+
+def open_database(
+    session_factory: sessionmaker[Session],
+    *,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    stale_claim_s: float = DEFAULT_STALE_CLAIM_S,
+) -> Database:
+    """The parts on one session factory: `chunk_rows` rows per hydration transaction; a hydration claim without
+    a heartbeat for `stale_claim_s` may be taken over (and its execution removed)."""
+    executions = ExecutionRecords(session_factory)
+    claims = Claims(session_factory, executions, stale_claim_s=stale_claim_s)
+    reads = partial(reading, bound_engine(session_factory))
+    return Database(
+        executions=executions,
+        hydration=Hydration(session_factory, executions, claims, chunk_rows=chunk_rows),
+        removal=ExecutionRemoval(session_factory, claims),
+        orders=OrderQueries(reads),
+        fills=FillQueries(reads),
+    )

@@ -1,5 +1,5 @@
-"""Shared by the DatabaseService parts: naive-UTC timestamps out as ISO strings, JSON text columns in and out,
-the count of an execution's stored orders, and the retry of a MySQL deadlock."""
+"""Shared by the database parts (app/services/database.py): the engine behind a session factory, naive-UTC
+timestamps out as ISO strings, JSON text columns in and out, and the retry of a MySQL deadlock."""
 
 from __future__ import annotations
 
@@ -9,11 +9,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
-
-from app.models.database import ExecutionOrder, ExecutionResult
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -22,28 +20,11 @@ _DEADLOCK_CODES = (1213, 1205)
 DEADLOCK_ATTEMPTS = 3
 
 
-class UsesSessions:
-    """Base of the DatabaseService parts: each opens its own sessions from the one factory."""
-
-    _sessions: sessionmaker[Session]
-
-    def _write_engine(self) -> Engine:
-        """The engine behind the sessions (for a connection of one's own, e.g. under a ledger lock)."""
-        with self._sessions() as session:
-            bind = session.get_bind()
-        return bind if isinstance(bind, Engine) else bind.engine
-
-
-def count_stored_orders(sessions: sessionmaker[Session], execution_arn: str) -> int:
-    """The orders stored for one execution: its links to the ledger."""
-    execution_id = select(ExecutionResult.id).where(ExecutionResult.execution_arn == execution_arn)
-    query = (
-        select(func.count())
-        .select_from(ExecutionOrder)
-        .where(ExecutionOrder.execution_id == execution_id.scalar_subquery())
-    )
+def bound_engine(sessions: sessionmaker[Session]) -> Engine:
+    """The engine behind the sessions (for connections of one's own: reads, writes under a ledger lock)."""
     with sessions() as session:
-        return session.scalar(query) or 0
+        bind = session.get_bind()
+    return bind if isinstance(bind, Engine) else bind.engine
 
 
 def is_deadlock(exc: BaseException) -> bool:

@@ -77,7 +77,7 @@ class ExecutionControl:
         if row is not None and row.get("hydration_state") == "deleting":
             raise ExecutionConflictError(f"execution {execution_arn} is being deleted")
         # The row first: a run that ends at once then finds it RUNNING with its orders due to be saved again.
-        if not self.db.reopen_execution(execution_arn):
+        if not self.db.executions.reopen_execution(execution_arn):
             raise ExecutionConflictError(f"execution {execution_arn} is being deleted")
         try:
             resumed = self.orchestrator.resume(execution_arn, reopen_failed=True)
@@ -108,7 +108,7 @@ class ExecutionControl:
         """The watcher's call for an execution that waits for its continuation (aws mode)."""
         outcome = self.orchestrator.continue_if_needed(execution_arn)
         if outcome is not None:
-            row = self.db.get_execution(execution_arn)
+            row = self.db.executions.get_execution(execution_arn)
             message = "execution continued" if outcome == "resumed" else "execution aborted before continuing"
             self._log(execution_arn, row, "INFO", message, {})
             log.info(message, extra={"execution_arn": execution_arn})
@@ -123,7 +123,7 @@ class ExecutionControl:
         resumed: list[str] = []
         after = 0
         while True:
-            rows = self.db.running_executions(after_id=after, limit=batch)
+            rows = self.db.executions.running_executions(after_id=after, limit=batch)
             for row_id, arn in rows:
                 after = row_id
                 try:
@@ -141,7 +141,7 @@ class ExecutionControl:
         """The orchestrator's state and the database row; 404 when the orchestrator does not know it (nothing
         to stop or to resume from: never started here, deleted, or its results expired)."""
         execution_name(execution_arn)  # a malformed ARN: 404
-        row = self.db.get_execution(execution_arn)
+        row = self.db.executions.get_execution(execution_arn)
         try:
             return self.orchestrator.describe(execution_arn), row
         except ExecutionNotFoundError:
@@ -165,6 +165,6 @@ class ExecutionControl:
         if row is None:
             return
         try:
-            self.db.add_log(execution_arn, level, message, details)
+            self.db.executions.add_log(execution_arn, level, message, details)
         except Exception:  # the processing log is a convenience: never fail the action for it
             log.exception("could not write the processing log", extra={"execution_arn": execution_arn})

@@ -9,9 +9,10 @@ from typing import Any
 
 from sqlalchemy import and_, desc, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.models.database import ExecutionResult, ProcessingLog, utcnow
-from app.services.db_values import UsesSessions, iso, json_or_none
+from app.services.db_values import iso, json_or_none
 from app.services.ledger_writes.accounts import account_of_result
 
 FAILED_STATUSES = frozenset({"FAILED", "TIMED_OUT", "ABORTED"})
@@ -90,8 +91,11 @@ def incomplete_streams_of(summary: dict[str, Any]) -> tuple[list[dict[str, Any]]
     return entries, count if isinstance(count, int) and not isinstance(count, bool) else len(entries)
 
 
-class ExecutionRecords(UsesSessions):
-    """Executions, their processing log and the symbol cache (DatabaseService's bookkeeping part)."""
+class ExecutionRecords:
+    """Executions and their processing log (the database's bookkeeping part)."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
 
     # ---- executions -------------------------------------------------------------------------------------
 
@@ -182,7 +186,7 @@ class ExecutionRecords(UsesSessions):
         still going stops at its next chunk). The next save replaces every order of the execution, so the
         database ends equal to the final result. False (nothing changed) while the execution is being deleted.
         """
-        self._ensure_execution(execution_arn)
+        self.ensure_execution(execution_arn)
         now = utcnow()
         table = ExecutionResult
         with self._sessions() as session, session.begin():
@@ -233,7 +237,7 @@ class ExecutionRecords(UsesSessions):
 
         A failed execution without a result is not complete; otherwise completeness comes from the result.
         """
-        self._ensure_execution(execution_arn)
+        self.ensure_execution(execution_arn)
         values: dict[str, Any] = {"status": status, "updated_at": utcnow()}
         if result is not None:
             values.update(self._result_values(result))
@@ -269,7 +273,7 @@ class ExecutionRecords(UsesSessions):
             values["incomplete_streams_count"] = streams[1]
         return values
 
-    def _ensure_execution(self, execution_arn: str) -> None:
+    def ensure_execution(self, execution_arn: str) -> None:
         """Create a bare row for an ARN we have not recorded (e.g. an execution started before a DB reset)."""
         with self._sessions() as session:
             exists = session.scalar(
@@ -283,7 +287,7 @@ class ExecutionRecords(UsesSessions):
         except IntegrityError:
             pass  # created concurrently
 
-    # ---- logs and symbols ---------------------------------------------------------------------------------
+    # ---- logs ----------------------------------------------------------------------------------------
 
     def add_log(
         self, execution_arn: str, level: str, message: str, details: dict[str, Any] | None = None

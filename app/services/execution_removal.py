@@ -19,12 +19,13 @@ from datetime import timedelta
 from functools import partial
 
 from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.models.database import AccountCoverage, ExecutionResult, ProcessingLog, utcnow
 from app.models.ledger_tables import FILLS, ORDERS, LedgerTable
-from app.services import claim_owner
-from app.services.db_values import UsesSessions, retry_on_deadlock
-from app.services.hydration import HeldClaim
+from app.services.db_values import bound_engine, retry_on_deadlock
+from app.services.hydration import claim_owner
+from app.services.hydration.claim import Claims
 from app.services.ledger_writes.accounts import UNKNOWN_ACCOUNT
 from app.services.ledger_writes.links import RemovedBatch, remove_batch
 from app.services.ledger_writes.locks import ledger_transaction
@@ -48,25 +49,27 @@ class RemovedRows:
     ledger_fills: int = 0  # of those, the ones no other execution saw: deleted
 
 
-class ExecutionRemoval(UsesSessions):
-    """DatabaseService's removal part; the hydration part provides the claim reads."""
+class ExecutionRemoval:
+    """Removes executions; `claims` tells whether a hydration of one may still be running."""
 
-    stale_claim_s: float
-
-    def _current_claim(self, execution_arn: str) -> HeldClaim | None:
-        raise NotImplementedError
+    def __init__(self, sessions: sessionmaker[Session], claims: Claims) -> None:
+        self._sessions = sessions
+        self._engine = bound_engine(
+            sessions
+        )  # batches run on connections of their own, under the ledger lock
+        self._claims = claims
 
     def begin_delete(self, execution_arn: str) -> str | None:
         """Take the execution for removal; returns its previous hydration state (None: no record).
 
         Raises ExecutionBusyError while a hydration of it may still be running."""
-        held = self._current_claim(execution_arn)
+        held = self._claims.current(execution_arn)
         if held is None:
             return None
         previous = held.state
         table = ExecutionResult
         now = utcnow()
-        stale = now - timedelta(seconds=self.stale_claim_s)
+        stale = now - timedelta(seconds=self._claims.stale_claim_s)
         removable = or_(
             table.hydration_state.in_(_NOT_RUNNING),
             and_(table.hydration_state == "saving", table.hydration_heartbeat_at < stale),
@@ -150,5 +153,5 @@ class ExecutionRemoval(UsesSessions):
 
     def _remove_batch(self, execution_id: int, account_id: str, kind: LedgerTable) -> RemovedBatch:
         """One batch, holding the account's ledger lock (its rows are the ones another hydration writes)."""
-        with ledger_transaction(self._write_engine(), account_id) as connection:
+        with ledger_transaction(self._engine, account_id) as connection:
             return remove_batch(connection, execution_id, DELETE_BATCH_ROWS, kind)

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from app.services.database_service import DatabaseService
+from app.services.database import Database
 from app.services.execution_control import ExecutionControl
 from app.services.execution_records import UnfinishedExecution
 from app.services.orders_service import OrdersService
@@ -49,7 +49,7 @@ class ExecutionWatcher:
     def __init__(
         self,
         orders: OrdersService,
-        db: DatabaseService,
+        db: Database,
         *,
         batch_size: int = 20,
         max_parallel_saves: int = MAX_PARALLEL_SAVES,
@@ -69,10 +69,10 @@ class ExecutionWatcher:
 
     def tick(self) -> TickReport:
         report = TickReport()
-        rows = self.db.unfinished_executions(after_id=self._after_id, limit=self.batch_size)
+        rows = self.db.executions.unfinished_executions(after_id=self._after_id, limit=self.batch_size)
         next_after = rows[-1].id if len(rows) == self.batch_size else 0  # a short batch: start over next tick
         for row in rows:
-            if self.db.active_background() >= self.max_parallel_saves:
+            if self.db.hydration.active_background() >= self.max_parallel_saves:
                 next_after = row.id - 1  # continue here next tick
                 break
             if row.execution_arn in self._unknown or not self._due(row):

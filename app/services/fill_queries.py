@@ -1,4 +1,4 @@
-"""DatabaseService's read side of the fills: an account's fills (GET /accounts/{id}/fills), an execution's
+"""The database's read side of the fills: an account's fills (GET /accounts/{id}/fills), an execution's
 (GET /orders/{arn}/fills), their exports, and an execution's fill count. They are read as orders are
 (`ledger_reads/`: the same pages and exports on the fills' tables, `fill_sql.FILLS`); this part opens the
 connection, resolves the execution or account, and keeps the fill totals' cache.
@@ -6,11 +6,8 @@ connection, resolves the execution or account, and keeps the fill totals' cache.
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
-
 import orjson
 
-from app.services.db_values import UsesSessions
 from app.services.ledger_reads.account_pages import account_export, account_page_json
 from app.services.ledger_reads.execution_pages import (
     ExecutionRecord,
@@ -21,25 +18,18 @@ from app.services.ledger_reads.execution_pages import (
 from app.services.ledger_reads.exports import Export, ExportFormat
 from app.services.ledger_reads.fill_pages import ExecutionFillFilters, FillFilters, execution_fill_rows
 from app.services.ledger_reads.fill_sql import FILLS
-from app.services.ledger_reads.reader import Reader
+from app.services.ledger_reads.reader import Reader, Reading
 from app.services.ledger_reads.rows import page_fields, page_row
 from app.services.ledger_reads.totals import StampedCache
 from app.services.order_queries import known_execution
 
 
-class FillQueries(UsesSessions):
-    """DatabaseService's fill query part; OrderQueries provides `_reading`."""
+class FillQueries:
+    """Reads of the ledger's fills, each on a connection of its own from `reading`."""
 
-    _fill_totals_cache: StampedCache[int] | None = None
-
-    def _reading(self) -> AbstractContextManager[Reader]:
-        raise NotImplementedError
-
-    @property
-    def fill_totals(self) -> StampedCache[int]:
-        if self._fill_totals_cache is None:
-            self._fill_totals_cache = StampedCache()
-        return self._fill_totals_cache
+    def __init__(self, reading: Reading) -> None:
+        self._reading = reading
+        self.fill_totals: StampedCache[int] = StampedCache()
 
     def _fill_total(self, reader: Reader, record: ExecutionRecord, filters: ExecutionFillFilters) -> int:
         """The execution's fills matching the filters: counted over its links, kept once it is saved (while

@@ -1,25 +1,24 @@
-"""DatabaseService's read side of the ledger: an execution's pages (GET /orders/{arn}/database), an account's
-pages, summaries and the exports. The queries and encoders live in `ledger_reads/`; this part opens the
-connection, resolves the execution or account, and keeps the execution totals' cache.
+"""The database's read side of the ledger's orders: an execution's pages (GET /orders/{arn}/database), an
+account's pages, summaries and the exports. The queries and encoders live in `ledger_reads/`; this part opens
+the connection, resolves the execution or account, and keeps the caches of execution totals and account stats.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import func, select
 
+from app.models.database import ExecutionOrder, ExecutionResult
 from app.orchestration.base import ExecutionNotFoundError
 from app.schemas.accounts import AccountList, AccountSummary
-from app.services.db_values import UsesSessions, count_stored_orders
 from app.services.execution_records import FINISHED_STATUSES
 from app.services.ledger_reads import summaries
 from app.services.ledger_reads.account_pages import AccountFilters, account_export, account_page_json
-from app.services.ledger_reads.cursors import InvalidCursorError, decode_cursor, encode_cursor
+from app.services.ledger_reads.cursors import decode_cursor
 from app.services.ledger_reads.execution_pages import (
     ExecutionRecord,
     PageQuery,
@@ -31,11 +30,9 @@ from app.services.ledger_reads.execution_pages import (
     read_execution,
 )
 from app.services.ledger_reads.exports import Export, ExportFormat
-from app.services.ledger_reads.reader import Reader, reading
+from app.services.ledger_reads.reader import Reader, Reading
 from app.services.ledger_reads.rows import page_fields
 from app.services.ledger_reads.totals import StampedCache
-
-__all__ = ["InvalidCursorError", "OrderQueries", "OrdersPage", "PageQuery", "decode_cursor", "encode_cursor"]
 
 
 def known_execution(reader: Reader, execution_arn: str) -> ExecutionRecord:
@@ -57,32 +54,15 @@ class OrdersPage:
     next_cursor: str | None
 
 
-class OrderQueries(UsesSessions):
-    """DatabaseService's query part."""
+class OrderQueries:
+    """Reads of the ledger's orders, each on a connection of its own from `reading`."""
 
-    _totals_cache: StampedCache[int] | None = None
-    _stats_cache: StampedCache[tuple[summaries.Stats, summaries.Stats]] | None = None
-
-    _engine: Engine | None = None
-
-    def _reading(self) -> AbstractContextManager[Reader]:
-        """A pooled connection for one read (no session: reads commit nothing)."""
-        if self._engine is None:
-            with self._sessions() as session:
-                self._engine = cast(Engine, session.get_bind())
-        return reading(self._engine)
-
-    @property
-    def execution_totals(self) -> StampedCache[int]:
-        if self._totals_cache is None:
-            self._totals_cache = StampedCache()
-        return self._totals_cache
-
-    @property
-    def account_stats(self) -> StampedCache[tuple[summaries.Stats, summaries.Stats]]:
-        if self._stats_cache is None:
-            self._stats_cache = StampedCache(max_entries=256)
-        return self._stats_cache
+    def __init__(self, reading: Reading) -> None:
+        self._reading = reading
+        self.execution_totals: StampedCache[int] = StampedCache()
+        self.account_stats: StampedCache[tuple[summaries.Stats, summaries.Stats]] = StampedCache(
+            max_entries=256
+        )
 
     def _stats(self, reader: Reader, account_id: str | None) -> tuple[summaries.Stats, summaries.Stats]:
         """Per-stream counts of one account's (or all accounts') orders and fills, recounted only when the
@@ -98,7 +78,15 @@ class OrderQueries(UsesSessions):
         return self.account_stats.get(account_id, stamp, count)
 
     def count_orders(self, execution_arn: str) -> int:
-        return count_stored_orders(self._sessions, execution_arn)
+        """The orders stored for one execution: its links to the ledger."""
+        execution_id = select(ExecutionResult.id).where(ExecutionResult.execution_arn == execution_arn)
+        query = (
+            select(func.count())
+            .select_from(ExecutionOrder)
+            .where(ExecutionOrder.execution_id == execution_id.scalar_subquery())
+        )
+        with self._reading() as reader:
+            return reader.connection.scalar(query) or 0
 
     # ---- one execution ----------------------------------------------------------------------------------
 

@@ -3,9 +3,9 @@
 Policy for GET /orders/{arn}: the orchestrator (the manifest in the results store, or Step Functions) is the
 source of truth for the status; the database keeps a copy. On success the consolidated document is read
 *through the results store by key* (never through the presigned URL, which may have expired), in a background
-thread that `DatabaseService` claims atomically: concurrent polls never duplicate orders and never block for
-long; they report "saving" with the count so far. Every poll of a SUCCEEDED execution not yet "saved" asks for
-the claim, so a hydration cut off by a crash (its heartbeat gone stale) is taken over and completed.
+thread that the database's hydration claims atomically: concurrent polls never duplicate orders and never
+block for long; they report "saving" with the count so far. Every poll of a SUCCEEDED execution not yet "saved"
+asks for the claim, so a hydration cut off by a crash (its heartbeat gone stale) is taken over and completed.
 
 The database follows the execution, not the poll: embedded mode saves when the runner reports the end
 (`when_finished`); the API's watcher (app/services/execution_watcher.py) calls `refresh` for every execution the
@@ -34,9 +34,11 @@ from app.orchestration.base import (
     OrchestrationError,
     Orchestrator,
 )
-from app.services.database_service import DatabaseService, ExecutionBusyError, HydrationState
+from app.services.database import Database
 from app.services.execution_progress import ExecutionProgress, read_progress
 from app.services.execution_records import FINISHED_STATUSES
+from app.services.execution_removal import ExecutionBusyError
+from app.services.hydration.state import HydrationState
 from lambda_functions.aggregator.timefmt import format_duration
 from lambda_functions.common import keys
 from lambda_functions.common.manifest import read_manifest
@@ -69,12 +71,12 @@ def execution_name(execution_arn: str) -> str:
 
 
 class OrdersService:
-    """The use cases behind /orders; routes stay thin, commits happen in DatabaseService."""
+    """The use cases behind /orders; routes stay thin, commits happen in the database's parts."""
 
     def __init__(
         self,
         orchestrator: Orchestrator,
-        db: DatabaseService,
+        db: Database,
         store: ResultsStore,
         *,
         results_prefix: str,
@@ -138,7 +140,7 @@ class OrdersService:
 
     def _record_started(self, arn: str, name: str, started: Any) -> tuple[bool, str]:
         try:
-            self.db.record_execution(
+            self.db.executions.record_execution(
                 execution_arn=arn,
                 execution_name=name,
                 symbols=list(started.symbols),
@@ -157,7 +159,7 @@ class OrdersService:
 
     # GET /orders/list --------------------------------------------------------------------------------------
     def list_executions(self, skip: int, limit: int) -> dict[str, Any]:
-        total, rows = self.db.list_executions(skip=skip, limit=limit)
+        total, rows = self.db.executions.list_executions(skip=skip, limit=limit)
         return {
             "total_executions": total,
             "skip": skip,
@@ -182,12 +184,12 @@ class OrdersService:
         if state.status == row.get("status"):
             return row
         self._record_status(state)
-        return self.db.get_execution(arn) or row
+        return self.db.executions.get_execution(arn) or row
 
     def refresh_unfinished(self, execution_arn: str) -> None:
         """Record the orchestrator's status of an execution the database has as unfinished (what
         GET /orders/{arn}/database shows first); saving its orders is left to the status read and the watcher."""
-        row = self.db.get_execution(execution_arn)
+        row = self.db.executions.get_execution(execution_arn)
         if row is not None:
             self._fresh(row)
 
@@ -196,7 +198,7 @@ class OrdersService:
         if state.status == "SUCCEEDED":
             output = state.output or {}
             key = self._result_key(state.execution_arn, output)
-            self.db.update_execution(
+            self.db.executions.update_execution(
                 state.execution_arn,
                 status="SUCCEEDED",
                 result=output,
@@ -205,7 +207,7 @@ class OrdersService:
             )
         elif state.status == "ABORTED" and state.output:  # what was fetched before the cancel
             output = state.output
-            self.db.update_execution(
+            self.db.executions.update_execution(
                 state.execution_arn,
                 status="ABORTED",
                 result=output,
@@ -214,7 +216,7 @@ class OrdersService:
                 error=state.error or state.cause,
             )
         elif state.status != "RUNNING":
-            self.db.update_execution(
+            self.db.executions.update_execution(
                 state.execution_arn, status=state.status, error=state.error or state.cause
             )
 
@@ -232,7 +234,7 @@ class OrdersService:
 
     def _status(self, execution_arn: str, wait_s: float) -> tuple[dict[str, Any], ExecutionState | None]:
         """The answer, and the orchestrator's state (None: it no longer knows the execution)."""
-        row = self.db.get_execution(execution_arn)
+        row = self.db.executions.get_execution(execution_arn)
         try:
             state = self.orchestrator.describe(execution_arn)
         except ExecutionNotFoundError:
@@ -270,7 +272,7 @@ class OrdersService:
     def known_progress(self, execution_arn: str) -> ExecutionProgress:
         """`progress` of an execution this service knows (its record or its manifest); ExecutionNotFoundError
         otherwise."""
-        if self.db.get_execution(execution_arn) is None:
+        if self.db.executions.get_execution(execution_arn) is None:
             try:
                 self.store.get_json(keys.manifest_key(self.results_prefix, execution_name(execution_arn)))
             except ResultNotFoundError:
@@ -315,7 +317,7 @@ class OrdersService:
     def _status_from_db(self, row: dict[str, Any]) -> dict[str, Any]:
         """The orchestrator no longer knows the execution (e.g. EXPRESS history gone): answer from the DB."""
         arn = row["execution_arn"]
-        hydration = self.db.hydration_state(arn)
+        hydration = self.db.hydration.hydration_state(arn)
         return {
             "executionArn": arn,
             "status": row.get("status") or "UNKNOWN",
@@ -342,14 +344,14 @@ class OrdersService:
             ) from None
         except ValueError:
             manifest = {}
-        self.db.record_execution(
+        self.db.executions.record_execution(
             execution_arn=execution_arn,
             execution_name=name,
             symbols=list(manifest.get("symbols") or []),
             start_ms=int(manifest.get("start_ms") or 0),
             end_ms=int(manifest.get("end_ms") or 0),
         )
-        return self.db.get_execution(execution_arn)
+        return self.db.executions.get_execution(execution_arn)
 
     def _result_key(self, execution_arn: str, output: dict[str, Any]) -> str:
         """The consolidated document's key: from the result's s3_uri when it is ours, else from the name."""
@@ -359,13 +361,13 @@ class OrdersService:
         )
 
     def _hydrate(self, execution_arn: str, key: str, wait_s: float) -> HydrationState:
-        current = self.db.hydration_state(execution_arn)
+        current = self.db.hydration.hydration_state(execution_arn)
         if current.state in ("saved", "deleting"):  # a read, not a claim attempt (a write), on each poll
             return current
         # "saving" too: the claim fails while the hydrating process is alive and its heartbeat fresh (its state is
         # returned), and succeeds once its process is known to be dead or its heartbeat is stale, so a cut-off
         # hydration is completed.
-        return self.db.hydrate_in_background(
+        return self.db.hydration.hydrate_in_background(
             execution_arn,
             lambda: self.store.reader(key),
             source=self.store.uri(key),
@@ -377,14 +379,14 @@ class OrdersService:
     ) -> dict[str, Any]:
         return {
             "state": hydration.state,
-            "orders_in_db": self.db.count_orders(execution_arn),
+            "orders_in_db": self.db.orders.count_orders(execution_arn),
             "orders_saved": hydration.orders_saved,
             "processing_time_seconds": round(hydration.duration_s, 3) if hydration.duration_s else None,
             "created_at": (row or {}).get("created_at"),
             "finished_at": hydration.finished_at,
             "error": hydration.error,
             "rows_rejected": hydration.rows_rejected,
-            "fills_in_db": self.db.count_fills(execution_arn),
+            "fills_in_db": self.db.fills.count_fills(execution_arn),
             "fills_saved": hydration.fills_saved,
         }
 
@@ -420,7 +422,9 @@ class OrdersService:
         if not self.store.exists(key):
             raise ExecutionNotFoundError(f"no results found at public_url for {execution_arn}")
         began = time.monotonic()
-        hydration = self.db.hydrate(execution_arn, lambda: self.store.reader(key), source=self.store.uri(key))
+        hydration = self.db.hydration.hydrate(
+            execution_arn, lambda: self.store.reader(key), source=self.store.uri(key)
+        )
         saved = hydration.state == "saved"
         return {
             "success": saved,
@@ -434,7 +438,7 @@ class OrdersService:
         }
 
     def _known_row(self, execution_arn: str) -> dict[str, Any]:
-        row = self.db.get_execution(execution_arn)
+        row = self.db.executions.get_execution(execution_arn)
         if row is None:
             raise ExecutionNotFoundError(f"execution not found: {execution_arn}")
         return row
@@ -445,7 +449,7 @@ class OrdersService:
         processing log and record. 404 when neither the database nor the orchestrator knows it; 409 while it
         runs or while its orders are being saved."""
         name = execution_name(execution_arn)
-        row = self.db.get_execution(execution_arn)
+        row = self.db.executions.get_execution(execution_arn)
         manifest = read_manifest(self.store, self.results_prefix, name)
         if row is None and manifest is None:  # nothing here to remove (e.g. already deleted), whatever AWS
             raise ExecutionNotFoundError(f"execution not found: {execution_arn}")  # remembers of it
@@ -463,15 +467,15 @@ class OrdersService:
         # Its objects are ours to remove when the orchestrator recognised the ARN, or when no manifest says they
         # belong to another execution of that name (a same-name ARN of another account, region or machine).
         owns_objects = state is not None or manifest is None
-        previous = self.db.begin_delete(execution_arn)
+        previous = self.db.removal.begin_delete(execution_arn)
         try:
             removed_keys = self.store.list_keys(prefix) if owns_objects else []
             self.store.delete(removed_keys)
             self.store.prune(prefix)
         except Exception:
-            self.db.abort_delete(execution_arn, previous)
+            self.db.removal.abort_delete(execution_arn, previous)
             raise
-        rows = self.db.finish_delete(execution_arn)
+        rows = self.db.removal.finish_delete(execution_arn)
         log.info(
             "execution deleted",
             extra={"execution_arn": execution_arn, "orders": rows.orders, "objects": len(removed_keys)},

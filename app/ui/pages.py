@@ -41,7 +41,7 @@ def executions_context(runtime: Runtime, skip: int) -> dict[str, Any]:
 
 
 def index_context(runtime: Runtime, skip: int) -> dict[str, Any]:
-    accounts = runtime.db.list_accounts()
+    accounts = runtime.db.orders.list_accounts()
     return executions_context(runtime, skip) | {
         "accounts": [a for a in accounts.accounts if a.account_id != "unknown"],
         "fills_option": "include_fills" in OrdersRequest.model_fields,  # once the API has it (issue 11)
@@ -55,7 +55,7 @@ def index_context(runtime: Runtime, skip: int) -> dict[str, Any]:
 def execution_context(runtime: Runtime, execution_arn: str) -> dict[str, Any]:
     """Raises ExecutionNotFoundError (404) like GET /orders/{arn}."""
     answer = runtime.orders.status(execution_arn)
-    record = runtime.db.get_execution(execution_arn) or {}
+    record = runtime.db.executions.get_execution(execution_arn) or {}
     progress = runtime.orders.progress(execution_arn)  # what GET /orders/{arn}/progress answers
     result = _mapping(answer.get("result"))
     summary = _mapping(result.get("summary"))

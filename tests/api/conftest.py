@@ -144,7 +144,7 @@ def make_api(tmp_path: Path) -> Iterator[Callable[..., Api]]:
 
     yield make
     for client in opened:
-        runtime_of(client).db.join_background(30)
+        runtime_of(client).db.hydration.join_background(30)
         client.__exit__(None, None, None)
 
 
@@ -178,5 +178,5 @@ def service(make_sandbox, database_url: str, tmp_path: Path, monkeypatch: pytest
 
     yield start
     for client in clients:
-        client.app.state.runtime.db.join_background(60)
+        client.app.state.runtime.db.hydration.join_background(60)
         client.__exit__(None, None, None)

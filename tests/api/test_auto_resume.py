@@ -62,7 +62,7 @@ def test_an_execution_whose_process_is_gone_is_resumed_at_start_up(sqlite_url, t
                 assert f"resuming execution {name}: its process is gone" in caplog.text
                 body = wait_for(second, arn, "SUCCEEDED")
                 assert body["status"] == "SUCCEEDED"
-                runtime_of(second).db.join_background(30)
+                runtime_of(second).db.hydration.join_background(30)
                 info = second.get(f"/orders/{arn}").json()["database_info"]
                 assert (info["state"], info["orders_saved"]) == ("saved", 3)
                 listed = second.get("/orders/list").json()["executions"]

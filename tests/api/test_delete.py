@@ -99,7 +99,7 @@ def test_delete_while_its_orders_are_being_saved_is_409(api) -> None:
     arn = api.start()
     api.orchestrator.succeed(arn, [order(i) for i in range(3)])
     db = api.client.app.state.runtime.db
-    assert db._claim(arn, "file") is not None
+    assert db.hydration.claims.take(arn, "file") is not None
     before, files = api.counts(), objects(api, arn)
     # WHEN it is deleted THEN 409, nothing removed
     response = api.client.delete(f"/orders/{arn}")

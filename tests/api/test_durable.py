@@ -85,7 +85,7 @@ def test_a_two_second_worker_budget_reaches_the_exact_truth_through_continuation
         assert len(expected) == 50_000
         # WHEN nobody polls: the state machine's loop continues the worker until it is done
         rows = wait_for_rows(sqlite_url, arn, len(expected))
-        client.app.state.runtime.db.join_background(60)
+        client.app.state.runtime.db.hydration.join_background(60)
         status = client.get(f"/orders/{arn}").json()
     # THEN every order is saved once, the execution complete, and it took several invocations
     assert_exactly_the_truth(saved_orders(sqlite_url, arn), expected)
@@ -104,7 +104,7 @@ def test_an_execution_time_limit_is_continued_in_new_runs_under_the_same_arn(
         expected = truth(big_sandbox, started)
         # WHEN nobody polls: each run stops at its deadline, the service starts the next one itself
         wait_for_rows(sqlite_url, arn, len(expected))
-        client.app.state.runtime.db.join_background(60)
+        client.app.state.runtime.db.hydration.join_background(60)
         status = client.get(f"/orders/{arn}").json()
     # THEN one execution, under the ARN the user got, in several runs, with exactly the truth saved
     assert status["executionArn"] == arn
@@ -141,7 +141,7 @@ def test_a_service_stopped_mid_extraction_resumes_at_start_up_and_saves_the_trut
         # THEN the service that starts again resumes it by itself, says so, and saves the orders once
         assert f"resuming execution {name}: its process is gone" in caplog.text
         wait_for_rows(sqlite_url, arn, len(expected))
-        client.app.state.runtime.db.join_background(60)
+        client.app.state.runtime.db.hydration.join_background(60)
         status = client.get(f"/orders/{arn}").json()
     assert (status["status"], status["aws_execution_details"]["runs"]) == ("SUCCEEDED", 2)
     assert status["result"]["summary"]["complete"] is True
@@ -165,7 +165,7 @@ def test_cancel_with_the_real_workers_then_resume_reaches_the_truth(
         while (status := client.get(f"/orders/{arn}").json())["status"] == "RUNNING":
             assert time.monotonic() < deadline, status
             time.sleep(0.1)
-        client.app.state.runtime.db.join_background(60)
+        client.app.state.runtime.db.hydration.join_background(60)
         # THEN it is ABORTED with what was fetched readable, and those orders saved
         assert status["status"] == "ABORTED", status
         fetched = status["result"]["summary"]["total_orders"]
@@ -175,7 +175,7 @@ def test_cancel_with_the_real_workers_then_resume_reaches_the_truth(
         assert client.post(f"/orders/{arn}/resume").status_code == 202
         expected = truth(big_sandbox, started)
         wait_for_rows(sqlite_url, arn, len(expected))
-        client.app.state.runtime.db.join_background(60)
+        client.app.state.runtime.db.hydration.join_background(60)
         final = client.get(f"/orders/{arn}").json()
     assert (final["status"], final["result"]["summary"]["complete"]) == ("SUCCEEDED", True)
     assert_exactly_the_truth(saved_orders(sqlite_url, arn), expected)

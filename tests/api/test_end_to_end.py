@@ -42,7 +42,7 @@ def embedded(sandbox, database_url: str, tmp_path: Path, monkeypatch: pytest.Mon
     app = create_app(settings, overrides=Overrides(exchange=exchange))
     with TestClient(app) as client:
         yield client, sandbox, database_url
-        runtime_of(client).db.join_background(60)
+        runtime_of(client).db.hydration.join_background(60)
 
 
 def saved_orders(database_url: str, arn: str) -> list[tuple[str, str]]:
@@ -103,7 +103,7 @@ def test_embedded_mode_saves_the_orders_when_the_execution_ends_without_any_poll
     deadline = time.monotonic() + 120
     while len(saved_orders(database_url, arn)) < len(expected) and time.monotonic() < deadline:
         time.sleep(0.1)
-    client.app.state.runtime.db.join_background(60)
+    client.app.state.runtime.db.hydration.join_background(60)
     assert set(saved_orders(database_url, arn)) == expected
 
 
@@ -116,7 +116,7 @@ def test_ten_concurrent_polls_save_exactly_one_copy(embedded) -> None:
         answers = list(pool.map(lambda _: client.get(f"/orders/{arn}").json(), range(10)))
     assert {a["status"] for a in answers} == {"SUCCEEDED"}
     assert {a["database_info"]["state"] for a in answers} <= {"saving", "saved"}
-    client.app.state.runtime.db.join_background(60)
+    client.app.state.runtime.db.hydration.join_background(60)
     rows = saved_orders(database_url, arn)
     assert set(rows) == truth(sandbox, body["start_ms"], body["end_ms"])
     final = client.get(f"/orders/{arn}").json()

@@ -66,7 +66,7 @@ def test_cancel_a_running_execution_is_202_then_aborted_with_what_was_fetched(ap
     # AND once the workers stopped (the aggregator records ABORTED with what exists)
     api.orchestrator.abort(arn, [order(i) for i in range(3)])
     status = api.client.get(f"/orders/{arn}").json()
-    api.client.app.state.runtime.db.join_background(30)
+    api.client.app.state.runtime.db.hydration.join_background(30)
     # THEN it reads ABORTED, its result readable and its orders saved, and the row says ABORTED
     assert status["status"] == "ABORTED"
     assert status["result"]["summary"]["total_orders"] == 3
@@ -150,7 +150,7 @@ def test_resume_an_aborted_execution_saves_again_and_the_db_equals_the_final_res
     assert api.client.post(f"/orders/{arn}/cancel").status_code == 202
     api.orchestrator.abort(arn, [order(i) for i in range(3)])
     api.client.get(f"/orders/{arn}")
-    api.client.app.state.runtime.db.join_background(30)
+    api.client.app.state.runtime.db.hydration.join_background(30)
     assert (row(api, arn)["status"], row(api, arn)["hydration_state"]) == ("ABORTED", "saved")
     # WHEN it is resumed
     response = api.client.post(f"/orders/{arn}/resume")
@@ -163,7 +163,7 @@ def test_resume_an_aborted_execution_saves_again_and_the_db_equals_the_final_res
     final = [order(i) for i in range(5)]
     api.orchestrator.succeed(arn, final)
     status = api.client.get(f"/orders/{arn}").json()
-    api.client.app.state.runtime.db.join_background(30)
+    api.client.app.state.runtime.db.hydration.join_background(30)
     assert status["status"] == "SUCCEEDED"
     assert row(api, arn)["status"] == "SUCCEEDED"
     assert row(api, arn)["hydration_state"] == "saved"

@@ -136,7 +136,7 @@ def test_a_database_error_after_the_start_is_reported_not_a_500(sqlite_api, monk
     def broken(**_kwargs):
         raise OverflowError("Python int too large to convert to SQLite INTEGER")
 
-    monkeypatch.setattr(sqlite_api.client.app.state.runtime.db, "record_execution", broken)
+    monkeypatch.setattr(sqlite_api.client.app.state.runtime.db.executions, "record_execution", broken)
     # WHEN an execution is started
     response = sqlite_api.client.post("/orders", json={"symbols": ["BTCUSDT"]})
     # THEN the 202 reports the execution with database_saved false and the reason
@@ -441,7 +441,7 @@ def test_a_stale_saving_hydration_is_taken_over_and_completed_by_a_poll(api) -> 
     assert api.counts()["orders"] == 4
     # WHEN it is polled
     api.client.get(f"/orders/{arn}")
-    api.client.app.state.runtime.db.join_background(30)
+    api.client.app.state.runtime.db.hydration.join_background(30)
     final = api.client.get(f"/orders/{arn}").json()
     # THEN the poll took the hydration over and completed it, without a duplicate
     assert final["database_info"]["state"] == "saved"

@@ -83,10 +83,12 @@ def test_the_watcher_saves_the_orders_of_an_execution_nobody_polls(make_api, dat
     api.orchestrator.fail(failed)
     # THEN within moments the orders are saved and both records say how they ended
     wait_until(lambda: api.counts()["orders"] == 40)
-    api.client.app.state.runtime.db.join_background(30)
+    api.client.app.state.runtime.db.hydration.join_background(30)
     db = api.client.app.state.runtime.db
-    wait_until(lambda: db.hydration_state(done).state == "saved")
-    assert (db.get_execution(done)["status"], db.get_execution(failed)["status"]) == ("SUCCEEDED", "FAILED")
+    wait_until(lambda: db.hydration.hydration_state(done).state == "saved")
+    executions = db.executions
+    statuses = executions.get_execution(done)["status"], executions.get_execution(failed)["status"]
+    assert statuses == ("SUCCEEDED", "FAILED")
     # AND a GET afterwards finds it saved, adding nothing
     body = api.client.get(f"/orders/{done}").json()
     assert (body["database_info"]["state"], body["database_info"]["orders_in_db"]) == ("saved", 40)
@@ -119,9 +121,9 @@ def test_the_watcher_takes_over_a_save_whose_process_died(make_api, database_url
     api.orchestrator.succeed(arn, [order(i) for i in range(9)])
     # THEN the watcher takes the save over at once and completes it
     db = api.client.app.state.runtime.db
-    wait_until(lambda: db.hydration_state(arn).state == "saved")
+    wait_until(lambda: db.hydration.hydration_state(arn).state == "saved")
     assert api.counts()["orders"] == 9
-    logs = db.list_logs(arn)
+    logs = db.executions.list_logs(arn)
     assert [log["message"] for log in logs][:2] == ["hydration taken over", "hydration started"]
     assert logs[0]["details"]["reason"] == "owner process is gone"
 
@@ -163,8 +165,8 @@ def test_a_tick_logs_errors_and_carries_on(sqlite_api, caplog, monkeypatch) -> N
         report = watcher.tick()
     assert (report.examined, report.errors) == (2, 1)
     assert "watcher could not refresh an execution" in caplog.text
-    runtime.db.join_background(30)
-    assert runtime.db.hydration_state(second).state == "saved"
+    runtime.db.hydration.join_background(30)
+    assert runtime.db.hydration.hydration_state(second).state == "saved"
     # the failing one waits before its next attempt (backoff), the rest go on
     calls["n"] = 0
     assert watcher.tick().examined == 0 and calls["n"] == 0
@@ -174,7 +176,8 @@ def test_a_failed_save_is_retried_with_backoff(sqlite_api) -> None:
     runtime = sqlite_api.client.app.state.runtime
     arn = sqlite_api.start()
     sqlite_api.orchestrator.succeed(arn, [order(1)])
-    runtime.db.join_background(30)  # the save the ending started must not overwrite the state set below
+    # The save the ending started must not overwrite the state set below.
+    runtime.db.hydration.join_background(30)
     engine = create_engine(sqlite_api.database_url)
 
     def failed_seconds_ago(seconds: float) -> None:
@@ -189,8 +192,8 @@ def test_a_failed_save_is_retried_with_backoff(sqlite_api) -> None:
     assert watcher.tick().examined == 0  # failed 10 s ago: not yet (1 min)
     failed_seconds_ago(61)
     assert watcher.tick().examined == 1  # retried...
-    runtime.db.join_background(30)
-    assert runtime.db.hydration_state(arn).state == "saved"
+    runtime.db.hydration.join_background(30)
+    assert runtime.db.hydration.hydration_state(arn).state == "saved"
     failed_seconds_ago(61)  # ...and had it failed again, the next wait doubles
     assert watcher.tick().examined == 0
     failed_seconds_ago(121)
@@ -206,7 +209,7 @@ def test_a_tick_starts_no_save_while_enough_are_running(sqlite_api, monkeypatch)
     # saves running = those of other callers + one per execution this watcher examined (each starts one)
     described = sqlite_api.orchestrator.described
     others = {"saves": 2}
-    monkeypatch.setattr(runtime.db, "active_background", lambda: others["saves"] + len(described))
+    monkeypatch.setattr(runtime.db.hydration, "active_background", lambda: others["saves"] + len(described))
     watcher = ExecutionWatcher(runtime.orders, runtime.db, max_parallel_saves=2)
     described.clear()
     assert watcher.tick().examined == 0  # two saves running: none started
@@ -216,7 +219,7 @@ def test_a_tick_starts_no_save_while_enough_are_running(sqlite_api, monkeypatch)
     others["saves"] = -1
     assert watcher.tick().examined == 2  # ...and the next tick goes on from there
     assert described == arns
-    runtime.db.join_background(30)
+    runtime.db.hydration.join_background(30)
     assert sqlite_api.counts()["orders"] == 3
 
 

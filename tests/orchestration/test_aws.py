@@ -413,9 +413,9 @@ def test_the_api_watcher_saves_the_orders_of_an_aws_execution_nobody_polls(
             assert time.monotonic() < deadline, "the watcher did not save the orders"
             time.sleep(0.1)
         db = runtime_of(client).db
-        db.join_background(30)
+        db.hydration.join_background(30)
         # THEN the orders are in the database once, and the record says SUCCEEDED and saved
-        record = db.get_execution(arn)
+        record = db.executions.get_execution(arn)
         assert record is not None
         assert (record["status"], record["hydration_state"], record["orders_saved"]) == (
             "SUCCEEDED",

@@ -154,7 +154,7 @@ def test_manifest_of_another_host_is_left_running(store):
 
 def test_an_owner_whose_pid_now_belongs_to_a_later_process_is_gone():
     from app.orchestration.embedded import _owner_is_gone, new_owner
-    from app.services.claim_owner import process_start
+    from app.services.hydration.claim_owner import process_start
 
     parent = os.getppid()  # alive, and not this process
     host = socket.gethostname()

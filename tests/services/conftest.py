@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from app.core.db import make_engine, make_session_factory, run_migrations
-from app.services.database_service import DatabaseService
+from app.services.database import Database, open_database
 
 MYSQL_HOST, MYSQL_PORT, MYSQL_USER = "127.0.0.1", 3306, "root"
 TABLES = (
@@ -83,7 +83,7 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def service(engine: Engine) -> Iterator[DatabaseService]:
-    svc = DatabaseService(make_session_factory(engine), chunk_rows=500)
-    yield svc
-    svc.join_background(timeout_s=60)
+def db(engine: Engine) -> Iterator[Database]:
+    database = open_database(make_session_factory(engine), chunk_rows=500)
+    yield database
+    database.hydration.join_background(timeout_s=60)

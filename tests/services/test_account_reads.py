@@ -7,19 +7,21 @@ from __future__ import annotations
 import csv
 import io
 import json
+from functools import partial
 from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import Engine
 
-from app.core.db import make_session_factory
 from app.services.ledger_reads import coverage
 from app.services.ledger_reads.account_pages import AccountFilters, InvalidFiltersError
+from app.services.ledger_reads.cursors import InvalidCursorError
 from app.services.ledger_reads.exports import ExportFormat
+from app.services.ledger_reads.reader import reading
 from app.services.ledger_reads.rows import EXPORT_FIELDS
 from app.services.ledger_reads.summaries import AccountNotFoundError
-from app.services.order_queries import InvalidCursorError, OrderQueries
+from app.services.order_queries import OrderQueries
 from lambda_functions.common.timewindow import DAY_MS, RETENTION_MS
 from tests.services import ledger_fixtures as fixtures
 from tests.services.ledger_fixtures import BASE_MS, LedgerWriter, make_ledger_orders, newest_first
@@ -34,29 +36,28 @@ ARN = "arn:aws:states:us-east-2:1:execution:bitget-orders:acct"
 COUNT = 600
 
 
-class Reads(OrderQueries):
-    def __init__(self, engine: Engine) -> None:
-        self._sessions = make_session_factory(engine)
+def reads_of(engine: Engine) -> OrderQueries:
+    return OrderQueries(partial(reading, engine))
 
 
 @pytest.fixture
-def stored(ledger_engine: Engine) -> tuple[Reads, list[dict[str, Any]]]:
+def stored(ledger_engine: Engine) -> tuple[OrderQueries, list[dict[str, Any]]]:
     """ACCOUNT's COUNT orders (one execution saw them) and another account's 40 with the same order ids."""
     writer = LedgerWriter(ledger_engine)
     rows = make_ledger_orders(COUNT, ACCOUNT)
     writer.orders(rows)
     writer.orders(make_ledger_orders(40, OTHER, first_id=COUNT + 1))
     writer.execution_with_orders(ARN, ACCOUNT, rows)
-    return Reads(ledger_engine), rows
+    return reads_of(ledger_engine), rows
 
 
-def page_json(reads: Reads, filters: AccountFilters, **kwargs: Any) -> dict[str, Any]:
+def page_json(reads: OrderQueries, filters: AccountFilters, **kwargs: Any) -> dict[str, Any]:
     options = {"limit": 100, "cursor": None, "include_raw": False} | kwargs
     return json.loads(reads.account_orders_json(filters, **options))
 
 
 def walk(
-    reads: Reads, filters: AccountFilters, limit: int, include_raw: bool = False
+    reads: OrderQueries, filters: AccountFilters, limit: int, include_raw: bool = False
 ) -> list[dict[str, Any]]:
     orders, cursor = [], None
     while True:
@@ -88,7 +89,7 @@ FILTERS = [
 
 
 @pytest.mark.parametrize("values", FILTERS)
-def test_keyset_walk_equals_truth(stored: tuple[Reads, list[Any]], values: dict[str, Any]) -> None:
+def test_keyset_walk_equals_truth(stored: tuple[OrderQueries, list[Any]], values: dict[str, Any]) -> None:
     reads, rows = stored
     filters = AccountFilters(ACCOUNT, **values)
     expected = [r["id"] for r in newest_first(rows) if matches(r, filters)]
@@ -96,7 +97,7 @@ def test_keyset_walk_equals_truth(stored: tuple[Reads, list[Any]], values: dict[
     assert [o["id"] for o in walk(reads, filters, 37)] == expected
 
 
-def test_page_rows_and_raw(stored: tuple[Reads, list[Any]]) -> None:
+def test_page_rows_and_raw(stored: tuple[OrderQueries, list[Any]]) -> None:
     reads, rows = stored
     body = page_json(reads, AccountFilters(ACCOUNT, symbol="ETHUSDT"), limit=3, include_raw=True)
     first, source = body["orders"][0], newest_first([r for r in rows if r["symbol"] == "ETHUSDT"])[0]
@@ -107,7 +108,7 @@ def test_page_rows_and_raw(stored: tuple[Reads, list[Any]]) -> None:
     assert lean["orders"] == [{k: v for k, v in o.items() if k != "raw"} for o in body["orders"]]
 
 
-def test_cursor_is_bound_to_its_filters(stored: tuple[Reads, list[Any]]) -> None:
+def test_cursor_is_bound_to_its_filters(stored: tuple[OrderQueries, list[Any]]) -> None:
     reads, _ = stored
     cursor = page_json(reads, AccountFilters(ACCOUNT, symbol="ETHUSDT"), limit=5)["pagination"]["next_cursor"]
     with pytest.raises(InvalidCursorError, match="issued for other filters"):
@@ -121,7 +122,7 @@ def test_cursor_is_bound_to_its_filters(stored: tuple[Reads, list[Any]]) -> None
 
 
 @pytest.mark.parametrize("cursor", ["x", "WzEsMiwzXQ", "WzEsMiwzLDRd", "eyJhIjoxfQ"])
-def test_malformed_account_cursor(stored: tuple[Reads, list[Any]], cursor: str) -> None:
+def test_malformed_account_cursor(stored: tuple[OrderQueries, list[Any]], cursor: str) -> None:
     with pytest.raises(InvalidCursorError, match="malformed"):
         page_json(stored[0], AccountFilters(ACCOUNT), cursor=cursor)
 
@@ -131,7 +132,7 @@ def test_window_must_be_ordered() -> None:
         AccountFilters(ACCOUNT, start_ms=5, end_ms=5)
 
 
-def test_unknown_account(stored: tuple[Reads, list[Any]]) -> None:
+def test_unknown_account(stored: tuple[OrderQueries, list[Any]]) -> None:
     reads, _ = stored
     with pytest.raises(AccountNotFoundError, match="account not found: 4242"):
         page_json(reads, AccountFilters("4242"))
@@ -146,7 +147,7 @@ def test_unknown_account(stored: tuple[Reads, list[Any]]) -> None:
 # ---- summaries -------------------------------------------------------------------------------------------
 
 
-def test_list_accounts(stored: tuple[Reads, list[Any]], ledger_engine: Engine) -> None:
+def test_list_accounts(stored: tuple[OrderQueries, list[Any]], ledger_engine: Engine) -> None:
     reads, rows = stored
     LedgerWriter(ledger_engine).execution(
         "arn:aws:states:us-east-2:1:execution:m:empty", "555", orders_saved=0
@@ -166,7 +167,7 @@ def test_list_accounts(stored: tuple[Reads, list[Any]], ledger_engine: Engine) -
 
 
 def test_stream_counts_are_kept_until_an_execution_changes(
-    stored: tuple[Reads, list[Any]], ledger_engine: Engine
+    stored: tuple[OrderQueries, list[Any]], ledger_engine: Engine
 ) -> None:
     reads, _ = stored
     assert reads.account_summary(ACCOUNT).orders_stored == COUNT
@@ -185,7 +186,7 @@ def test_stream_counts_are_kept_until_an_execution_changes(
     assert reads.account_stats.computed == computed + 2
 
 
-def test_summary_coverage_and_gaps(stored: tuple[Reads, list[Any]], ledger_engine: Engine) -> None:
+def test_summary_coverage_and_gaps(stored: tuple[OrderQueries, list[Any]], ledger_engine: Engine) -> None:
     reads, rows = stored
     writer, now = LedgerWriter(ledger_engine), BASE_MS + DAY_MS
     old = now - RETENTION_MS - 10 * DAY_MS
@@ -230,7 +231,7 @@ def test_summary_coverage_and_gaps(stored: tuple[Reads, list[Any]], ledger_engin
 
 
 def test_now_is_never_before_the_furthest_coverage(
-    stored: tuple[Reads, list[Any]], ledger_engine: Engine
+    stored: tuple[OrderQueries, list[Any]], ledger_engine: Engine
 ) -> None:
     """An extraction's window ends at the exchange's clock; a server clock behind it (skew, or a sandbox whose
     clock was moved on) takes that end as now: no covered time in the future, the retention edge from it."""
@@ -262,7 +263,7 @@ def test_coverage_merge_and_gaps_are_exact() -> None:
 # ---- exports ---------------------------------------------------------------------------------------------
 
 
-def _export_rows(reads: Reads, fmt: ExportFormat, filters: AccountFilters) -> list[dict[str, Any]]:
+def _export_rows(reads: OrderQueries, fmt: ExportFormat, filters: AccountFilters) -> list[dict[str, Any]]:
     export = reads.export_account(filters, fmt)
     data = b"".join(export.body)
     assert export.filename.startswith(f"orders-{filters.account_id}-") and export.filename.endswith(f".{fmt}")
@@ -275,7 +276,7 @@ def _export_rows(reads: Reads, fmt: ExportFormat, filters: AccountFilters) -> li
 
 @pytest.mark.parametrize("fmt", ["csv", "ndjson", "parquet"])
 def test_exports_hold_the_pages_rows(
-    stored: tuple[Reads, list[Any]], fmt: ExportFormat, monkeypatch: pytest.MonkeyPatch
+    stored: tuple[OrderQueries, list[Any]], fmt: ExportFormat, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     reads, _ = stored
     monkeypatch.setattr("app.services.ledger_reads.account_pages.CHUNK_ROWS", 70)  # several keyset chunks
@@ -311,7 +312,7 @@ def test_exports_hold_the_pages_rows(
         ]
 
 
-def test_execution_export_and_unknown_execution(stored: tuple[Reads, list[Any]]) -> None:
+def test_execution_export_and_unknown_execution(stored: tuple[OrderQueries, list[Any]]) -> None:
     reads, rows = stored
     data = b"".join(reads.export_execution(ARN, "ndjson", symbol="BTCUSDT").body)
     ids = [json.loads(line)["id"] for line in data.splitlines()]

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, select
 from app.models.database import LedgerOrder
 from app.models.fees import spot_fee
 from app.models.order_rows import RejectedRows, row_chunks
-from app.services.database_service import DatabaseService
+from app.services.database import Database
 from tests.services.factories import file_source, make_orders
 
 ARN = "arn:aws:states:us-east-2:1:execution:bitget-orders:exact"
@@ -99,10 +99,10 @@ def test_a_row_with_a_fractional_or_signed_time_is_rejected_not_truncated() -> N
     assert "1700000000000.5" in rejected.samples[0]["reason"]
 
 
-def test_hydration_stores_the_exact_values(service: DatabaseService, engine: Engine, tmp_path: Path) -> None:
+def test_hydration_stores_the_exact_values(db: Database, engine: Engine, tmp_path: Path) -> None:
     path = tmp_path / "exact.json"
     path.write_bytes(_document(SPOT, FUTURES, PLAIN_FEE))
-    state = service.hydrate(ARN, file_source(path), source="file")
+    state = db.hydration.hydrate(ARN, file_source(path), source="file")
     assert (state.state, state.orders_saved, state.rows_rejected) == ("saved", 3, 0)
     with engine.connect() as connection:
         rows = {r.order_id: r for r in connection.execute(select(LedgerOrder))}

@@ -11,16 +11,16 @@ from sqlalchemy import Engine, func, insert, select, text
 
 from app.models.database import AccountCoverage, ExecutionOrder, LedgerOrder
 from app.services import execution_removal
-from app.services.database_service import DatabaseService, ExecutionBusyError
-from app.services.db_values import count_stored_orders
+from app.services.database import Database
+from app.services.execution_removal import ExecutionBusyError
 from tests.services.factories import file_source, make_orders, write_document
 
 ARN = "arn:aws:states:us-east-2:1:execution:bitget-orders:remove-me"
 OTHER = "arn:aws:states:us-east-2:1:execution:bitget-orders:keep-me"
 
 
-def _record(service: DatabaseService, arn: str) -> None:
-    service.record_execution(
+def _record(db: Database, arn: str) -> None:
+    db.executions.record_execution(
         execution_arn=arn, execution_name=arn.rsplit(":", 1)[1], symbols=["BTCUSDT"], start_ms=1, end_ms=2
     )
 
@@ -54,14 +54,14 @@ def _ledger(engine: Engine) -> dict[str, str]:
 
 
 @pytest.fixture
-def two_saved(service: DatabaseService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> DatabaseService:
+def two_saved(db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Database:
     """Two saved executions of one account: the 250 orders of ARN include the 40 of OTHER."""
     monkeypatch.setattr(execution_removal, "DELETE_BATCH_ROWS", 70)  # several batches
     for arn, count in ((ARN, 250), (OTHER, 40)):
-        _record(service, arn)
+        _record(db, arn)
         document = write_document(tmp_path / f"{count}.json", make_orders(count))
-        assert service.hydrate(arn, file_source(document), source="file").state == "saved"
-    return service
+        assert db.hydration.hydrate(arn, file_source(document), source="file").state == "saved"
+    return db
 
 
 def test_removal_deletes_the_orders_logs_and_record_of_that_execution_only(two_saved, engine) -> None:
@@ -71,23 +71,23 @@ def test_removal_deletes_the_orders_logs_and_record_of_that_execution_only(two_s
     shared = {o["orderId"] for o in make_orders(40)}
     assert len(ledger) == 250 and shared <= set(ledger)
     # WHEN the one with 250 is removed
-    previous = two_saved.begin_delete(ARN)
+    previous = two_saved.removal.begin_delete(ARN)
     assert previous == "saved"
-    assert two_saved.hydration_state(ARN).state == "deleting"
-    removed = two_saved.finish_delete(ARN)
+    assert two_saved.hydration.hydration_state(ARN).state == "deleting"
+    removed = two_saved.removal.finish_delete(ARN)
     # THEN its links, its 210 orders of its own, its log and record are gone
     assert (removed.orders, removed.processing_logs, removed.execution_record) == (250, 2, True)
     assert removed.ledger_orders == 210
     assert _rows(engine, ARN) == (0, 0, 0)
-    assert two_saved.get_execution(ARN) is None
+    assert two_saved.executions.get_execution(ARN) is None
     # AND the other execution's orders, links and count are untouched
     assert _rows(engine, OTHER) == (40, 2, 1)
     assert _ledger(engine) == {order_id: ledger[order_id] for order_id in shared}
-    assert count_stored_orders(two_saved._sessions, OTHER) == 40
-    assert two_saved.hydration_state(OTHER).orders_saved == 40
+    assert two_saved.orders.count_orders(OTHER) == 40
+    assert two_saved.hydration.hydration_state(OTHER).orders_saved == 40
     # AND removing the other empties the ledger
-    two_saved.begin_delete(OTHER)
-    assert two_saved.finish_delete(OTHER).ledger_orders == 40
+    two_saved.removal.begin_delete(OTHER)
+    assert two_saved.removal.finish_delete(OTHER).ledger_orders == 40
     with engine.connect() as connection:
         assert connection.scalar(select(func.count()).select_from(LedgerOrder)) == 0
         assert connection.scalar(select(func.count()).select_from(ExecutionOrder)) == 0
@@ -103,8 +103,8 @@ def test_removal_deletes_the_coverage_of_that_execution_only(two_saved, engine) 
                 for arn in (ARN, OTHER)
             ],
         )  # fmt: skip
-    two_saved.begin_delete(ARN)
-    assert two_saved.finish_delete(ARN).coverage_rows == 1
+    two_saved.removal.begin_delete(ARN)
+    assert two_saved.removal.finish_delete(ARN).coverage_rows == 1
     with engine.connect() as connection:
         assert connection.scalars(select(AccountCoverage.execution_arn)).all() == [OTHER]
 
@@ -112,12 +112,12 @@ def test_removal_deletes_the_coverage_of_that_execution_only(two_saved, engine) 
 def test_an_execution_being_removed_cannot_be_claimed_and_a_cut_removal_is_finished_later(
     two_saved, engine, tmp_path
 ) -> None:
-    two_saved.begin_delete(ARN)  # ...and the process died here
+    two_saved.removal.begin_delete(ARN)  # ...and the process died here
     document = write_document(tmp_path / "again.json", make_orders(10))
-    assert two_saved.hydrate(ARN, file_source(document), source="file").state == "deleting"
+    assert two_saved.hydration.hydrate(ARN, file_source(document), source="file").state == "deleting"
     assert _rows(engine, ARN)[0] == 250  # nothing loaded
-    assert two_saved.begin_delete(ARN) == "deleting"  # the next DELETE takes it again
-    assert two_saved.finish_delete(ARN).orders == 250
+    assert two_saved.removal.begin_delete(ARN) == "deleting"  # the next DELETE takes it again
+    assert two_saved.removal.finish_delete(ARN).orders == 250
     assert len(_ledger(engine)) == 40
 
 
@@ -127,11 +127,11 @@ def test_removal_is_refused_while_a_live_hydration_holds_the_execution(two_saved
             text("UPDATE execution_results SET hydration_state = 'failed' WHERE execution_arn = :a"),
             {"a": ARN},
         )
-    token = two_saved._claim(ARN, "file")  # a hydration of this process, running
+    token = two_saved.hydration.claims.take(ARN, "file")  # a hydration of this process, running
     assert token is not None
     with pytest.raises(ExecutionBusyError, match="being saved"):
-        two_saved.begin_delete(ARN)
-    assert two_saved.hydration_state(ARN).state == "saving"
+        two_saved.removal.begin_delete(ARN)
+    assert two_saved.hydration.hydration_state(ARN).state == "saving"
     assert _rows(engine, ARN)[0] == 250
 
 
@@ -144,18 +144,18 @@ def test_a_stale_or_dead_hydration_does_not_block_removal(two_saved, engine) -> 
             ),
             {"t": dt.datetime(2000, 1, 1), "a": ARN},
         )
-    assert two_saved.begin_delete(ARN) == "saving"
-    assert two_saved.finish_delete(ARN).execution_record
+    assert two_saved.removal.begin_delete(ARN) == "saving"
+    assert two_saved.removal.finish_delete(ARN).execution_record
 
 
 def test_abort_gives_the_execution_back(two_saved) -> None:
-    previous = two_saved.begin_delete(ARN)
-    two_saved.abort_delete(ARN, previous)
-    assert two_saved.hydration_state(ARN).state == "saved"
+    previous = two_saved.removal.begin_delete(ARN)
+    two_saved.removal.abort_delete(ARN, previous)
+    assert two_saved.hydration.hydration_state(ARN).state == "saved"
 
 
-def test_removing_an_unrecorded_execution_removes_nothing(service: DatabaseService) -> None:
-    assert service.begin_delete("arn:none") is None
-    removed = service.finish_delete("arn:none")
+def test_removing_an_unrecorded_execution_removes_nothing(db: Database) -> None:
+    assert db.removal.begin_delete("arn:none") is None
+    removed = db.removal.finish_delete("arn:none")
     assert (removed.orders, removed.processing_logs, removed.execution_record) == (0, 0, False)
     assert (removed.ledger_orders, removed.coverage_rows) == (0, 0)

@@ -6,13 +6,16 @@ from __future__ import annotations
 import base64
 import json
 from datetime import datetime
+from functools import partial
 from typing import Any, TypedDict, Unpack
 
 import pytest
 from sqlalchemy import Engine, text
 
-from app.core.db import make_session_factory
-from app.services.order_queries import InvalidCursorError, OrderQueries, PageQuery, encode_cursor
+from app.services.ledger_reads.cursors import InvalidCursorError, encode_cursor
+from app.services.ledger_reads.execution_pages import PageQuery
+from app.services.ledger_reads.reader import reading
+from app.services.order_queries import OrderQueries
 from tests.services import ledger_fixtures as fixtures
 from tests.services.ledger_fixtures import LedgerWriter, make_ledger_orders, newest_first
 
@@ -28,13 +31,12 @@ ledger_mysql_url, ledger_database, ledger_engine = (
 )
 
 
-class Reads(OrderQueries):
-    def __init__(self, engine: Engine) -> None:
-        self._sessions = make_session_factory(engine)
+def reads_of(engine: Engine) -> OrderQueries:
+    return OrderQueries(partial(reading, engine))
 
 
 @pytest.fixture
-def stored(ledger_engine: Engine) -> tuple[Reads, list[dict[str, Any]]]:
+def stored(ledger_engine: Engine) -> tuple[OrderQueries, list[dict[str, Any]]]:
     """ARN saw the first ORDER_COUNT orders; OTHER_ARN saw every third, some of them beyond ARN's (shared
     ledger rows). Returns the reads and every ledger row."""
     writer = LedgerWriter(ledger_engine)
@@ -42,7 +44,7 @@ def stored(ledger_engine: Engine) -> tuple[Reads, list[dict[str, Any]]]:
     writer.orders(rows)
     writer.execution_with_orders(ARN, "acc-1", rows[:ORDER_COUNT])
     writer.execution_with_orders(OTHER_ARN, "acc-1", rows[::3])
-    return Reads(ledger_engine), rows
+    return reads_of(ledger_engine), rows
 
 
 class Filters(TypedDict, total=False):
@@ -61,7 +63,7 @@ def arn_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows[:ORDER_COUNT]
 
 
-def offset_walk(reads: Reads, limit: int, **filters: Unpack[Filters]) -> list[int]:
+def offset_walk(reads: OrderQueries, limit: int, **filters: Unpack[Filters]) -> list[int]:
     ids, skip = [], 0
     while True:
         page = reads.query_orders(ARN, skip=skip, limit=limit, **filters)
@@ -71,7 +73,7 @@ def offset_walk(reads: Reads, limit: int, **filters: Unpack[Filters]) -> list[in
             return ids
 
 
-def cursor_walk(reads: Reads, limit: int, **filters: Unpack[Filters]) -> list[int]:
+def cursor_walk(reads: OrderQueries, limit: int, **filters: Unpack[Filters]) -> list[int]:
     ids, cursor = [], None
     while True:
         page = reads.query_orders(ARN, limit=limit, cursor=cursor, **filters)
@@ -87,7 +89,7 @@ def cursor_walk(reads: Reads, limit: int, **filters: Unpack[Filters]) -> list[in
     [{}, {"symbol": "ETHUSDT"}, {"stream": "USDT-FUTURES"}, {"symbol": "BTCUSDT", "stream": "spot_tpsl"}],
 )
 def test_cursor_walk_equals_offset_walk_equals_truth(
-    stored: tuple[Reads, list[Any]], filters: Filters
+    stored: tuple[OrderQueries, list[Any]], filters: Filters
 ) -> None:
     reads, rows = stored
     expected = truth(arn_rows(rows), **filters)
@@ -96,7 +98,7 @@ def test_cursor_walk_equals_offset_walk_equals_truth(
     assert offset_walk(reads, 37, **filters) == expected
 
 
-def test_page_fields_are_todays(stored: tuple[Reads, list[Any]]) -> None:
+def test_page_fields_are_todays(stored: tuple[OrderQueries, list[Any]]) -> None:
     reads, rows = stored
     page = reads.query_orders(ARN, skip=5, limit=10)
     assert (page.total, page.skip, page.limit, page.returned_count, page.has_more) == (
@@ -125,7 +127,7 @@ def test_page_fields_are_todays(stored: tuple[Reads, list[Any]]) -> None:
     assert [{k: v for k, v in o.items() if k != "raw"} for o in page.orders] == lean.orders
 
 
-def test_another_executions_links_never_leak(stored: tuple[Reads, list[Any]]) -> None:
+def test_another_executions_links_never_leak(stored: tuple[OrderQueries, list[Any]]) -> None:
     reads, rows = stored
     other = reads.query_orders(OTHER_ARN, limit=100)
     assert other.total == len(rows[::3]) != ORDER_COUNT
@@ -134,7 +136,7 @@ def test_another_executions_links_never_leak(stored: tuple[Reads, list[Any]]) ->
 
 
 def test_filtered_totals_are_counted_once_per_execution_state(
-    stored: tuple[Reads, list[Any]], ledger_engine: Engine
+    stored: tuple[OrderQueries, list[Any]], ledger_engine: Engine
 ) -> None:
     reads, rows = stored
     first = reads.query_orders(ARN, limit=5, symbol="XRPUSDT")
@@ -167,10 +169,10 @@ def test_unsaved_execution_counts_its_links(ledger_engine: Engine) -> None:
     writer.orders(rows)
     execution_id = writer.execution(ARN, "acc-2", hydration_state="saving", orders_saved=0)
     writer.link(execution_id, rows[:25])
-    assert Reads(ledger_engine).query_orders(ARN, limit=10).total == 25
+    assert reads_of(ledger_engine).query_orders(ARN, limit=10).total == 25
 
 
-def test_last_page_and_beyond(stored: tuple[Reads, list[Any]]) -> None:
+def test_last_page_and_beyond(stored: tuple[OrderQueries, list[Any]]) -> None:
     reads, _ = stored
     last = reads.query_orders(ARN, skip=ORDER_COUNT - 2, limit=10)
     assert (last.returned_count, last.has_more, last.next_cursor) == (2, False, None)
@@ -178,14 +180,14 @@ def test_last_page_and_beyond(stored: tuple[Reads, list[Any]]) -> None:
     assert (empty.returned_count, empty.has_more, empty.orders) == (0, False, [])
 
 
-def test_cursor_and_skip_combine(stored: tuple[Reads, list[Any]]) -> None:
+def test_cursor_and_skip_combine(stored: tuple[OrderQueries, list[Any]]) -> None:
     reads, rows = stored
     first = reads.query_orders(ARN, limit=20)
     after = reads.query_orders(ARN, limit=5, skip=3, cursor=first.next_cursor)
     assert [o["id"] for o in after.orders] == truth(arn_rows(rows))[23:28]
 
 
-def test_json_page_is_the_same_page(stored: tuple[Reads, list[Any]]) -> None:
+def test_json_page_is_the_same_page(stored: tuple[OrderQueries, list[Any]]) -> None:
     reads, _ = stored
     page = reads.query_orders(ARN, limit=7, symbol="ETHUSDT")
     body = json.loads(reads.orders_page_json(ARN, PageQuery(limit=7, symbol="ETHUSDT")))
@@ -213,7 +215,7 @@ def test_unfinished_execution_is_refreshed_before_the_page(ledger_engine: Engine
                 text("UPDATE execution_results SET status = 'FAILED' WHERE execution_arn = :a"), {"a": arn}
             )
 
-    body = json.loads(Reads(ledger_engine).orders_page_json(ARN, PageQuery(), refresh=refresh))
+    body = json.loads(reads_of(ledger_engine).orders_page_json(ARN, PageQuery(), refresh=refresh))
     assert seen == [ARN] and body["execution_info"]["status"] == "FAILED"
     assert body["orders"] == [] and body["pagination"]["total_orders"] == 0
 
@@ -236,7 +238,7 @@ def _b64(text: str) -> str:
         "%%%",
     ],
 )
-def test_malformed_cursor_is_rejected(stored: tuple[Reads, list[Any]], cursor: str) -> None:
+def test_malformed_cursor_is_rejected(stored: tuple[OrderQueries, list[Any]], cursor: str) -> None:
     reads, _ = stored
     with pytest.raises(InvalidCursorError, match="cursor is malformed"):
         reads.query_orders(ARN, cursor=cursor)
@@ -244,7 +246,7 @@ def test_malformed_cursor_is_rejected(stored: tuple[Reads, list[Any]], cursor: s
         reads.orders_page_json(ARN, PageQuery(cursor=cursor))
 
 
-def test_cursor_round_trip_is_opaque_text(stored: tuple[Reads, list[Any]]) -> None:
+def test_cursor_round_trip_is_opaque_text(stored: tuple[OrderQueries, list[Any]]) -> None:
     reads, _ = stored
     token = encode_cursor(1_700_000_000_000, 1_115_965_643_967_582_214, 42)
     assert token.isascii() and "=" not in token
@@ -259,7 +261,7 @@ def test_documents_escape_text_and_drop_a_zero_fraction(ledger_engine: Engine) -
     rows[0] |= {"client_oid": 'a"b\\c\n\té€😀', "price": "", "created_at": datetime(2026, 11, 1, 12, 0, 0)}
     writer.orders(rows)
     writer.execution_with_orders(ARN, "acc-4", rows)
-    reads = Reads(ledger_engine)
+    reads = reads_of(ledger_engine)
     for page in (reads.query_orders(ARN, limit=5), reads.query_orders(ARN, limit=5, include_raw=False)):
         first = next(o for o in page.orders if o["id"] == rows[0]["id"])
         assert (first["client_oid"], first["price"]) == ('a"b\\c\n\té€😀', "")

@@ -63,7 +63,7 @@ FiltersDep = Annotated[AccountFilters, Depends(account_filters)]
 @router.get("", response_model=AccountList, summary="Accounts stored: orders, streams, last extraction")
 def list_accounts(db: DatabaseDep) -> AccountList:
     """Every account the ledger or the executions know, with its distinct orders per stream."""
-    return db.list_accounts()
+    return db.orders.list_accounts()
 
 
 @router.get(
@@ -79,7 +79,7 @@ def get_account(account_id: AccountId, db: DatabaseDep, runtime: RuntimeDep) -> 
     would come too late for Bitget's retention. "Now" is Bitget's clock."""
     now_ms = runtime.exchange_clock().now_ms()
     try:
-        summary = db.account_summary(account_id, now_ms=now_ms)
+        summary = db.orders.account_summary(account_id, now_ms=now_ms)
     except AccountNotFoundError as exc:  # said here too: the web page calls this handler (app/ui/pages.py)
         raise HTTPException(404, str(exc)) from None
     settings = runtime.settings
@@ -102,7 +102,9 @@ def get_account_orders(
     include_raw: IncludeRaw = False,
 ) -> Response:
     """One page, newest first by (cTime, orderId, id); `next_cursor` continues it."""
-    return json_bytes(db.account_orders_json(filters, limit=limit, cursor=cursor, include_raw=include_raw))
+    return json_bytes(
+        db.orders.account_orders_json(filters, limit=limit, cursor=cursor, include_raw=include_raw)
+    )
 
 
 @router.get(
@@ -117,4 +119,4 @@ def export_account_orders(
     export_format: Format = "csv",
 ) -> StreamingResponse:
     """Streams every order the filters select, newest first, with bounded memory."""
-    return export_response(db.export_account(filters, export_format))
+    return export_response(db.orders.export_account(filters, export_format))

@@ -88,7 +88,9 @@ def get_account_fills(
     include_raw: IncludeRaw = False,
 ) -> Response:
     """One page, newest first by (cTime, tradeId, id); `next_cursor` continues it with the same filters."""
-    return json_bytes(db.account_fills_json(filters, limit=limit, cursor=cursor, include_raw=include_raw))
+    return json_bytes(
+        db.fills.account_fills_json(filters, limit=limit, cursor=cursor, include_raw=include_raw)
+    )
 
 
 @router.get(
@@ -101,7 +103,7 @@ def export_account_fills(
     filters: FillFiltersDep, db: DatabaseDep, export_format: Format = "csv"
 ) -> StreamingResponse:
     """Streams every fill the filters select, newest first, with bounded memory (columns: docs/api.md)."""
-    return export_response(db.export_account_fills(filters, export_format))
+    return export_response(db.fills.export_account_fills(filters, export_format))
 
 
 @router.get(
@@ -118,7 +120,9 @@ def get_execution_fills(
     include_raw: IncludeRaw = False,
 ) -> Response:
     """One page of the execution's fills (saved with its orders); `next_cursor` continues it."""
-    return json_bytes(db.execution_fills_json(filters, limit=limit, cursor=cursor, include_raw=include_raw))
+    return json_bytes(
+        db.fills.execution_fills_json(filters, limit=limit, cursor=cursor, include_raw=include_raw)
+    )
 
 
 @router.get(
@@ -131,4 +135,4 @@ def export_execution_fills(
     filters: ExecutionFillFiltersDep, db: DatabaseDep, export_format: Format = "csv"
 ) -> StreamingResponse:
     """Streams the execution's fills newest first with bounded memory (columns: docs/api.md)."""
-    return export_response(db.export_execution_fills(filters, export_format))
+    return export_response(db.fills.export_execution_fills(filters, export_format))

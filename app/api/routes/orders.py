@@ -24,7 +24,7 @@ from app.schemas.orders import (
     ResumeResponse,
     SaveFromUrlResponse,
 )
-from app.services.order_queries import PageQuery
+from app.services.ledger_reads.execution_pages import PageQuery
 
 router = APIRouter(prefix="/orders", tags=["orders"])
 MAX_SKIP = 10_000_000  # beyond any real page; keeps the offset inside every database's integer range
@@ -128,7 +128,9 @@ def get_saved_orders(
 ) -> Response:
     """One page of the saved orders, by offset (skip/limit) or by cursor, optionally filtered."""
     query = PageQuery(skip, limit, cursor, symbol, stream, include_raw)
-    return json_bytes(orders.db.orders_page_json(execution_arn, query, refresh=orders.refresh_unfinished))
+    return json_bytes(
+        orders.db.orders.orders_page_json(execution_arn, query, refresh=orders.refresh_unfinished)
+    )
 
 
 @router.get(
@@ -145,7 +147,7 @@ def export_saved_orders(
     stream: OrderStream = None,
 ) -> StreamingResponse:
     """Streams the execution's orders newest first with bounded memory (columns: docs/api.md)."""
-    export = orders.db.export_execution(execution_arn, export_format, symbol=symbol, stream=stream)
+    export = orders.db.orders.export_execution(execution_arn, export_format, symbol=symbol, stream=stream)
     return export_response(export)
 
 

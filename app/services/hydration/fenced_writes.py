@@ -1,5 +1,5 @@
-"""One hydration's writes into its account's ledger, fenced by the claim's token (app/services/hydration.py holds
-the claim): where it writes, the links a failed attempt left, and each chunk.
+"""One hydration's writes into its account's ledger, fenced by the claim's token (`claim.py` takes the claim):
+where it writes, the links a failed attempt left, and each chunk.
 
 Every write that publishes progress is an UPDATE of the execution's row `WHERE hydration_token = <ours>`, in the
 same transaction as the writes it covers: a writer whose claim was taken over finds 0 rows, its transaction
@@ -19,11 +19,11 @@ from app.models.database import ExecutionResult, utcnow
 from app.models.ledger_tables import FILLS, ORDERS
 from app.models.order_rows import RecordKind
 from app.services.db_values import retry_on_deadlock
+from app.services.hydration.inserts import link_rows, upsert_rows
 from app.services.ledger_writes.accounts import execution_account
 from app.services.ledger_writes.coverage import CoverageEntry, complete_coverage
 from app.services.ledger_writes.links import unlink_batch
 from app.services.ledger_writes.locks import ledger_transaction
-from app.services.order_inserts import link_rows, upsert_rows
 
 # Per kind of record: its ledger table, and the execution's column counting its links.
 _WRITERS = {"orders": (ORDERS, "orders_saved"), "fills": (FILLS, "fills_saved")}

@@ -48,6 +48,5 @@ def reading(engine: Engine) -> Iterator[Reader]:
         yield Reader(connection)
 
 
-Reading = Callable[
-    [], AbstractContextManager[Reader]
-]  # opens a Reader per read (DatabaseService's `_reading`)
+# Opens a Reader per read (the query parts of app/services/database.py are handed one).
+Reading = Callable[[], AbstractContextManager[Reader]]

@@ -13,20 +13,20 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from app.services import claim_owner
-from app.services.database_service import DatabaseService
+from app.services.database import Database
+from app.services.hydration import claim_owner
 from tests.services.factories import file_source, make_orders, write_document
 
 ARN = "arn:aws:states:us-east-2:1:execution:bitget-orders:takeover"
 ORDER_COUNT = 500
-PROJECT = Path(__file__).resolve().parents[2]
+PROJECT = Path(__file__).resolve().parents[3]
 
 CLAIMER = """
 import sys, time
 from app.core.db import make_engine, make_session_factory
-from app.services.database_service import DatabaseService
-service = DatabaseService(make_session_factory(make_engine(sys.argv[1])))
-print(service._claim(sys.argv[2], "file:///result.json"), flush=True)
+from app.services.database import open_database
+db = open_database(make_session_factory(make_engine(sys.argv[1])))
+print(db.hydration.claims.take(sys.argv[2], "file:///result.json"), flush=True)
 time.sleep(600)
 """
 
@@ -64,8 +64,8 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def test_a_claim_records_its_owner_process(service: DatabaseService, engine: Engine, document: Path) -> None:
-    token = service._claim(ARN, "file")
+def test_a_claim_records_its_owner_process(db: Database, engine: Engine, document: Path) -> None:
+    token = db.hydration.claims.take(ARN, "file")
     state, stored_token, owner = _claim_columns(engine)
     assert (state, stored_token) == ("saving", token)
     host, pid, start = owner.rsplit(":", 2)
@@ -75,11 +75,11 @@ def test_a_claim_records_its_owner_process(service: DatabaseService, engine: Eng
         claim_owner.process_start(os.getpid()),
     )
     assert start  # the process start is known on this platform
-    assert service.claim_is_live(ARN)
+    assert db.hydration.claims.is_live(ARN)
 
 
 def test_a_crashed_processes_claim_is_taken_over_at_once(
-    service: DatabaseService, engine: Engine, database_url: str, document: Path
+    db: Database, engine: Engine, database_url: str, document: Path
 ) -> None:
     # GIVEN another process of this host that claimed the hydration (a fresh heartbeat) and is still alive
     child = subprocess.Popen(
@@ -92,19 +92,19 @@ def test_a_crashed_processes_claim_is_taken_over_at_once(
         assert _claim_columns(engine)[2].split(":")[1] == str(child.pid)
         # WHEN this process asks for the hydration while the owner lives
         # THEN it is refused (the owner may be loading it), though the 300 s heartbeat rule is far from expiring
-        assert service.hydrate(ARN, file_source(document), source="file").state == "saving"
-        assert service.claim_is_live(ARN)
+        assert db.hydration.hydrate(ARN, file_source(document), source="file").state == "saving"
+        assert db.hydration.claims.is_live(ARN)
     finally:
         child.kill()  # WHEN the owner dies (kill -9: no cleanup at all)
         child.wait(30)
         if child.stdout is not None:
             child.stdout.close()
-    assert not service.claim_is_live(ARN)
+    assert not db.hydration.claims.is_live(ARN)
     # THEN the next caller takes the hydration over at once and completes it, exactly once
-    state = service.hydrate(ARN, file_source(document), source="file")
+    state = db.hydration.hydrate(ARN, file_source(document), source="file")
     assert (state.state, state.orders_saved) == ("saved", ORDER_COUNT)
-    assert service.count_orders(ARN) == ORDER_COUNT
-    logs = service.list_logs(ARN)
+    assert db.orders.count_orders(ARN) == ORDER_COUNT
+    logs = db.executions.list_logs(ARN)
     assert [log["message"] for log in logs] == [
         "hydration taken over",
         "hydration started",
@@ -116,32 +116,32 @@ def test_a_crashed_processes_claim_is_taken_over_at_once(
 
 
 def test_a_reused_pid_with_another_start_time_is_a_dead_owner(
-    service: DatabaseService, engine: Engine, document: Path
+    db: Database, engine: Engine, document: Path
 ) -> None:
     # GIVEN a claim by "this pid" in an earlier life (e.g. the API restarted as pid 1 in its container)
-    service._claim(ARN, "file")
+    db.hydration.claims.take(ARN, "file")
     _set_claim(engine, f"{socket.gethostname()}:{os.getpid()}:1", _now())
     # THEN it is taken over at once
-    assert service.hydrate(ARN, file_source(document), source="file").state == "saved"
-    assert service.list_logs(ARN)[0]["details"]["reason"] == "owner process is gone"
+    assert db.hydration.hydrate(ARN, file_source(document), source="file").state == "saved"
+    assert db.executions.list_logs(ARN)[0]["details"]["reason"] == "owner process is gone"
 
 
 @pytest.mark.parametrize("owner", ["elsewhere:1:1", None])
 def test_an_owner_that_cannot_be_checked_falls_back_to_the_heartbeat(
-    service: DatabaseService, engine: Engine, document: Path, owner: str | None
+    db: Database, engine: Engine, document: Path, owner: str | None
 ) -> None:
     # GIVEN a claim by a process of another host (or one recorded before owners were), heartbeat fresh
-    service._claim(ARN, "file")
+    db.hydration.claims.take(ARN, "file")
     _set_claim(engine, owner, _now())
     # THEN it is not taken over while its heartbeat is fresh
-    assert service.hydrate(ARN, file_source(document), source="file").state == "saving"
-    assert service.claim_is_live(ARN)
+    assert db.hydration.hydrate(ARN, file_source(document), source="file").state == "saving"
+    assert db.hydration.claims.is_live(ARN)
     # WHEN the heartbeat is older than the 300 s rule
     _set_claim(engine, owner, _now() - dt.timedelta(seconds=301))
     # THEN it is taken over
-    state = service.hydrate(ARN, file_source(document), source="file")
+    state = db.hydration.hydrate(ARN, file_source(document), source="file")
     assert (state.state, state.orders_saved) == ("saved", ORDER_COUNT)
-    assert service.list_logs(ARN)[0]["details"]["reason"] == "heartbeat stale"
+    assert db.executions.list_logs(ARN)[0]["details"]["reason"] == "heartbeat stale"
 
 
 def test_owner_liveness_rules() -> None:

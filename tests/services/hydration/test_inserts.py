@@ -8,7 +8,7 @@ from sqlalchemy import Engine, func, select
 from app.models.database import ExecutionOrder, LedgerOrder, utcnow
 from app.models.ledger_tables import ORDERS
 from app.models.order_rows import ORDER_COLUMNS, order_row
-from app.services.order_inserts import link_rows, sqlite_batches, upsert_rows
+from app.services.hydration.inserts import link_rows, sqlite_batches, upsert_rows
 from tests.services.factories import make_orders
 
 ACCOUNT = "1234567890"

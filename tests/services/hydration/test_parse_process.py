@@ -9,13 +9,13 @@ from pathlib import Path
 
 import psutil
 import pytest
-from sqlalchemy import update
+from sqlalchemy import Engine, update
 
 from app.models.database import ExecutionResult
 from app.models.order_rows import ORDER_COLUMNS, row_chunks
-from app.services import parse_process
-from app.services.database_service import DatabaseService
-from app.services.parse_process import ParseStats, child_parsed_chunks
+from app.services.database import Database
+from app.services.hydration import parse_process
+from app.services.hydration.parse_process import ParseStats, child_parsed_chunks
 from tests.services.factories import document_bytes, file_source, make_orders, write_document
 
 ARN = "arn:aws:states:us-east-2:1:execution:bitget-orders:parse"
@@ -55,7 +55,7 @@ def test_the_child_builds_the_same_rows_as_in_process(no_leftover_processes: obj
 
 @pytest.mark.parametrize(("case", "expected"), [("truncated", "IncompleteJSONError"), ("not_json", "Error")])
 def test_a_malformed_document_fails_the_same_way_in_the_child(
-    service: DatabaseService, tmp_path: Path, case: str, expected: str, no_leftover_processes: object
+    db: Database, tmp_path: Path, case: str, expected: str, no_leftover_processes: object
 ) -> None:
     data = document_bytes(make_orders(1200))
     data = {"truncated": data[: len(data) - 3000], "not_json": b"<html>busy</html>"}[case]
@@ -63,20 +63,20 @@ def test_a_malformed_document_fails_the_same_way_in_the_child(
     path.write_bytes(data)
     errors: dict[bool, str | None] = {}
     for in_subprocess in (True, False):
-        service.parse_in_subprocess = in_subprocess
-        state = service.hydrate(ARN, file_source(path), source="file")
+        db.hydration.parse_in_subprocess = in_subprocess
+        state = db.hydration.hydrate(ARN, file_source(path), source="file")
         assert state.state == "failed"
         errors[in_subprocess] = state.error
     assert errors[True] == errors[False]
     error = errors[True]
     assert error is not None and expected in error
-    logs = service.list_logs(ARN)
+    logs = db.executions.list_logs(ARN)
     assert [log["message"] for log in logs][-2:] == ["hydration started", "hydration failed"]
     assert logs[-1]["details"]["error"] == errors[True]
 
 
 def test_bad_records_are_skipped_and_counted_the_same_way_in_the_child(
-    service: DatabaseService, tmp_path: Path, no_leftover_processes: object
+    db: Database, engine: Engine, tmp_path: Path, no_leftover_processes: object
 ) -> None:
     orders = make_orders(1200)
     del orders[900]["cTime"]
@@ -85,11 +85,11 @@ def test_bad_records_are_skipped_and_counted_the_same_way_in_the_child(
     path.write_bytes(document_bytes(orders))
     outcomes = {}
     for in_subprocess in (True, False):
-        service.parse_in_subprocess = in_subprocess
-        service.hydrate(ARN, file_source(path), source="file")
-        with service._sessions() as session, session.begin():  # hydrate again from scratch
-            session.execute(update(ExecutionResult).values(hydration_state="failed"))
-        outcomes[in_subprocess] = service.list_logs(ARN)[-2]
+        db.hydration.parse_in_subprocess = in_subprocess
+        db.hydration.hydrate(ARN, file_source(path), source="file")
+        with engine.begin() as connection:  # hydrate again from scratch
+            connection.execute(update(ExecutionResult).values(hydration_state="failed"))
+        outcomes[in_subprocess] = db.executions.list_logs(ARN)[-2]
     assert outcomes[True]["details"] == outcomes[False]["details"]
     assert outcomes[True]["message"] == "hydration rows rejected"
     assert outcomes[True]["details"]["rows_rejected"] == 2
@@ -110,25 +110,25 @@ def test_leaving_early_stops_the_child(no_leftover_processes: object) -> None:
 
 
 def test_hydration_through_the_child_stores_every_order_and_says_so(
-    service: DatabaseService, tmp_path: Path, no_leftover_processes: object
+    db: Database, tmp_path: Path, no_leftover_processes: object
 ) -> None:
     orders = make_orders(1500)
     document = write_document(tmp_path / "doc.json", orders)
-    service.parse_in_subprocess = True
-    state = service.hydrate(ARN, file_source(document), source="file")
+    db.hydration.parse_in_subprocess = True
+    state = db.hydration.hydrate(ARN, file_source(document), source="file")
     assert (state.state, state.orders_saved) == ("saved", len(orders))
-    finished = service.list_logs(ARN)[-1]["details"]
+    finished = db.executions.list_logs(ARN)[-1]["details"]
     assert finished["parser"] == "subprocess" and finished["parser_peak_rss_mb"] > 0
 
 
 @pytest.mark.parametrize(("limit", "parser"), [(10**9, "in-process"), (10_000, "subprocess")])
 def test_auto_parses_small_documents_in_process_and_large_ones_in_a_child(
-    service: DatabaseService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: int, parser: str
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: int, parser: str
 ) -> None:
     monkeypatch.setattr(parse_process, "SMALL_DOCUMENT_BYTES", limit)
     orders = make_orders(600)
     document = write_document(tmp_path / "doc.json", orders)
-    assert service.parse_in_subprocess is None  # the default
-    state = service.hydrate(ARN, file_source(document), source="file")
+    assert db.hydration.parse_in_subprocess is None  # the default
+    state = db.hydration.hydrate(ARN, file_source(document), source="file")
     assert (state.state, state.orders_saved) == ("saved", len(orders))
-    assert service.list_logs(ARN)[-1]["details"]["parser"] == parser
+    assert db.executions.list_logs(ARN)[-1]["details"]["parser"] == parser

@@ -12,9 +12,8 @@ import pytest
 from sqlalchemy import Engine, func, select, update
 
 from app.models.database import ExecutionOrder, ExecutionResult, LedgerOrder
-from app.services.database_service import DatabaseService
-from app.services.db_values import count_stored_orders
-from app.services.hydration import LoadTarget
+from app.services.database import Database, open_database
+from app.services.hydration.fenced_writes import HydrationClaimLostError, LoadTarget, write_chunk
 from tests.services.factories import (
     breaking_source,
     document_bytes,
@@ -54,8 +53,8 @@ def stored_orders(engine: Engine) -> list[dict]:
     return [json.loads(row.raw) for row in linked_rows(engine)]
 
 
-def count_orders(service: DatabaseService, arn: str = ARN) -> int:
-    return count_stored_orders(service._sessions, arn)
+def count_orders(db: Database, arn: str = ARN) -> int:
+    return db.orders.count_orders(arn)
 
 
 def key(order: dict) -> tuple[str, str]:
@@ -63,9 +62,9 @@ def key(order: dict) -> tuple[str, str]:
 
 
 def test_hydration_stores_exactly_the_documents_orders(
-    service: DatabaseService, engine: Engine, document: Path, orders: list[dict]
+    db: Database, engine: Engine, document: Path, orders: list[dict]
 ) -> None:
-    state = service.hydrate(ARN, file_source(document), source="file:///result.json")
+    state = db.hydration.hydrate(ARN, file_source(document), source="file:///result.json")
     assert (state.state, state.orders_saved, state.error) == ("saved", ORDER_COUNT, None)
     assert state.duration_s is not None and state.duration_s >= 0
     stored = stored_orders(engine)
@@ -73,9 +72,9 @@ def test_hydration_stores_exactly_the_documents_orders(
 
 
 def test_columns_are_mapped_for_spot_futures_and_plan_orders(
-    service: DatabaseService, engine: Engine, document: Path
+    db: Database, engine: Engine, document: Path
 ) -> None:
-    service.hydrate(ARN, file_source(document), source="file")
+    db.hydration.hydrate(ARN, file_source(document), source="file")
     rows = {r.stream: r for r in linked_rows(engine)}
     spot, futures, plan = rows["spot_normal"], rows["USDT-FUTURES"], rows["USDT-FUTURES_plan"]
     assert (spot.market, spot.product_type, spot.fee, spot.status) == ("spot", None, "-0.0001", "filled")
@@ -90,23 +89,24 @@ def test_columns_are_mapped_for_spot_futures_and_plan_orders(
     assert spot.order_id_num == int(spot.order_id) and spot.c_time == int(json.loads(spot.raw)["cTime"])
 
 
-def test_second_hydration_adds_nothing(service: DatabaseService, engine: Engine, document: Path) -> None:
-    service.hydrate(ARN, file_source(document), source="file")
-    again = service.hydrate(ARN, file_source(document), source="file")
+def test_second_hydration_adds_nothing(db: Database, engine: Engine, document: Path) -> None:
+    db.hydration.hydrate(ARN, file_source(document), source="file")
+    again = db.hydration.hydrate(ARN, file_source(document), source="file")
     assert (again.state, again.orders_saved) == ("saved", ORDER_COUNT)
-    assert count_orders(service) == ORDER_COUNT
-    assert [log["message"] for log in service.list_logs(ARN)] == ["hydration started", "hydration finished"]
+    assert count_orders(db) == ORDER_COUNT
+    assert [log["message"] for log in db.executions.list_logs(ARN)] == [
+        "hydration started",
+        "hydration finished",
+    ]
 
 
-def test_ten_concurrent_callers_store_one_copy(
-    service: DatabaseService, engine: Engine, document: Path
-) -> None:
+def test_ten_concurrent_callers_store_one_copy(db: Database, engine: Engine, document: Path) -> None:
     barrier = threading.Barrier(10)
     states = []
 
     def call() -> None:
         barrier.wait()
-        states.append(service.hydrate(ARN, file_source(document), source="file"))
+        states.append(db.hydration.hydrate(ARN, file_source(document), source="file"))
 
     threads = [threading.Thread(target=call) for _ in range(10)]
     for thread in threads:
@@ -119,28 +119,29 @@ def test_ten_concurrent_callers_store_one_copy(
     assert all(0 <= s.orders_saved <= ORDER_COUNT for s in states)
     with engine.connect() as connection:
         distinct = connection.scalar(select(func.count()).select_from(LedgerOrder))
-    assert count_orders(service) == distinct == ORDER_COUNT
-    assert [log["message"] for log in service.list_logs(ARN)].count("hydration started") == 1
+    assert count_orders(db) == distinct == ORDER_COUNT
+    assert [log["message"] for log in db.executions.list_logs(ARN)].count("hydration started") == 1
 
 
-def test_background_callers_see_saving_then_saved(service: DatabaseService, document: Path) -> None:
+def test_background_callers_see_saving_then_saved(db: Database, document: Path) -> None:
     states = [
-        service.hydrate_in_background(ARN, file_source(document), source="file", wait_s=0) for _ in range(3)
+        db.hydration.hydrate_in_background(ARN, file_source(document), source="file", wait_s=0)
+        for _ in range(3)
     ]
     assert {s.state for s in states} <= {"saving", "saved"}
-    service.join_background(timeout_s=120)
-    final = service.hydration_state(ARN)
+    db.hydration.join_background(timeout_s=120)
+    final = db.hydration.hydration_state(ARN)
     assert (final.state, final.orders_saved) == ("saved", ORDER_COUNT)
-    assert count_orders(service) == ORDER_COUNT
+    assert count_orders(db) == ORDER_COUNT
 
 
 @pytest.mark.parametrize("parse_in_subprocess", [True, False, None])
 def test_failure_halfway_is_logged_and_a_retry_completes(
-    service: DatabaseService, orders: list[dict], document: Path, parse_in_subprocess: bool | None
+    db: Database, orders: list[dict], document: Path, parse_in_subprocess: bool | None
 ) -> None:
-    service.parse_in_subprocess = parse_in_subprocess
+    db.hydration.parse_in_subprocess = parse_in_subprocess
     data = document_bytes(orders)
-    failed = service.hydrate(
+    failed = db.hydration.hydrate(
         ARN, breaking_source(data, fail_after=len(data) // 2), source="https://x.test/doc?sig=1"
     )
     assert failed.state == "failed"
@@ -149,16 +150,16 @@ def test_failure_halfway_is_logged_and_a_retry_completes(
     )  # the read error, not the cut JSON
     assert "Signature" not in failed.error  # presigned query strings never stored
     if parse_in_subprocess is None:  # a small document is read whole first: the break comes before any insert
-        assert count_orders(service) == 0
+        assert count_orders(db) == 0
     else:
-        assert 0 < count_orders(service) < ORDER_COUNT  # chunks before the break were committed
-    logs = service.list_logs(ARN)
+        assert 0 < count_orders(db) < ORDER_COUNT  # chunks before the break were committed
+    logs = db.executions.list_logs(ARN)
     assert [log["level"] for log in logs] == ["INFO", "ERROR"]
     assert logs[0]["details"]["source"] == "https://x.test/doc?…"
 
-    retried = service.hydrate(ARN, file_source(document), source="file")
+    retried = db.hydration.hydrate(ARN, file_source(document), source="file")
     assert (retried.state, retried.orders_saved, retried.error) == ("saved", ORDER_COUNT, None)
-    assert count_orders(service) == ORDER_COUNT
+    assert count_orders(db) == ORDER_COUNT
 
 
 def _malformed(orders: list[dict]) -> list[dict]:
@@ -175,7 +176,7 @@ def _malformed(orders: list[dict]) -> list[dict]:
 
 @pytest.mark.parametrize("parse_in_subprocess", [True, False, None])
 def test_malformed_records_are_skipped_counted_and_logged_the_rest_stored(
-    service: DatabaseService,
+    db: Database,
     engine: Engine,
     tmp_path: Path,
     orders: list[dict],
@@ -183,18 +184,18 @@ def test_malformed_records_are_skipped_counted_and_logged_the_rest_stored(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     # GIVEN a document with six unusable records in the middle of 3000
-    service.parse_in_subprocess = parse_in_subprocess
+    db.hydration.parse_in_subprocess = parse_in_subprocess
     bad = _malformed(orders)
     document = write_document(tmp_path / "bad.json", bad)
     # WHEN it is hydrated
     with caplog.at_level("WARNING", logger="app.services.hydration"):
-        state = service.hydrate(ARN, file_source(document), source="file")
+        state = db.hydration.hydrate(ARN, file_source(document), source="file")
     # THEN every other order is stored, the six are counted, and each is logged with its reason
     assert (state.state, state.error, state.rows_rejected) == ("saved", None, 6)
-    assert state.orders_saved == count_orders(service) == ORDER_COUNT - 6
+    assert state.orders_saved == count_orders(db) == ORDER_COUNT - 6
     good = [o for i, o in enumerate(bad) if i not in (10, 500, 1000, 1500, 2000, 2500)]
     assert sorted(stored_orders(engine), key=key) == sorted(good, key=key)
-    logs = service.list_logs(ARN)
+    logs = db.executions.list_logs(ARN)
     assert [log["message"] for log in logs] == [
         "hydration started",
         "hydration rows rejected",
@@ -216,39 +217,40 @@ def test_malformed_records_are_skipped_counted_and_logged_the_rest_stored(
 
 
 def test_a_retry_after_rejections_starts_the_count_again(
-    service: DatabaseService, tmp_path: Path, orders: list[dict]
+    db: Database, engine: Engine, tmp_path: Path, orders: list[dict]
 ) -> None:
     document = write_document(tmp_path / "bad.json", _malformed(orders))
-    assert service.hydrate(ARN, file_source(document), source="file").rows_rejected == 6
-    with service._sessions() as session, session.begin():  # as if the first load had failed
-        session.execute(update(ExecutionResult).values(hydration_state="failed"))
+    assert db.hydration.hydrate(ARN, file_source(document), source="file").rows_rejected == 6
+    with engine.begin() as connection:  # as if the first load had failed
+        connection.execute(update(ExecutionResult).values(hydration_state="failed"))
     document.write_bytes(document_bytes(orders))
-    again = service.hydrate(ARN, file_source(document), source="file")
+    again = db.hydration.hydrate(ARN, file_source(document), source="file")
     assert (again.state, again.orders_saved, again.rows_rejected) == ("saved", ORDER_COUNT, 0)
 
 
 def test_stale_claim_is_taken_over_and_the_old_writer_stops(
-    service: DatabaseService, engine: Engine, document: Path, orders: list[dict]
+    db: Database, engine: Engine, document: Path, orders: list[dict]
 ) -> None:
     from app.core.db import make_session_factory
     from app.models.database import utcnow
     from app.models.order_rows import order_row
-    from app.services.database_service import HydrationClaimLostError
 
-    old_token = service._claim(ARN, "file")  # a writer that then went silent
+    old_token = db.hydration.claims.take(ARN, "file")  # a writer that then went silent
     assert old_token is not None
-    assert service.hydrate(ARN, file_source(document), source="file").state == "saving"  # claim still fresh
-    impatient = DatabaseService(make_session_factory(engine), stale_claim_s=0)
-    assert impatient.hydrate(ARN, file_source(document), source="file").state == "saved"
-    record = service.get_execution(ARN)
+    assert (
+        db.hydration.hydrate(ARN, file_source(document), source="file").state == "saving"
+    )  # claim still fresh
+    impatient = open_database(make_session_factory(engine), stale_claim_s=0)
+    assert impatient.hydration.hydrate(ARN, file_source(document), source="file").state == "saved"
+    record = db.executions.get_execution(ARN)
     assert record is not None
     execution_id = record["id"]
     target = LoadTarget(ARN, execution_id, "unknown", [])
     with pytest.raises(HydrationClaimLostError):
-        service._insert_chunk(target, old_token, [order_row(orders[0], "unknown", utcnow())], 0)
-    assert count_orders(service) == ORDER_COUNT
+        write_chunk(engine, target, old_token, [order_row(orders[0], "unknown", utcnow())], 0)
+    assert count_orders(db) == ORDER_COUNT
 
 
-def test_unknown_execution_is_pending(service: DatabaseService) -> None:
-    state = service.hydration_state("arn:unknown")
+def test_unknown_execution_is_pending(db: Database) -> None:
+    state = db.hydration.hydration_state("arn:unknown")
     assert (state.state, state.orders_saved, state.started_at) == ("pending", 0, None)
