@@ -133,4 +133,4 @@ def record_sync(
     try:
         sync_state.write(store, prefix, str(account_id), state)
     except Exception:  # the next sync then starts from the previous state: more requests, nothing lost
-        log.exception("could not write the account's sync state", extra={"execution": execution})
+        log.exception("could not write the account's sync state", extra={"account": str(account_id)})

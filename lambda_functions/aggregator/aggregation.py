@@ -46,6 +46,7 @@ from lambda_functions.aggregator.writer import write_document
 from lambda_functions.common.account_mode import CLASSIC, UNIFIED
 from lambda_functions.common.exact_json import dumps_exact
 from lambda_functions.common.keys import execution_prefix, result_key, symbol_detail_key, symbol_orders_key
+from lambda_functions.common.logs import log_context
 from lambda_functions.common.results_store import ResultNotFoundError, ResultsStore
 from lambda_functions.common.streams import is_fill_stream
 from lambda_functions.common.utc import iso_ms_from_epoch
@@ -75,7 +76,7 @@ def _detail_loader(
             with store.reader(symbol_detail_key(prefix, execution, symbol)) as fh:
                 detail = json.load(fh, parse_float=Decimal)
         except (ResultNotFoundError, ValueError):
-            logger.warning("unreadable worker detail", extra={"execution": execution, "symbol": symbol})
+            logger.warning("unreadable worker detail", extra={"symbol": symbol})
             return None
         return detail if isinstance(detail, dict) else None
 
@@ -129,13 +130,22 @@ def _tap(orders: Iterable[dict], head: list[dict], limit: int) -> Iterator[dict]
 def aggregate(
     request: AggregateRequest, store: ResultsStore, settings: AggregatorSettings, clock: Clock
 ) -> dict[str, Any]:
-    """Merges, writes the document and the SUCCEEDED manifest, cleans up; returns the optimised response."""
+    """Merges, writes the document and the SUCCEEDED manifest, cleans up; returns the optimised response.
+
+    Every line it logs carries the execution (common/logs.py)."""
+    with log_context(execution=request.execution):
+        return _aggregate(request, store, settings, clock)
+
+
+def _aggregate(
+    request: AggregateRequest, store: ResultsStore, settings: AggregatorSettings, clock: Clock
+) -> dict[str, Any]:
     started = clock()
     prefix, execution = settings.results_prefix, request.execution
     manifest = read_manifest(store, prefix, execution)
     doc_key = result_key(prefix, execution)
     if manifest and manifest.get("status") == SUCCEEDED and manifest.get("result") and store.exists(doc_key):
-        logger.info("already aggregated; returning the recorded response", extra={"execution": execution})
+        logger.info("already aggregated; returning the recorded response")
         _cleanup(store, settings, execution)
         return dict(manifest["result"])
 
@@ -193,7 +203,7 @@ def aggregate(
     )
     logger.info(
         "aggregated",
-        extra={"execution": execution, "orders": stats.orders, "symbols": len(symbols), "aborted": aborted},
+        extra={"orders": stats.orders, "symbols": len(symbols), "aborted": aborted},
     )
     if not aborted:  # a cancelled execution may be resumed: its workers' detail files stay
         _cleanup(store, settings, execution)
@@ -222,7 +232,7 @@ def _continuation(
     pending = pending_symbols(request.results)
     logger.info(
         "run stopped at the deadline; continuation needed",
-        extra={"execution": request.execution, "pending": len(pending)},
+        extra={"pending": len(pending)},
     )
     return {
         "execution": request.execution,
@@ -273,20 +283,21 @@ def _cleanup(store: ResultsStore, settings: AggregatorSettings, execution: str) 
     try:
         store.delete(symbol_files(store, settings.results_prefix, execution))
     except Exception:
-        logger.exception("cleanup of per-symbol files failed", extra={"execution": execution})
+        logger.exception("cleanup of per-symbol files failed")
 
 
 def record_failure(
     request: FailureRequest, store: ResultsStore, settings: AggregatorSettings, clock: Clock
 ) -> dict[str, Any]:
     """Writes the FAILED manifest (error, cause, stopped_at) and returns it."""
-    manifest = write_failed(
-        store,
-        settings.results_prefix,
-        request.execution,
-        request.error_name,
-        request.cause,
-        iso_ms_from_epoch(clock()),
-    )
-    logger.warning("execution failed", extra={"execution": request.execution, "error": request.error_name})
+    with log_context(execution=request.execution):
+        manifest = write_failed(
+            store,
+            settings.results_prefix,
+            request.execution,
+            request.error_name,
+            request.cause,
+            iso_ms_from_epoch(clock()),
+        )
+        logger.warning("execution failed", extra={"error": request.error_name})
     return manifest

@@ -23,6 +23,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from lambda_functions.common.execution_names import MAX_LENGTH, RUN_SUFFIX_ROOM, is_execution_name
 from lambda_functions.common.keys import cancel_key, manifest_key, run_claim_key
+from lambda_functions.common.logs import log_context
 from lambda_functions.common.manifest import latest_run_start, manifest_time, read_manifest, run_entries
 from lambda_functions.common.utc import iso_ms
 from lambda_functions.coordinator import service  # service dispatches here: a module import, no cycle
@@ -54,9 +55,17 @@ def is_resume_event(event: Any) -> bool:
 
 
 def resume(coordinator: service.Coordinator, event: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-    """(status, body) of the resume action."""
+    """(status, body) of the resume action; its lines carry the execution (common/logs.py)."""
     try:
         name, reopen_failed = _parse(event)
+    except ResumeRefused as exc:
+        return exc.status, {"error": str(exc)}
+    with log_context(execution=name):
+        return _resume(coordinator, name, reopen_failed)
+
+
+def _resume(coordinator: service.Coordinator, name: str, reopen_failed: bool) -> tuple[int, dict[str, Any]]:
+    try:
         manifest = read_manifest(coordinator.store, coordinator.results_prefix, name)
         if manifest is None:
             raise ResumeRefused(404, f"no execution named {name}")
@@ -85,7 +94,7 @@ def resume(coordinator: service.Coordinator, event: dict[str, Any]) -> tuple[int
             input=json.dumps(_state_input(coordinator, name, manifest, now, reopen_failed)),
         )
     except Exception as exc:  # boto3 / runner failure: the execution is as it was
-        log.exception("resume failed to start", extra={"execution": name, "run": run_name})
+        log.exception("resume failed to start", extra={"run": run_name})
         coordinator.store.put_json(key, manifest)
         if withdrawn:
             coordinator.store.put_json(cancel, {"requested_at": iso_ms(now), "restored": True})
@@ -93,7 +102,7 @@ def resume(coordinator: service.Coordinator, event: dict[str, Any]) -> tuple[int
         return 502, {"error": f"could not start the state machine: {type(exc).__name__}", "execution": name}
     run_arn = str(started["executionArn"])
     _record_run_arn(coordinator, key, run_name, run_arn)
-    log.info("execution resumed", extra={"execution": name, "run": number, "reopen_failed": reopen_failed})
+    log.info("execution resumed", extra={"run": number, "reopen_failed": reopen_failed})
     body = {"executionArn": manifest.get("execution_arn"), "run_arn": run_arn, "execution": name}
     return 202, body | {"status": "resumed", "run": number}
 

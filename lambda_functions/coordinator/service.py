@@ -29,6 +29,7 @@ from lambda_functions.common import sync_state
 from lambda_functions.common.account_mode import UNIFIED
 from lambda_functions.common.account_scope import ACCOUNT_UNITS, AccountScope
 from lambda_functions.common.keys import manifest_key
+from lambda_functions.common.logs import log_context
 from lambda_functions.common.manifest import new_manifest
 from lambda_functions.common.results_store import ResultsStore
 from lambda_functions.common.utc import iso_ms
@@ -222,7 +223,8 @@ class Coordinator:
             return response(400, {"error": str(exc)})
         name = execution_name(request, now)
         try:
-            arn = self.start(plan, name, now)
+            with log_context(execution=name, account=plan.account_id):
+                arn = self.start(plan, name, now)
         except Exception as exc:  # boto3 / runner failure: the manifest already says FAILED
             return response(
                 502, {"error": f"could not start the state machine: {type(exc).__name__}", "execution": name}
@@ -306,7 +308,7 @@ class Coordinator:
                 ),
             )
         except Exception as exc:
-            log.exception("start_execution failed", extra={"execution": name})
+            log.exception("start_execution failed")
             cause = f"start_execution failed: {type(exc).__name__}"
             self.store.put_json(
                 key,
@@ -321,10 +323,7 @@ class Coordinator:
             raise
         arn = str(started["executionArn"])
         self._record_arn(key, arn)
-        log.info(
-            "execution started",
-            extra={"execution": name, "symbols": len(plan.items), "execution_arn": arn},
-        )
+        log.info("execution started", extra={"symbols": len(plan.items), "execution_arn": arn})
         return arn
 
     def started_manifest(self, plan: Plan, name: str, now: dt.datetime) -> dict[str, Any]:
