@@ -13,7 +13,14 @@ from typing import Any
 
 import pytest
 
-from lambda_functions.common.logs import bound_fields, carry_context, json_handler, log_context
+from lambda_functions.common.logs import (
+    CorrelationFilter,
+    bound_fields,
+    carry_context,
+    configure_json_logging,
+    json_handler,
+    log_context,
+)
 
 log = logging.getLogger("tests.log_context")
 
@@ -146,3 +153,25 @@ def test_a_new_thread_starts_without_fields_unless_it_carries_them():
             thread.start()
             thread.join()
     assert seen == {"plain": {}, "carried": {"execution": "e1"}}
+
+
+def test_on_lambda_the_runtime_handler_writes_the_bound_fields_once_configured(monkeypatch):
+    # GIVEN the Lambda runtime's own root handler, configured on every warm invocation
+    buffer = io.StringIO()
+    runtime_handler = logging.StreamHandler(buffer)
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", [runtime_handler])
+    monkeypatch.setattr(root, "level", logging.WARNING)
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "bitget-worker")
+    monkeypatch.setenv("LOG_LEVEL", "INFO")
+    configure_json_logging()
+    configure_json_logging()
+
+    # WHEN a line is logged inside a binding
+    with log_context(execution="e1", symbol="BTCUSDT"):
+        log.info("worker finished")
+
+    # THEN it is one JSON line with the fields, stamped by one filter
+    assert [type(f) for f in runtime_handler.filters] == [CorrelationFilter]
+    (line,) = [json.loads(text) for text in buffer.getvalue().splitlines()]
+    assert (line["message"], line["execution"], line["symbol"]) == ("worker finished", "e1", "BTCUSDT")
