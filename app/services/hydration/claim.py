@@ -134,5 +134,5 @@ class Claims:
 
     def _log_takeover(self, execution_arn: str, held: HeldClaim, reason: str) -> None:
         details = {"previous_owner": held.owner, "reason": reason, "orders_saved_before": held.orders_saved}
-        logger.warning("hydration taken over", extra={"execution_arn": execution_arn, **details})
+        logger.warning("hydration taken over", extra=details)
         self._executions.add_log(execution_arn, "WARNING", "hydration taken over", details)

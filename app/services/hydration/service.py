@@ -21,6 +21,8 @@ from app.services.hydration.outcome import record_outcome
 from app.services.hydration.parse_process import OpenSource, ParseStats
 from app.services.hydration.state import HydrationState, read_state, redact
 from app.services.ledger_writes.accounts import UNKNOWN_ACCOUNT
+from lambda_functions.common.logs import carry_context, log_context
+from lambda_functions.coordinator.naming import execution_name_from_arn
 
 logger = logging.getLogger(__name__)
 
@@ -57,20 +59,23 @@ class Hydration:
 
     def hydrate(self, execution_arn: str, open_source: OpenSource, *, source: str) -> HydrationState:
         """Load the document's orders once; a caller that loses the claim gets the current state at once."""
-        token = self.claims.take(execution_arn, source)
-        if token is None:
-            return self.hydration_state(execution_arn)
-        return self._run_claimed(execution_arn, token, open_source, source)
+        with log_context(execution=execution_name_from_arn(execution_arn)):
+            token = self.claims.take(execution_arn, source)
+            if token is None:
+                return self.hydration_state(execution_arn)
+            return self._run_claimed(execution_arn, token, open_source, source)
 
     def hydrate_in_background(
         self, execution_arn: str, open_source: OpenSource, *, source: str, wait_s: float = 2.0
     ) -> HydrationState:
         """Claim, load in a thread, wait up to `wait_s`, then report (often 'saving' with the running count)."""
-        token = self.claims.take(execution_arn, source)
+        with log_context(execution=execution_name_from_arn(execution_arn)):
+            token = self.claims.take(execution_arn, source)
+            run = carry_context(self._run_claimed)  # the thread's lines carry the execution too
         if token is None:
             return self.hydration_state(execution_arn)
         thread = threading.Thread(
-            target=self._run_claimed,
+            target=run,
             args=(execution_arn, token, open_source, source),
             name="hydrate-orders",
             daemon=True,
@@ -122,11 +127,11 @@ class Hydration:
             )
         except HydrationClaimLostError:
             # Someone else holds the execution now (a takeover, or DELETE): its record is theirs to write.
-            logger.warning("hydration claim lost", extra={"execution_arn": execution_arn})
+            logger.warning("hydration claim lost")
             return self.hydration_state(execution_arn)
         except Exception as exc:
             error = redact(f"{type(exc).__name__}: {exc}")
-            logger.exception("hydration failed", extra={"execution_arn": execution_arn})
+            logger.exception("hydration failed")
             record_outcome(self._sessions, execution_arn, token, "failed", error=error)
             self._executions.add_log(execution_arn, "ERROR", "hydration failed", {"error": error})
             return self.hydration_state(execution_arn)
@@ -142,7 +147,7 @@ class Hydration:
             rows_rejected=rejected.count,
             target=target,
         ):
-            logger.warning("hydration claim lost", extra={"execution_arn": execution_arn})
+            logger.warning("hydration claim lost")
             return self.hydration_state(execution_arn)
         duration = round(time.monotonic() - started, 3)
         if rejected.count:
@@ -160,7 +165,7 @@ class Hydration:
             details["parser_peak_rss_mb"] = stats.child_peak_rss_mb
             details["parser_rss_growth_mb"] = stats.child_rss_growth_mb
         self._executions.add_log(execution_arn, "INFO", "hydration finished", details)
-        logger.info("hydration finished", extra={"execution_arn": execution_arn, "orders_saved": saved})
+        logger.info("hydration finished", extra={"orders_saved": saved})
         return self.hydration_state(execution_arn)
 
     def _log_rejected(self, execution_arn: str, rejected: RejectedRows) -> None:
@@ -170,7 +175,7 @@ class Hydration:
                 "hydration skipped a fill record"
                 if "trade_id" in sample
                 else "hydration skipped an order record",
-                extra={"execution_arn": execution_arn, **sample},
+                extra=sample,
             )
         self._executions.add_log(
             execution_arn,

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, func, select, update
 from app.models.database import ExecutionOrder, ExecutionResult, LedgerOrder
 from app.services.database import Database, open_database
 from app.services.hydration.fenced_writes import HydrationClaimLostError, LoadTarget, write_chunk
+from lambda_functions.common.logs import CorrelationFilter
 from tests.services.factories import (
     breaking_source,
     document_bytes,
@@ -187,7 +188,8 @@ def test_malformed_records_are_skipped_counted_and_logged_the_rest_stored(
     db.hydration.parse_in_subprocess = parse_in_subprocess
     bad = _malformed(orders)
     document = write_document(tmp_path / "bad.json", bad)
-    # WHEN it is hydrated
+    # WHEN it is hydrated (its lines stamped with the bound fields, as the JSON handler stamps them)
+    caplog.handler.addFilter(CorrelationFilter())
     with caplog.at_level("WARNING", logger="app.services.hydration"):
         state = db.hydration.hydrate(ARN, file_source(document), source="file")
     # THEN every other order is stored, the six are counted, and each is logged with its reason
@@ -212,7 +214,7 @@ def test_malformed_records_are_skipped_counted_and_logged_the_rest_stored(
     assert logs[2]["details"]["rows_rejected"] == 6
     warnings = [r for r in caplog.records if r.getMessage() == "hydration skipped an order record"]
     assert len(warnings) == 6
-    assert {r.execution_arn for r in warnings} == {ARN}  # type: ignore[attr-defined]
+    assert {r.execution for r in warnings} == {"hydrate"}  # type: ignore[attr-defined]
     assert warnings[0].symbol == bad[10]["symbol"] and warnings[0].stream == bad[10]["stream"]  # type: ignore[attr-defined]
 
 
