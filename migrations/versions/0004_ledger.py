@@ -200,7 +200,7 @@ def _record_accounts(engine: Engine) -> None:
 
 
 def _adopt_orphans(engine: Engine) -> None:
-    """A bare, saved record for each ARN of `orders` without one (as hydration's _ensure_execution makes)."""
+    """A bare, saved record for each ARN of `orders` without one (as ExecutionRecords.ensure_execution makes)."""
     now = datetime.now(UTC).replace(tzinfo=None)
     with engine.begin() as connection:
         connection.execute(

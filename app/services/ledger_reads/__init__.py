@@ -12,6 +12,6 @@
 - `exports.py`: CSV / NDJSON / Parquet streamed in keyset chunks;
 - `fill_sql.py` and `fill_pages.py`: what is the fills' own (their PageSource, filters, execution pages).
 
-`app/services/order_queries.py` and `app/services/fill_queries.py` put them together as DatabaseService's query
-parts.
+`app/services/order_queries.py` and `app/services/fill_queries.py` put them together as the database's query
+parts (app/services/database.py).
 """

@@ -2,7 +2,7 @@
 
 The execution's record is read once per page (a few light columns); its links give the page (offset or keyset),
 the ledger the rows. The answer is built as bytes (orjson) for the fast path, or as the dicts of
-`DatabaseService.query_orders` (raw parsed) for callers that want objects.
+`OrderQueries.query_orders` (raw parsed) for callers that want objects.
 """
 
 from __future__ import annotations
