@@ -19,32 +19,30 @@ from typing import Any
 
 from lambda_functions.common.bitget import RateLimiter
 from lambda_functions.common.results_store import LocalResultsStore
-from lambda_functions.worker import app
+from lambda_functions.worker.app import WorkerFunction
 from lambda_functions.worker.limiter_pool import LimiterPool
 from lambda_functions.worker.settings import WorkerSettings
+from lambda_functions.worker.wiring import Dependencies, build_dependencies
 
 MAX_INVOCATIONS = 1000  # a worker that keeps asking to continue without end is a bug, not a result
 
 
-def _dependencies(results_dir: str) -> app.Dependencies:
+def _dependencies(results_dir: str) -> Dependencies:
     settings = WorkerSettings(_env_file=None)  # the environment the parent set, as on Lambda
-    deps = app.build_dependencies(settings, LocalResultsStore(results_dir))
+    deps = build_dependencies(settings, LocalResultsStore(results_dir))
     return replace(deps, limiters=LimiterPool.shared(RateLimiter()))  # embedded: one limiter, the account's
 
 
 def run(results_dir: str, event: dict[str, Any]) -> dict[str, Any]:
     """Invoke the handler until its result asks for no continuation; the last result and the invocations."""
-    app.set_dependencies(_dependencies(results_dir))
-    try:
-        for invocations in range(1, MAX_INVOCATIONS + 1):
-            result = app.handler(event, None)
-            if "error" in result:
-                raise RuntimeError(f"worker failed: {result['error']}")
-            if result.get("continue") is not True:
-                return {"result": result, "invocations": invocations}
-        raise RuntimeError(f"worker still asked to continue after {MAX_INVOCATIONS} invocations")
-    finally:
-        app.set_dependencies(None)
+    worker = WorkerFunction(_dependencies(results_dir))
+    for invocations in range(1, MAX_INVOCATIONS + 1):
+        result = worker(event, None)
+        if "error" in result:
+            raise RuntimeError(f"worker failed: {result['error']}")
+        if result.get("continue") is not True:
+            return {"result": result, "invocations": invocations}
+    raise RuntimeError(f"worker still asked to continue after {MAX_INVOCATIONS} invocations")
 
 
 def main(argv: list[str]) -> int:

@@ -44,9 +44,10 @@ from bench.ideal import HISTORY_PATHS, bound_seconds, ideal_per_path
 from bench.sandbox_process import SandboxProcess
 from lambda_functions.common.bitget import RateLimiter
 from lambda_functions.common.results_store import LocalResultsStore
-from lambda_functions.worker import app
+from lambda_functions.worker.app import WorkerFunction
 from lambda_functions.worker.limiter_pool import LimiterPool
 from lambda_functions.worker.settings import WorkerSettings
+from lambda_functions.worker.wiring import Dependencies, build_dependencies
 
 HEAVY_SYMBOL = "BTCUSDT"
 HEAVY_PROFILE: dict[str, Any] = {
@@ -130,8 +131,8 @@ def _rss_kb() -> int:
     return 0
 
 
-def _dependencies(sandbox: SandboxProcess, store: LocalResultsStore, aws_share: bool) -> app.Dependencies:
-    deps = app.build_dependencies(_settings(sandbox), store)
+def _dependencies(sandbox: SandboxProcess, store: LocalResultsStore, aws_share: bool) -> Dependencies:
+    deps = build_dependencies(_settings(sandbox), store)
     if aws_share:
         return replace(deps, limiters=LimiterPool(lambda share: RateLimiter(share=share)))
     return replace(deps, limiters=LimiterPool.shared(RateLimiter()))  # embedded: one limiter, the account's
@@ -167,7 +168,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         for symbol in symbols:
             sandbox.truth(symbol)  # the sandbox builds a symbol's data on first use: not part of the timing
         store = LocalResultsStore(tmp)
-        app.set_dependencies(_dependencies(sandbox, store, args.aws_share))
+        worker = WorkerFunction(_dependencies(sandbox, store, args.aws_share))
         workers = min(len(symbols), args.map_max_concurrency)
         share = 1.0 / workers  # what the coordinator gives each Map item in aws mode
         events = [
@@ -179,14 +180,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             }
             for symbol in symbols
         ]
-        try:
-            with PeakRss() as rss:
-                started = time.perf_counter()
-                with ThreadPoolExecutor(workers, thread_name_prefix="map") as pool:
-                    summaries = list(pool.map(lambda event: app.handler(event, None), events))
-                wall_s = time.perf_counter() - started
-        finally:
-            app.set_dependencies(None)
+        with PeakRss() as rss:
+            started = time.perf_counter()
+            with ThreadPoolExecutor(workers, thread_name_prefix="map") as pool:
+                summaries = list(pool.map(lambda event: worker(event, None), events))
+            wall_s = time.perf_counter() - started
         stats = sandbox.stats()
         compared = _compare(store, sandbox, summaries)
     return _report(args, symbols, summaries, stats, compared, wall_s, rss.growth_mb)

@@ -29,7 +29,7 @@ from bench.sandbox_process import SandboxProcess
 from lambda_functions.common.bitget import endpoints as ep
 from lambda_functions.common.results_store import LocalResultsStore
 from lambda_functions.common.streams import is_fill_stream, record_id
-from lambda_functions.worker import app
+from lambda_functions.worker.app import WorkerFunction
 from lambda_functions.worker.window import UTA_MAX_SPAN_MS, Window, slices
 
 UTA_PATHS = (ep.UTA_HISTORY_ORDERS, ep.UTA_FILLS)
@@ -74,7 +74,7 @@ def main(args: argparse.Namespace, dependencies: Any) -> dict[str, Any]:
         sandbox.set_faults(latency_ms=args.latency_ms)
         sandbox.truth_all()  # the sandbox builds its data on first use: not part of the timing
         store = LocalResultsStore(tmp)
-        app.set_dependencies(dependencies(sandbox, store, args.aws_share))
+        worker = WorkerFunction(dependencies(sandbox, store, args.aws_share))
         share = {"rate_share": 0.5} if args.aws_share else {}
         events = [
             {
@@ -86,13 +86,10 @@ def main(args: argparse.Namespace, dependencies: Any) -> dict[str, Any]:
             }
             for unit in UNITS
         ]
-        try:
-            started = time.perf_counter()
-            with ThreadPoolExecutor(len(UNITS), thread_name_prefix="map") as pool:
-                summaries = list(pool.map(lambda event: app.handler(event, None), events))
-            wall_s = time.perf_counter() - started
-        finally:
-            app.set_dependencies(None)
+        started = time.perf_counter()
+        with ThreadPoolExecutor(len(UNITS), thread_name_prefix="map") as pool:
+            summaries = list(pool.map(lambda event: worker(event, None), events))
+        wall_s = time.perf_counter() - started
         stats = sandbox.stats()
         window = summaries[0]["window"]
         truth = sandbox.truth_all(window["start_ms"], window["end_ms"])

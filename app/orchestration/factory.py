@@ -7,7 +7,7 @@ from typing import Any, Literal
 from app.orchestration.aws import AwsOrchestrator, StateMachineType
 from app.orchestration.base import Orchestrator
 from app.orchestration.embedded import EmbeddedOrchestrator, build_runner
-from app.orchestration.local_sfn import LocalStepFunctions
+from app.orchestration.local_sfn import Handler, LocalStepFunctions
 from lambda_functions.common.results_store import ResultsStore
 from lambda_functions.coordinator.account_check import AccountChecker
 from lambda_functions.coordinator.service import OptionDefaults
@@ -30,15 +30,20 @@ def build_orchestrator(
     account_checker: AccountChecker | None = None,
     lambda_client: Any = None,
     sfn_client: Any = None,
+    aws_session: Any = None,
     auto_resume: bool = False,
     execution_time_limit_s: float | None = None,
+    worker: Handler | None = None,
+    aggregator: Handler | None = None,
 ) -> Orchestrator:
     """`embedded`: the real worker and aggregator handlers in this process; `aws`: the deployed stack.
 
     `defaults` and `account_checker` serve the in-process coordinator (embedded); on AWS the coordinator Lambda
-    has its own (INCLUDE_PLAN_ORDERS, ACCOUNT_PRECHECK, ... in its environment). boto3 clients are created here
-    only when none are handed in. `auto_resume` (AUTO_RESUME, embedded): an execution whose process is gone is
-    resumed from its checkpoints instead of being reported FAILED. `execution_time_limit_s`
+    has its own (INCLUDE_PLAN_ORDERS, ACCOUNT_PRECHECK, ... in its environment). `worker` and `aggregator`
+    (embedded): the handlers the runner calls, built with their dependencies (default: the Lambdas' own, from
+    the environment). boto3 clients are created here (from `aws_session` when given: a boto3 Session with
+    explicit credentials) only when none are handed in. `auto_resume` (AUTO_RESUME, embedded): an execution
+    whose process is gone is resumed from its checkpoints instead of being reported FAILED. `execution_time_limit_s`
     (EXECUTION_TIME_LIMIT_S, embedded): the executions' deadline, continued in new runs as EXPRESS ones on AWS.
     """
     if mode == "embedded":
@@ -46,8 +51,8 @@ def build_orchestrator(
         from lambda_functions.worker.app import handler as worker_handler
 
         runner, machine_arn = build_runner(
-            worker_handler,
-            aggregator_handler,
+            worker or worker_handler,
+            aggregator or aggregator_handler,
             runner=LocalStepFunctions(region=region),
             map_max_concurrency=map_max_concurrency,
             worker_timeout_s=worker_timeout_s,
@@ -73,8 +78,9 @@ def build_orchestrator(
     if lambda_client is None or sfn_client is None:
         import boto3
 
-        lambda_client = lambda_client or boto3.client("lambda", region_name=region)
-        sfn_client = sfn_client or boto3.client("stepfunctions", region_name=region)
+        session = aws_session or boto3.Session()
+        lambda_client = lambda_client or session.client("lambda", region_name=region)
+        sfn_client = sfn_client or session.client("stepfunctions", region_name=region)
     return AwsOrchestrator(
         lambda_client,
         sfn_client,

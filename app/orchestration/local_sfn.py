@@ -151,6 +151,14 @@ class LocalStepFunctions:
         self._arns.append(arn)
         return arn
 
+    def handler_of(self, name: str) -> Handler:
+        """The handler registered as `name` (e.g. "bitget-worker"): what this runner's Task states call."""
+        with _REGISTRY_LOCK:
+            for arn in self._arns:
+                if arn.endswith(f":function:{name}-{self._suffix}"):
+                    return _REGISTRY[arn].handler
+        raise KeyError(name)
+
     def close(self) -> None:
         """Forget this runner's functions (running executions calling them then fail)."""
         with _REGISTRY_LOCK:

@@ -1,11 +1,13 @@
 """Aggregator Lambda: thin handler over `aggregation.py`.
 
-Dependencies (results store, settings, clock) are built once per process so warm invocations reuse the S3
-client; tests replace them with `set_dependencies`.
+`AggregatorFunction(deps)` is the handler bound to its dependencies (results store, settings, clock): the
+embedded mode builds one from the API's store, tests from theirs. On AWS, `handler` builds the default one from
+the environment on the first invocation, so warm invocations reuse the S3 client.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -25,27 +27,35 @@ class Dependencies:
     clock: Clock = time.time
 
 
-_dependencies: Dependencies | None = None
+class AggregatorFunction:
+    """The aggregator handler over explicit dependencies: call it as `(event, context)`."""
+
+    def __init__(self, deps: Dependencies) -> None:
+        self.deps = deps
+
+    def __call__(self, event: Any, context: Any = None) -> dict[str, Any]:
+        """Aggregate event → optimised response; failure event → FAILED manifest."""
+        configure_json_logging()
+        deps = self.deps
+        request = parse_event(event)
+        if isinstance(request, FailureRequest):
+            return record_failure(request, deps.store, deps.settings, deps.clock)
+        return aggregate(request, deps.store, deps.settings, deps.clock)
 
 
-def get_dependencies() -> Dependencies:
-    global _dependencies
-    if _dependencies is None:
-        _dependencies = Dependencies(store=default_results_store(), settings=AggregatorSettings())
-    return _dependencies
+_default: AggregatorFunction | None = None
+_default_lock = threading.Lock()
 
 
-def set_dependencies(dependencies: Dependencies | None) -> None:
-    """Replace (or with None, reset) the cached dependencies."""
-    global _dependencies
-    _dependencies = dependencies
+def default_function() -> AggregatorFunction:
+    """The Lambda's aggregator, built from the environment on first use."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = AggregatorFunction(Dependencies(default_results_store(), AggregatorSettings()))
+        return _default
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Aggregate event → optimised response; failure event → FAILED manifest."""
-    configure_json_logging()
-    deps = get_dependencies()
-    request = parse_event(event)
-    if isinstance(request, FailureRequest):
-        return record_failure(request, deps.store, deps.settings, deps.clock)
-    return aggregate(request, deps.store, deps.settings, deps.clock)
+    """Lambda entry point (template.yaml): the default aggregator."""
+    return default_function()(event, context)

@@ -54,19 +54,23 @@ def s3_client_config(bucket: str = "") -> Any:
     )
 
 
-def make_s3_client(region: str, bucket: str = "") -> Any:
-    """A boto3 S3 client for `bucket` in `region` (see s3_client_config); AWS_ENDPOINT_URL still applies."""
+def make_s3_client(region: str, bucket: str = "", session: Any = None) -> Any:
+    """A boto3 S3 client for `bucket` in `region` (see s3_client_config); AWS_ENDPOINT_URL still applies.
+    `session`: a boto3 Session holding explicit credentials; None: boto3's default chain."""
     import boto3
 
-    return boto3.client("s3", region_name=region, config=s3_client_config(bucket))
+    return (session or boto3).client("s3", region_name=region, config=s3_client_config(bucket))
 
 
-def build_results_store(settings: StoreSettings, s3_client: object | None = None) -> ResultsStore:
-    """The store the settings name; the boto3 client is created here only when none is handed in."""
+def build_results_store(
+    settings: StoreSettings, s3_client: object | None = None, *, session: Any = None
+) -> ResultsStore:
+    """The store the settings name; the boto3 client is created here (from `session` when given) only when none
+    is handed in."""
     if settings.results_store == "s3":
         region = settings.results_bucket_region or settings.aws_default_region
         if s3_client is None:
-            s3_client = make_s3_client(region, settings.results_bucket)
+            s3_client = make_s3_client(region, settings.results_bucket, session)
         return S3ResultsStore(s3_client, settings.results_bucket, region)
     return LocalResultsStore(settings.results_dir, settings.results_base_url)
 

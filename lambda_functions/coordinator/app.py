@@ -25,7 +25,7 @@ def credentials(settings: CoordinatorSettings) -> Credentials | None:
     """The worker's credentials: the Secrets Manager secret (BITGET_SECRET_ARN, read by the worker's own
     function), else the three plain variables; None when none are set."""
     if settings.bitget_secret_arn.strip():
-        from lambda_functions.worker.app import secret_credentials
+        from lambda_functions.worker.credentials import secret_credentials
 
         return secret_credentials(settings.bitget_secret_arn.strip())
     values = (settings.bitget_api_key, settings.bitget_api_secret, settings.bitget_api_passphrase)

@@ -34,6 +34,7 @@ class WorkerSettings(BaseSettings):
     bitget_api_passphrase: SecretStr = SecretStr("")
     bitget_secret_arn: str = ""  # Secrets Manager secret holding the three above (AWS deployments)
     bitget_base: str = "https://api.bitget.com"
+    results_prefix: str = "bitget-results/"  # RESULTS_PREFIX: where the execution's files go in the store
     bitget_timeout: float = Field(
         default=15.0, gt=0
     )  # seconds per request, before the time budget shortens it

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from lambda_functions.aggregator import app
+from lambda_functions.aggregator.app import AggregatorFunction, Dependencies
 from lambda_functions.aggregator.settings import AggregatorSettings
 from lambda_functions.common.keys import manifest_key
 from lambda_functions.common.results_store import LocalResultsStore
@@ -35,19 +35,18 @@ def store(tmp_path) -> LocalResultsStore:
 
 
 @pytest.fixture
-def run(store) -> Iterator[Callable[..., dict[str, Any]]]:
+def run(store) -> Callable[..., dict[str, Any]]:
     """Calls the real handler with the store, a fake clock and settings overrides."""
 
     def invoke(event: dict[str, Any], **settings: Any) -> dict[str, Any]:
-        app.set_dependencies(
-            app.Dependencies(
+        aggregator = AggregatorFunction(
+            Dependencies(
                 store=store, settings=AggregatorSettings(results_prefix=PREFIX, **settings), clock=FakeClock()
             )
         )
-        return app.handler(event, None)
+        return aggregator(event, None)
 
-    yield invoke
-    app.set_dependencies(None)
+    return invoke
 
 
 @pytest.fixture

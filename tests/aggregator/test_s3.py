@@ -10,7 +10,8 @@ import pytest
 from botocore.exceptions import ConnectionClosedError
 from moto import mock_aws
 
-from lambda_functions.aggregator import app, sources
+from lambda_functions.aggregator import sources
+from lambda_functions.aggregator.app import AggregatorFunction, Dependencies
 from lambda_functions.aggregator.settings import AggregatorSettings
 from lambda_functions.aggregator.sources import (
     CHUNK_BUDGET_BYTES,
@@ -50,7 +51,6 @@ def s3_store(monkeypatch):
         client = boto3.client("s3", region_name=REGION)
         client.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
         yield S3ResultsStore(client, BUCKET, REGION)
-    app.set_dependencies(None)
 
 
 def test_s3_document_presigned_url_and_private_objects(s3_store, monkeypatch) -> None:
@@ -61,9 +61,9 @@ def test_s3_document_presigned_url_and_private_objects(s3_store, monkeypatch) ->
     for symbol, orders in files.items():
         write_symbol_file(s3_store, symbol, orders)
     settings = AggregatorSettings(results_prefix=PREFIX, presigned_url_expires=900)
-    app.set_dependencies(app.Dependencies(store=s3_store, settings=settings, clock=FakeClock()))
+    aggregator = AggregatorFunction(Dependencies(store=s3_store, settings=settings, clock=FakeClock()))
 
-    response = app.handler(
+    response = aggregator(
         {"execution": EXECUTION, "symbols": list(files), "results": [worker_summary(s, 400) for s in files]},
         None,
     )

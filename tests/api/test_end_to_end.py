@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from app.main import Exchange, Overrides, create_app
-from lambda_functions.worker import app as worker_app
+from lambda_functions.worker.app import WorkerFunction
 from tests.api.conftest import TestClient, test_settings
 from tests.api.runtime import runtime_of
 
@@ -194,7 +194,9 @@ def test_concurrent_executions_share_the_account_rate_limit(embedded) -> None:
     answers = [wait_saved(client, body["executionArn"]) for body in bodies]
     # THEN every worker invocation, whichever execution it belongs to, paces itself on the one account-wide
     # limiter (two invocations running at once borrow the same object)...
-    limiters = worker_app.dependencies().limiters
+    worker = runner.handler_of("bitget-worker")
+    assert isinstance(worker, WorkerFunction)
+    limiters = worker.deps.limiters
     with limiters.lend() as first, limiters.lend() as second:
         assert first is second
     # ...so together they stayed under the limits. Without the shared limiter (each execution at the full

@@ -24,7 +24,7 @@ from lambda_functions.common.symbols import SYMBOL_PATTERN, is_request_symbol, i
 from lambda_functions.coordinator import resume
 from lambda_functions.coordinator.naming import execution_name_from_arn
 from lambda_functions.coordinator.validation import RequestError, normalise_symbol
-from lambda_functions.worker.app import parse_event as worker_event
+from lambda_functions.worker.events import parse_event as worker_event
 
 SYMBOLS = [
     "BTCUSDT", "$ALTUSDT", "ALL_SPOT", "BTCUSDT_UMCBL", "SBTCSUSDT", "BTCUSDH24", "A" * 40, "B",

@@ -12,14 +12,11 @@ import requests
 from moto.awslambda_simple.models import LambdaSimpleBackend
 
 from app.orchestration.aws import StateMachineType
-from lambda_functions.aggregator import app as aggregator_app
-from lambda_functions.aggregator.settings import AggregatorSettings
 from lambda_functions.common.keys import checkpoint_key
 from lambda_functions.common.streams import newest_first_key
 from lambda_functions.coordinator import app as coordinator_app
-from lambda_functions.worker import app as worker_app
 from tests.orchestration.test_aws import REGION, aws, deploy, dispatcher
-from tests.orchestration.test_end_to_end import PREFIX, install_worker
+from tests.orchestration.test_end_to_end import PREFIX, install_worker, real_aggregator
 
 pytestmark = [pytest.mark.aws, pytest.mark.sandbox, pytest.mark.slow]
 
@@ -43,20 +40,15 @@ def stack(aws, monkeypatch, make_sandbox):
             monkeypatch.setenv(name, value)
         monkeypatch.setenv("STATE_MACHINE_TYPE", machine_type)
         orchestrator, _, store = deploy(aws, monkeypatch, machine_type)
-        install_worker(server, store)
-        settings = AggregatorSettings(_env_file=None, results_prefix=PREFIX)
-        aggregator_app.set_dependencies(aggregator_app.Dependencies(store=store, settings=settings))
         handlers = {
             "bitget-coordinator": coordinator_app.handler,
-            "bitget-worker": worker_app.handler,
-            "bitget-aggregator": aggregator_app.handler,
+            "bitget-worker": install_worker(server, store),
+            "bitget-aggregator": real_aggregator(store),
         }
         monkeypatch.setattr(LambdaSimpleBackend, "invoke", dispatcher(handlers, {"bitget-worker": worker_s}))
         return orchestrator, store
 
-    yield server, build
-    worker_app.set_dependencies(None)
-    aggregator_app.set_dependencies(None)
+    return server, build
 
 
 def follow(orchestrator, arn: str, timeout_s: float = 180.0):

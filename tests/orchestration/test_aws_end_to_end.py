@@ -10,13 +10,10 @@ import pytest
 import requests
 from moto.awslambda_simple.models import LambdaSimpleBackend
 
-from lambda_functions.aggregator import app as aggregator_app
-from lambda_functions.aggregator.settings import AggregatorSettings
 from lambda_functions.common.streams import newest_first_key
 from lambda_functions.coordinator import app as coordinator_app
-from lambda_functions.worker import app as worker_app
 from tests.orchestration.test_aws import aws, deploy, dispatcher, wait
-from tests.orchestration.test_end_to_end import PREFIX, PROFILE, install_worker
+from tests.orchestration.test_end_to_end import PROFILE, install_worker, real_aggregator
 
 pytestmark = [pytest.mark.aws, pytest.mark.sandbox]
 
@@ -29,21 +26,14 @@ def real_handlers(make_sandbox, monkeypatch):
     server = make_sandbox(PROFILE, seed=11, enforce_rate_limits=False)
 
     def route(store):
-        install_worker(server, store)
-        settings = AggregatorSettings(_env_file=None, results_prefix=PREFIX)
-        aggregator_app.set_dependencies(aggregator_app.Dependencies(store=store, settings=settings))
         handlers = {
             "bitget-coordinator": coordinator_app.handler,
-            "bitget-worker": worker_app.handler,
-            "bitget-aggregator": aggregator_app.handler,
+            "bitget-worker": install_worker(server, store),
+            "bitget-aggregator": real_aggregator(store),
         }
         monkeypatch.setattr(LambdaSimpleBackend, "invoke", dispatcher(handlers))
 
-    from lambda_functions.worker.app import set_dependencies
-
-    yield server, route
-    set_dependencies(None)
-    aggregator_app.set_dependencies(None)
+    return server, route
 
 
 @pytest.mark.parametrize("machine_type", ["EXPRESS", "STANDARD"])

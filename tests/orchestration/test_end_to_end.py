@@ -8,18 +8,19 @@ from typing import Any
 import pytest
 
 from app.orchestration.embedded import EmbeddedOrchestrator, build_runner
-from lambda_functions.aggregator import app as aggregator_app
+from lambda_functions.aggregator.app import AggregatorFunction, Dependencies
 from lambda_functions.aggregator.settings import AggregatorSettings
 from lambda_functions.common.bitget import BitgetClient, Credentials, RateLimiter, RetryPolicy
 from lambda_functions.common.bitget import endpoints as ep
 from lambda_functions.common.keys import result_key
 from lambda_functions.common.results_store import LocalResultsStore, ResultsStore
-from lambda_functions.worker import app as worker_app
+from lambda_functions.worker.app import WorkerFunction
 from lambda_functions.worker.budget import Clock
 from lambda_functions.worker.circuit_breaker import CircuitBreaker
 from lambda_functions.worker.limiter_pool import LimiterPool
 from lambda_functions.worker.markets import MarketCatalog
 from lambda_functions.worker.settings import WorkerSettings
+from lambda_functions.worker.wiring import Dependencies as WorkerDependencies
 
 pytestmark = pytest.mark.sandbox
 
@@ -36,7 +37,7 @@ PROFILE = {
 }
 
 
-def install_worker(server: Any, store: ResultsStore) -> None:
+def install_worker(server: Any, store: ResultsStore) -> WorkerFunction:
     """The real worker handler, talking to `server` and writing to `store`."""
     settings = WorkerSettings(_env_file=None, bitget_base=server.base_url)
     credentials = Credentials("sandbox-key", "sandbox-secret", "sandbox-pass")
@@ -45,8 +46,8 @@ def install_worker(server: Any, store: ResultsStore) -> None:
         retry = RetryPolicy(retries=2, base_delay_s=0.01, max_delay_s=0.05)
         return BitgetClient(server.base_url, credentials, timeout_s=5, retry=retry, limiter=limiter)
 
-    worker_app.set_dependencies(
-        worker_app.Dependencies(
+    return WorkerFunction(
+        WorkerDependencies(
             settings=settings,
             store=store,
             results_prefix=PREFIX,
@@ -59,21 +60,25 @@ def install_worker(server: Any, store: ResultsStore) -> None:
     )
 
 
-def install_handlers(server: Any, store: ResultsStore) -> None:
-    install_worker(server, store)
-    aggregator_settings = AggregatorSettings(_env_file=None, results_prefix=PREFIX)
-    aggregator_app.set_dependencies(aggregator_app.Dependencies(store=store, settings=aggregator_settings))
+def real_aggregator(store: ResultsStore) -> AggregatorFunction:
+    """The real aggregator handler, writing to `store`."""
+    settings = AggregatorSettings(_env_file=None, results_prefix=PREFIX)
+    return AggregatorFunction(Dependencies(store=store, settings=settings))
 
 
 @pytest.fixture
-def orchestrator(make_sandbox, tmp_path):
+def handlers(make_sandbox, tmp_path):
+    """The sandbox, the store, and the real worker and aggregator wired to both."""
     server = make_sandbox(PROFILE, seed=11, enforce_rate_limits=False)
     store = LocalResultsStore(tmp_path / "results", "http://test/results")
-    install_handlers(server, store)
-    runner, machine = build_runner(worker_app.handler, aggregator_app.handler, map_max_concurrency=2)
+    return server, store, install_worker(server, store), real_aggregator(store)
+
+
+@pytest.fixture
+def orchestrator(handlers):
+    server, store, worker, aggregator = handlers
+    runner, machine = build_runner(worker, aggregator, map_max_concurrency=2)
     yield EmbeddedOrchestrator(runner, machine, store, results_prefix=PREFIX), server, store
-    worker_app.set_dependencies(None)
-    aggregator_app.set_dependencies(None)
     runner.close()
 
 
@@ -107,9 +112,9 @@ def test_one_unknown_symbol_is_reported_and_the_rest_succeed(orchestrator):
     assert state.output["summary"]["error_summary"]["symbol_not_found"]["count"] == 1
 
 
-def test_a_crashing_worker_becomes_a_failed_symbol(orchestrator):
+def test_a_crashing_worker_becomes_a_failed_symbol(orchestrator, handlers):
     orchestrator, _, store = orchestrator
-    real_worker = worker_app.handler
+    _, _, real_worker, real_aggregator = handlers
 
     def crash_on_eth(event, context):
         if event["symbol"] == "ETHUSDT":
@@ -117,7 +122,7 @@ def test_a_crashing_worker_becomes_a_failed_symbol(orchestrator):
         return real_worker(event, context)
 
     orchestrator.runner.close()
-    runner, machine = build_runner(crash_on_eth, aggregator_app.handler)
+    runner, machine = build_runner(crash_on_eth, real_aggregator)
     crashing = EmbeddedOrchestrator(runner, machine, store, results_prefix=PREFIX)
     started, state = run(crashing, ["BTCUSDT", "ETHUSDT"])
     runner.close()
@@ -127,8 +132,8 @@ def test_a_crashing_worker_becomes_a_failed_symbol(orchestrator):
     assert {o["symbol"] for o in document["orders"]} == {"BTCUSDT"}
 
 
-def test_worker_summaries_fit_500_symbols_in_the_map_output(orchestrator):
+def test_worker_summaries_fit_500_symbols_in_the_map_output(handlers):
     # The Map output (every summary) must stay under Step Functions' 256 KiB with MAX_SYMBOLS symbols.
-    _, _, _ = orchestrator
-    summary = worker_app.handler({"symbol": "BTCUSDT", "execution": "20250101T000000Z-abcdef12-abcdef"}, None)
+    _, _, worker, _ = handlers
+    summary = worker({"symbol": "BTCUSDT", "execution": "20250101T000000Z-abcdef12-abcdef"}, None)
     assert len(json.dumps(summary)) * 500 < 256 * 1024 * 0.9, len(json.dumps(summary))

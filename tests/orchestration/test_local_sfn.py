@@ -15,12 +15,15 @@ from botocore.exceptions import ClientError
 from app.orchestration.definition import load_definition
 from app.orchestration.embedded import build_runner
 from app.orchestration.local_sfn import LocalFunction, LocalStepFunctions
-from lambda_functions.aggregator import app as aggregator_app
+from lambda_functions.aggregator.app import AggregatorFunction, Dependencies
 from lambda_functions.aggregator.settings import AggregatorSettings
 from lambda_functions.common.keys import manifest_key
 from lambda_functions.common.map_items import MAX_ERROR_ITEM_BYTES, error_item, exception_item, item_bytes
 from lambda_functions.common.results_store import LocalResultsStore
 from lambda_functions.worker import app as worker_app
+from lambda_functions.worker.app import WorkerFunction
+from lambda_functions.worker.settings import WorkerSettings
+from lambda_functions.worker.wiring import build_dependencies
 from tests.orchestration.fakes import PREFIX
 
 
@@ -151,13 +154,13 @@ def run_the_real_definition(worker, tmp_path, symbols, **input_changes):
     description, the aggregator's event and the store."""
     store = LocalResultsStore(tmp_path / "results", "http://test/results")
     settings = AggregatorSettings(_env_file=None, results_prefix=PREFIX)
-    aggregator_app.set_dependencies(aggregator_app.Dependencies(store=store, settings=settings))
+    real_aggregator = AggregatorFunction(Dependencies(store=store, settings=settings))
     seen: list[dict] = []
 
     def aggregator(event, context):
         if event.get("mode") != "failure":
             seen.append(event)
-        return aggregator_app.handler(event, context)
+        return real_aggregator(event, context)
 
     runner, machine = build_runner(worker, aggregator, map_max_concurrency=40)
     payload = {
@@ -170,7 +173,6 @@ def run_the_real_definition(worker, tmp_path, symbols, **input_changes):
         final = runner.wait(started["executionArn"], timeout_s=240)
     finally:
         runner.close()
-        aggregator_app.set_dependencies(None)
     return final, (seen[0] if seen else None), store
 
 
@@ -201,7 +203,7 @@ def test_a_thousand_worker_errors_with_huge_messages_stay_bounded_with_their_cau
     def unavailable():
         raise ValueError("could not read the Bitget secret: " + "AccessDenied " * 8_000)
 
-    monkeypatch.setattr(worker_app, "dependencies", unavailable)
+    monkeypatch.setattr(worker_app, "default_function", unavailable)
     symbols = thousand_symbols()
     # WHEN the real definition runs 1,000 of them
     final, aggregated, _ = run_the_real_definition(worker_app.handler, tmp_path, symbols)
@@ -226,9 +228,8 @@ def test_a_thousand_worker_errors_with_huge_messages_stay_bounded_with_their_cau
 def test_malformed_worker_events_are_reported_per_symbol(tmp_path):
     # GIVEN an execution input whose window the worker refuses (a coordinator bypassed or out of date)
     symbols = ["BTCUSDT", "ETHUSDT", "XRPUSDT"]
-    final, aggregated, _ = run_the_real_definition(
-        worker_app.handler, tmp_path, symbols, start_ms="yesterday"
-    )
+    worker = WorkerFunction(build_dependencies(WorkerSettings(_env_file=None), LocalResultsStore(tmp_path)))
+    final, aggregated, _ = run_the_real_definition(worker, tmp_path, symbols, start_ms="yesterday")
     # THEN every symbol is reported failed with the worker's own words, and the execution still succeeds
     assert final["status"] == "SUCCEEDED", (final.get("error"), final.get("cause"))
     assert [item["symbol"] for item in aggregated["results"]] == symbols

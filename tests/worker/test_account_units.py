@@ -10,7 +10,7 @@ import pytest
 
 from lambda_functions.common.account_scope import ACCOUNT_FUTURES, ACCOUNT_SPOT
 from lambda_functions.common.bitget import endpoints as ep
-from lambda_functions.worker import app
+from lambda_functions.worker.app import WorkerFunction
 from tests.worker.test_sandbox_extraction import PROFILE, _install
 
 pytestmark = pytest.mark.sandbox
@@ -18,11 +18,13 @@ SYMBOLS = [spec["symbol"] for spec in PROFILE["symbols"]]
 
 
 @pytest.fixture
-def exchange(make_sandbox, store):
-    server = make_sandbox(PROFILE, seed=11, enforce_rate_limits=False)
-    _install(server, store)
-    yield server
-    app.set_dependencies(None)
+def exchange(make_sandbox):
+    return make_sandbox(PROFILE, seed=11, enforce_rate_limits=False)
+
+
+@pytest.fixture
+def worker(exchange, store) -> WorkerFunction:
+    return _install(exchange, store)
 
 
 def _orders(store, summary) -> list[dict[str, Any]]:
@@ -40,8 +42,8 @@ def _truth(server, window, streams) -> set[tuple[str, str]]:
     return {(o["stream"], o["orderId"]) for o in rows}
 
 
-def test_futures_unit_equals_every_symbols_futures_truth(exchange, store):
-    summary = app.handler({"symbol": ACCOUNT_FUTURES, "execution": "acct"}, None)
+def test_futures_unit_equals_every_symbols_futures_truth(exchange, store, worker):
+    summary = worker({"symbol": ACCOUNT_FUTURES, "execution": "acct"}, None)
     orders = _orders(store, summary)
     futures = {s for s in {o["stream"] for o in orders}}
     assert all(s.endswith(("-FUTURES", "-FUTURES_plan")) for s in futures)
@@ -63,8 +65,8 @@ def test_futures_unit_equals_every_symbols_futures_truth(exchange, store):
     assert ep.FUTURES_CONTRACTS not in paths
 
 
-def test_spot_unit_pages_spot_plan_for_candidate_symbols_only(exchange, store):
-    summary = app.handler(
+def test_spot_unit_pages_spot_plan_for_candidate_symbols_only(exchange, store, worker):
+    summary = worker(
         {"symbol": ACCOUNT_SPOT, "execution": "acct", "scope": {"spot_plan_symbols": ["EDGEUSDT"]}}, None
     )
     orders = _orders(store, summary)
@@ -94,8 +96,10 @@ def test_spot_unit_pages_spot_plan_for_candidate_symbols_only(exchange, store):
             )
 
 
-def test_the_aggregated_account_execution_counts_per_symbol_and_advances_the_sync_state(exchange, store):
-    from lambda_functions.aggregator import app as aggregator
+def test_the_aggregated_account_execution_counts_per_symbol_and_advances_the_sync_state(
+    exchange, store, worker
+):
+    from lambda_functions.aggregator.app import AggregatorFunction, Dependencies
     from lambda_functions.aggregator.settings import AggregatorSettings
     from lambda_functions.common import sync_state
     from lambda_functions.common.keys import manifest_key
@@ -110,21 +114,18 @@ def test_the_aggregated_account_execution_counts_per_symbol_and_advances_the_syn
     )  # fmt: skip
     end = exchange.now_ms()  # as the coordinator does: one window for every unit
     results = [
-        app.handler({"symbol": unit, "execution": "acct", "scope": scope, "end_ms": end}, None)
+        worker({"symbol": unit, "execution": "acct", "scope": scope, "end_ms": end}, None)
         for unit in (ACCOUNT_SPOT, ACCOUNT_FUTURES)
     ]
-    aggregator.set_dependencies(
-        aggregator.Dependencies(
+    aggregator = AggregatorFunction(
+        Dependencies(
             store=store, settings=AggregatorSettings(results_prefix=PREFIX, cleanup_per_symbol_files=False),
             clock=FakeClock(),
         )
     )  # fmt: skip
-    try:
-        response = aggregator.handler(
-            {"execution": "acct", "symbols": ["ALL_SPOT", "ALL_FUTURES"], "results": results}, None
-        )
-    finally:
-        aggregator.set_dependencies(None)
+    response = aggregator(
+        {"execution": "acct", "symbols": ["ALL_SPOT", "ALL_FUTURES"], "results": results}, None
+    )
     summary = response["summary"]
     window = results[0]["window"]
     truth = [o for s in SYMBOLS for o in exchange.truth(s, window["start_ms"], window["end_ms"])]

@@ -8,11 +8,13 @@ import pytest
 
 from lambda_functions.common.bitget import BitgetRateLimitError, RateLimiter
 from lambda_functions.common.streams import ALL_PRODUCT_TYPES
-from lambda_functions.worker import app
+from lambda_functions.worker.app import WorkerFunction
 from lambda_functions.worker.budget import Clock
 from lambda_functions.worker.circuit_breaker import CircuitBreaker
+from lambda_functions.worker.events import parse_event
 from lambda_functions.worker.limiter_pool import LimiterPool
 from lambda_functions.worker.markets import MarketCatalog
+from lambda_functions.worker.wiring import Dependencies
 from tests.worker.conftest import PREFIX, worker_settings
 from tests.worker.fakes import FakeClient, FakeClock, make_orders
 
@@ -21,13 +23,13 @@ NOW = FakeClock().wall_ms()
 
 @pytest.fixture
 def install(store):
-    """Install fake dependencies for the handler; returns a function taking the client and settings."""
+    """A worker handler over fake dependencies; returns a function taking the client and settings."""
 
-    def _install(client, **overrides):
+    def _install(client, **overrides) -> WorkerFunction:
         settings = worker_settings(**overrides)
         clock = FakeClock()
-        app.set_dependencies(
-            app.Dependencies(
+        return WorkerFunction(
+            Dependencies(
                 settings=settings,
                 store=store,
                 results_prefix=PREFIX,
@@ -39,8 +41,7 @@ def install(store):
             )
         )
 
-    yield _install
-    app.set_dependencies(None)
+    return _install
 
 
 @pytest.mark.parametrize(
@@ -59,11 +60,11 @@ def install(store):
 )
 def test_invalid_events_raise_a_clear_value_error(event, message):
     with pytest.raises(ValueError, match=message):
-        app.parse_event(event)
+        parse_event(event)
 
 
 def test_symbol_is_normalised_to_upper_case():
-    request = app.parse_event({"symbol": " btcusdt ", "execution": "e", "start_ms": 1, "end_ms": 2})
+    request = parse_event({"symbol": " btcusdt ", "execution": "e", "start_ms": 1, "end_ms": 2})
     assert (request.symbol, request.start_ms, request.end_ms) == ("BTCUSDT", 1, 2)
 
 
@@ -72,19 +73,19 @@ def test_handler_returns_the_summary_and_writing_twice_is_idempotent(install, st
         {"spot_normal": make_orders(120, newest_ms=NOW - 1)},
         listed={"spot": {"BTCUSDT"}, "USDT-FUTURES": set(), "USDC-FUTURES": set(), "COIN-FUTURES": set()},
     )
-    install(client)
+    handler = install(client)
     event = {"symbol": "BTCUSDT", "execution": "exec-1"}
-    first = app.handler(event, None)
+    first = handler(event, None)
     with store.reader(first["orders_key"]) as fh:
         first_bytes = fh.read()
     calls = len(client.calls)
     # a second invocation (a Map retry) finds the symbol finished in its checkpoint: no request, same answer
-    second = app.handler(event, None)
+    second = handler(event, None)
     assert len(client.calls) == calls
     assert second == first and first["done"] is True
     # removed since (CLEANUP_PER_SYMBOL_FILES), the orders file is rebuilt from the segments, byte for byte
     store.delete([first["orders_key"]])
-    assert app.handler(event, None) == first and len(client.calls) == calls
+    assert handler(event, None) == first and len(client.calls) == calls
     with store.reader(second["orders_key"]) as fh:
         assert fh.read() == first_bytes
     assert first["orders"] == second["orders"] == 120
@@ -112,7 +113,9 @@ def test_summary_stays_under_one_kilobyte_in_the_worst_case(install):
         for pt in ALL_PRODUCT_TYPES
         for plan in ("normal_plan", "track_plan", "profit_loss")
     }
-    install(FakeClient(listed=markets, fail=fail), include_simulation=True, include_plan_orders=True)
-    summary = app.handler({"symbol": "BTCUSDT", "execution": "x" * 80}, None)
+    handler = install(
+        FakeClient(listed=markets, fail=fail), include_simulation=True, include_plan_orders=True
+    )
+    summary = handler({"symbol": "BTCUSDT", "execution": "x" * 80}, None)
     assert len(summary["incomplete_streams"]) == 15
     assert len(json.dumps(summary)) < 1024

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from lambda_functions.aggregator import app as aggregator
+from lambda_functions.aggregator.app import AggregatorFunction, Dependencies
 from lambda_functions.aggregator.settings import AggregatorSettings
 from lambda_functions.common import sync_state
 from lambda_functions.common.bitget import Credentials
@@ -17,7 +17,6 @@ from lambda_functions.common.bitget import endpoints as ep
 from lambda_functions.common.timewindow import DAY_MS
 from lambda_functions.coordinator.account_check import AccountChecker
 from lambda_functions.coordinator.service import Coordinator
-from lambda_functions.worker import app as worker
 from tests.aggregator.factory import FakeClock
 from tests.worker.conftest import PREFIX
 from tests.worker.test_sandbox_extraction import _install
@@ -40,6 +39,14 @@ class Harness:
 
     def __init__(self, server, store) -> None:
         self.server, self.store = server, store
+        self.worker = _install(server, store)
+        self.aggregator = AggregatorFunction(
+            Dependencies(
+                store=store,
+                settings=AggregatorSettings(results_prefix=PREFIX, cleanup_per_symbol_files=False),
+                clock=FakeClock(),
+            )
+        )
         self.sfn = _Sfn()
         self.ledger: dict[tuple[str, str], dict[str, Any]] = {}
         self.first_start: int | None = None
@@ -57,20 +64,10 @@ class Harness:
         assert answer["statusCode"] == 202, answer
         state = self.sfn.inputs[-1]
         item = {k: state[k] for k in ("execution", "start_ms", "end_ms", "include_plan_orders", "scope")}
-        results = [worker.handler(item | {"symbol": unit}, None) for unit in state["symbols"]]
-        aggregator.set_dependencies(
-            aggregator.Dependencies(
-                store=self.store,
-                settings=AggregatorSettings(results_prefix=PREFIX, cleanup_per_symbol_files=False),
-                clock=FakeClock(),
-            )
+        results = [self.worker(item | {"symbol": unit}, None) for unit in state["symbols"]]
+        response = self.aggregator(
+            {"execution": state["execution"], "symbols": state["symbols"], "results": results}, None
         )
-        try:
-            response = aggregator.handler(
-                {"execution": state["execution"], "symbols": state["symbols"], "results": results}, None
-            )
-        finally:
-            aggregator.set_dependencies(None)
         assert response["summary"]["complete"], response["summary"]["incomplete_streams"]
         with self.store.reader(f"{PREFIX}{state['execution']}/result.json") as fh:
             for order in json.load(fh)["orders"]:
@@ -94,9 +91,7 @@ class Harness:
 @pytest.fixture
 def harness(make_sandbox, store):
     server = make_sandbox("live", seed=5, enforce_rate_limits=False)
-    _install(server, store)
-    yield Harness(server, store)
-    worker.set_dependencies(None)
+    return Harness(server, store)
 
 
 def _history_requests(server) -> dict[str, int]:
@@ -177,7 +172,7 @@ def test_a_failed_lookup_leaves_its_stream_incomplete_and_its_sync_state_where_i
     state_input = harness.sfn.inputs[-1]
     item = {k: state_input[k] for k in ("execution", "start_ms", "end_ms", "include_plan_orders", "scope")}
     unit = "ALL_SPOT" if failing.startswith("spot") else "ALL_FUTURES"
-    summary = worker.handler(item | {"symbol": unit}, None)
+    summary = harness.worker(item | {"symbol": unit}, None)
     assert answer["statusCode"] == 202
     assert summary["complete"] is False and failing in summary["incomplete_streams"]
     detail = harness.store.get_json(summary["detail_key"])

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from lambda_functions.worker import app
+from lambda_functions.worker.app import WorkerFunction
+from lambda_functions.worker.wiring import build_dependencies
 from tests.worker.conftest import worker_settings
 from tests.worker.test_sandbox_extraction import _assert_exact, _install, _orders
 
@@ -35,11 +36,7 @@ PROFILE = {
 
 def _run(make_sandbox, store, execution: str, **server_options: Any) -> tuple[Any, dict[str, Any]]:
     server = make_sandbox(PROFILE, seed=11, enforce_rate_limits=False, **server_options)
-    _install(server, store)
-    try:
-        summary = app.handler({"symbol": "LIVEUSDT", "execution": execution}, None)
-    finally:
-        app.set_dependencies(None)
+    summary = _install(server, store)({"symbol": "LIVEUSDT", "execution": execution}, None)
     return server, summary
 
 
@@ -52,11 +49,7 @@ def _check_exact(server, store, summary) -> None:
 def test_short_pages_mid_stream_lose_nothing(make_sandbox, store):
     server = make_sandbox(PROFILE, seed=11, enforce_rate_limits=False)
     server.set_faults(short_page=0.5)
-    _install(server, store)
-    try:
-        summary = app.handler({"symbol": "LIVEUSDT", "execution": "short"}, None)
-    finally:
-        app.set_dependencies(None)
+    summary = _install(server, store)({"symbol": "LIVEUSDT", "execution": "short"}, None)
     assert server.stats()["faults"].get("short_page", 0) >= 10  # many pages really were cut short
     _check_exact(server, store, summary)
 
@@ -96,12 +89,9 @@ def test_the_default_retry_budget_absorbs_25_percent_combined_faults(make_sandbo
         bitget_api_passphrase=creds.passphrase,
         max_execution_time=600,
     )
-    app.set_dependencies(app.build_dependencies(settings, store))
+    worker = WorkerFunction(build_dependencies(settings, store))
     server.set_faults(error_5xx=0.08, reset=0.06, truncate=0.06, burst_429=0.05)
-    try:
-        summary = app.handler({"symbol": "LIVEUSDT", "execution": "faults25"}, None)
-    finally:
-        app.set_dependencies(None)
+    summary = worker({"symbol": "LIVEUSDT", "execution": "faults25"}, None)
     assert sum(server.stats()["faults"].values()) >= 5  # about a quarter of some 40 requests
     assert summary["retries"] > 0
     _check_exact(server, store, summary)

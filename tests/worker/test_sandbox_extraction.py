@@ -15,11 +15,12 @@ import pytest
 from lambda_functions.common.bitget import BitgetClient, Credentials, RateLimiter, RetryPolicy
 from lambda_functions.common.bitget import endpoints as ep
 from lambda_functions.common.timewindow import DAY_MS
-from lambda_functions.worker import app
+from lambda_functions.worker.app import WorkerFunction
 from lambda_functions.worker.budget import Clock
 from lambda_functions.worker.circuit_breaker import CircuitBreaker
 from lambda_functions.worker.limiter_pool import LimiterPool
 from lambda_functions.worker.markets import MarketCatalog
+from lambda_functions.worker.wiring import Dependencies
 from tests.worker.conftest import PREFIX, worker_settings
 
 pytestmark = pytest.mark.sandbox
@@ -52,7 +53,8 @@ PROFILE: dict[str, Any] = {
 }  # fmt: skip
 
 
-def _install(server, store, *, retries: int = 2, **overrides: Any) -> None:
+def _install(server, store, *, retries: int = 2, **overrides: Any) -> WorkerFunction:
+    """The worker handler talking to `server`, writing to `store`."""
     overrides = {"second_pass_pause_s": 0.05, **overrides}
     settings = worker_settings(
         bitget_base=server.base_url, include_plan_orders=True, bitget_retries=retries, **overrides
@@ -68,8 +70,8 @@ def _install(server, store, *, retries: int = 2, **overrides: Any) -> None:
             limiter=limiter,
         )
 
-    app.set_dependencies(
-        app.Dependencies(
+    return WorkerFunction(
+        Dependencies(
             settings=settings,
             store=store,
             results_prefix=PREFIX,
@@ -83,11 +85,13 @@ def _install(server, store, *, retries: int = 2, **overrides: Any) -> None:
 
 
 @pytest.fixture
-def exchange(make_sandbox, store):
-    server = make_sandbox(PROFILE, seed=7, enforce_rate_limits=False)
-    _install(server, store)
-    yield server
-    app.set_dependencies(None)
+def exchange(make_sandbox):
+    return make_sandbox(PROFILE, seed=7, enforce_rate_limits=False)
+
+
+@pytest.fixture
+def worker(exchange, store) -> WorkerFunction:
+    return _install(exchange, store)
 
 
 def _orders(store, summary) -> list[dict[str, Any]]:
@@ -107,8 +111,8 @@ def _history_requests(server) -> int:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("symbol", ["EDGEUSDT", "BIGUSDT", "TIEUSDT"])
-def test_every_order_exactly_once_newest_first(exchange, store, symbol):
-    summary = app.handler({"symbol": symbol, "execution": "exact"}, None)
+def test_every_order_exactly_once_newest_first(exchange, store, symbol, worker):
+    summary = worker({"symbol": symbol, "execution": "exact"}, None)
     truth = exchange.truth(symbol, summary["window"]["start_ms"], summary["window"]["end_ms"])
     _assert_exact(_orders(store, summary), truth)
     assert summary["complete"]
@@ -124,8 +128,10 @@ PROFILE_COUNTS = {spec["symbol"]: spec["orders"] for spec in PROFILE["symbols"]}
 
 
 @pytest.mark.slow
-def test_heavy_streams_split_into_shards_and_borders_on_equal_ctime_lose_or_double_nothing(exchange, store):
-    summary = app.handler({"symbol": "HEAVYUSDT", "execution": "heavy"}, None)
+def test_heavy_streams_split_into_shards_and_borders_on_equal_ctime_lose_or_double_nothing(
+    exchange, store, worker
+):
+    summary = worker({"symbol": "HEAVYUSDT", "execution": "heavy"}, None)
     orders = _orders(store, summary)
     _assert_exact(
         orders, exchange.truth("HEAVYUSDT", summary["window"]["start_ms"], summary["window"]["end_ms"])
@@ -137,8 +143,8 @@ def test_heavy_streams_split_into_shards_and_borders_on_equal_ctime_lose_or_doub
     assert len(ctimes) - len(set(ctimes)) > 1000  # ties everywhere, borders included
 
 
-def test_ties_in_ctime_are_all_kept_and_ordered(exchange, store):
-    summary = app.handler({"symbol": "TIEUSDT", "execution": "ties"}, None)
+def test_ties_in_ctime_are_all_kept_and_ordered(exchange, store, worker):
+    summary = worker({"symbol": "TIEUSDT", "execution": "ties"}, None)
     orders = _orders(store, summary)
     ctimes = [o["cTime"] for o in orders]
     assert len(ctimes) - len(set(ctimes)) > 100  # the profile really has many shared cTimes
@@ -147,10 +153,10 @@ def test_ties_in_ctime_are_all_kept_and_ordered(exchange, store):
     )
 
 
-def test_window_longer_than_90_days_is_clamped_and_still_exact(exchange, store):
+def test_window_longer_than_90_days_is_clamped_and_still_exact(exchange, store, worker):
     now = Clock().wall_ms()
     event = {"symbol": "EDGEUSDT", "execution": "long", "start_ms": now - 200 * DAY_MS, "end_ms": now}
-    summary = app.handler(event, None)
+    summary = worker(event, None)
     assert summary["window"]["clamped"] is True
     assert summary["window"]["start_ms"] >= now - 90 * DAY_MS
     _assert_exact(_orders(store, summary), exchange.truth("EDGEUSDT", now - 200 * DAY_MS, now))
@@ -176,8 +182,10 @@ PROBES_PER_PATH = {
 
 
 @pytest.mark.parametrize("symbol", ["NOPEUSDT", "BTCUSDT_UMCBL"])
-def test_unknown_and_v1_symbols_cost_one_request_per_stream_and_are_not_found(exchange, store, symbol):
-    summary = app.handler({"symbol": symbol, "execution": "unknown"}, None)
+def test_unknown_and_v1_symbols_cost_one_request_per_stream_and_are_not_found(
+    exchange, store, symbol, worker
+):
+    summary = worker({"symbol": symbol, "execution": "unknown"}, None)
     assert summary["errors"] == {"symbol_not_found": 1}  # no market knows it: most likely a typo
     assert summary["orders"] == 0
     assert summary["complete"]
@@ -191,8 +199,8 @@ def test_unknown_and_v1_symbols_cost_one_request_per_stream_and_are_not_found(ex
     assert reasons == ({"not_listed", "name_rule"} if symbol == "NOPEUSDT" else {"not_listed"})
 
 
-def test_symbol_missing_from_a_market_costs_one_request_there_and_is_no_error(exchange, store):
-    summary = app.handler({"symbol": "TIEUSDT", "execution": "markets"}, None)
+def test_symbol_missing_from_a_market_costs_one_request_there_and_is_no_error(exchange, store, worker):
+    summary = worker({"symbol": "TIEUSDT", "execution": "markets"}, None)
     assert summary["errors"] == {}
     endpoints = exchange.stats()["endpoints"]
     assert endpoints[ep.SPOT_PLAN_HISTORY]["requests"] == 1  # listed in spot: one (empty) page
@@ -204,13 +212,13 @@ def test_symbol_missing_from_a_market_costs_one_request_there_and_is_no_error(ex
     assert detail["smart_pagination"]["requests_saved_by_name"] == 4
 
 
-def test_delisted_symbol_with_history_is_extracted_exactly(exchange, store):
+def test_delisted_symbol_with_history_is_extracted_exactly(exchange, store, worker):
     # GIVEN a symbol the sandbox serves history for but leaves out of every symbol/contract list
     client = BitgetClient(exchange.base_url, None)
     assert "GONEUSDT" not in {row["symbol"] for row in client.spot_symbols()}
     assert "GONEUSDT" not in {row["symbol"] for row in client.futures_contracts("USDT-FUTURES")}
     # WHEN the worker extracts it
-    summary = app.handler({"symbol": "GONEUSDT", "execution": "delisted"}, None)
+    summary = worker({"symbol": "GONEUSDT", "execution": "delisted"}, None)
     # THEN every order is there, exactly, and the markets that never had it are merely not applicable
     truth = exchange.truth("GONEUSDT", summary["window"]["start_ms"], summary["window"]["end_ms"])
     assert len(truth) == 150 + 3 + 230 + 12
@@ -226,9 +234,9 @@ def test_delisted_symbol_with_history_is_extracted_exactly(exchange, store):
 
 @pytest.mark.slow
 def test_ten_percent_faults_within_the_retry_budget_change_nothing(exchange, store):
-    _install(exchange, store, retries=6)
+    worker = _install(exchange, store, retries=6)
     exchange.set_faults(error_5xx=0.04, reset=0.03, truncate=0.03)
-    summary = app.handler({"symbol": "EDGEUSDT", "execution": "faults"}, None)
+    summary = worker({"symbol": "EDGEUSDT", "execution": "faults"}, None)
     assert summary["retries"] > 0
     assert sum(exchange.stats()["faults"].values()) > 0
     assert summary["complete"]
@@ -237,9 +245,9 @@ def test_ten_percent_faults_within_the_retry_budget_change_nothing(exchange, sto
 
 
 def test_faults_beyond_the_retry_budget_are_categorised_not_raised(exchange, store):
-    _install(exchange, store, retries=0)
+    worker = _install(exchange, store, retries=0)
     exchange.set_faults(error_5xx=1.0)
-    summary = app.handler({"symbol": "EDGEUSDT", "execution": "broken"}, None)
+    summary = worker({"symbol": "EDGEUSDT", "execution": "broken"}, None)
     assert summary["complete"] is False
     # the market lists failed too; the name still rules out USDC- and COIN-FUTURES: the 5 other streams failed,
     # each after a second pass
@@ -252,11 +260,11 @@ def test_faults_beyond_the_retry_budget_are_categorised_not_raised(exchange, sto
 
 
 def test_rate_limited_beyond_the_retry_budget_is_rate_limit(exchange, store):
-    _install(exchange, store, retries=0)
-    app.handler({"symbol": "TIEUSDT", "execution": "warm"}, None)  # a warm process has its market lists
+    worker = _install(exchange, store, retries=0)
+    worker({"symbol": "TIEUSDT", "execution": "warm"}, None)  # a warm process has its market lists
     exchange.reset()
     exchange.set_faults(burst_429=1.0)
-    summary = app.handler({"symbol": "TIEUSDT", "execution": "limited"}, None)
+    summary = worker({"symbol": "TIEUSDT", "execution": "limited"}, None)
     # every stream the name allows (spot normal/tpsl/plan, USDT-FUTURES and its plan): a 429 says nothing about
     # the symbol; each query is asked, paused, asked again (its second pass), then given up
     assert summary["errors"] == {"rate_limit": 5}
@@ -267,11 +275,11 @@ def test_rate_limited_beyond_the_retry_budget_is_rate_limit(exchange, store):
 
 
 def test_time_budget_exhausted_near_the_deadline_is_incomplete_and_keeps_a_true_prefix(exchange, store):
-    _install(exchange, store, max_execution_time=1.5, budget_safety_margin_s=0.5)
+    worker = _install(exchange, store, max_execution_time=1.5, budget_safety_margin_s=0.5)
     exchange.set_faults(latency_ms=120)
     # the execution's deadline is too near for another invocation: the worker reports what it has
     deadline_ms = Clock().wall_ms() + 5_000
-    summary = app.handler({"symbol": "BIGUSDT", "execution": "budget", "deadline_ms": deadline_ms}, None)
+    summary = worker({"symbol": "BIGUSDT", "execution": "budget", "deadline_ms": deadline_ms}, None)
     assert (summary["done"], summary["reason"]) == (False, "deadline")
     assert "spot_normal" in summary["incomplete_streams"]
     assert summary["errors"].get("deadline", 0) >= 1
@@ -285,12 +293,12 @@ def test_time_budget_exhausted_near_the_deadline_is_incomplete_and_keeps_a_true_
     assert orders[0] == truth[0]  # the newest shard started from the newest order
 
 
-def test_writing_twice_is_idempotent(exchange, store):
+def test_writing_twice_is_idempotent(exchange, store, worker):
     event = {"symbol": "EDGEUSDT", "execution": "twice", "start_ms": 1, "end_ms": Clock().wall_ms()}
-    first = app.handler(event, None)
+    first = worker(event, None)
     with store.reader(first["orders_key"]) as fh:
         first_bytes = fh.read()
-    second = app.handler(event, None)
+    second = worker(event, None)
     with store.reader(second["orders_key"]) as fh:
         assert fh.read() == first_bytes
     symbol_files = [key for key in store.list_keys(f"{PREFIX}twice/") if "/symbols/" in key]

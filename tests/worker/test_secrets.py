@@ -10,8 +10,9 @@ from moto import mock_aws
 
 from lambda_functions.common.bitget import RateLimiter
 from lambda_functions.common.results_store import LocalResultsStore
-from lambda_functions.worker import app
+from lambda_functions.worker.credentials import credentials
 from lambda_functions.worker.settings import settings_from_environment
+from lambda_functions.worker.wiring import build_dependencies
 from tests.worker.conftest import worker_settings
 
 REGION = "us-east-2"
@@ -39,7 +40,7 @@ def _store_secret(client, value: str, name: str = "bitget/readonly") -> str:
 def test_worker_builds_its_client_with_the_secrets_credentials_read_once(aws, monkeypatch, tmp_path):
     arn = _store_secret(aws, json.dumps(SECRET))
     monkeypatch.setenv("BITGET_SECRET_ARN", arn)
-    deps = app.build_dependencies(store=LocalResultsStore(tmp_path))
+    deps = build_dependencies(store=LocalResultsStore(tmp_path))
     assert deps.settings.bitget_secret_arn == arn
     client = deps.make_client(RateLimiter())
     creds = client._credentials
@@ -62,7 +63,7 @@ def test_the_secret_is_fetched_exactly_once_per_process(aws, tmp_path):
             calls.append(kwargs)
             return aws.get_secret_value(**kwargs)
 
-    deps = app.build_dependencies(
+    deps = build_dependencies(
         worker_settings(bitget_secret_arn=arn), LocalResultsStore(tmp_path), secrets_client=Counting()
     )
     for _ in range(3):
@@ -82,7 +83,7 @@ def test_the_secret_is_fetched_exactly_once_per_process(aws, tmp_path):
 def test_a_malformed_secret_is_a_clear_error_without_its_value(aws, tmp_path, value, message):
     arn = _store_secret(aws, value)
     with pytest.raises(ValueError, match=message) as raised:
-        app.build_dependencies(worker_settings(bitget_secret_arn=arn), LocalResultsStore(tmp_path))
+        build_dependencies(worker_settings(bitget_secret_arn=arn), LocalResultsStore(tmp_path))
     text = str(raised.value)
     assert arn in text and "BITGET_SECRET_ARN" in text
     assert "s3cr3t-VALUE-xyz" not in text
@@ -93,17 +94,15 @@ def test_a_malformed_secret_is_a_clear_error_without_its_value(aws, tmp_path, va
 def test_a_missing_secret_is_a_clear_error(aws, tmp_path):
     arn = f"arn:aws:secretsmanager:{REGION}:123456789012:secret:bitget/absent-AbCdEf"
     with pytest.raises(ValueError, match=r"could not read the Bitget secret .*ResourceNotFoundException"):
-        app.build_dependencies(worker_settings(bitget_secret_arn=arn), LocalResultsStore(tmp_path))
+        build_dependencies(worker_settings(bitget_secret_arn=arn), LocalResultsStore(tmp_path))
 
 
 def test_plain_environment_credentials_still_work_without_a_secret(monkeypatch):
     monkeypatch.delenv("BITGET_SECRET_ARN", raising=False)
-    creds = app.credentials(
-        worker_settings(bitget_api_key="k", bitget_api_secret="s", bitget_api_passphrase="p")
-    )
+    creds = credentials(worker_settings(bitget_api_key="k", bitget_api_secret="s", bitget_api_passphrase="p"))
     assert creds is not None
     assert (creds.api_key, creds.api_secret, creds.passphrase) == ("k", "s", "p")
-    assert app.credentials(worker_settings()) is None
+    assert credentials(worker_settings()) is None
 
 
 def test_secret_arn_and_plain_credentials_together_are_a_configuration_error(monkeypatch):
@@ -141,5 +140,5 @@ def test_bad_base_url_from_the_environment_is_named_without_the_secret(monkeypat
     monkeypatch.setenv("BITGET_BASE", "ftp://api.bitget.com")
     monkeypatch.setenv("BITGET_API_SECRET", "s3cr3t-VALUE-xyz")
     with pytest.raises(ValueError, match="BITGET_BASE must be an http") as raised:
-        app.build_dependencies(store=None)
+        build_dependencies(store=None)
     assert "s3cr3t-VALUE-xyz" not in str(raised.value)
