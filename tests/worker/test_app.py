@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
 from lambda_functions.common.bitget import BitgetRateLimitError, RateLimiter
 from lambda_functions.common.streams import ALL_PRODUCT_TYPES
+from lambda_functions.worker import app as app_module
 from lambda_functions.worker.app import WorkerFunction
 from lambda_functions.worker.budget import Clock
 from lambda_functions.worker.circuit_breaker import CircuitBreaker
@@ -119,3 +121,50 @@ def test_summary_stays_under_one_kilobyte_in_the_worst_case(install):
     summary = handler({"symbol": "BTCUSDT", "execution": "x" * 80}, None)
     assert len(summary["incomplete_streams"]) == 15
     assert len(json.dumps(summary)) < 1024
+
+
+def test_two_workers_in_one_process_each_use_their_own_dependencies(install, tmp_path):
+    # GIVEN two worker handlers over different stores (two embedded services, or two tests, in one process)
+    from lambda_functions.common.results_store import LocalResultsStore
+
+    listed = {"spot": {"BTCUSDT"}, "USDT-FUTURES": set(), "USDC-FUTURES": set(), "COIN-FUTURES": set()}
+    first = install(FakeClient({"spot_normal": make_orders(3, newest_ms=NOW - 1)}, listed=listed))
+    other_store = LocalResultsStore(tmp_path / "other")
+    second = WorkerFunction(replace(first.deps, store=other_store))
+    # WHEN each runs the same event
+    event = {"symbol": "BTCUSDT", "execution": "exec-2"}
+    a, b = first(event, None), second(event, None)
+    # THEN each wrote to its own store: nothing process-wide decided where
+    assert first.deps.store.exists(a["orders_key"]) and other_store.exists(b["orders_key"])
+    assert other_store.list_keys(f"{PREFIX}exec-2/") != [] and first.deps.store is not other_store
+
+
+def test_the_lambda_handler_builds_its_worker_once_from_the_environment(monkeypatch, install):
+    # GIVEN the module-level handler the Lambda runtime calls, with no worker built yet
+    built: list[Dependencies] = []
+    fake = install(FakeClient(listed={"spot": set()}))
+
+    def from_environment() -> Dependencies:
+        built.append(fake.deps)
+        return fake.deps
+
+    monkeypatch.setattr(app_module, "_default", None)
+    monkeypatch.setattr(app_module, "build_dependencies", from_environment)
+    # WHEN it is invoked twice (a cold start, then a warm one)
+    for _ in range(2):
+        app_module.handler({"symbol": "BTCUSDT", "execution": "exec-3"}, None)
+    # THEN the dependencies were built once, on the first invocation
+    assert len(built) == 1
+    assert app_module.default_function().deps is fake.deps
+
+
+def test_a_failure_to_build_the_worker_is_an_error_item(monkeypatch):
+    # GIVEN a cold start whose dependencies cannot be built (say the Bitget secret is unreadable)
+    def unreadable() -> Dependencies:
+        raise ValueError("could not read the Bitget secret: AccessDenied")
+
+    monkeypatch.setattr(app_module, "_default", None)
+    monkeypatch.setattr(app_module, "build_dependencies", unreadable)
+    # WHEN the handler is invoked THEN the Map gets a bounded error item, not a Lambda error
+    item = app_module.handler({"symbol": "BTCUSDT", "execution": "exec-4"}, None)
+    assert item["symbol"] == "BTCUSDT" and item["error"]["Error"] == "ValueError"
