@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
+
+from app.core.masking import mask_urls
 
 
 class RootResponse(BaseModel):
@@ -125,3 +127,9 @@ class InfoResponse(BaseModel):
     database: dict[str, Any]
     account: dict[str, Any] | None = None
     endpoints: dict[str, str]
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_password(cls, value: Any) -> Any:
+        """Whichever part carries a URL (the database's, a proxy's...), its password never reaches /info."""
+        return mask_urls(value)

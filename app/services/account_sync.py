@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from app.orchestration.base import ExtractionOptions
+from app.schemas.orders import OrdersStartedResponse
 from lambda_functions.common import sync_state
 from lambda_functions.common.results_store import ResultsStore
 from lambda_functions.common.timewindow import DAY_MS, RETENTION_MS
@@ -114,7 +115,7 @@ class SyncScheduler:
 
     def __init__(
         self,
-        start: Callable[[ExtractionOptions], dict[str, Any]],
+        start: Callable[[ExtractionOptions], OrdersStartedResponse],
         is_running: Callable[[str], bool],
         warn: Callable[[], str | None] = lambda: None,
     ) -> None:
@@ -133,7 +134,7 @@ class SyncScheduler:
                 )
                 return
             started = self._start(ExtractionOptions(since="last_sync"))
-            self._last_arn = str(started["executionArn"])
+            self._last_arn = started.executionArn
             log.info(
                 "scheduled sync started",
                 extra={

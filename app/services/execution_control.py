@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from app.orchestration.base import ExecutionConflictError, ExecutionNotFoundError, ExecutionState
+from app.schemas.orders import CancelResponse, ResumeResponse
 from app.services.orders_service import OrdersService, execution_name
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ class ExecutionControl:
         self.db = orders.db
 
     # POST /orders/{arn}/cancel -----------------------------------------------------------------------------
-    def cancel(self, execution_arn: str) -> dict[str, Any]:
+    def cancel(self, execution_arn: str) -> CancelResponse:
         state, row = self._current(execution_arn)
         if state.status != "RUNNING":
             raise ExecutionConflictError(
@@ -51,16 +52,16 @@ class ExecutionControl:
         self.orchestrator.cancel(execution_arn)
         self._log(execution_arn, row, "INFO", "cancel requested", {})
         log.info("cancel requested", extra={"execution_arn": execution_arn})
-        return {
-            "executionArn": execution_arn,
-            "status": "ABORTING",
-            "message": "Cancel requested: the workers stop at their next page; the execution then reads "
+        return CancelResponse(
+            executionArn=execution_arn,
+            status="ABORTING",
+            message="Cancel requested: the workers stop at their next page; the execution then reads "
             "ABORTED with what was fetched until then",
-            "status_url": f"/orders/{execution_arn}",
-        }
+            status_url=f"/orders/{execution_arn}",
+        )
 
     # POST /orders/{arn}/resume -----------------------------------------------------------------------------
-    def resume(self, execution_arn: str) -> dict[str, Any]:
+    def resume(self, execution_arn: str) -> ResumeResponse:
         state, row = self._current(execution_arn)
         previous = state.status
         if state.status == "RUNNING":
@@ -92,16 +93,16 @@ class ExecutionControl:
         self._log(execution_arn, row, "INFO", "execution resumed", details)
         log.info("execution resumed", extra={"execution_arn": execution_arn, **details})
         self._follow(execution_arn)
-        return {
-            "executionArn": execution_arn,
-            "execution_name": resumed.execution_name or execution_name(execution_arn),
-            "status": "RUNNING",
-            "previous_status": previous,
-            "run": resumed.run,
-            "run_arn": resumed.run_arn,
-            "message": "Execution resumed from its checkpoints (failed shards are reopened)",
-            "status_url": f"/orders/{execution_arn}",
-        }
+        return ResumeResponse(
+            executionArn=execution_arn,
+            execution_name=resumed.execution_name or execution_name(execution_arn),
+            status="RUNNING",
+            previous_status=previous,
+            run=resumed.run,
+            run_arn=resumed.run_arn,
+            message="Execution resumed from its checkpoints (failed shards are reopened)",
+            status_url=f"/orders/{execution_arn}",
+        )
 
     # continuations and start-up ----------------------------------------------------------------------------
     def continue_if_needed(self, execution_arn: str) -> str | None:

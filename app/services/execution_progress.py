@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from lambda_functions.common.bitget.endpoints import DEFAULT_LIMIT, PUBLISHED_LIMITS, history_path
@@ -94,13 +94,6 @@ class ExecutionProgress:
             "requests": self.requests,
             "http_429": self.http_429,
             "requests_limit_per_s": self.requests_limit_per_s,
-        }
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "symbols_total": self.symbols_total,
-            **self.totals(),
-            "symbols": [asdict(s) for s in self.symbols],
         }
 
 

@@ -28,6 +28,19 @@ from lambda_functions.coordinator.account_check import AccountCheck
 PROBE_NAME = "_health/probe.json"
 
 
+@dataclass(frozen=True)
+class HealthReport:
+    """What the live checks found; `problems` names each failed one (`name: ErrorType`)."""
+
+    checks: dict[str, bool]
+    problems: list[str]
+    account: dict[str, Any] | None = None  # the account check's outcome; None: no check in this process
+
+    @property
+    def valid(self) -> bool:
+        return all(self.checks.values())
+
+
 @dataclass
 class HealthChecks:
     engine: Engine
@@ -36,9 +49,8 @@ class HealthChecks:
     exchange_time: Callable[[], Any] | None  # None: no exchange configured, nothing to check
     account: Callable[[], AccountCheck] | None = None  # None: no credentials in this process
 
-    def run(self) -> dict[str, Any]:
-        """`{"valid": all checks true, "checks": {name: bool}, "problems": ["name: ErrorType", ...]}`, plus
-        `account` (the account check's outcome) when there is one."""
+    def run(self) -> HealthReport:
+        """Every check, run now; a failure is reported, never raised."""
         checks: dict[str, bool] = {"configuration": True}
         problems: list[str] = []
         probes: dict[str, Callable[[], Any]] = {
@@ -55,14 +67,13 @@ class HealthChecks:
                 problems.append(f"{name}: {type(exc).__name__}")
             else:
                 checks[name] = True
-        report: dict[str, Any] = {"checks": checks, "problems": problems}
-        if self.account is not None:
-            account = self.account()
-            checks["account"] = account.status == "ok"
-            if not checks["account"]:
-                problems.append(f"account: {account.status} ({account.message})")
-            report["account"] = account.as_dict()
-        return {"valid": all(checks.values())} | report
+        if self.account is None:
+            return HealthReport(checks, problems)
+        account = self.account()
+        checks["account"] = account.status == "ok"
+        if not checks["account"]:
+            problems.append(f"account: {account.status} ({account.message})")
+        return HealthReport(checks, problems, account.as_dict())
 
     def _database(self) -> None:
         with self.engine.connect() as connection:

@@ -34,6 +34,17 @@ from app.orchestration.base import (
     OrchestrationError,
     Orchestrator,
 )
+from app.schemas.orders import (
+    AwsExecutionDetails,
+    DatabaseInfo,
+    DeleteExecutionResponse,
+    ExecutionListItem,
+    ExecutionListResponse,
+    ExecutionStatusResponse,
+    OrdersStartedResponse,
+    RemovedItems,
+    SaveFromUrlResponse,
+)
 from app.services.database import Database
 from app.services.execution_progress import ExecutionProgress, read_progress
 from app.services.execution_records import FINISHED_STATUSES
@@ -60,6 +71,23 @@ class Refreshed:
     database_state: str | None  # None while running, or when the execution failed
     known: bool  # False: the orchestrator no longer knows it (the database's word was used)
     continuation_needed: bool = False  # its run stopped at the deadline: it waits for a resume
+
+
+@dataclass(frozen=True)
+class ExecutionPage:
+    """A page of GET /orders/list: the database's rows, each with its status refreshed (the web page shows
+    more of a row than the API's `ExecutionListItem`)."""
+
+    total: int
+    skip: int
+    limit: int
+    rows: list[dict[str, Any]]
+
+    def response(self) -> ExecutionListResponse:
+        executions = [ExecutionListItem.model_validate(row) for row in self.rows]
+        return ExecutionListResponse(
+            total_executions=self.total, skip=self.skip, limit=self.limit, executions=executions
+        )
 
 
 def execution_name(execution_arn: str) -> str:
@@ -99,7 +127,7 @@ class OrdersService:
         start_ms: int | None,
         end_ms: int | None,
         options: ExtractionOptions | None = None,
-    ) -> dict[str, Any]:
+    ) -> OrdersStartedResponse:
         """Start an extraction of `symbols`, or with None of the whole account (options.since: a sync)."""
         unique = None if symbols is None else self._validated(symbols, start_ms, end_ms)
         started = self.orchestrator.start(unique, start_ms, end_ms, options or ExtractionOptions())
@@ -111,23 +139,22 @@ class OrdersService:
         if when_finished is not None:  # embedded: save the orders as soon as it ends, nobody needs to poll
             arn = started.execution_arn
             when_finished(arn, lambda: self.status(arn))
-        return {
-            "status": "started",
-            "executionArn": started.execution_arn,
-            "execution_name": started.execution_name,
-            "symbols": started.symbols,
-            "start_ms": started.start_ms,
-            "end_ms": started.end_ms,
-            "message": (
+        return OrdersStartedResponse(
+            executionArn=started.execution_arn,
+            execution_name=started.execution_name,
+            symbols=started.symbols,
+            start_ms=started.start_ms,
+            end_ms=started.end_ms,
+            message=(
                 "Procesamiento iniciado para toda la cuenta"
                 if started.scope == "account"
                 else f"Procesamiento iniciado para {len(started.symbols)} símbolos"
             ),
-            "database_saved": saved,
-            "database_message": db_message,
-            "status_url": f"/orders/{started.execution_arn}",
+            database_saved=saved,
+            database_message=db_message,
+            status_url=f"/orders/{started.execution_arn}",
             **started.echo(),  # the window requested and whether it was clamped, the options, the account
-        }
+        )
 
     def _validated(self, symbols: list[str], start_ms: int | None, end_ms: int | None) -> list[str]:
         """The coordinator's own checks with this service's limits, so it is only ever called with valid input."""
@@ -158,14 +185,9 @@ class OrdersService:
         return True, "ExecutionArn guardado automáticamente en base de datos"
 
     # GET /orders/list --------------------------------------------------------------------------------------
-    def list_executions(self, skip: int, limit: int) -> dict[str, Any]:
+    def list_executions(self, skip: int, limit: int) -> ExecutionPage:
         total, rows = self.db.executions.list_executions(skip=skip, limit=limit)
-        return {
-            "total_executions": total,
-            "skip": skip,
-            "limit": limit,
-            "executions": [self._fresh(row) for row in rows],
-        }
+        return ExecutionPage(total, skip, limit, [self._fresh(row) for row in rows])
 
     def _fresh(self, row: dict[str, Any]) -> dict[str, Any]:
         """The row, its status first re-read from the orchestrator when the database does not have it as
@@ -221,18 +243,20 @@ class OrdersService:
             )
 
     # GET /orders/{arn} -------------------------------------------------------------------------------------
-    def status(self, execution_arn: str) -> dict[str, Any]:
+    def status(self, execution_arn: str) -> ExecutionStatusResponse:
         return self._status(execution_arn, self.hydration_wait_s)[0]
 
     def refresh(self, execution_arn: str) -> Refreshed:
         """What GET /orders/{arn} does (record the status, start saving the orders once it succeeded), without
         waiting for the save: the watcher's call."""
         answer, state = self._status(execution_arn, 0.0)
-        info = answer.get("database_info") or {}
+        saving = answer.database_info.state if answer.database_info is not None else None
         waiting = state is not None and state.continuation_needed
-        return Refreshed(str(answer.get("status")), info.get("state"), state is not None, waiting)
+        return Refreshed(answer.status, saving, state is not None, waiting)
 
-    def _status(self, execution_arn: str, wait_s: float) -> tuple[dict[str, Any], ExecutionState | None]:
+    def _status(
+        self, execution_arn: str, wait_s: float
+    ) -> tuple[ExecutionStatusResponse, ExecutionState | None]:
         """The answer, and the orchestrator's state (None: it no longer knows the execution)."""
         row = self.db.executions.get_execution(execution_arn)
         try:
@@ -249,16 +273,16 @@ class OrdersService:
             return self._succeeded(state, row, wait_s), state
         return self._failed(state, row, wait_s), state
 
-    def _running(self, state: ExecutionState) -> dict[str, Any]:
+    def _running(self, state: ExecutionState) -> ExecutionStatusResponse:
         elapsed = (datetime.now(UTC) - state.start_date).total_seconds() if state.start_date else None
-        return {
-            "executionArn": state.execution_arn,
-            "status": "RUNNING",
-            "startDate": state.start_date,
-            "processing_time_seconds": round(elapsed, 3) if elapsed is not None else None,
-            "progress": (dict(state.progress) | self._checkpoint_totals(state.execution_arn)) or None,
-            "aws_execution_details": self._details(state),
-        }
+        return ExecutionStatusResponse(
+            executionArn=state.execution_arn,
+            status="RUNNING",
+            startDate=state.start_date,
+            processing_time_seconds=round(elapsed, 3) if elapsed is not None else None,
+            progress=(dict(state.progress) | self._checkpoint_totals(state.execution_arn)) or None,
+            aws_execution_details=self._details(state),
+        )
 
     def _checkpoint_totals(self, execution_arn: str) -> dict[str, int]:
         """The workers' figures so far; none before a worker wrote its first checkpoint."""
@@ -279,52 +303,56 @@ class OrdersService:
                 raise ExecutionNotFoundError(f"execution not found: {execution_arn}") from None
         return self.progress(execution_arn)
 
-    def _succeeded(self, state: ExecutionState, row: dict[str, Any] | None, wait_s: float) -> dict[str, Any]:
+    def _succeeded(
+        self, state: ExecutionState, row: dict[str, Any] | None, wait_s: float
+    ) -> ExecutionStatusResponse:
         output = state.output or {}
         key = self._result_key(state.execution_arn, output)
         if row is not None and row.get("status") != "SUCCEEDED":
             self._record_status(state)
         hydration = self._hydrate(state.execution_arn, key, wait_s)
-        return {
-            "executionArn": state.execution_arn,
-            "status": "SUCCEEDED",
-            "result": output,
-            "aws_execution_details": self._details(state),
-            "database_info": self._database_info(state.execution_arn, hydration, row),
-        }
+        return ExecutionStatusResponse(
+            executionArn=state.execution_arn,
+            status="SUCCEEDED",
+            result=output,
+            aws_execution_details=self._details(state),
+            database_info=self._database_info(state.execution_arn, hydration, row),
+        )
 
-    def _failed(self, state: ExecutionState, row: dict[str, Any] | None, wait_s: float) -> dict[str, Any]:
+    def _failed(
+        self, state: ExecutionState, row: dict[str, Any] | None, wait_s: float
+    ) -> ExecutionStatusResponse:
         if row is not None and row.get("status") != state.status:
             self._record_status(state)
-        answer: dict[str, Any] = {
-            "executionArn": state.execution_arn,
-            "status": state.status,
-            "message": "The execution did not succeed: `error` and `cause` say why; POST /orders/{arn}/resume "
+        answer = ExecutionStatusResponse(
+            executionArn=state.execution_arn,
+            status=state.status,
+            message="The execution did not succeed: `error` and `cause` say why; POST /orders/{arn}/resume "
             "goes on from its checkpoints",
-            "error": state.error,
-            "cause": state.cause,
-            "aws_execution_details": self._details(state),
-        }
+            error=state.error,
+            cause=state.cause,
+            aws_execution_details=self._details(state),
+        )
         if state.status == "ABORTED":
-            answer["message"] = "The execution was cancelled; what was fetched until then can be read"
+            answer.message = "The execution was cancelled; what was fetched until then can be read"
             key = self._result_key(state.execution_arn, state.output or {})
             if state.output and self.store.exists(key):  # the orders fetched before the cancel are saved too
                 hydration = self._hydrate(state.execution_arn, key, wait_s)
-                answer["result"] = state.output
-                answer["database_info"] = self._database_info(state.execution_arn, hydration, row)
+                answer.result = state.output
+                answer.database_info = self._database_info(state.execution_arn, hydration, row)
         return answer
 
-    def _status_from_db(self, row: dict[str, Any]) -> dict[str, Any]:
+    def _status_from_db(self, row: dict[str, Any]) -> ExecutionStatusResponse:
         """The orchestrator no longer knows the execution (e.g. EXPRESS history gone): answer from the DB."""
         arn = row["execution_arn"]
         hydration = self.db.hydration.hydration_state(arn)
-        return {
-            "executionArn": arn,
-            "status": row.get("status") or "UNKNOWN",
-            "message": "Status read from the database (the orchestrator no longer knows this execution)",
-            "result": row.get("result"),
-            "database_info": self._database_info(arn, hydration, row),
-        }
+        return ExecutionStatusResponse(
+            executionArn=arn,
+            status=row.get("status") or "UNKNOWN",
+            message="Status read from the database (the orchestrator no longer knows this execution)",
+            result=row.get("result"),
+            database_info=self._database_info(arn, hydration, row),
+        )
 
     def record_from_manifest(self, execution_arn: str) -> dict[str, Any] | None:
         return self._record_from_manifest(execution_arn)
@@ -376,37 +404,37 @@ class OrdersService:
 
     def _database_info(
         self, execution_arn: str, hydration: HydrationState, row: dict[str, Any] | None
-    ) -> dict[str, Any]:
-        return {
-            "state": hydration.state,
-            "orders_in_db": self.db.orders.count_orders(execution_arn),
-            "orders_saved": hydration.orders_saved,
-            "processing_time_seconds": round(hydration.duration_s, 3) if hydration.duration_s else None,
-            "created_at": (row or {}).get("created_at"),
-            "finished_at": hydration.finished_at,
-            "error": hydration.error,
-            "rows_rejected": hydration.rows_rejected,
-            "fills_in_db": self.db.fills.count_fills(execution_arn),
-            "fills_saved": hydration.fills_saved,
-        }
+    ) -> DatabaseInfo:
+        return DatabaseInfo(
+            state=hydration.state,
+            orders_in_db=self.db.orders.count_orders(execution_arn),
+            orders_saved=hydration.orders_saved,
+            processing_time_seconds=round(hydration.duration_s, 3) if hydration.duration_s else None,
+            created_at=(row or {}).get("created_at"),
+            finished_at=hydration.finished_at,
+            error=hydration.error,
+            rows_rejected=hydration.rows_rejected,
+            fills_in_db=self.db.fills.count_fills(execution_arn),
+            fills_saved=hydration.fills_saved,
+        )
 
     @staticmethod
-    def _details(state: ExecutionState) -> dict[str, Any]:
+    def _details(state: ExecutionState) -> AwsExecutionDetails:
         duration = None
         if state.start_date and state.stop_date:
             duration = round((state.stop_date - state.start_date).total_seconds(), 3)
-        return {
-            "startDate": state.start_date,
-            "stopDate": state.stop_date,
-            "duration_seconds": duration,
-            "duration_formatted": None if duration is None or duration < 0 else format_duration(duration),
-            "stateMachineArn": state.state_machine_arn,
-            "runs": state.runs,
-            "latest_run_arn": state.run_arn,
-        }
+        return AwsExecutionDetails(
+            startDate=state.start_date,
+            stopDate=state.stop_date,
+            duration_seconds=duration,
+            duration_formatted=None if duration is None or duration < 0 else format_duration(duration),
+            stateMachineArn=state.state_machine_arn,
+            runs=state.runs,
+            latest_run_arn=state.run_arn,
+        )
 
     # POST /orders/{arn}/save-from-url ----------------------------------------------------------------------
-    def save_from_url(self, execution_arn: str, public_url: str) -> dict[str, Any]:
+    def save_from_url(self, execution_arn: str, public_url: str) -> SaveFromUrlResponse:
         expected = keys.result_key(self.results_prefix, execution_name(execution_arn))
         key = self.store.key_from_url(public_url)
         if key is None:
@@ -426,16 +454,16 @@ class OrdersService:
             execution_arn, lambda: self.store.reader(key), source=self.store.uri(key)
         )
         saved = hydration.state == "saved"
-        return {
-            "success": saved,
-            "message": "Datos guardados exitosamente desde URL pública"
+        return SaveFromUrlResponse(
+            success=saved,
+            message="Datos guardados exitosamente desde URL pública"
             if saved
             else f"Guardado no completado (estado: {hydration.state})",
-            "saved_orders_count": hydration.orders_saved,
-            "execution_arn": execution_arn,
-            "processing_time_seconds": round(time.monotonic() - began, 3),
-            "state": hydration.state,
-        }
+            saved_orders_count=hydration.orders_saved,
+            execution_arn=execution_arn,
+            processing_time_seconds=round(time.monotonic() - began, 3),
+            state=hydration.state,
+        )
 
     def _known_row(self, execution_arn: str) -> dict[str, Any]:
         row = self.db.executions.get_execution(execution_arn)
@@ -444,7 +472,7 @@ class OrdersService:
         return row
 
     # DELETE /orders/{arn} ----------------------------------------------------------------------------------
-    def delete(self, execution_arn: str) -> dict[str, Any]:
+    def delete(self, execution_arn: str) -> DeleteExecutionResponse:
         """Remove an execution: its results-store objects (everything under its prefix), then its orders,
         processing log and record. 404 when neither the database nor the orchestrator knows it; 409 while it
         runs or while its orders are being saved."""
@@ -481,18 +509,18 @@ class OrdersService:
             extra={"execution_arn": execution_arn, "orders": rows.orders, "objects": len(removed_keys)},
         )
         status = state.status if state is not None else (row or {}).get("status") or "UNKNOWN"
-        return {
-            "execution_arn": execution_arn,
-            "deleted": True,
-            "status": status,
-            "message": f"Execution deleted: {rows.orders} orders and {len(removed_keys)} results objects",
-            "removed": {
-                "orders": rows.orders,
-                "fills": rows.fills,
-                "processing_logs": rows.processing_logs,
-                "execution_record": rows.execution_record,
-                "results_prefix": prefix,
-                "results_objects": len(removed_keys),
-                "results_keys": removed_keys[:MAX_LISTED_KEYS],
-            },
-        }
+        return DeleteExecutionResponse(
+            execution_arn=execution_arn,
+            deleted=True,
+            status=status,
+            message=f"Execution deleted: {rows.orders} orders and {len(removed_keys)} results objects",
+            removed=RemovedItems(
+                orders=rows.orders,
+                fills=rows.fills,
+                processing_logs=rows.processing_logs,
+                execution_record=rows.execution_record,
+                results_prefix=prefix,
+                results_objects=len(removed_keys),
+                results_keys=removed_keys[:MAX_LISTED_KEYS],
+            ),
+        )

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from app.schemas.symbols import ProductTypeSummary, SymbolEntry, SymbolsResponse
 from lambda_functions.common.bitget.endpoints import FUTURES_CONTRACTS, SPOT_SYMBOLS
 from lambda_functions.common.streams import FUTURES_PRODUCT_TYPES
 
@@ -45,10 +46,10 @@ class SymbolsService:
         self.exchange_info = exchange_info or {}
         self._clock = clock
         self._lock = threading.Lock()
-        self._cached: dict[str, Any] | None = None
+        self._cached: SymbolsResponse | None = None
         self._fetched_at = 0.0
 
-    def get(self) -> dict[str, Any]:
+    def get(self) -> SymbolsResponse:
         """The cached answer while fresh; otherwise one refresh (Bitget errors propagate, cache untouched)."""
         with self._lock:
             fresh = self._cached is not None and self._clock() - self._fetched_at < self.cache_seconds
@@ -58,39 +59,40 @@ class SymbolsService:
                 return self._answer(cached=False)
             return self._answer(cached=True)
 
-    def _answer(self, *, cached: bool) -> dict[str, Any]:
+    def _answer(self, *, cached: bool) -> SymbolsResponse:
         assert self._cached is not None
-        api_info = {**self._cached["api_info"], "cached": cached}
-        return {**self._cached, "api_info": api_info}
+        return self._cached.model_copy(update={"api_info": {**self._cached.api_info, "cached": cached}})
 
-    def _fetch(self) -> dict[str, Any]:
+    def _fetch(self) -> SymbolsResponse:
         entries = [_entry(row, "spot", "status") for row in self.client.spot_symbols()]
         for product_type in FUTURES_PRODUCT_TYPES:
             rows = self.client.futures_contracts(product_type)
             entries += [_entry(row, product_type.lower(), "symbolStatus") for row in rows]
         # v2 names only: v1 suffixed names (BTCUSDT_UMCBL) contain an underscore.
-        entries = [e for e in entries if e["symbol"] and "_" not in e["symbol"]]
+        entries = [e for e in entries if e.symbol and "_" not in e.symbol]
         summary = {
-            kind: {"count": sum(1 for e in entries if e["product_type"] == kind), "description": text}
+            kind: ProductTypeSummary(
+                count=sum(1 for e in entries if e.product_type == kind), description=text
+            )
             for kind, text in DESCRIPTIONS.items()
         }
-        return {
-            "symbols": entries,
-            "total_count": len(entries),
-            "product_types_summary": summary,
-            "api_info": {
+        return SymbolsResponse(
+            symbols=entries,
+            total_count=len(entries),
+            product_types_summary=summary,
+            api_info={
                 "note": "Only v2 symbols (no underscore) are included",
                 "endpoints_used": [SPOT_SYMBOLS, FUTURES_CONTRACTS],
                 **self.exchange_info,
                 "cache_seconds": self.cache_seconds,
                 "fetched_at": datetime.now(UTC).isoformat(timespec="seconds"),
             },
-        }
+        )
 
 
-def _entry(row: dict[str, Any], product_type: str, status_field: str) -> dict[str, str]:
-    return {
-        "symbol": str(row.get("symbol") or ""),
-        "status": str(row.get(status_field) or row.get("status") or "unknown"),
-        "product_type": product_type,
-    }
+def _entry(row: dict[str, Any], product_type: str, status_field: str) -> SymbolEntry:
+    return SymbolEntry(
+        symbol=str(row.get("symbol") or ""),
+        status=str(row.get(status_field) or row.get("status") or "unknown"),
+        product_type=product_type,
+    )

@@ -27,8 +27,8 @@ EXPORT_FORMATS = ("csv", "ndjson", "parquet")
 def executions_context(runtime: Runtime, skip: int) -> dict[str, Any]:
     listing = runtime.orders.list_executions(skip, PAGE_SIZE)
     now = dt.datetime.now(dt.UTC)
-    rows = [views.execution_row(row, now) for row in listing["executions"]]
-    total = int(listing["total_executions"])
+    rows = [views.execution_row(row, now) for row in listing.rows]
+    total = listing.total
     return {
         "rows": rows,
         "total": total,
@@ -57,13 +57,17 @@ def execution_context(runtime: Runtime, execution_arn: str) -> dict[str, Any]:
     answer = runtime.orders.status(execution_arn)
     record = runtime.db.executions.get_execution(execution_arn) or {}
     progress = runtime.orders.progress(execution_arn)  # what GET /orders/{arn}/progress answers
-    result = _mapping(answer.get("result"))
+    result = _mapping(answer.result)
     summary = _mapping(result.get("summary"))
-    status = str(answer.get("status"))
+    status = answer.status
     complete = summary.get("complete") if "complete" in summary else record.get("complete")
-    database = _mapping(answer.get("database_info"))
-    saving = database.get("state") in ("pending", "saving") and status in ("SUCCEEDED", "ABORTED")
-    state_progress = _mapping(answer.get("progress"))
+    database = answer.database_info
+    saving = (
+        database is not None
+        and database.state in ("pending", "saving")
+        and status in ("SUCCEEDED", "ABORTED")
+    )
+    state_progress = answer.progress or {}
     account = record.get("account_id") or result.get("account_id")
     return {
         "arn": execution_arn,
@@ -75,9 +79,9 @@ def execution_context(runtime: Runtime, execution_arn: str) -> dict[str, Any]:
         "symbols": views.symbols_text(record.get("symbols") or []),
         "window": views.window_text(record.get("start_ms"), record.get("end_ms")),
         "account_id": account if account and account != "unknown" else None,
-        "started": views.fmt_time(answer.get("startDate") or record.get("created_at")),
+        "started": views.fmt_time(answer.startDate or record.get("created_at")),
         "duration": views.fmt_duration(
-            answer.get("processing_time_seconds")
+            answer.processing_time_seconds
             if status == "RUNNING"
             else views.duration_of(record | {"result": result, "status": status})
         ),
@@ -100,8 +104,8 @@ def execution_context(runtime: Runtime, execution_arn: str) -> dict[str, Any]:
             }
         ),
         "symbols_not_found": summary.get("symbols_not_found") or [],
-        "error": answer.get("error"),
-        "cause": answer.get("cause"),
+        "error": answer.error,
+        "cause": answer.cause,
         "database": database,
         "result_url": result.get("s3_data_url"),
         "export_formats": EXPORT_FORMATS,

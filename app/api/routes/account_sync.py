@@ -54,7 +54,7 @@ class SyncRequest(BaseModel):
 )
 def sync_account(
     account_id: AccountId, orders: OrdersServiceDep, body: Annotated[SyncRequest | None, Body()] = None
-) -> dict[str, Any]:
+) -> OrdersStartedResponse:
     """Starts an account-wide execution with `"since": "last_sync"`: each stream from where the last complete
     sync left it, or from its oldest order that was still open then (an order enters Bitget's history when it
     finishes, under its creation time), minus 5 minutes. Without an earlier sync it reads the whole 90 days

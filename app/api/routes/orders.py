@@ -24,6 +24,7 @@ from app.schemas.orders import (
     ResumeResponse,
     SaveFromUrlResponse,
 )
+from app.schemas.progress import ProgressResponse
 from app.services.ledger_reads.execution_pages import PageQuery
 
 router = APIRouter(prefix="/orders", tags=["orders"])
@@ -55,7 +56,7 @@ ACCOUNT_ERRORS: dict[int | str, dict[str, Any]] = {
     summary="Start extracting the order history of some symbols",
     responses={**ACCOUNT_ERRORS, 422: ERRORS[422]},
 )
-def start_orders(body: OrdersRequest, orders: OrdersServiceDep) -> dict[str, Any]:
+def start_orders(body: OrdersRequest, orders: OrdersServiceDep) -> OrdersStartedResponse:
     """Checks the Bitget account, then starts one execution (1..MAX_SYMBOLS symbols, or without `symbols` the
     whole account; `"since": "last_sync"` an incremental sync of it), saved in the database at once; the answer
     echoes the window used (clamped to now and to the 90-day retention) and the options."""
@@ -74,9 +75,9 @@ def list_orders(
     orders: OrdersServiceDep,
     skip: Annotated[int, Query(ge=0, le=MAX_SKIP, description="Executions to skip")] = 0,
     limit: Annotated[int, page_limit("Executions to return")] = 50,
-) -> dict[str, Any]:
+) -> ExecutionListResponse:
     """Every execution in the database, newest first, paginated."""
-    return orders.list_executions(skip, limit)
+    return orders.list_executions(skip, limit).response()
 
 
 @router.get(
@@ -86,21 +87,22 @@ def list_orders(
     summary="Status of an execution; saves its orders to the database once it succeeded",
     responses={404: ERRORS[404], 422: ERRORS[422]},
 )
-def get_order_status(execution_arn: ExecutionArn, orders: OrdersServiceDep) -> dict[str, Any]:
+def get_order_status(execution_arn: ExecutionArn, orders: OrdersServiceDep) -> ExecutionStatusResponse:
     """RUNNING with progress, SUCCEEDED with result and database_info, or the failure's cause."""
     return orders.status(execution_arn)
 
 
 @router.get(
     "/{execution_arn}/progress",
+    response_model=ProgressResponse,
     summary="Progress per symbol and stream, from the workers' checkpoints",
     responses={404: ERRORS[404], 422: ERRORS[422]},
 )
-def get_progress(execution_arn: ExecutionArn, orders: OrdersServiceDep) -> dict[str, Any]:
+def get_progress(execution_arn: ExecutionArn, orders: OrdersServiceDep) -> ProgressResponse:
     """Per symbol: records kept, requests, retries, 429s, whether it finished (and complete), and per stream its
     pages, records and state (open, complete, or why a shard ended). The checkpoints stay until the execution is
     deleted or its results expire, so this answers after the end too (the CLI's and web page's live view)."""
-    return orders.known_progress(execution_arn).as_dict()
+    return ProgressResponse.of(orders.known_progress(execution_arn))
 
 
 @router.get(
@@ -168,7 +170,7 @@ def save_from_url(
             description="This execution's results URL (its `s3_data_url`); others are refused",
         ),
     ],
-) -> dict[str, Any]:
+) -> SaveFromUrlResponse:
     """Reads the results through the results store (never fetching a foreign URL) and saves them once."""
     return orders.save_from_url(execution_arn, public_url)
 
@@ -185,7 +187,7 @@ def save_from_url(
         502: {"description": "The orchestrator could not be asked for the execution's status"},
     },
 )
-def cancel_execution(execution_arn: ExecutionArn, control: ExecutionControlDep) -> dict[str, Any]:
+def cancel_execution(execution_arn: ExecutionArn, control: ExecutionControlDep) -> CancelResponse:
     """Asks the workers to stop (they stop at the next page, within seconds); the execution then reads ABORTED,
     with the orders fetched until then in its result.json and, once saved, in the database."""
     return control.cancel(execution_arn)
@@ -206,7 +208,7 @@ def cancel_execution(execution_arn: ExecutionArn, control: ExecutionControlDep) 
         502: {"description": "The orchestration could not resume the execution"},
     },
 )
-def resume_execution(execution_arn: ExecutionArn, control: ExecutionControlDep) -> dict[str, Any]:
+def resume_execution(execution_arn: ExecutionArn, control: ExecutionControlDep) -> ResumeResponse:
     """Starts a new run of a FAILED, TIMED_OUT, ABORTED or incomplete SUCCEEDED execution: every symbol goes on
     from its checkpoint (nothing durable is fetched again) and the shards that failed are re-opened. The
     execution reads RUNNING again under its original ARN, and its orders are saved again when it ends."""
@@ -224,7 +226,7 @@ def resume_execution(execution_arn: ExecutionArn, control: ExecutionControlDep) 
         502: {"description": "The orchestrator could not be asked for the execution's status"},
     },
 )
-def delete_execution(execution_arn: ExecutionArn, orders: OrdersServiceDep) -> dict[str, Any]:
+def delete_execution(execution_arn: ExecutionArn, orders: OrdersServiceDep) -> DeleteExecutionResponse:
     """Removes the execution's rows (orders, processing logs, execution record) and every results-store object
     under its prefix (manifest, per-symbol files, result.json). A second DELETE of the same ARN is 404."""
     return orders.delete(execution_arn)

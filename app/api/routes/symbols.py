@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, HTTPException
 
 from app.api.deps import SymbolsServiceDep
@@ -19,7 +17,7 @@ router = APIRouter(tags=["symbols"])
     summary="Spot and futures symbols (v2)",
     responses={502: {"description": "The exchange did not answer usably"}},
 )
-def list_symbols(symbols: SymbolsServiceDep) -> dict[str, Any]:
+def list_symbols(symbols: SymbolsServiceDep) -> SymbolsResponse:
     """Spot pairs plus USDT/USDC/COIN futures contracts, cached for SYMBOLS_CACHE_SECONDS."""
     try:
         return symbols.get()
