@@ -7,11 +7,11 @@ with the local results store, the results retention sweep (RESULTS_RETENTION_DAY
 (the background tasks stop first). `uvicorn app.main:app` builds the app from the environment on first
 access.
 
-Embedded mode runs the worker and aggregator handlers in this process. They normally build their dependencies
-from their own environment (lambda_functions/*/settings.py); here they are handed the API's instead, through
-their `set_dependencies` hooks, so they use the same results store and exchange (the sandbox URL and
-credentials) as the API. Only RESULTS_PREFIX is read from the environment by the worker, so it is set in
-os.environ while those dependencies are built.
+Embedded mode runs the worker and aggregator handlers in this process. On Lambda they build their dependencies
+from their own environment (lambda_functions/*/settings.py); here they are built as objects over the API's
+instead (`WorkerFunction`, `AggregatorFunction`), so they use the same results store, exchange (the sandbox URL
+and credentials) and RESULTS_PREFIX as the API. Nothing is written to os.environ: AWS keys configured in .env
+reach boto3 through an explicit Session.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import ExitStack, asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import ExitStack, asynccontextmanager
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -64,6 +64,10 @@ from lambda_functions.common.logs import configure_json_logging
 from lambda_functions.common.results_store import ResultsStore
 from lambda_functions.coordinator.account_check import AccountChecker
 from lambda_functions.coordinator.service import OptionDefaults
+
+if TYPE_CHECKING:
+    from lambda_functions.aggregator.app import AggregatorFunction
+    from lambda_functions.worker.app import WorkerFunction
 
 log = logging.getLogger("app")
 
@@ -139,14 +143,16 @@ def _add_error_handlers(app: FastAPI) -> None:
 def build_runtime(settings: Settings, overrides: Overrides, stack: ExitStack) -> Runtime:
     """Every long-lived part, built once; `stack` closes them in reverse order at shutdown."""
     configure_json_logging(settings.log_level)
-    _export_aws_credentials(settings)
+    aws_session = _aws_session(settings)
     db, engine = _database(settings, stack)
-    store = overrides.store or _results_store(settings)
+    store = overrides.store or _results_store(settings, aws_session)
     log.info("results store: %s (%s)", settings.results_store, _store_location(settings))
     needs_exchange = overrides.orchestrator is None or overrides.symbols_client is None
     exchange = overrides.exchange or (_exchange(settings, stack) if needs_exchange else Exchange("none", ""))
     checker = _account_checker(settings, exchange, stack)
-    orchestrator = overrides.orchestrator or _orchestrator(settings, store, exchange, checker, stack)
+    orchestrator = overrides.orchestrator or _orchestrator(
+        settings, store, exchange, checker, stack, aws_session
+    )
     log.info("orchestration: %s", orchestrator.mode)
     symbols_client = overrides.symbols_client or _symbols_client(settings, exchange, stack)
     health = HealthChecks(
@@ -266,14 +272,17 @@ def _sync_task(settings: Settings, orders: OrdersService, store: ResultsStore) -
     return PeriodicTask("account-sync", interval_s, scheduler.tick, first_delay_s=min(60.0, interval_s))
 
 
-def _export_aws_credentials(settings: Settings) -> None:
-    """boto3 reads credentials from os.environ, not from .env: hand it the ones configured there."""
-    for name, value in (
-        ("AWS_ACCESS_KEY_ID", settings.aws_access_key_id),
-        ("AWS_SECRET_ACCESS_KEY", settings.aws_secret_access_key),
-    ):
-        if value.get_secret_value() and not os.environ.get(name):
-            os.environ[name] = value.get_secret_value()
+def _aws_session(settings: Settings) -> Any:
+    """A boto3 Session holding the AWS keys configured in .env, which boto3 itself does not read; None when the
+    environment has its own (they win, with their session token) or none are configured: boto3's own chain."""
+    key, secret = settings.aws_access_key_id, settings.aws_secret_access_key
+    if not (key.get_secret_value() and secret.get_secret_value()) or os.environ.get("AWS_ACCESS_KEY_ID"):
+        return None
+    import boto3
+
+    return boto3.Session(
+        aws_access_key_id=key.get_secret_value(), aws_secret_access_key=secret.get_secret_value()
+    )
 
 
 def _database(settings: Settings, stack: ExitStack) -> tuple[Database, Engine]:
@@ -301,8 +310,8 @@ def store_settings(settings: Settings) -> StoreSettings:
     )
 
 
-def _results_store(settings: Settings) -> ResultsStore:
-    return build_results_store(store_settings(settings))
+def _results_store(settings: Settings, aws_session: Any) -> ResultsStore:
+    return build_results_store(store_settings(settings), session=aws_session)
 
 
 def _store_location(settings: Settings) -> str:
@@ -359,9 +368,13 @@ def _orchestrator(
     exchange: Exchange,
     checker: AccountChecker | None,
     stack: ExitStack,
+    aws_session: Any,
 ) -> Orchestrator:
-    if settings.orchestration_mode == "embedded":
-        stack.enter_context(_embedded_handlers(settings, store, exchange))
+    worker, aggregator = (
+        _embedded_functions(settings, store, exchange)
+        if settings.orchestration_mode == "embedded"
+        else (None, None)
+    )
     orchestrator = build_orchestrator(
         settings.orchestration_mode,
         store,
@@ -378,6 +391,9 @@ def _orchestrator(
         account_checker=checker if settings.account_precheck else None,
         auto_resume=settings.auto_resume,
         execution_time_limit_s=settings.execution_time_limit_s,
+        worker=worker,
+        aggregator=aggregator,
+        aws_session=aws_session,
     )
     close = getattr(orchestrator, "close", None)
     if close is not None:
@@ -385,64 +401,42 @@ def _orchestrator(
     return orchestrator
 
 
-@contextmanager
-def _embedded_handlers(settings: Settings, store: ResultsStore, exchange: Exchange) -> Iterator[None]:
-    """Hand the in-process worker and aggregator the API's store and exchange; undo at shutdown."""
-    from lambda_functions.aggregator import app as aggregator_app
+def _embedded_functions(
+    settings: Settings, store: ResultsStore, exchange: Exchange
+) -> tuple[WorkerFunction, AggregatorFunction]:
+    """The in-process worker and aggregator, handed the API's store and exchange (the sandbox URL and
+    credentials) and its RESULTS_PREFIX; the worker's other settings come from the environment, as on Lambda."""
+    from lambda_functions.aggregator.app import AggregatorFunction, Dependencies
     from lambda_functions.aggregator.settings import AggregatorSettings
     from lambda_functions.common.bitget import RateLimiter
-    from lambda_functions.worker import app as worker_app
+    from lambda_functions.worker.app import WorkerFunction
     from lambda_functions.worker.limiter_pool import LimiterPool
     from lambda_functions.worker.settings import settings_from_environment
+    from lambda_functions.worker.wiring import build_dependencies
 
-    with _environ(RESULTS_PREFIX=settings.results_prefix):
-        exchange_values: dict[str, Any] = {
-            "bitget_base": exchange.base_url,
-            "bitget_api_key": exchange.api_key,
-            "bitget_api_secret": exchange.api_secret,
-            "bitget_api_passphrase": exchange.passphrase,
-            "bitget_timeout": settings.bitget_timeout,
-            "map_max_concurrency": settings.map_max_concurrency,
-            # The coordinator puts both options in every worker event; these only serve direct invokes.
-            "include_plan_orders": settings.include_plan_orders,
-            "include_simulation": settings.include_simulation,
-        }
-        # The rest from the environment, as on Lambda; errors never echo the credentials.
-        worker_settings = settings_from_environment(**exchange_values)
-        deps = worker_app.build_dependencies(worker_settings, store)
-        # In one process every worker invocation, of every concurrent execution, spends the same account's
-        # budget: one limiter at the full published limits keeps them together under it whatever the number
-        # of executions, and lends an idle worker's share to the busy ones. Separate Lambdas cannot share a
-        # limiter and take the coordinator's fixed `rate_share` instead (1 / the workers running at once); the
-        # shared pool ignores it, since N such shares would exceed the account limit as soon as two executions
-        # overlap.
-        deps = replace(deps, limiters=LimiterPool.shared(RateLimiter()))
-        worker_app.set_dependencies(deps)
-        store_values: dict[str, Any] = {
-            "results_prefix": settings.results_prefix,
-            "presigned_url_expires": settings.presigned_url_expires,
-        }
-        aggregator_settings = AggregatorSettings(**store_values)
-    aggregator_app.set_dependencies(aggregator_app.Dependencies(store=store, settings=aggregator_settings))
-    try:
-        yield
-    finally:
-        worker_app.set_dependencies(None)
-        aggregator_app.set_dependencies(None)
-
-
-@contextmanager
-def _environ(**values: str) -> Iterator[None]:
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, old in saved.items():
-            if old is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = old
+    worker_settings = settings_from_environment(  # errors never echo the credentials
+        results_prefix=settings.results_prefix,
+        bitget_base=exchange.base_url,
+        bitget_api_key=exchange.api_key,
+        bitget_api_secret=exchange.api_secret,
+        bitget_api_passphrase=exchange.passphrase,
+        bitget_timeout=settings.bitget_timeout,
+        map_max_concurrency=settings.map_max_concurrency,
+        # The coordinator puts both options in every worker event; these only serve direct invokes.
+        include_plan_orders=settings.include_plan_orders,
+        include_simulation=settings.include_simulation,
+    )
+    # In one process every worker invocation, of every concurrent execution, spends the same account's
+    # budget: one limiter at the full published limits keeps them together under it whatever the number
+    # of executions, and lends an idle worker's share to the busy ones. Separate Lambdas cannot share a
+    # limiter and take the coordinator's fixed `rate_share` instead (1 / the workers running at once); the
+    # shared pool ignores it, since N such shares would exceed the account limit as soon as two executions
+    # overlap.
+    deps = replace(build_dependencies(worker_settings, store), limiters=LimiterPool.shared(RateLimiter()))
+    aggregator_settings = AggregatorSettings(
+        results_prefix=settings.results_prefix, presigned_url_expires=settings.presigned_url_expires
+    )
+    return WorkerFunction(deps), AggregatorFunction(Dependencies(store=store, settings=aggregator_settings))
 
 
 def _symbols_client(settings: Settings, exchange: Exchange, stack: ExitStack) -> SymbolsClient:
