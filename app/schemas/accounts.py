@@ -7,8 +7,6 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.services.account_sync import SyncInfo
-
 ACCOUNT_ID_PATTERN = r"^[A-Za-z0-9_-]{1,32}$"  # Bitget's userId, or "unknown" (as POST /accounts/{id}/sync)
 EXAMPLE_ACCOUNT = "1187837411"
 EXAMPLE_ARN = "arn:aws:states:us-east-2:000000000000:execution:bitget-orders:20261124T021759Z-a6782b07-061ce2"
@@ -131,6 +129,32 @@ class StreamSummary(BaseModel):
     )
     first_fill_ms: int | None = Field(None, description="A fill stream: its oldest stored fill's cTime")
     last_fill_ms: int | None = Field(None, description="A fill stream: its newest stored fill's cTime")
+
+
+class StreamSync(BaseModel):
+    synced_to_ms: int = Field(..., description="The end of the last complete window of this stream")
+    oldest_open_ms: int | None = Field(
+        None, description="cTime of the oldest order that was still open at that sync (it is read again)"
+    )
+    next_start_ms: int = Field(..., description="Where the next sync starts this stream")
+    last_sync_at: str | None = None
+    last_execution: str | None = None
+
+
+class SyncInfo(BaseModel):
+    """Where the incremental sync of an account stands."""
+
+    last_sync_at: str | None = Field(None, description="When the last account-wide execution ended")
+    last_execution: str | None = None
+    streams: dict[str, StreamSync] = Field(default_factory=dict)
+    spot_plan_symbols: list[str] = Field(
+        default_factory=list, description="Symbols whose spot plan is synced"
+    )
+    interval_minutes: int | None = Field(None, description="SYNC_INTERVAL_MINUTES (null: no schedule here)")
+    next_sync_due_ms: int | None = Field(None, description="When the scheduled sync runs next (null: none)")
+    warning: str | None = Field(
+        None, description="Set when orders may age out of Bitget before the next sync"
+    )
 
 
 class AccountSummary(BaseModel):

@@ -15,9 +15,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from pydantic import BaseModel, Field
-
 from app.orchestration.base import ExtractionOptions
+from app.schemas.accounts import StreamSync, SyncInfo
 from app.schemas.orders import OrdersStartedResponse
 from lambda_functions.common import sync_state
 from lambda_functions.common.results_store import ResultsStore
@@ -25,32 +24,6 @@ from lambda_functions.common.timewindow import DAY_MS, RETENTION_MS
 
 log = logging.getLogger(__name__)
 WARN_MARGIN_DAYS = 7
-
-
-class StreamSync(BaseModel):
-    synced_to_ms: int = Field(..., description="The end of the last complete window of this stream")
-    oldest_open_ms: int | None = Field(
-        None, description="cTime of the oldest order that was still open at that sync (it is read again)"
-    )
-    next_start_ms: int = Field(..., description="Where the next sync starts this stream")
-    last_sync_at: str | None = None
-    last_execution: str | None = None
-
-
-class SyncInfo(BaseModel):
-    """Where the incremental sync of an account stands."""
-
-    last_sync_at: str | None = Field(None, description="When the last account-wide execution ended")
-    last_execution: str | None = None
-    streams: dict[str, StreamSync] = Field(default_factory=dict)
-    spot_plan_symbols: list[str] = Field(
-        default_factory=list, description="Symbols whose spot plan is synced"
-    )
-    interval_minutes: int | None = Field(None, description="SYNC_INTERVAL_MINUTES (null: no schedule here)")
-    next_sync_due_ms: int | None = Field(None, description="When the scheduled sync runs next (null: none)")
-    warning: str | None = Field(
-        None, description="Set when orders may age out of Bitget before the next sync"
-    )
 
 
 def sync_info(
