@@ -1,7 +1,8 @@
 """What the pages show, computed from the services' answers: formatting, badges, bar geometry.
 
-Pure functions of the dictionaries the JSON API returns (GET /orders/list, GET /orders/{arn}, GET /accounts/{id}),
-so the templates stay simple and these can be tested without a server.
+Pure functions of what the services hand the JSON routes (the executions' database rows behind GET /orders/list,
+GET /accounts/{id} as JSON, the workers' progress), so the templates stay simple and these can be tested without a
+server.
 """
 
 from __future__ import annotations
@@ -126,7 +127,8 @@ class ExecutionRow:
 
 
 def execution_row(row: Mapping[str, Any], now: dt.datetime | None = None) -> ExecutionRow:
-    """One line of the executions table, from a GET /orders/list item (as OrdersService lists it)."""
+    """One line of the executions table, from a row of `OrdersService.list_executions` (the database row behind
+    a GET /orders/list item, with the window and account the item leaves out)."""
     arn = str(row.get("execution_arn") or "")
     status = str(row.get("status") or "UNKNOWN")
     orders = row.get("total_orders")
