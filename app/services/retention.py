@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     from app.core.config import load_settings
     from app.core.db import make_engine, make_session_factory, run_migrations
     from app.main import store_settings
-    from app.services.database import open_database
+    from app.services.execution_records import ExecutionRecords
     from lambda_functions.common.config import build_results_store
 
     settings = load_settings()
@@ -136,12 +136,12 @@ def main(argv: list[str] | None = None) -> int:
         run_migrations(settings.effective_database_url)
     engine = make_engine(settings.effective_database_url)
     try:
-        db = open_database(make_session_factory(engine))
+        executions = ExecutionRecords(make_session_factory(engine))
         report = expire_results(
             store,
             settings.results_prefix,
             retention_days=days,
-            awaiting_save=db.executions.names_awaiting_save,
+            awaiting_save=executions.names_awaiting_save,
             dry_run=args.dry_run,
         )
     finally:
