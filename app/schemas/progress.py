@@ -56,13 +56,4 @@ class ProgressResponse(BaseModel):
 
     @classmethod
     def of(cls, progress: ExecutionProgress) -> ProgressResponse:
-        return cls(
-            symbols_total=progress.symbols_total,
-            streams_done=progress.streams_done,
-            streams_total=progress.streams_total,
-            orders=progress.orders,
-            requests=progress.requests,
-            http_429=progress.http_429,
-            requests_limit_per_s=progress.requests_limit_per_s,
-            symbols=progress.symbols,
-        )
+        return cls(symbols_total=progress.symbols_total, **progress.totals(), symbols=progress.symbols)
