@@ -30,10 +30,8 @@ from app.orchestration.base import (
     ExecutionState,
     ExtractionOptions,
     OrchestrationError,
-    ResumedExecution,
-    StartedExecution,
 )
-from app.orchestration.embedded import coordinator_event, resumed_from_response, started_from_response
+from app.orchestration.coordinator_io import api_error, resumed_under, start_request
 from app.orchestration.manifest import (
     arn_belongs_to_manifest,
     continue_execution,
@@ -48,6 +46,13 @@ from app.orchestration.manifest import (
 )
 from lambda_functions.common.manifest import read_manifest
 from lambda_functions.common.results_store import ResultsStore
+from lambda_functions.coordinator.answers import (
+    Refusal,
+    ResumedExecution,
+    StartedExecution,
+    resumed_from_response,
+    started_from_response,
+)
 from lambda_functions.coordinator.naming import execution_name_from_arn
 
 log = logging.getLogger(__name__)
@@ -88,7 +93,11 @@ class AwsOrchestrator:
         end_ms: int | None,
         options: ExtractionOptions | None = None,
     ) -> StartedExecution:
-        return started_from_response(self._invoke(coordinator_event(symbols, start_ms, end_ms, options)))
+        answer = self._invoke(start_request(symbols, start_ms, end_ms, options).body())
+        try:
+            return started_from_response(answer)
+        except Refusal as refusal:
+            raise api_error(refusal) from refusal
 
     def _invoke(self, event: dict[str, Any]) -> dict[str, Any]:
         """The coordinator Lambda's response to `event`; a failing function is an OrchestrationError."""
@@ -107,8 +116,11 @@ class AwsOrchestrator:
 
     def resume(self, execution_arn: str, reopen_failed: bool) -> ResumedExecution:
         name, _ = self._known(execution_arn)
-        event = {"action": "resume", "execution": name, "reopen_failed": bool(reopen_failed)}
-        return resumed_from_response(self._invoke(event), execution_arn)
+        answer = self._invoke({"action": "resume", "execution": name, "reopen_failed": bool(reopen_failed)})
+        try:
+            return resumed_under(resumed_from_response(answer), execution_arn)
+        except Refusal as refusal:
+            raise api_error(refusal) from refusal
 
     def cancel(self, execution_arn: str) -> None:
         name, _ = self._known(execution_arn)

@@ -1,7 +1,9 @@
 """The orchestration interface the API talks to; `embedded.py` and `aws.py` implement it.
 
-Both modes go through the same coordinator handler (validation, execution naming, the "started" manifest) and
-read status from the same manifest in the results store, so the API cannot tell them apart.
+Both modes go through the same coordinator (validation, execution naming, the "started" manifest: called
+in-process in embedded mode, through its Lambda on AWS) and answer with its types (`StartedExecution`,
+`ResumedExecution`: lambda_functions/coordinator/answers.py); both read status from the same manifest in the
+results store, so the API cannot tell them apart.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
+
+from lambda_functions.coordinator.answers import ResumedExecution, StartedExecution
 
 ExecutionStatus = Literal["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"]
 
@@ -69,54 +73,6 @@ class ExtractionOptions:
     expected_account_id: str | None = None  # refuse (409) when the key belongs to another account
 
 
-@dataclass(frozen=True)
-class StartedExecution:
-    execution_arn: str
-    execution_name: str
-    symbols: list[str]
-    start_ms: int  # the window used, after clamping
-    end_ms: int
-    requested_start_ms: int | None = None  # what the request asked (None: not given)
-    requested_end_ms: int | None = None
-    window_clamped: bool = False
-    window_note: str | None = None
-    include_plan_orders: bool | None = None  # the effective options
-    include_simulation: bool | None = None
-    include_fills: bool | None = None
-    account_id: str | None = None  # Bitget's userId, when the account check ran
-    account_mode: str | None = None  # classic | unified (the account check), None when it did not say
-    account_check: str | None = None  # ok | unverified | off
-    scope: str | None = None  # "account" for an account-wide execution
-    since: str | None = None
-    stream_starts: dict[str, int] | None = None
-    spot_plan_symbols: list[str] | None = None
-    sync_note: str | None = None
-
-    def echo(self) -> dict[str, Any]:
-        """What POST /orders answers beyond the original's fields: the window asked, the options, the account."""
-        return {name: getattr(self, name) for name in ECHOED_FIELDS}
-
-
-# The coordinator's answer fields that StartedExecution carries beyond the original's (docs/CONTRACTS.md).
-ECHOED_FIELDS = (
-    "requested_start_ms",
-    "requested_end_ms",
-    "window_clamped",
-    "window_note",
-    "include_plan_orders",
-    "include_simulation",
-    "include_fills",
-    "account_id",
-    "account_mode",
-    "account_check",
-    "scope",
-    "since",
-    "stream_starts",
-    "spot_plan_symbols",
-    "sync_note",
-)
-
-
 @dataclass
 class ExecutionState:
     execution_arn: str
@@ -133,16 +89,6 @@ class ExecutionState:
     continuation_needed: bool = False
     run_arn: str | None = None  # the latest run (a resume starts a new one); None: only the original
     runs: int = 1  # state-machine runs so far (1 + resumes)
-
-
-@dataclass(frozen=True)
-class ResumedExecution:
-    """The coordinator's answer to a resume: the same logical execution, one more state-machine run."""
-
-    execution_arn: str  # the user's original ARN
-    execution_name: str
-    run_arn: str
-    run: int
 
 
 class Orchestrator(Protocol):

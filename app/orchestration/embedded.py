@@ -1,4 +1,5 @@
-"""Embedded mode: the coordinator handler called in-process, the ASL run by the in-process runner.
+"""Embedded mode: the coordinator called in-process (typed requests and answers), the ASL run by the in-process
+runner.
 
 One execution (the user's ARN) may take several state-machine runs: a resume (POST /orders/{arn}/resume, a
 continuation, an interrupted execution picked up again) starts `NAME-r{n}`, recorded in the manifest's `runs`.
@@ -31,23 +32,17 @@ import time
 import uuid
 import weakref
 from collections.abc import Callable
-from dataclasses import asdict
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from app.orchestration.base import (
-    ECHOED_FIELDS,
-    AccountRejectedError,
-    ExecutionConflictError,
     ExecutionNotFoundError,
     ExecutionState,
     ExtractionOptions,
-    InvalidRequestError,
     OrchestrationError,
-    ResumedExecution,
-    StartedExecution,
 )
+from app.orchestration.coordinator_io import api_error, resumed_under, start_request
 from app.orchestration.definition import load_definition
 from app.orchestration.local_sfn import LocalFunction, LocalStepFunctions
 from app.orchestration.manifest import (
@@ -66,6 +61,7 @@ from lambda_functions.common.keys import manifest_key
 from lambda_functions.common.manifest import read_manifest
 from lambda_functions.common.results_store import ResultsStore
 from lambda_functions.coordinator.account_check import AccountChecker
+from lambda_functions.coordinator.answers import Refusal, ResumedExecution, StartedExecution
 from lambda_functions.coordinator.naming import execution_name_from_arn
 from lambda_functions.coordinator.service import (
     DEFAULT_MAP_MAX_CONCURRENCY,
@@ -210,15 +206,18 @@ class EmbeddedOrchestrator:
         end_ms: int | None,
         options: ExtractionOptions | None = None,
     ) -> StartedExecution:
-        answer = self.coordinator.handle(coordinator_event(symbols, start_ms, end_ms, options))
-        return started_from_response(answer)
+        try:
+            return self.coordinator.start(start_request(symbols, start_ms, end_ms, options))
+        except Refusal as refusal:
+            raise api_error(refusal) from refusal
 
     def resume(self, execution_arn: str, reopen_failed: bool) -> ResumedExecution:
         name = self._own_name(execution_arn)
-        answer = self.coordinator.handle(
-            {"action": "resume", "execution": name, "reopen_failed": bool(reopen_failed)}
-        )
-        return resumed_from_response(answer, execution_arn)
+        try:
+            resumed = self.coordinator.resume(name, bool(reopen_failed))
+        except Refusal as refusal:
+            raise api_error(refusal) from refusal
+        return resumed_under(resumed, execution_arn)
 
     def cancel(self, execution_arn: str) -> None:
         name = self._own_name(execution_arn)
@@ -413,64 +412,3 @@ class EmbeddedOrchestrator:
         symbols = manifest.get("symbols") or []
         counts = progress(self.store, self.results_prefix, name, len(symbols)) if name else {}
         return state_from_manifest(arn, manifest, counts)
-
-
-def coordinator_event(
-    symbols: list[str] | None, start_ms: int | None, end_ms: int | None, options: ExtractionOptions | None
-) -> dict[str, Any]:
-    """The coordinator's direct-invoke event (docs/CONTRACTS.md), the same in both modes; `symbols` None:
-    the whole account."""
-    fields = {
-        name: value for name, value in asdict(options or ExtractionOptions()).items() if value is not None
-    }
-    return {"symbols": symbols, "start_ms": start_ms, "end_ms": end_ms} | fields
-
-
-def started_from_response(answer: dict[str, Any]) -> StartedExecution:
-    """The coordinator's Lambda response as a StartedExecution, or the matching error."""
-    body = json.loads(answer.get("body") or "{}")
-    status = answer.get("statusCode")
-    if body.get("problem") and status in (400, 401, 403):
-        raise AccountRejectedError(
-            body.get("error") or "Bitget refused the account",
-            status_code=int(status),
-            problem=body.get("problem"),
-            bitget_code=body.get("bitget_code"),
-            bitget_message=body.get("bitget_message"),
-        )
-    if status == 400:
-        raise InvalidRequestError(body.get("error", "invalid request"))
-    if status == 409:
-        raise ExecutionConflictError(body.get("error", "conflict"))
-    if status != 202:
-        raise OrchestrationError(body.get("error") or f"the coordinator answered {status}")
-    echoed = {name: body.get(name) for name in ECHOED_FIELDS}
-    return StartedExecution(
-        execution_arn=body["executionArn"],
-        execution_name=body["execution"],
-        symbols=list(body["symbols"]),
-        start_ms=int(body["start_ms"]),
-        end_ms=int(body["end_ms"]),
-        **echoed | {"window_clamped": bool(echoed["window_clamped"])},
-    )
-
-
-def resumed_from_response(answer: dict[str, Any], execution_arn: str) -> ResumedExecution:
-    """The coordinator's answer to `{"action": "resume"}` as a ResumedExecution, or the matching error:
-    404 no manifest; 409 the coordinator refuses (e.g. a run is going); anything else but 202, 502."""
-    body = json.loads(answer.get("body") or "{}")
-    status = answer.get("statusCode")
-    if status == 404:
-        raise ExecutionNotFoundError(body.get("error") or f"execution not found: {execution_arn}")
-    if status == 409:
-        raise ExecutionConflictError(body.get("error") or f"execution {execution_arn} cannot be resumed now")
-    if status == 400:
-        raise InvalidRequestError(body.get("error", "invalid resume request"))
-    if status != 202:
-        raise OrchestrationError(body.get("error") or f"the coordinator answered {status} to the resume")
-    return ResumedExecution(
-        execution_arn=str(body.get("executionArn") or execution_arn),
-        execution_name=str(body.get("execution") or ""),
-        run_arn=str(body["run_arn"]),
-        run=int(body.get("run") or 0),
-    )

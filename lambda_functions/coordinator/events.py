@@ -1,13 +1,48 @@
-"""The two event shapes the coordinator accepts: a direct invoke and a Lambda Function URL request."""
+"""What the coordinator is asked: a direct invoke's event, a Lambda Function URL request, or (in-process, the
+embedded mode) a typed `StartRequest`; the resume action's event is resume.py's."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from lambda_functions.coordinator.validation import RequestError
+
+
+@dataclass(frozen=True)
+class StartRequest:
+    """A request to start an extraction, as asked: the fields of the direct-invoke event (docs/CONTRACTS.md).
+
+    Nothing here is checked yet: `validation.parse_request` checks every field, whoever asks."""
+
+    symbols: list[str] | None = None  # None: the whole account
+    start_ms: int | None = None
+    end_ms: int | None = None
+    include_plan_orders: bool | None = None  # None: the service default
+    include_simulation: bool | None = None
+    include_fills: bool | None = None
+    since: str | None = None  # "last_sync": an incremental sync of the whole account
+    spot_plan_symbols: list[str] | None = None
+    expected_account_id: str | None = None  # refuse (409) when the key belongs to another account
+
+    def body(self) -> dict[str, Any]:
+        """The direct-invoke event: symbols and window always, the options only when given."""
+        head = {"symbols": self.symbols, "start_ms": self.start_ms, "end_ms": self.end_ms}
+        options = {name: getattr(self, name) for name in OPTIONS if getattr(self, name) is not None}
+        return head | options
+
+
+OPTIONS = (
+    "include_plan_orders",
+    "include_simulation",
+    "include_fills",
+    "since",
+    "spot_plan_symbols",
+    "expected_account_id",
+)
 
 
 def is_function_url_event(event: Any) -> bool:

@@ -8,8 +8,9 @@ appended to `runs`. `reopen_failed` is an explicit resume (the API's POST .../re
 again and a cancel request is withdrawn. A continuation (a run that stopped at its deadline) passes false, so
 a cancel asked meanwhile still stops the workers.
 
-Answers 202 `{executionArn, run_arn, execution, status: "resumed", run}`; 400 a malformed event; 404 no such
-execution; 409 while a run of it is still going; 502 Step Functions refused (the manifest is left as it was).
+Returns a ResumedExecution (the Lambda answers 202 `{executionArn, run_arn, execution, status: "resumed", run}`);
+refuses (answers.py) 400 a malformed event; 404 no such execution; 409 while a run of it is still going; 502 Step
+Functions refused (the manifest is left as it was).
 """
 
 from __future__ import annotations
@@ -27,6 +28,13 @@ from lambda_functions.common.logs import log_context
 from lambda_functions.common.manifest import latest_run_start, manifest_time, read_manifest, run_entries
 from lambda_functions.common.utc import iso_ms
 from lambda_functions.coordinator import service  # service dispatches here: a module import, no cycle
+from lambda_functions.coordinator.answers import (
+    Conflict,
+    InvalidRequest,
+    NotFound,
+    ResumedExecution,
+    StartFailed,
+)
 from lambda_functions.coordinator.deadline import EXPRESS_LIMIT_S, deadline_ms
 
 log = logging.getLogger(__name__)
@@ -44,34 +52,27 @@ REQUEST_FIELDS = (
 EXPRESS_GRACE_S = 30.0
 
 
-class ResumeRefused(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-
-
 def is_resume_event(event: Any) -> bool:
     return isinstance(event, dict) and event.get("action") == "resume" and "requestContext" not in event
 
 
-def resume(coordinator: service.Coordinator, event: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-    """(status, body) of the resume action; its lines carry the execution (common/logs.py)."""
-    try:
-        name, reopen_failed = _parse(event)
-    except ResumeRefused as exc:
-        return exc.status, {"error": str(exc)}
+def parse_event(event: dict[str, Any]) -> tuple[Any, Any]:
+    """The resume event's execution name and `reopen_failed`, as sent (`resume` checks them)."""
+    return event.get("execution"), event.get("reopen_failed", False)
+
+
+def resume(coordinator: service.Coordinator, execution: Any, reopen_failed: Any) -> ResumedExecution:
+    """The resume action; its lines carry the execution (common/logs.py)."""
+    name, reopen = checked(execution, reopen_failed)
     with log_context(execution=name):
-        return _resume(coordinator, name, reopen_failed)
+        return _resume(coordinator, name, reopen)
 
 
-def _resume(coordinator: service.Coordinator, name: str, reopen_failed: bool) -> tuple[int, dict[str, Any]]:
-    try:
-        manifest = read_manifest(coordinator.store, coordinator.results_prefix, name)
-        if manifest is None:
-            raise ResumeRefused(404, f"no execution named {name}")
-        _refuse_while_going(coordinator, name, manifest)
-    except ResumeRefused as exc:
-        return exc.status, {"error": str(exc)}
+def _resume(coordinator: service.Coordinator, name: str, reopen_failed: bool) -> ResumedExecution:
+    manifest = read_manifest(coordinator.store, coordinator.results_prefix, name)
+    if manifest is None:
+        raise NotFound(f"no execution named {name}")
+    _refuse_while_going(coordinator, name, manifest)
     now = coordinator.clock()
     runs = run_entries(manifest)
     number = len(runs) + 1
@@ -80,7 +81,7 @@ def _resume(coordinator: service.Coordinator, name: str, reopen_failed: bool) ->
     claim = run_claim_key(coordinator.results_prefix, name, number)
     if not coordinator.store.create_json(claim, {"run": run_name, "claimed_at": iso_ms(now)}):
         # another resume (a second API replica's watcher, a double click) got here first
-        return 409, {"error": f"run {number} of execution {name} was already started by another request"}
+        raise Conflict(f"run {number} of execution {name} was already started by another request")
     updated = _running(coordinator, manifest, runs, run_name, now)
     cancel = cancel_key(coordinator.results_prefix, name)
     withdrawn = reopen_failed and coordinator.store.exists(cancel)
@@ -99,21 +100,19 @@ def _resume(coordinator: service.Coordinator, name: str, reopen_failed: bool) ->
         if withdrawn:
             coordinator.store.put_json(cancel, {"requested_at": iso_ms(now), "restored": True})
         coordinator.store.delete([claim])  # the run never started: the next resume may take its number
-        return 502, {"error": f"could not start the state machine: {type(exc).__name__}", "execution": name}
+        raise StartFailed(f"could not start the state machine: {type(exc).__name__}", execution=name) from exc
     run_arn = str(started["executionArn"])
     _record_run_arn(coordinator, key, run_name, run_arn)
     log.info("execution resumed", extra={"run": number, "reopen_failed": reopen_failed})
-    body = {"executionArn": manifest.get("execution_arn"), "run_arn": run_arn, "execution": name}
-    return 202, body | {"status": "resumed", "run": number}
+    return ResumedExecution(manifest.get("execution_arn"), name, run_arn, number)
 
 
-def _parse(event: dict[str, Any]) -> tuple[str, bool]:
-    name = event.get("execution")
+def checked(name: Any, reopen_failed: Any) -> tuple[str, bool]:
+    """The name of an execution that can take runs (room left for "-r{n}"), and a boolean `reopen_failed`."""
     if not is_execution_name(name) or len(name) > MAX_LENGTH - RUN_SUFFIX_ROOM:
-        raise ResumeRefused(400, f"'execution' must be an execution name, got {name!r}")
-    reopen_failed = event.get("reopen_failed", False)
+        raise InvalidRequest(f"'execution' must be an execution name, got {name!r}")
     if not isinstance(reopen_failed, bool):
-        raise ResumeRefused(400, f"'reopen_failed' must be true or false, got {reopen_failed!r}")
+        raise InvalidRequest(f"'reopen_failed' must be true or false, got {reopen_failed!r}")
     return name, reopen_failed
 
 
@@ -130,19 +129,18 @@ def _refuse_while_going(coordinator: service.Coordinator, name: str, manifest: d
             live = None  # gone (a restarted process), or EXPRESS (cannot be described: the age decides)
             code = exc.response.get("Error", {}).get("Code") if isinstance(exc, ClientError) else None
             if coordinator.state_machine_type != "EXPRESS" and code != "ExecutionDoesNotExist":
-                raise ResumeRefused(  # throttled, denied: whether the run is going is unknown
-                    502, f"could not tell whether execution {name} is running: {code or type(exc).__name__}"
+                raise StartFailed(  # throttled, denied: whether the run is going is unknown
+                    f"could not tell whether execution {name} is running: {code or type(exc).__name__}"
                 ) from exc
         if live is not None:
             if live.get("status") == "RUNNING":
-                raise ResumeRefused(409, f"execution {name} is running: cancel it or wait for it to end")
+                raise Conflict(f"execution {name} is running: cancel it or wait for it to end")
             return
     if coordinator.state_machine_type == "EXPRESS":
         started = latest_run_start(manifest)
         age = (coordinator.clock() - started).total_seconds() if started else None
         if age is not None and age < EXPRESS_LIMIT_S + EXPRESS_GRACE_S:
-            raise ResumeRefused(
-                409,
+            raise Conflict(
                 f"execution {name} may still be running (an EXPRESS run lasts up to 5 minutes, this one "
                 f"started {age:.0f} s ago): try again in {EXPRESS_LIMIT_S + EXPRESS_GRACE_S - age:.0f} s",
             )

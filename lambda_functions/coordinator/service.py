@@ -2,7 +2,9 @@
 manifest, start.
 
 The same object serves the Lambda (boto3 Step Functions client) and the embedded mode (the in-process runner):
-both expose `start_execution(stateMachineArn=, name=, input=)`.
+both expose `start_execution(stateMachineArn=, name=, input=)`. Its entry points are typed: `start(StartRequest)
+-> StartedExecution` and `resume(name, reopen_failed) -> ResumedExecution`, raising a `Refusal` when nothing
+was started (answers.py); `handle(event)` is the Lambda's adapter over them (answers as Lambda responses).
 
 State machine input (docs/CONTRACTS.md): `execution`, `symbols`, `start_ms`, `end_ms` (the window after
 clamping), `include_plan_orders` and `include_simulation` (the request's value, else the service default: always
@@ -35,8 +37,20 @@ from lambda_functions.common.results_store import ResultsStore
 from lambda_functions.common.utc import iso_ms
 from lambda_functions.coordinator import resume as resume_action
 from lambda_functions.coordinator.account_check import AccountCheck, AccountChecker
+from lambda_functions.coordinator.answers import (
+    STARTED,
+    AccountRefused,
+    Conflict,
+    InvalidRequest,
+    Refusal,
+    ResumedExecution,
+    StartedExecution,
+    StartFailed,
+    lambda_response,
+    refusal_response,
+)
 from lambda_functions.coordinator.deadline import DEFAULT_AGGREGATE_RESERVE_S, deadline_ms
-from lambda_functions.coordinator.events import request_body
+from lambda_functions.coordinator.events import StartRequest, request_body
 from lambda_functions.coordinator.naming import execution_name
 from lambda_functions.coordinator.validation import (
     DEFAULT_MAX_SYMBOLS,
@@ -48,11 +62,6 @@ from lambda_functions.coordinator.validation import (
 
 log = logging.getLogger(__name__)
 DEFAULT_MAP_MAX_CONCURRENCY = 5
-
-
-def response(status: int, body: dict[str, Any]) -> dict[str, Any]:
-    """A Lambda / Function URL response."""
-    return {"statusCode": status, "headers": {"Content-Type": "application/json"}, "body": json.dumps(body)}
 
 
 def rate_share(symbols: int, map_max_concurrency: int) -> float:
@@ -192,18 +201,36 @@ class Coordinator:
         self.aggregate_reserve_s = aggregate_reserve_s
 
     def handle(self, event: Any) -> dict[str, Any]:
-        """Event in, Lambda response out: 202 started; 400 bad request; 401/403/400 the account check failed;
-        502 Step Functions refused (or the credentials could not be read). `{"action": "resume", ...}` (a
-        direct invoke only) is the resume action (resume.py)."""
-        if resume_action.is_resume_event(event):
-            return response(*resume_action.resume(self, event))
+        """The Lambda adapter: event in, Lambda response out (answers.py): 202 started; 400 bad request;
+        401/403/400 the account check failed; 409 the key's account is not the one named; 502 Step Functions
+        refused (or the credentials could not be read). `{"action": "resume", ...}` (a direct invoke only) is
+        the resume action (resume.py)."""
+        try:
+            if resume_action.is_resume_event(event):
+                name, reopen_failed = resume_action.parse_event(event)
+                return lambda_response(STARTED, self.resume(name, reopen_failed).body())
+            return lambda_response(STARTED, self._start(event).body())
+        except Refusal as refusal:
+            return refusal_response(refusal)
+
+    def start(self, request: StartRequest) -> StartedExecution:
+        """Validate, check the account, name, write the started manifest, start the state machine; a Refusal
+        (answers.py) when nothing was started."""
+        return self._start(request.body())
+
+    def resume(self, name: str, reopen_failed: bool) -> ResumedExecution:
+        """One more run of execution `name` (resume.py); a Refusal when none was started."""
+        return resume_action.resume(self, name, reopen_failed)
+
+    def _start(self, event: Any) -> StartedExecution:
         now = self.clock()
         try:
-            body = request_body(event)
+            body = request_body(event)  # a Function URL request's JSON body; a direct invoke's event as it is
             request = self._parse(body, now, offset_ms=0)  # nothing leaves the process for a bad request
             account = self._check_account()
             if account is not None and account.rejected:
-                return response(account.http_status or 401, account.error_body())
+                rejection = account.error_body()
+                raise AccountRefused(rejection.pop("error"), status=account.http_status or 401, **rejection)
             offset = account.clock_offset_ms if account is not None else None
             if request.account_wide and self.account_checker is not None:
                 offset = (
@@ -213,25 +240,22 @@ class Coordinator:
                 request = self._parse(body, now, offset_ms=offset)  # "now" is Bitget's
         except RequestError as exc:
             log.info("rejected request", extra={"reason": str(exc)})
-            return response(400, {"error": str(exc)})
+            raise InvalidRequest(str(exc)) from exc
         mismatch = _account_mismatch(body, account)
         if mismatch is not None:
-            return response(409, {"error": mismatch, "problem": "account_mismatch"})
+            raise Conflict(mismatch, problem="account_mismatch")
         try:
             plan = self._plan(request, account)
         except RequestError as exc:
-            return response(400, {"error": str(exc)})
+            raise InvalidRequest(str(exc)) from exc
         name = execution_name(request, now)
         try:
             with log_context(execution=name, account=plan.account_id):
-                arn = self.start(plan, name, now)
+                arn = self._start_run(plan, name, now)
         except Exception as exc:  # boto3 / runner failure: the manifest already says FAILED
-            return response(
-                502, {"error": f"could not start the state machine: {type(exc).__name__}", "execution": name}
-            )
-        body = {"executionArn": arn, "execution": name, "symbols": plan.items}
-        window = {"start_ms": request.start_ms, "end_ms": request.end_ms}
-        return response(202, body | window | {"status": "started"} | plan.echo())
+            message = f"could not start the state machine: {type(exc).__name__}"
+            raise StartFailed(message, execution=name) from exc
+        return StartedExecution(arn, name, plan.items, request.start_ms, request.end_ms, **plan.echo())
 
     def _parse(self, body: Any, now: dt.datetime, offset_ms: int) -> ExtractionRequest:
         now_ms = int(now.timestamp() * 1000) + offset_ms
@@ -294,7 +318,7 @@ class Coordinator:
         lookups = sync_state.lookups(state, starts)
         return AccountScope(starts, candidates, since_last_sync=True, lookups=lookups), None
 
-    def start(self, plan: Plan, name: str, now: dt.datetime) -> str:
+    def _start_run(self, plan: Plan, name: str, now: dt.datetime) -> str:
         """Write the RUNNING manifest, then start; a failed start turns the manifest FAILED and re-raises."""
         key = manifest_key(self.results_prefix, name)
         manifest = self.started_manifest(plan, name, now)

@@ -11,11 +11,10 @@ from app.orchestration.base import (
     ExecutionState,
     ExtractionOptions,
     InvalidRequestError,
-    ResumedExecution,
-    StartedExecution,
 )
 from lambda_functions.common import keys
 from lambda_functions.common.results_store import ResultsStore
+from lambda_functions.coordinator.answers import ResumedExecution, StartedExecution
 from lambda_functions.coordinator.naming import execution_name_from_arn
 
 ARN_PREFIX = "arn:aws:states:us-east-2:123456789012:execution:bitget-orders:"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -94,7 +95,7 @@ def test_info_is_invalid_when_the_database_is_unreachable(sqlite_api, monkeypatc
 
 def test_info_never_shows_a_secret(tmp_path: Path, monkeypatch) -> None:
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.delenv(name, raising=False)  # build_runtime exports these for boto3
+        monkeypatch.delenv(name, raising=False)
     settings = test_settings(f"sqlite:///{tmp_path / 'db.sqlite'}", tmp_path, **SECRETS)
     store = LocalResultsStore(tmp_path / "results", "http://127.0.0.1:8000/results")
     app = create_app(settings, overrides=Overrides(FakeOrchestrator(store), FakeSymbolsClient(), store))
@@ -103,6 +104,8 @@ def test_info_never_shows_a_secret(tmp_path: Path, monkeypatch) -> None:
         assert client.get("/info").json()["exchange"]["credentials_configured"] is True
     for secret in SECRETS.values():
         assert secret not in body
+    # the AWS keys of the settings reach boto3 in a Session: the process environment never gets them
+    assert "AWS_ACCESS_KEY_ID" not in os.environ and "AWS_SECRET_ACCESS_KEY" not in os.environ
 
 
 def test_openapi_documents_every_endpoint_with_summary_and_limits(sqlite_api) -> None:

@@ -22,6 +22,7 @@ from lambda_functions.common.account_scope import AccountScope
 from lambda_functions.common.execution_names import is_execution_name
 from lambda_functions.common.symbols import SYMBOL_PATTERN, is_request_symbol, is_symbol
 from lambda_functions.coordinator import resume
+from lambda_functions.coordinator.answers import InvalidRequest
 from lambda_functions.coordinator.naming import execution_name_from_arn
 from lambda_functions.coordinator.validation import RequestError, normalise_symbol
 from lambda_functions.worker.events import parse_event as worker_event
@@ -117,4 +118,4 @@ def test_every_layer_that_takes_an_execution_name_accepts_exactly_the_name_rule(
     }
     assert layers == dict.fromkeys(layers, expected)
     resumable = expected and len(name) <= 70  # room for the runs' "-r{n}"
-    assert _accepted(lambda: resume._parse({"execution": name}), resume.ResumeRefused) == resumable
+    assert _accepted(lambda: resume.checked(name, False), InvalidRequest) == resumable

@@ -345,16 +345,15 @@ def test_a_finished_execution_whose_results_were_deleted_gets_no_manifest_back(s
 
 # ---- resume, cancel, continuations, auto-resume (issue 9 §1) ------------------------------------------------
 def with_resume(orchestrator):
-    """Records the resume actions the orchestrator asks of its coordinator."""
-    real = orchestrator.coordinator.handle
+    """Records the resume actions the orchestrator asks of its coordinator (in-process, typed)."""
+    real = orchestrator.coordinator.resume
     calls = []
 
-    def handle(event):
-        if isinstance(event, dict) and event.get("action") == "resume":
-            calls.append(dict(event))
-        return real(event)
+    def resume(name, reopen_failed):
+        calls.append({"execution": name, "reopen_failed": reopen_failed})
+        return real(name, reopen_failed)
 
-    orchestrator.coordinator.handle = handle
+    orchestrator.coordinator.resume = resume
     orchestrator.resume_calls = calls
     return orchestrator
 
@@ -463,9 +462,7 @@ def test_cancel_while_waiting_for_a_continuation_runs_it_with_the_cancel_in_forc
     started = orchestrator.start(["BTCUSDT"], None, None)
     orchestrator.runner.wait(started.execution_arn, timeout_s=30)
     orchestrator.cancel(started.execution_arn)
-    assert orchestrator.resume_calls == [
-        {"action": "resume", "execution": started.execution_name, "reopen_failed": False}
-    ]
+    assert orchestrator.resume_calls == [{"execution": started.execution_name, "reopen_failed": False}]
     assert store.exists(cancel_key(PREFIX, started.execution_name))  # a continuation keeps the request
 
 

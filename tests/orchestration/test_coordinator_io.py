@@ -1,0 +1,71 @@
+"""What both orchestrators hand the coordinator, and the API error each of its refusals becomes."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.orchestration.base import (
+    AccountRejectedError,
+    ExecutionConflictError,
+    ExecutionNotFoundError,
+    ExtractionOptions,
+    InvalidRequestError,
+    OrchestrationError,
+)
+from app.orchestration.coordinator_io import api_error, resumed_under, start_request
+from lambda_functions.coordinator.answers import (
+    AccountRefused,
+    Conflict,
+    InvalidRequest,
+    NotFound,
+    Refusal,
+    ResumedExecution,
+    StartFailed,
+)
+
+
+def test_the_request_carries_the_window_always_and_only_the_options_given() -> None:
+    options = ExtractionOptions(include_fills=True, since="last_sync", expected_account_id="777")
+    body = start_request(None, None, 5, options).body()
+    assert body == {
+        "symbols": None,
+        "start_ms": None,
+        "end_ms": 5,
+        "include_fills": True,
+        "since": "last_sync",
+        "expected_account_id": "777",
+    }
+    assert start_request(["BTCUSDT"], 1, 2, None).body() == {
+        "symbols": ["BTCUSDT"],
+        "start_ms": 1,
+        "end_ms": 2,
+    }
+
+
+@pytest.mark.parametrize(
+    ("refusal", "error", "status"),
+    [
+        (InvalidRequest("bad"), InvalidRequestError, None),
+        (NotFound("gone"), ExecutionNotFoundError, None),
+        (Conflict("busy", problem="account_mismatch"), ExecutionConflictError, None),
+        (StartFailed("could not start the state machine: ClientError"), OrchestrationError, None),
+        (Refusal("the coordinator answered 500", status=500), OrchestrationError, None),
+        (AccountRefused("wrong key", status=403, problem="ip_not_allowed", bitget_code="40018"), None, 403),
+    ],
+)
+def test_each_refusal_becomes_the_api_error_of_its_status(
+    refusal: Refusal, error: type[OrchestrationError] | None, status: int | None
+) -> None:
+    raised = api_error(refusal)
+    assert str(raised) == str(refusal)
+    if status is None:
+        assert type(raised) is error
+        return
+    assert isinstance(raised, AccountRejectedError)
+    assert (raised.status_code, raised.problem, raised.bitget_code) == (403, "ip_not_allowed", "40018")
+
+
+def test_a_resume_answers_under_the_users_arn_when_the_manifest_has_none() -> None:
+    resumed = ResumedExecution(None, "n", "arn:run", 2)
+    assert resumed_under(resumed, "arn:user").execution_arn == "arn:user"
+    assert resumed_under(resumed_under(resumed, "arn:first"), "arn:other").execution_arn == "arn:first"
