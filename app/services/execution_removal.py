@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
 from functools import partial
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.models.database import AccountCoverage, ExecutionResult, ProcessingLog, utcnow
@@ -69,15 +68,7 @@ class ExecutionRemoval:
         previous = held.state
         table = ExecutionResult
         now = utcnow()
-        stale = now - timedelta(seconds=self._claims.stale_claim_s)
-        removable = or_(
-            table.hydration_state.in_(_NOT_RUNNING),
-            and_(table.hydration_state == "saving", table.hydration_heartbeat_at < stale),
-        )
-        if previous == "saving" and held.owner_is_dead():
-            removable = or_(
-                removable, and_(table.hydration_state == "saving", table.hydration_token == held.token)
-            )
+        removable = self._claims.takeable_from(_NOT_RUNNING, held, now)
         with self._sessions() as session, session.begin():
             result = session.connection().execute(
                 update(table)

@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.models.database import ExecutionResult, utcnow
@@ -63,15 +63,8 @@ class Claims:
         now = utcnow()
         stale = now - timedelta(seconds=self.stale_claim_s)
         table = ExecutionResult
-        claimable = or_(
-            table.hydration_state.in_(_CLAIMABLE),
-            and_(table.hydration_state == "saving", table.hydration_heartbeat_at < stale),
-        )
+        claimable = self.takeable_from(_CLAIMABLE, held, now)
         dead_owner = held is not None and held.state == "saving" and held.owner_is_dead()
-        if dead_owner and held is not None:  # compare-and-set on the dead claim's token: one taker wins
-            claimable = or_(
-                claimable, and_(table.hydration_state == "saving", table.hydration_token == held.token)
-            )
         # Held before the UPDATE commits: another thread of this process must never see our claim unheld.
         claim_owner.hold(token)
         try:
@@ -106,6 +99,24 @@ class Claims:
                 reason = "owner process is gone" if dead_owner else "heartbeat stale"
                 self._log_takeover(execution_arn, held, reason)
         return token
+
+    def takeable_from(
+        self, states: tuple[str, ...], held: HeldClaim | None, now: datetime
+    ) -> ColumnElement[bool]:
+        """The UPDATE condition under which an execution read as `held` may be taken (by a hydration or a
+        removal): its state is one of `states`, or a 'saving' claim whose heartbeat is stale or, compared and
+        set on its token so that one taker wins, whose owner is dead."""
+        table = ExecutionResult
+        stale = now - timedelta(seconds=self.stale_claim_s)
+        takeable = or_(
+            table.hydration_state.in_(states),
+            and_(table.hydration_state == "saving", table.hydration_heartbeat_at < stale),
+        )
+        if held is not None and held.state == "saving" and held.owner_is_dead():
+            takeable = or_(
+                takeable, and_(table.hydration_state == "saving", table.hydration_token == held.token)
+            )
+        return takeable
 
     def current(self, execution_arn: str) -> HeldClaim | None:
         """The execution's claim columns as they are now; None when it is not recorded."""
