@@ -1,4 +1,4 @@
-"""The worker's event, parsed into the typed `WorkerRequest` (extraction.py; docs/CONTRACTS.md, "Worker event").
+"""The worker's event, parsed into the typed `WorkerRequest` (docs/CONTRACTS.md, "Events": Worker).
 
 `{"symbol", "execution", "start_ms"?, "end_ms"?, "include_plan_orders"?, "include_simulation"?,
 "include_fills"?, "rate_share"?, "deadline_ms"?, "resume"?, "account_mode"?, "scope"?}`: the Map's ItemSelector
@@ -8,13 +8,29 @@ builds it from the coordinator's state machine input. `symbol` may be an account
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from lambda_functions.common import account_mode
 from lambda_functions.common.account_scope import ACCOUNT_UNITS, AccountScope, is_account_unit
 from lambda_functions.common.execution_names import is_execution_name
 from lambda_functions.common.symbols import is_symbol
-from lambda_functions.worker.extraction import WorkerRequest
+
+
+@dataclass(frozen=True)
+class WorkerRequest:
+    symbol: str
+    execution: str
+    start_ms: int | None = None
+    end_ms: int | None = None
+    include_plan_orders: bool | None = None  # None: the worker's INCLUDE_PLAN_ORDERS
+    include_simulation: bool | None = None  # None: the worker's INCLUDE_SIMULATION
+    rate_share: float | None = None  # the share of the account's limits (aws mode; the coordinator sets it)
+    deadline_ms: int | None = None  # the execution's own deadline (epoch ms; EXPRESS), None: none
+    resume: bool = False  # re-open the shards that ended on a failure (POST /orders/{arn}/resume)
+    scope: AccountScope | None = None  # an account unit's scope (common/account_scope.py)
+    include_fills: bool | None = None  # None: no fills
+    account_mode: str | None = None  # classic or unified (the coordinator's probe); None: probed here
 
 
 def parse_event(event: Any) -> WorkerRequest:

@@ -33,7 +33,7 @@ from functools import partial
 from typing import Any
 
 from lambda_functions.common import account_mode, keys
-from lambda_functions.common.account_scope import AccountScope, is_account_unit
+from lambda_functions.common.account_scope import is_account_unit
 from lambda_functions.common.bitget import BitgetError
 from lambda_functions.common.logs import carry_context, log_context
 from lambda_functions.common.results_store import ResultsStore
@@ -44,6 +44,7 @@ from lambda_functions.worker import pagination as pg
 from lambda_functions.worker.budget import Clock, TimeBudget
 from lambda_functions.worker.checkpointing import Checkpointer
 from lambda_functions.worker.circuit_breaker import CircuitBreaker
+from lambda_functions.worker.events import WorkerRequest
 from lambda_functions.worker.markets import MarketCatalog, excluded_by_name
 from lambda_functions.worker.parts import PartSet, write_orders_file
 from lambda_functions.worker.scheduler import Lane, run_lanes
@@ -84,22 +85,6 @@ INCOMPLETE_CATEGORY = {
 # serve: like the window's own clamp to the retention, it ends the shard without making the stream incomplete.
 FINISHED = frozenset({pg.COMPLETE, pg.EXPIRED})
 NOT_ASKED = "not_asked"
-
-
-@dataclass(frozen=True)
-class WorkerRequest:
-    symbol: str
-    execution: str
-    start_ms: int | None = None
-    end_ms: int | None = None
-    include_plan_orders: bool | None = None  # None: the worker's INCLUDE_PLAN_ORDERS
-    include_simulation: bool | None = None  # None: the worker's INCLUDE_SIMULATION
-    rate_share: float | None = None  # the share of the account's limits (aws mode; the coordinator sets it)
-    deadline_ms: int | None = None  # the execution's own deadline (epoch ms; EXPRESS), None: none
-    resume: bool = False  # re-open the shards that ended on a failure (POST /orders/{arn}/resume)
-    scope: AccountScope | None = None  # an account unit's scope (common/account_scope.py)
-    include_fills: bool | None = None  # None: no fills
-    account_mode: str | None = None  # classic or unified (the coordinator's probe); None: probed here
 
 
 @dataclass

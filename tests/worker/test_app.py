@@ -1,4 +1,4 @@
-"""The handler: event validation, injected dependencies, idempotent writes, a compact summary."""
+"""The handler: injected dependencies, idempotent writes, a compact summary, the Lambda's default instance."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from lambda_functions.worker import app as app_module
 from lambda_functions.worker.app import WorkerFunction
 from lambda_functions.worker.budget import Clock
 from lambda_functions.worker.circuit_breaker import CircuitBreaker
-from lambda_functions.worker.events import parse_event
 from lambda_functions.worker.limiter_pool import LimiterPool
 from lambda_functions.worker.markets import MarketCatalog
 from lambda_functions.worker.wiring import Dependencies
@@ -44,30 +43,6 @@ def install(store):
         )
 
     return _install
-
-
-@pytest.mark.parametrize(
-    ("event", "message"),
-    [
-        (None, "JSON object"),
-        ({"execution": "e"}, "'symbol'"),
-        ({"symbol": 5, "execution": "e"}, "'symbol'"),
-        ({"symbol": "BTC/USDT", "execution": "e"}, "'symbol'"),
-        ({"symbol": "BTCUSDT"}, "'execution'"),
-        ({"symbol": "BTCUSDT", "execution": "../x"}, "'execution'"),
-        ({"symbol": "BTCUSDT", "execution": "e", "start_ms": "1"}, "'start_ms'"),
-        ({"symbol": "BTCUSDT", "execution": "e", "end_ms": True}, "'end_ms'"),
-        ({"symbol": "BTCUSDT", "execution": "e", "start_ms": 5, "end_ms": 5}, "before"),
-    ],
-)
-def test_invalid_events_raise_a_clear_value_error(event, message):
-    with pytest.raises(ValueError, match=message):
-        parse_event(event)
-
-
-def test_symbol_is_normalised_to_upper_case():
-    request = parse_event({"symbol": " btcusdt ", "execution": "e", "start_ms": 1, "end_ms": 2})
-    assert (request.symbol, request.start_ms, request.end_ms) == ("BTCUSDT", 1, 2)
 
 
 def test_handler_returns_the_summary_and_writing_twice_is_idempotent(install, store):

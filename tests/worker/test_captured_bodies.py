@@ -31,7 +31,8 @@ from lambda_functions.common.bitget import endpoints as ep
 from lambda_functions.common.bitget.envelope import data_or_raise
 from lambda_functions.common.results_store import LocalResultsStore
 from lambda_functions.worker import pagination as pg
-from lambda_functions.worker.extraction import WorkerRequest, extract_symbol
+from lambda_functions.worker.events import WorkerRequest
+from lambda_functions.worker.extraction import extract_symbol
 from lambda_functions.worker.rows import row_problem
 from tests.common.test_bitget_client import make_client, response
 from tests.worker.conftest import make_run

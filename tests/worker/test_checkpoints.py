@@ -10,7 +10,8 @@ import pytest
 from lambda_functions.common import keys
 from lambda_functions.common.bitget import BitgetAPIError
 from lambda_functions.worker import segments
-from lambda_functions.worker.extraction import WorkerRequest, extract_symbol
+from lambda_functions.worker.events import WorkerRequest
+from lambda_functions.worker.extraction import extract_symbol
 from tests.worker.conftest import PREFIX, make_run
 from tests.worker.fakes import FakeClient, FakeClock, make_orders
 

@@ -13,7 +13,8 @@ from lambda_functions.common.bitget import (
 )
 from lambda_functions.common.streams import newest_first_key
 from lambda_functions.common.timewindow import DAY_MS, RETENTION_MS
-from lambda_functions.worker.extraction import WorkerRequest, extract_symbol
+from lambda_functions.worker.events import WorkerRequest
+from lambda_functions.worker.extraction import extract_symbol
 from lambda_functions.worker.window import MAX_SPAN_MS, RETENTION_EDGE_MARGIN_MS
 from tests.worker.conftest import make_run
 from tests.worker.fakes import FakeClient, FakeClock, make_orders

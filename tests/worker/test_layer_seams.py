@@ -24,7 +24,8 @@ from lambda_functions.coordinator.validation import DEFAULT_WINDOW_DAYS
 from lambda_functions.coordinator.validation import resolve_window as coordinator_window
 from lambda_functions.worker import pagination as pg
 from lambda_functions.worker.budget import TimeBudget
-from lambda_functions.worker.extraction import WorkerRequest, extract_symbol
+from lambda_functions.worker.events import WorkerRequest
+from lambda_functions.worker.extraction import extract_symbol
 from lambda_functions.worker.page_size import PageSizer
 from lambda_functions.worker.window import EXPIRED_SINCE_ASKED_MS, RETENTION_EDGE_MARGIN_MS
 from lambda_functions.worker.window import resolve_window as worker_window

@@ -16,7 +16,8 @@ from lambda_functions.common.bitget import BitgetClient, Credentials, RateLimite
 from lambda_functions.common.bitget import endpoints as ep
 from lambda_functions.common.results_store import LocalResultsStore
 from lambda_functions.common.streams import market_of
-from lambda_functions.worker.extraction import WorkerRequest, extract_symbol
+from lambda_functions.worker.events import WorkerRequest
+from lambda_functions.worker.extraction import extract_symbol
 from tests.common.test_log_context import json_lines
 from tests.worker.conftest import make_run
 

@@ -12,7 +12,8 @@ from typing import Any
 
 from lambda_functions.common.bitget import BitgetAPIError
 from lambda_functions.common.timewindow import DAY_MS
-from lambda_functions.worker.extraction import WorkerRequest, extract_symbol
+from lambda_functions.worker.events import WorkerRequest
+from lambda_functions.worker.extraction import extract_symbol
 from tests.worker.conftest import make_run
 from tests.worker.fakes import FakeClient, FakeClock
 
