@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_
 
 from lambda_functions.common.execution_names import EXECUTION_NAME
 from lambda_functions.common.timewindow import DAY_MS, HOUR_MS
+from lambda_functions.coordinator.events import StartRequest
 from lambda_functions.coordinator.validation import (
     MAX_MS,
     MAX_SYMBOLS_CEILING,
@@ -126,7 +127,7 @@ class OrdersRequest(BaseModel):
         """Can return orders once clamped (ordered, ends inside the retention, does not start in the future):
         the coordinator's own `resolve_window`, which does the clamping."""
         try:
-            parse_request(self.coordinator_body(), int(time.time() * 1000), max_symbols=10**6)
+            parse_request(self.start_request(), int(time.time() * 1000), max_symbols=10**6)
         except RequestError as exc:
             raise ValueError(str(exc)) from None
         return self
@@ -139,13 +140,9 @@ class OrdersRequest(BaseModel):
         """The symbols, or None for the whole account."""
         return None if self.symbols is None or self.symbols == "all" else list(self.symbols)
 
-    def coordinator_body(self) -> dict[str, Any]:
-        """The request as the coordinator reads it (its own validation decides; one rule set)."""
-        body = self.model_dump(exclude_none=True)
-        body.pop("symbols", None)
-        if self.symbol_list() is not None:
-            body["symbols"] = self.symbol_list()
-        return body
+    def start_request(self) -> StartRequest:
+        """The request as the coordinator takes it (its own validation decides; one rule set)."""
+        return StartRequest(**self.model_dump(exclude_none=True) | {"symbols": self.symbol_list()})
 
 
 class OrdersStartedResponse(BaseModel):

@@ -54,6 +54,7 @@ from lambda_functions.aggregator.timefmt import format_duration
 from lambda_functions.common import keys
 from lambda_functions.common.manifest import read_manifest
 from lambda_functions.common.results_store import ResultNotFoundError, ResultsStore
+from lambda_functions.coordinator.events import StartRequest
 from lambda_functions.coordinator.naming import execution_name_from_arn
 from lambda_functions.coordinator.validation import DEFAULT_WINDOW_DAYS, RequestError, parse_request
 
@@ -158,9 +159,9 @@ class OrdersService:
 
     def _validated(self, symbols: list[str], start_ms: int | None, end_ms: int | None) -> list[str]:
         """The coordinator's own checks with this service's limits, so it is only ever called with valid input."""
-        body = {"symbols": symbols, "start_ms": start_ms, "end_ms": end_ms}
+        asked = StartRequest(symbols, start_ms, end_ms)
         try:
-            request = parse_request(body, int(time.time() * 1000), self.max_symbols, self.window_days)
+            request = parse_request(asked, int(time.time() * 1000), self.max_symbols, self.window_days)
         except RequestError as exc:
             raise InvalidRequestError(str(exc)) from None
         return request.symbols

@@ -9,16 +9,17 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from lambda_functions.coordinator.validation import RequestError
+from lambda_functions.coordinator.validation import RequestError, quote
 
 
 @dataclass(frozen=True)
 class StartRequest:
     """A request to start an extraction, as asked: the fields of the direct-invoke event (docs/CONTRACTS.md).
 
-    Nothing here is checked yet: `validation.parse_request` checks every field, whoever asks."""
+    Only its shape is checked here (`from_body`): `validation.parse_request` checks every field, whoever asks
+    (a direct invoke may send anything, whatever the annotations say)."""
 
-    symbols: list[str] | None = None  # None: the whole account
+    symbols: list[str] | str | None = None  # None or "all": the whole account
     start_ms: int | None = None
     end_ms: int | None = None
     include_plan_orders: bool | None = None  # None: the service default
@@ -27,6 +28,18 @@ class StartRequest:
     since: str | None = None  # "last_sync": an incremental sync of the whole account
     spot_plan_symbols: list[str] | None = None
     expected_account_id: str | None = None  # refuse (409) when the key belongs to another account
+
+    @classmethod
+    def from_body(cls, body: Any) -> StartRequest:
+        """The request in a decoded JSON body; RequestError when it is not an extraction request at all."""
+        if not isinstance(body, dict):
+            raise RequestError(f"the request must be a JSON object, got {type(body).__name__}")
+        if "action" in body:  # e.g. {"action": "resume"} sent where only extraction requests are taken
+            raise RequestError(
+                f"'action' {quote(body['action'])} is not an extraction request: actions are taken by a direct "
+                "invoke only"
+            )
+        return cls(**{name: body.get(name) for name in FIELDS})
 
     def body(self) -> dict[str, Any]:
         """The direct-invoke event: symbols and window always, the options only when given."""
@@ -43,6 +56,12 @@ OPTIONS = (
     "spot_plan_symbols",
     "expected_account_id",
 )
+FIELDS = ("symbols", "start_ms", "end_ms", *OPTIONS)
+
+
+def parse_event(event: Any) -> StartRequest:
+    """The start request of a direct invoke or a Function URL request; RequestError naming what is wrong."""
+    return StartRequest.from_body(request_body(event))
 
 
 def is_function_url_event(event: Any) -> bool:

@@ -50,7 +50,7 @@ from lambda_functions.coordinator.answers import (
     refusal_response,
 )
 from lambda_functions.coordinator.deadline import DEFAULT_AGGREGATE_RESERVE_S, deadline_ms
-from lambda_functions.coordinator.events import StartRequest, request_body
+from lambda_functions.coordinator.events import StartRequest, parse_event
 from lambda_functions.coordinator.naming import execution_name
 from lambda_functions.coordinator.validation import (
     DEFAULT_MAX_SYMBOLS,
@@ -153,9 +153,13 @@ class Plan:
         }
 
 
-def _account_mismatch(body: Any, account: AccountCheck | None) -> str | None:
+def _rejected(exc: RequestError) -> InvalidRequest:
+    log.info("rejected request", extra={"reason": str(exc)})
+    return InvalidRequest(str(exc))
+
+
+def _account_mismatch(expected: Any, account: AccountCheck | None) -> str | None:
     """Why a request naming its account (`expected_account_id`, POST /accounts/{id}/sync) must not start."""
-    expected = body.get("expected_account_id") if isinstance(body, dict) else None
     if expected is None:
         return None
     actual = account.account_id if account is not None else None
@@ -209,24 +213,24 @@ class Coordinator:
             if resume_action.is_resume_event(event):
                 name, reopen_failed = resume_action.parse_event(event)
                 return lambda_response(STARTED, self.resume(name, reopen_failed).body())
-            return lambda_response(STARTED, self._start(event).body())
+            try:
+                request = parse_event(event)
+            except RequestError as exc:
+                raise _rejected(exc) from exc
+            return lambda_response(STARTED, self.start(request).body())
         except Refusal as refusal:
             return refusal_response(refusal)
-
-    def start(self, request: StartRequest) -> StartedExecution:
-        """Validate, check the account, name, write the started manifest, start the state machine; a Refusal
-        (answers.py) when nothing was started."""
-        return self._start(request.body())
 
     def resume(self, name: str, reopen_failed: bool) -> ResumedExecution:
         """One more run of execution `name` (resume.py); a Refusal when none was started."""
         return resume_action.resume(self, name, reopen_failed)
 
-    def _start(self, event: Any) -> StartedExecution:
+    def start(self, asked: StartRequest) -> StartedExecution:
+        """Validate, check the account, name, write the started manifest, start the state machine; a Refusal
+        (answers.py) when nothing was started."""
         now = self.clock()
         try:
-            body = request_body(event)  # a Function URL request's JSON body; a direct invoke's event as it is
-            request = self._parse(body, now, offset_ms=0)  # nothing leaves the process for a bad request
+            request = self._parse(asked, now, offset_ms=0)  # nothing leaves the process for a bad request
             account = self._check_account()
             if account is not None and account.rejected:
                 rejection = account.error_body()
@@ -237,11 +241,10 @@ class Coordinator:
                     self.account_checker.fresh_clock_offset_ms()
                 )  # a sync's window must end at Bitget's now
             if offset:
-                request = self._parse(body, now, offset_ms=offset)  # "now" is Bitget's
+                request = self._parse(asked, now, offset_ms=offset)  # "now" is Bitget's
         except RequestError as exc:
-            log.info("rejected request", extra={"reason": str(exc)})
-            raise InvalidRequest(str(exc)) from exc
-        mismatch = _account_mismatch(body, account)
+            raise _rejected(exc) from exc
+        mismatch = _account_mismatch(asked.expected_account_id, account)
         if mismatch is not None:
             raise Conflict(mismatch, problem="account_mismatch")
         try:
@@ -257,9 +260,9 @@ class Coordinator:
             raise StartFailed(message, execution=name) from exc
         return StartedExecution(arn, name, plan.items, request.start_ms, request.end_ms, **plan.echo())
 
-    def _parse(self, body: Any, now: dt.datetime, offset_ms: int) -> ExtractionRequest:
+    def _parse(self, asked: StartRequest, now: dt.datetime, offset_ms: int) -> ExtractionRequest:
         now_ms = int(now.timestamp() * 1000) + offset_ms
-        return parse_request(body, now_ms, self.max_symbols, self.window_days)
+        return parse_request(asked, now_ms, self.max_symbols, self.window_days)
 
     def _check_account(self) -> AccountCheck | None:
         if self.account_checker is None:

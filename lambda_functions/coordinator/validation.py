@@ -29,10 +29,13 @@ service default; for `include_fills`: on for the whole account, off for a symbol
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lambda_functions.common.symbols import REQUEST_SYMBOL_RULE, is_request_symbol, without_v1_suffix
 from lambda_functions.common.timewindow import DAY_MS, RETENTION_DAYS, RETENTION_MS
+
+if TYPE_CHECKING:  # events.py builds requests and raises RequestError: a runtime import would be a cycle
+    from lambda_functions.coordinator.events import StartRequest
 
 DEFAULT_WINDOW_DAYS = 90
 DEFAULT_MAX_SYMBOLS = 500
@@ -201,43 +204,36 @@ def resolve_window(raw_start: Any, raw_end: Any, now_ms: int, window_days: int) 
 
 
 def parse_request(
-    body: Any,
+    request: StartRequest,
     now_ms: int,
     max_symbols: int = DEFAULT_MAX_SYMBOLS,
     window_days: int = DEFAULT_WINDOW_DAYS,
 ) -> ExtractionRequest:
-    """The validated request from a decoded JSON body."""
-    if not isinstance(body, dict):
-        raise RequestError(f"the request must be a JSON object, got {type(body).__name__}")
-    if "action" in body:  # e.g. {"action": "resume"} sent where only extraction requests are taken
-        raise RequestError(
-            f"'action' {quote(body['action'])} is not an extraction request: actions are taken by a direct "
-            "invoke only"
-        )
-    raw_symbols = body.get("symbols")
+    """The validated request (every field checked: a direct invoke may send anything)."""
+    raw_symbols: Any = request.symbols
     account_wide = raw_symbols is None or (
         isinstance(raw_symbols, str) and raw_symbols.strip().lower() == "all"
     )
     symbols = [] if account_wide else parse_symbols(raw_symbols, max_symbols)
-    since = parse_since(body.get("since"))
+    since = parse_since(request.since)
     if since and not account_wide:
         raise RequestError(
             "'since': 'last_sync' syncs the whole account: omit 'symbols' (or send \"all\") to use it"
         )
-    if since and body.get("start_ms") is not None:
+    if since and request.start_ms is not None:
         raise RequestError(
             "'since': 'last_sync' sets where each stream starts: do not send 'start_ms' with it"
         )
-    plan_symbols = body.get("spot_plan_symbols")
+    plan_symbols = request.spot_plan_symbols
     if plan_symbols is not None and not account_wide:
         raise RequestError("'spot_plan_symbols' is for account-wide requests; list the symbols in 'symbols'")
-    window = resolve_window(body.get("start_ms"), body.get("end_ms"), now_ms, window_days)
+    window = resolve_window(request.start_ms, request.end_ms, now_ms, window_days)
     return ExtractionRequest(
         symbols,
         window,
-        include_plan_orders=parse_option("include_plan_orders", body.get("include_plan_orders")),
-        include_simulation=parse_option("include_simulation", body.get("include_simulation")),
-        include_fills=parse_option("include_fills", body.get("include_fills")),
+        include_plan_orders=parse_option("include_plan_orders", request.include_plan_orders),
+        include_simulation=parse_option("include_simulation", request.include_simulation),
+        include_fills=parse_option("include_fills", request.include_fills),
         account_wide=account_wide,
         since_last_sync=since,
         spot_plan_symbols=[] if plan_symbols is None else parse_symbols(plan_symbols, max_symbols),

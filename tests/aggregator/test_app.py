@@ -278,3 +278,27 @@ def test_fills_go_to_their_own_array_and_counts_and_orders_stay_orders_only(
     assert "spot_fills" not in summary["orders_by_stream"]
     assert summary["orders_by_symbol"] == {"BTCUSDT": 30}
     assert response["account_mode"] == "classic"
+
+
+def test_the_lambda_handler_builds_its_aggregator_once_from_the_environment(
+    monkeypatch, store, three_symbols, running_manifest
+) -> None:
+    # GIVEN the module-level handler the Lambda runtime calls, its store and settings from the environment
+    from lambda_functions.aggregator import app
+
+    built: list[object] = []
+
+    def environment_store():
+        built.append(store)
+        return store
+
+    monkeypatch.setattr(app, "_default", None)
+    monkeypatch.setattr(app, "default_results_store", environment_store)
+    monkeypatch.setenv("RESULTS_PREFIX", PREFIX)
+    monkeypatch.setenv("CLEANUP_PER_SYMBOL_FILES", "false")
+    # WHEN it is invoked twice (a cold start, then a warm one)
+    for _ in range(2):
+        response = app.handler(_event(_ok_results(three_symbols)), None)
+    # THEN its dependencies were built once, and they are the environment's
+    assert built == [store] and app.default_function().deps.settings.results_prefix == PREFIX
+    assert response["summary"]["total_orders"] == 240 and store.exists(DOC_KEY)
