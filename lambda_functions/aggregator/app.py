@@ -7,9 +7,9 @@ the environment on the first invocation, so warm invocations reuse the S3 client
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from lambda_functions.aggregator.aggregation import Clock, aggregate, record_failure
@@ -43,17 +43,10 @@ class AggregatorFunction:
         return aggregate(request, deps.store, deps.settings, deps.clock)
 
 
-_default: AggregatorFunction | None = None
-_default_lock = threading.Lock()
-
-
+@cache
 def default_function() -> AggregatorFunction:
     """The Lambda's aggregator, built from the environment on first use."""
-    global _default
-    with _default_lock:
-        if _default is None:
-            _default = AggregatorFunction(Dependencies(default_results_store(), AggregatorSettings()))
-        return _default
+    return AggregatorFunction(Dependencies(default_results_store(), AggregatorSettings()))
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -13,7 +13,7 @@ the first invocation, so warm invocations reuse its session, market lists, break
 
 from __future__ import annotations
 
-import threading
+from functools import cache
 from typing import Any
 
 from lambda_functions.common.bitget import RateLimiter
@@ -63,17 +63,10 @@ class WorkerFunction:
         )
 
 
-_default: WorkerFunction | None = None
-_default_lock = threading.Lock()
-
-
+@cache
 def default_function() -> WorkerFunction:
     """The Lambda's worker, built from the environment on first use (the Bitget secret is read then)."""
-    global _default
-    with _default_lock:
-        if _default is None:
-            _default = WorkerFunction(build_dependencies())
-        return _default
+    return WorkerFunction(build_dependencies())
 
 
 @reports_errors_as_items  # a failure to build the dependencies (e.g. an unreadable secret) too

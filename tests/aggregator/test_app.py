@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import pytest
 
@@ -280,8 +281,18 @@ def test_fills_go_to_their_own_array_and_counts_and_orders_stay_orders_only(
     assert response["account_mode"] == "classic"
 
 
+@pytest.fixture
+def cold_start() -> Iterator[None]:
+    """The Lambda's default aggregator not built yet, and forgotten afterwards."""
+    from lambda_functions.aggregator import app
+
+    app.default_function.cache_clear()
+    yield
+    app.default_function.cache_clear()
+
+
 def test_the_lambda_handler_builds_its_aggregator_once_from_the_environment(
-    monkeypatch, store, three_symbols, running_manifest
+    monkeypatch, store, three_symbols, running_manifest, cold_start
 ) -> None:
     # GIVEN the module-level handler the Lambda runtime calls, its store and settings from the environment
     from lambda_functions.aggregator import app
@@ -292,7 +303,6 @@ def test_the_lambda_handler_builds_its_aggregator_once_from_the_environment(
         built.append(store)
         return store
 
-    monkeypatch.setattr(app, "_default", None)
     monkeypatch.setattr(app, "default_results_store", environment_store)
     monkeypatch.setenv("RESULTS_PREFIX", PREFIX)
     monkeypatch.setenv("CLEANUP_PER_SYMBOL_FILES", "false")

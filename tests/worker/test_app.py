@@ -114,7 +114,15 @@ def test_two_workers_in_one_process_each_use_their_own_dependencies(install, tmp
     assert other_store.list_keys(f"{PREFIX}exec-2/") != [] and first.deps.store is not other_store
 
 
-def test_the_lambda_handler_builds_its_worker_once_from_the_environment(monkeypatch, install):
+@pytest.fixture
+def cold_start():
+    """The Lambda's default worker not built yet, and forgotten afterwards."""
+    app_module.default_function.cache_clear()
+    yield
+    app_module.default_function.cache_clear()
+
+
+def test_the_lambda_handler_builds_its_worker_once_from_the_environment(monkeypatch, install, cold_start):
     # GIVEN the module-level handler the Lambda runtime calls, with no worker built yet
     built: list[Dependencies] = []
     fake = install(FakeClient(listed={"spot": set()}))
@@ -123,7 +131,6 @@ def test_the_lambda_handler_builds_its_worker_once_from_the_environment(monkeypa
         built.append(fake.deps)
         return fake.deps
 
-    monkeypatch.setattr(app_module, "_default", None)
     monkeypatch.setattr(app_module, "build_dependencies", from_environment)
     # WHEN it is invoked twice (a cold start, then a warm one)
     for _ in range(2):
@@ -133,12 +140,11 @@ def test_the_lambda_handler_builds_its_worker_once_from_the_environment(monkeypa
     assert app_module.default_function().deps is fake.deps
 
 
-def test_a_failure_to_build_the_worker_is_an_error_item(monkeypatch):
+def test_a_failure_to_build_the_worker_is_an_error_item(monkeypatch, cold_start):
     # GIVEN a cold start whose dependencies cannot be built (say the Bitget secret is unreadable)
     def unreadable() -> Dependencies:
         raise ValueError("could not read the Bitget secret: AccessDenied")
 
-    monkeypatch.setattr(app_module, "_default", None)
     monkeypatch.setattr(app_module, "build_dependencies", unreadable)
     # WHEN the handler is invoked THEN the Map gets a bounded error item, not a Lambda error
     item = app_module.handler({"symbol": "BTCUSDT", "execution": "exec-4"}, None)
