@@ -1,5 +1,6 @@
 """What every client meets around the routes: the request-body limit (413), the JSON guard (NaN, Infinity:
-422), bounded error answers, and the OpenAPI page's description. `create_app` installs it once."""
+422), bounded error answers, the OpenAPI page's description, and the log fields bound per request.
+`create_app` installs it once."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from fastapi import FastAPI
 from app.api.body_limit import BodyLimitMiddleware
 from app.api.errors import add_error_handlers
 from app.api.json_guard import NonFiniteJsonMiddleware
+from app.api.log_binding import LogBindingMiddleware
 from app.api.openapi import describe_api
 from app.core.config import Settings
 
@@ -17,4 +19,7 @@ def install_surface(app: FastAPI, settings: Settings) -> None:
     # The last middleware added runs first: the size limit before anything reads the body.
     app.add_middleware(NonFiniteJsonMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_body_bytes)
+    app.add_middleware(
+        LogBindingMiddleware
+    )  # outermost: even a refused body's lines name the request's execution
     describe_api(app)
