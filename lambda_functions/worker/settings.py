@@ -10,8 +10,9 @@ MaxConcurrency N) must split them. Set WORKER_RATE_SHARE=1/N, or set MAP_MAX_CON
 WORKER_RATE_SHARE unset to have it derived.
 
 Credentials: on AWS, BITGET_SECRET_ARN names a Secrets Manager secret (JSON `api_key`, `api_secret`,
-`passphrase`) that the worker reads once per process (app.py); locally or embedded, BITGET_API_KEY /
-BITGET_API_SECRET / BITGET_API_PASSPHRASE give them directly. Setting both is a configuration error.
+`passphrase`) that the worker reads once per process (credentials.py, when wiring.py builds its dependencies);
+locally or embedded, BITGET_API_KEY / BITGET_API_SECRET / BITGET_API_PASSPHRASE give them directly. Setting both
+is a configuration error.
 """
 
 from __future__ import annotations
