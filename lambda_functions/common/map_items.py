@@ -24,6 +24,9 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from lambda_functions.common.execution_names import is_execution_name
+from lambda_functions.common.logs import log_context
+
 MAX_ERROR_ITEM_BYTES = 220  # 1,000 error items + their symbols stay under 256 KiB
 MAX_SYMBOL_BYTES = 60  # each measured as its JSON string; what is left after both goes to the Cause
 MAX_ERROR_NAME_BYTES = 80
@@ -62,6 +65,12 @@ def item_symbol(event: Any) -> str:
     return cut(text, MAX_SYMBOL_BYTES) or "?"
 
 
+def item_execution(event: Any) -> str | None:
+    """The execution a Map item belongs to, when its event names a valid one (for the failure's log line)."""
+    value = event.get("execution") if isinstance(event, dict) else None
+    return value if is_execution_name(value) else None
+
+
 def error_item(symbol: str, error: str, cause: str = "") -> dict[str, Any]:
     """`{"symbol", "error": {"Error", "Cause"}}`, at most MAX_ERROR_ITEM_BYTES: the Cause is folded onto one
     line and cut (marked with "...") to what the symbol and the error name leave."""
@@ -89,7 +98,8 @@ def reports_errors_as_items(handler: Handler) -> Handler:
             return handler(event, context)
         except Exception as exc:
             item = exception_item(event, exc)
-            logger.exception("map item failed; reported as an error item", extra={"symbol": item["symbol"]})
+            with log_context(execution=item_execution(event), symbol=item["symbol"]):
+                logger.exception("map item failed; reported as an error item")
             return item
 
     return handle

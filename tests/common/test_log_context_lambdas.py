@@ -7,6 +7,7 @@ import json
 from lambda_functions.aggregator.aggregation import record_failure
 from lambda_functions.aggregator.events import FailureRequest
 from lambda_functions.aggregator.settings import AggregatorSettings
+from lambda_functions.common.map_items import reports_errors_as_items
 from lambda_functions.common.results_store import LocalResultsStore
 from lambda_functions.coordinator.service import Coordinator
 from tests.common.test_log_context import json_lines
@@ -45,3 +46,20 @@ def test_the_aggregators_failure_line_carries_the_execution(tmp_path):
 
     (failed,) = [line for line in lines if line["message"] == "execution failed"]
     assert (failed["execution"], failed["error"]) == ("exec-1", "States.Timeout")
+
+
+def test_a_map_items_failure_line_carries_its_execution_and_symbol():
+    # GIVEN a worker handler that fails outright (before any binding of its own)
+    @reports_errors_as_items
+    def failing(event, context=None):
+        raise RuntimeError("boom")
+
+    with json_lines() as lines:
+        item = failing({"symbol": "BTCUSDT", "execution": "exec-7"})
+        failing({"symbol": "ETHUSDT", "execution": "not a name!"})
+
+    # THEN the error item is returned and the logged line names the item's execution and symbol
+    assert item["error"]["Error"] == "RuntimeError"
+    first, second = [line for line in lines if line["message"].startswith("map item failed")]
+    assert (first["execution"], first["symbol"]) == ("exec-7", "BTCUSDT")
+    assert "execution" not in second and second["symbol"] == "ETHUSDT"  # an invalid name is not logged
