@@ -23,6 +23,8 @@ from typing import Any
 from app.orchestration.base import ExecutionConflictError, ExecutionNotFoundError, ExecutionState
 from app.schemas.orders import CancelResponse, ResumeResponse
 from app.services.orders_service import OrdersService, execution_name
+from lambda_functions.common.logs import log_context
+from lambda_functions.coordinator.naming import execution_name_from_arn
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +53,7 @@ class ExecutionControl:
             )
         self.orchestrator.cancel(execution_arn)
         self._log(execution_arn, row, "INFO", "cancel requested", {})
-        log.info("cancel requested", extra={"execution_arn": execution_arn})
+        log.info("cancel requested")
         return CancelResponse(
             executionArn=execution_arn,
             status="ABORTING",
@@ -87,11 +89,11 @@ class ExecutionControl:
             try:
                 self.orders.refresh(execution_arn)
             except Exception:
-                log.exception("could not restore the status", extra={"execution_arn": execution_arn})
+                log.exception("could not restore the status")
             raise
         details = {"previous_status": previous, "run": resumed.run, "run_arn": resumed.run_arn}
         self._log(execution_arn, row, "INFO", "execution resumed", details)
-        log.info("execution resumed", extra={"execution_arn": execution_arn, **details})
+        log.info("execution resumed", extra=details)
         self._follow(execution_arn)
         return ResumeResponse(
             executionArn=execution_arn,
@@ -112,7 +114,7 @@ class ExecutionControl:
             row = self.db.executions.get_execution(execution_arn)
             message = "execution continued" if outcome == "resumed" else "execution aborted before continuing"
             self._log(execution_arn, row, "INFO", message, {})
-            log.info(message, extra={"execution_arn": execution_arn})
+            log.info(message)
         return outcome
 
     def resume_interrupted(self, batch: int = 500) -> list[str]:
@@ -127,13 +129,14 @@ class ExecutionControl:
             rows = self.db.executions.running_executions(after_id=after, limit=batch)
             for row_id, arn in rows:
                 after = row_id
-                try:
-                    if resume(arn):
-                        resumed.append(arn)
-                        self._log(arn, {}, "WARNING", "execution resumed: its process is gone", {})
-                        self._follow(arn)
-                except Exception:
-                    log.exception("could not resume an interrupted execution", extra={"execution_arn": arn})
+                with log_context(execution=execution_name_from_arn(arn)):
+                    try:
+                        if resume(arn):
+                            resumed.append(arn)
+                            self._log(arn, {}, "WARNING", "execution resumed: its process is gone", {})
+                            self._follow(arn)
+                    except Exception:
+                        log.exception("could not resume an interrupted execution")
             if len(rows) < batch:
                 return resumed
 
@@ -168,4 +171,4 @@ class ExecutionControl:
         try:
             self.db.executions.add_log(execution_arn, level, message, details)
         except Exception:  # the processing log is a convenience: never fail the action for it
-            log.exception("could not write the processing log", extra={"execution_arn": execution_arn})
+            log.exception("could not write the processing log")

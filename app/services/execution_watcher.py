@@ -29,6 +29,8 @@ from app.services.database import Database
 from app.services.execution_control import ExecutionControl
 from app.services.execution_records import UnfinishedExecution
 from app.services.orders_service import OrdersService
+from lambda_functions.common.logs import log_context
+from lambda_functions.coordinator.naming import execution_name_from_arn
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +80,8 @@ class ExecutionWatcher:
             if row.execution_arn in self._unknown or not self._due(row):
                 continue
             report.examined += 1
-            self._examine(row.execution_arn, row.status, row.hydration_state, report)
+            with log_context(execution=execution_name_from_arn(row.execution_arn)):
+                self._examine(row.execution_arn, row.status, row.hydration_state, report)
         self._after_id = next_after
         return report
 
@@ -89,7 +92,7 @@ class ExecutionWatcher:
             report.errors += 1
             log.warning(
                 "watcher could not continue an execution",
-                extra={"execution_arn": arn, "error": f"{type(exc).__name__}: {exc}"[:300]},
+                extra={"error": f"{type(exc).__name__}: {exc}"[:300]},
             )
             return
         if outcome is not None:
@@ -118,7 +121,7 @@ class ExecutionWatcher:
             )
             log.warning(
                 "watcher could not refresh an execution",
-                extra={"execution_arn": arn, "error": f"{type(exc).__name__}: {exc}"[:300]},
+                extra={"error": f"{type(exc).__name__}: {exc}"[:300]},
             )
             return
         self._errors.pop(arn, None)
@@ -126,7 +129,7 @@ class ExecutionWatcher:
             self._continue(arn, report)
         if not found.known:
             self._unknown.add(arn)
-            log.info("watcher: the orchestrator no longer knows this execution", extra={"execution_arn": arn})
+            log.info("watcher: the orchestrator no longer knows this execution")
             return
         if database_state == "failed":
             self._failed_saves[arn] = self._failed_saves.get(arn, 0) + 1
@@ -136,5 +139,5 @@ class ExecutionWatcher:
             report.changed.append((arn, found.status, found.database_state))
             log.info(
                 "watcher refreshed an execution",
-                extra={"execution_arn": arn, "status": found.status, "database_state": found.database_state},
+                extra={"status": found.status, "database_state": found.database_state},
             )

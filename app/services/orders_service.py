@@ -202,7 +202,7 @@ class OrdersService:
         except ExecutionNotFoundError:
             return row
         except OrchestrationError as exc:  # e.g. throttled: show what the database has, never fail the read
-            log.warning("status refresh failed", extra={"execution_arn": arn, "error": str(exc)})
+            log.warning("status refresh failed", extra={"error": str(exc)})
             return row
         if state.status == row.get("status"):
             return row
@@ -507,7 +507,7 @@ class OrdersService:
         rows = self.db.removal.finish_delete(execution_arn)
         log.info(
             "execution deleted",
-            extra={"execution_arn": execution_arn, "orders": rows.orders, "objects": len(removed_keys)},
+            extra={"orders": rows.orders, "objects": len(removed_keys)},
         )
         status = state.status if state is not None else (row or {}).get("status") or "UNKNOWN"
         return DeleteExecutionResponse(

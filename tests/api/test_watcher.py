@@ -15,6 +15,7 @@ from sqlalchemy import create_engine, text
 from app.orchestration.base import OrchestrationError
 from app.services.execution_watcher import ExecutionWatcher
 from tests.api.fakes import order
+from tests.common.test_log_context import json_lines
 
 
 def wait_until(condition, timeout_s: float = 15.0) -> None:
@@ -230,3 +231,22 @@ def test_an_execution_the_orchestrator_forgot_is_left_alone(sqlite_api) -> None:
     watcher = ExecutionWatcher(runtime.orders, runtime.db)
     assert watcher.tick().examined == 1
     assert watcher.tick().examined == 0
+
+
+def test_the_watchers_lines_name_the_execution_they_are_about(sqlite_api) -> None:
+    # GIVEN two executions that ended (one failed, one succeeded) while nobody polled them
+    runtime = sqlite_api.client.app.state.runtime
+    failed, done = sqlite_api.start(), sqlite_api.start()
+    sqlite_api.orchestrator.fail(failed)
+    sqlite_api.orchestrator.succeed(done, [order(1)])
+    # WHEN the watcher refreshes them
+    with json_lines() as lines:
+        ExecutionWatcher(runtime.orders, runtime.db).tick()
+    runtime.db.hydration.join_background(30)
+    # THEN each refresh line carries its own execution, bound once per execution (not passed by hand)
+    refreshed = {
+        line["execution"]: line["status"]
+        for line in lines
+        if line["message"] == "watcher refreshed an execution"
+    }
+    assert refreshed == {failed.split(":")[7]: "FAILED", done.split(":")[7]: "SUCCEEDED"}
