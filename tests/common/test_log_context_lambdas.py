@@ -55,8 +55,8 @@ def test_a_map_items_failure_line_carries_its_execution_and_symbol():
         raise RuntimeError("boom")
 
     with json_lines() as lines:
-        item = failing({"symbol": "BTCUSDT", "execution": "exec-7"})
-        failing({"symbol": "ETHUSDT", "execution": "not a name!"})
+        item = failing({"symbol": "BTCUSDT", "execution": "exec-7"}, None)
+        failing({"symbol": "ETHUSDT", "execution": "not a name!"}, None)
 
     # THEN the error item is returned and the logged line names the item's execution and symbol
     assert item["error"]["Error"] == "RuntimeError"
