@@ -47,10 +47,6 @@ class AccountRefused(Refusal):
 
     status = 401
 
-    @property
-    def problem(self) -> str | None:
-        return self.fields.get("problem")
-
 
 class NotFound(Refusal):
     status = 404

@@ -39,7 +39,6 @@ from lambda_functions.coordinator import resume as resume_action
 from lambda_functions.coordinator.account_check import AccountCheck, AccountChecker
 from lambda_functions.coordinator.answers import (
     STARTED,
-    AccountRefused,
     Conflict,
     InvalidRequest,
     Refusal,
@@ -47,6 +46,7 @@ from lambda_functions.coordinator.answers import (
     StartedExecution,
     StartFailed,
     lambda_response,
+    refusal_from,
     refusal_response,
 )
 from lambda_functions.coordinator.deadline import DEFAULT_AGGREGATE_RESERVE_S, deadline_ms
@@ -233,8 +233,9 @@ class Coordinator:
             request = self._parse(asked, now, offset_ms=0)  # nothing leaves the process for a bad request
             account = self._check_account()
             if account is not None and account.rejected:
-                rejection = account.error_body()
-                raise AccountRefused(rejection.pop("error"), status=account.http_status or 401, **rejection)
+                # The Lambda's answer read back (answers.refusal_from): one rule for both modes of what counts
+                # as the account's refusal (400/401/403) and what as a failure to start (502).
+                raise refusal_from(account.http_status or 401, account.error_body(), "Bitget refused the account")
             offset = account.clock_offset_ms if account is not None else None
             if request.account_wide and self.account_checker is not None:
                 offset = (
