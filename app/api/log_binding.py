@@ -1,7 +1,8 @@
 """Binds the log correlation fields a request names in its path, once per request (common/logs.py):
-`execution` for `/orders/{execution_arn}/...` (the execution's name, as the Lambdas log it) and `account` for
-`/accounts/{account_id}/...`. Every line the request logs, in a route, a service or a thread it starts with
-`carry_context`, carries them; a line about another execution (the watcher's, a start's) binds its own.
+`execution` (the execution's name, as the Lambdas log it) for `/orders/{execution_arn}/...` and the web page's
+`/ui/executions/{execution_arn}/...`, `account` for `/accounts/{account_id}/...` and `/ui/accounts/{account_id}`.
+Every line the request logs, in a route, a service or a thread it starts with `carry_context`, carries them; a
+line about another execution (a list's row, the watcher's, a start's) binds its own.
 
 A pure ASGI middleware: the fields are bound around the whole request, body streaming included, and a sync
 route's threadpool call runs in a copy of that context.
@@ -17,8 +18,8 @@ from app.schemas.accounts import ACCOUNT_ID_PATTERN
 from lambda_functions.common.logs import log_context
 from lambda_functions.coordinator.naming import execution_name_from_arn
 
-_EXECUTION_PATH = re.compile(r"^/orders/([^/]+)")
-_ACCOUNT_PATH = re.compile(r"^/accounts/([^/]+)")
+_EXECUTION_PATH = re.compile(r"^/(?:ui/executions|orders)/([^/]+)")
+_ACCOUNT_PATH = re.compile(r"^/(?:ui/)?accounts/([^/]+)")
 
 
 def path_fields(path: str) -> dict[str, str]:

@@ -52,6 +52,7 @@ from app.services.execution_removal import ExecutionBusyError
 from app.services.hydration.state import HydrationState
 from lambda_functions.aggregator.timefmt import format_duration
 from lambda_functions.common import keys
+from lambda_functions.common.logs import log_context
 from lambda_functions.common.manifest import read_manifest
 from lambda_functions.common.results_store import ResultNotFoundError, ResultsStore
 from lambda_functions.coordinator.events import StartRequest
@@ -202,7 +203,8 @@ class OrdersService:
         except ExecutionNotFoundError:
             return row
         except OrchestrationError as exc:  # e.g. throttled: show what the database has, never fail the read
-            log.warning("status refresh failed", extra={"error": str(exc)})
+            with log_context(execution=execution_name_from_arn(arn)):  # a list's row: the request binds none
+                log.warning("status refresh failed", extra={"error": str(exc)})
             return row
         if state.status == row.get("status"):
             return row
