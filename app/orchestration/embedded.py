@@ -58,6 +58,7 @@ from app.orchestration.manifest import (
 )
 from app.services.hydration.claim_owner import process_start
 from lambda_functions.common.keys import manifest_key
+from lambda_functions.common.logs import carry_context, log_context
 from lambda_functions.common.manifest import read_manifest
 from lambda_functions.common.results_store import ResultsStore
 from lambda_functions.coordinator.account_check import AccountChecker
@@ -264,9 +265,8 @@ class EmbeddedOrchestrator:
 
     def _resume_logged(self, execution_arn: str, why: str) -> ResumedExecution:
         name = execution_name_from_arn(execution_arn) or ""
-        log.warning(
-            "resuming execution %s: %s", name, why, extra={"execution": name, "execution_arn": execution_arn}
-        )
+        with log_context(execution=name):
+            log.warning("resuming execution %s: %s", name, why)
         return self.resume(execution_arn, reopen_failed=False)
 
     def _own_name(self, execution_arn: str) -> str:
@@ -322,11 +322,11 @@ class EmbeddedOrchestrator:
                     if (state.run_arn or execution_arn) == run_arn:
                         self._closed.wait(FOLLOW_IDLE_S)  # no new run (another process has it): look again
             except Exception:  # shutdown, or a failing save: the next GET tries again
-                log.exception(
-                    "follow-up of a finished execution failed", extra={"execution_arn": execution_arn}
-                )
+                log.exception("follow-up of a finished execution failed")
 
-        threading.Thread(target=follow, name="follow-execution", daemon=True).start()
+        with log_context(execution=execution_name_from_arn(execution_arn)):
+            follow_here = carry_context(follow)  # its lines (and the save it triggers) name the execution
+        threading.Thread(target=follow_here, name="follow-execution", daemon=True).start()
 
     def close(self) -> None:
         """Stop owning executions (shutdown): from now on they count as interrupted by a restart."""
@@ -342,7 +342,8 @@ class EmbeddedOrchestrator:
                 if self.continue_if_needed(execution_arn):
                     manifest = self._manifest(execution_arn, name)
             except OrchestrationError:  # reported RUNNING (waiting); the next describe tries again
-                log.exception("could not continue execution", extra={"execution_arn": execution_arn})
+                with log_context(execution=name):
+                    log.exception("could not continue execution")
         live = self._live(latest_run_arn(manifest, execution_arn))
         if manifest is None and live is None:
             raise ExecutionNotFoundError(execution_arn)
@@ -369,7 +370,8 @@ class EmbeddedOrchestrator:
         try:
             return self.resume_interrupted(arn)
         except OrchestrationError:
-            log.exception("could not resume an interrupted execution", extra={"execution_arn": arn})
+            with log_context(execution=execution_name_from_arn(arn)):
+                log.exception("could not resume an interrupted execution")
             return False
 
     def _from_runner(

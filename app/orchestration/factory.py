@@ -40,19 +40,18 @@ def build_orchestrator(
 
     `defaults` and `account_checker` serve the in-process coordinator (embedded); on AWS the coordinator Lambda
     has its own (INCLUDE_PLAN_ORDERS, ACCOUNT_PRECHECK, ... in its environment). `worker` and `aggregator`
-    (embedded): the handlers the runner calls, built with their dependencies (default: the Lambdas' own, from
-    the environment). boto3 clients are created here (from `aws_session` when given: a boto3 Session with
+    (embedded, required): the handlers the runner calls, built with their dependencies. boto3 clients are created here (from `aws_session` when given: a boto3 Session with
     explicit credentials) only when none are handed in. `auto_resume` (AUTO_RESUME, embedded): an execution
     whose process is gone is resumed from its checkpoints instead of being reported FAILED. `execution_time_limit_s`
     (EXECUTION_TIME_LIMIT_S, embedded): the executions' deadline, continued in new runs as EXPRESS ones on AWS.
     """
     if mode == "embedded":
-        from lambda_functions.aggregator.app import handler as aggregator_handler
-        from lambda_functions.worker.app import handler as worker_handler
-
+        if worker is None or aggregator is None:
+            # Never the Lambdas' defaults: they would read another store and prefix from the environment.
+            raise ValueError("embedded orchestration needs the worker and aggregator handlers it runs")
         runner, machine_arn = build_runner(
-            worker or worker_handler,
-            aggregator or aggregator_handler,
+            worker,
+            aggregator,
             runner=LocalStepFunctions(region=region),
             map_max_concurrency=map_max_concurrency,
             worker_timeout_s=worker_timeout_s,
