@@ -53,9 +53,8 @@ class ExecutionRemoval:
 
     def __init__(self, sessions: sessionmaker[Session], claims: Claims) -> None:
         self._sessions = sessions
-        self._engine = bound_engine(
-            sessions
-        )  # batches run on connections of their own, under the ledger lock
+        # Batches run on connections of their own, under the ledger lock.
+        self._engine = bound_engine(sessions)
         self._claims = claims
 
     def begin_delete(self, execution_arn: str) -> str | None:

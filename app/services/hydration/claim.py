@@ -1,5 +1,6 @@
-"""The claim on an execution's hydration: taking it atomically, reading who holds it, and whether that holder
-may still be running (the package doc's *exactly once*; the owner rules are in `claim_owner.py`).
+"""The claim on an execution's hydration: taking it atomically, reading who holds it, and the condition under
+which it may be taken, by a hydration or a removal (the package doc's *exactly once*; the owner rules are in
+`claim_owner.py`).
 
 Claimable: never tried or failed; or 'saving' under a claim whose owner is known to be dead (same host, its
 process gone), taken over at once; or 'saving' with a heartbeat older than `stale_claim_s`.
@@ -132,16 +133,6 @@ class Claims:
                 ).where(table.execution_arn == execution_arn)
             ).first()
         return HeldClaim(*row) if row is not None else None
-
-    def is_live(self, execution_arn: str) -> bool:
-        """True while a hydration of this execution may still be running (a 'saving' claim neither dead nor
-        stale)."""
-        held = self.current(execution_arn)
-        if held is None or held.state != "saving":
-            return False
-        stale = utcnow() - timedelta(seconds=self.stale_claim_s)
-        fresh = held.heartbeat_at is not None and held.heartbeat_at >= stale
-        return fresh and not held.owner_is_dead()
 
     def _log_takeover(self, execution_arn: str, held: HeldClaim, reason: str) -> None:
         details = {"previous_owner": held.owner, "reason": reason, "orders_saved_before": held.orders_saved}

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from app.services.database import Database
+from app.services.execution_removal import ExecutionBusyError
 from app.services.hydration import claim_owner
 from tests.services.factories import file_source, make_orders, write_document
 
@@ -75,7 +76,8 @@ def test_a_claim_records_its_owner_process(db: Database, engine: Engine, documen
         claim_owner.process_start(os.getpid()),
     )
     assert start  # the process start is known on this platform
-    assert db.hydration.claims.is_live(ARN)
+    with pytest.raises(ExecutionBusyError):  # a live claim: the execution cannot be removed under it
+        db.removal.begin_delete(ARN)
 
 
 def test_a_crashed_processes_claim_is_taken_over_at_once(
@@ -93,13 +95,11 @@ def test_a_crashed_processes_claim_is_taken_over_at_once(
         # WHEN this process asks for the hydration while the owner lives
         # THEN it is refused (the owner may be loading it), though the 300 s heartbeat rule is far from expiring
         assert db.hydration.hydrate(ARN, file_source(document), source="file").state == "saving"
-        assert db.hydration.claims.is_live(ARN)
     finally:
         child.kill()  # WHEN the owner dies (kill -9: no cleanup at all)
         child.wait(30)
         if child.stdout is not None:
             child.stdout.close()
-    assert not db.hydration.claims.is_live(ARN)
     # THEN the next caller takes the hydration over at once and completes it, exactly once
     state = db.hydration.hydrate(ARN, file_source(document), source="file")
     assert (state.state, state.orders_saved) == ("saved", ORDER_COUNT)
@@ -135,7 +135,6 @@ def test_an_owner_that_cannot_be_checked_falls_back_to_the_heartbeat(
     _set_claim(engine, owner, _now())
     # THEN it is not taken over while its heartbeat is fresh
     assert db.hydration.hydrate(ARN, file_source(document), source="file").state == "saving"
-    assert db.hydration.claims.is_live(ARN)
     # WHEN the heartbeat is older than the 300 s rule
     _set_claim(engine, owner, _now() - dt.timedelta(seconds=301))
     # THEN it is taken over
