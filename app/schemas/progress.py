@@ -1,10 +1,36 @@
-"""Response model of GET /orders/{execution_arn}/progress: the workers' checkpoints, per symbol and stream."""
+"""Response model of GET /orders/{execution_arn}/progress: the workers' checkpoints, per symbol and stream
+(app/services/execution_progress.py reads them into these)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.services.execution_progress import ExecutionProgress, SymbolProgress
+
+@dataclass
+class StreamProgress:
+    stream: str
+    pages: int = 0
+    orders: int = 0  # rows kept so far (made durable by the worker)
+    state: str = "open"  # open | complete | the reason a shard ended otherwise (timeout, cursor_stalled, ...)
+
+
+@dataclass
+class SymbolProgress:
+    symbol: str
+    finished: bool = False
+    orders: int = 0
+    requests: int = 0
+    retries: int = 0
+    http_429: int = 0
+    duration_s: float | None = None  # the worker's own fetch time, once it finished
+    complete: bool | None = None
+    streams: list[StreamProgress] = field(default_factory=list)
+
+    @property
+    def streams_done(self) -> int:
+        return sum(1 for s in self.streams if s.state != "open")
 
 
 class ProgressResponse(BaseModel):
@@ -53,7 +79,3 @@ class ProgressResponse(BaseModel):
         description="Bitget's published limits of the endpoints still being paged, summed"
     )
     symbols: list[SymbolProgress]
-
-    @classmethod
-    def of(cls, progress: ExecutionProgress) -> ProgressResponse:
-        return cls(symbols_total=progress.symbols_total, **progress.totals(), symbols=progress.symbols)

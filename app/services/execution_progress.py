@@ -15,40 +15,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+from app.schemas.progress import ProgressResponse, StreamProgress, SymbolProgress
 from lambda_functions.common.bitget.endpoints import DEFAULT_LIMIT, PUBLISHED_LIMITS, history_path
 from lambda_functions.common.keys import execution_prefix
 from lambda_functions.common.results_store import ResultsStore
 
 log = logging.getLogger(__name__)
 MAX_SYMBOLS_SHOWN = 200  # an account of 500 symbols still reads in a second; the page says how many more
-
-
-@dataclass
-class StreamProgress:
-    stream: str
-    pages: int = 0
-    orders: int = 0  # rows kept so far (made durable by the worker)
-    state: str = "open"  # open | complete | the reason a shard ended otherwise (timeout, cursor_stalled, ...)
-
-
-@dataclass
-class SymbolProgress:
-    symbol: str
-    finished: bool = False
-    orders: int = 0
-    requests: int = 0
-    retries: int = 0
-    http_429: int = 0
-    duration_s: float | None = None  # the worker's own fetch time, once it finished
-    complete: bool | None = None
-    streams: list[StreamProgress] = field(default_factory=list)
-
-    @property
-    def streams_done(self) -> int:
-        return sum(1 for s in self.streams if s.state != "open")
 
 
 @dataclass
@@ -95,6 +71,10 @@ class ExecutionProgress:
             "http_429": self.http_429,
             "requests_limit_per_s": self.requests_limit_per_s,
         }
+
+    def response(self) -> ProgressResponse:
+        """GET /orders/{arn}/progress's answer."""
+        return ProgressResponse(symbols_total=self.symbols_total, **self.totals(), symbols=self.symbols)
 
 
 def read_progress(store: ResultsStore, prefix: str, execution: str) -> ExecutionProgress:

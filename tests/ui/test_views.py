@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from app.services.execution_progress import ExecutionProgress, SymbolProgress
+from app.schemas.progress import SymbolProgress
+from app.services.execution_progress import ExecutionProgress
 from app.ui import views
 from app.ui.pages import outcome_message
 

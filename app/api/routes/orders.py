@@ -102,7 +102,7 @@ def get_progress(execution_arn: ExecutionArn, orders: OrdersServiceDep) -> Progr
     """Per symbol: records kept, requests, retries, 429s, whether it finished (and complete), and per stream its
     pages, records and state (open, complete, or why a shard ended). The checkpoints stay until the execution is
     deleted or its results expire, so this answers after the end too (the CLI's and web page's live view)."""
-    return ProgressResponse.of(orders.known_progress(execution_arn))
+    return orders.known_progress(execution_arn).response()
 
 
 @router.get(
