@@ -44,6 +44,7 @@ from app.orchestration.base import (
     Orchestrator,
 )
 from app.orchestration.factory import build_orchestrator
+from app.schemas.health import StartupInfo
 from app.schemas.orders import OrdersStartedResponse
 from app.services.account_sync import SyncScheduler, sync_info
 from app.services.database import Database, open_database
@@ -460,7 +461,7 @@ def _exchange_probe(
     return getattr(symbols_client, "server_time_ms", None)  # an injected client (tests) may offer it
 
 
-def _info(settings: Settings, orchestrator: Orchestrator, exchange: Exchange) -> dict[str, Any]:
+def _info(settings: Settings, orchestrator: Orchestrator, exchange: Exchange) -> StartupInfo:
     """What GET /info shows: modes and non-secret settings (the DB URL with its password masked)."""
     exchange_info: dict[str, Any] = {
         "mode": exchange.mode,
@@ -469,8 +470,8 @@ def _info(settings: Settings, orchestrator: Orchestrator, exchange: Exchange) ->
     }
     if exchange.mode == "sandbox":
         exchange_info["warning"] = "SANDBOX exchange: synthetic demo orders, not your Bitget account"
-    return {
-        "configuration": {  # `valid`, `checks` and `problems` are added live by GET /info
+    return StartupInfo(
+        configuration={
             "aws_region": settings.aws_default_region,
             "mysql_host": settings.mysql_host or None,
             "mysql_port": settings.mysql_port,
@@ -481,28 +482,27 @@ def _info(settings: Settings, orchestrator: Orchestrator, exchange: Exchange) ->
             "account_precheck": settings.account_precheck,
             "auto_resume": settings.auto_resume,
         },
-        "modes": {
+        modes={
             "orchestration": orchestrator.mode,
             "results_store": settings.results_store,
             "database": settings.database_backend,
             "exchange": exchange.mode,
         },
-        "exchange": exchange_info,
-        "results_store": {
+        exchange=exchange_info,
+        results_store={
             "kind": settings.results_store,
             "prefix": settings.results_prefix,
             "bucket": settings.results_bucket or None,
             "directory": os.path.abspath(settings.results_dir) if settings.results_store == "local" else None,
             "base_url": settings.results_base_url if settings.results_store == "local" else None,
         },
-        "database": {
+        database={
             "backend": settings.database_backend,
             "url": settings.safe_database_url,
             "source": settings.database_source,
         },
-        # Replaced by the live check in GET /info when this process can sign requests for the account.
-        "account": {"status": "not_checked", "message": NOT_CHECKED[settings.orchestration_mode == "aws"]},
-    }
+        account={"status": "not_checked", "message": NOT_CHECKED[settings.orchestration_mode == "aws"]},
+    )
 
 
 NOT_CHECKED = {

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Request
 
 from app.core.config import Settings
+from app.schemas.health import StartupInfo
 from app.services.database import Database
 from app.services.exchange_clock import ExchangeClock
 from app.services.execution_control import ExecutionControl
@@ -28,7 +29,7 @@ class Runtime:
     orders: OrdersService
     symbols: SymbolsService
     exchange_base_url: str
-    info: dict[str, Any] = field(default_factory=dict)  # the modes in use, for GET /info
+    info: StartupInfo  # the modes in use, for GET /info
     health: HealthChecks | None = None  # the live checks of GET /info
     tasks: dict[str, PeriodicTask] = field(default_factory=dict)  # background tasks: "watcher", "retention"
     control: ExecutionControl | None = None  # cancel / resume (built from `orders` when not given)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_validator
@@ -44,6 +45,18 @@ class HealthResponse(BaseModel):
     status: str
     service: str
     version: str
+
+
+@dataclass(frozen=True)
+class StartupInfo:
+    """What start-up knows for GET /info (the modes, the non-secret settings); the route adds the live checks."""
+
+    configuration: dict[str, Any]  # `valid`, `checks` and `problems` are added live
+    modes: dict[str, Any]
+    exchange: dict[str, Any]
+    results_store: dict[str, Any]
+    database: dict[str, Any]
+    account: dict[str, Any]  # not checked yet: replaced by the live check when this process can sign
 
 
 class InfoResponse(BaseModel):

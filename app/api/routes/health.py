@@ -46,8 +46,8 @@ def info(runtime: RuntimeDep) -> InfoResponse:
     """Modes in use and live checks (database, exchange, results store, the account with a signed request):
     `valid` only when all pass. URLs are shown with any password they carry masked."""
     startup = runtime.info  # what start-up knew; the live checks are added to it here
-    configuration = dict(startup.get("configuration", {}))
-    account = startup.get("account")
+    configuration = dict(startup.configuration)
+    account = startup.account
     if runtime.health is not None:
         report = runtime.health.run()
         configuration |= {"valid": report.valid, "checks": report.checks, "problems": report.problems}
@@ -55,10 +55,10 @@ def info(runtime: RuntimeDep) -> InfoResponse:
     return InfoResponse(
         application={"name": APP_NAME, "version": APP_VERSION, "description": APP_DESCRIPTION},
         configuration=configuration,
-        modes=startup["modes"],
-        exchange=startup["exchange"],
-        results_store=startup["results_store"],
-        database=startup["database"],
+        modes=startup.modes,
+        exchange=startup.exchange,
+        results_store=startup.results_store,
+        database=startup.database,
         account=account,
         endpoints=ENDPOINTS,
     )
