@@ -21,7 +21,7 @@ import os
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import ExitStack, asynccontextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
@@ -372,7 +372,7 @@ def _orchestrator(
     aws_session: Any,
 ) -> Orchestrator:
     worker, aggregator = (
-        _embedded_functions(settings, store, exchange)
+        _embedded_functions(settings, store, exchange, stack)
         if settings.orchestration_mode == "embedded"
         else (None, None)
     )
@@ -403,7 +403,7 @@ def _orchestrator(
 
 
 def _embedded_functions(
-    settings: Settings, store: ResultsStore, exchange: Exchange
+    settings: Settings, store: ResultsStore, exchange: Exchange, stack: ExitStack
 ) -> tuple[WorkerFunction, AggregatorFunction]:
     """The in-process worker and aggregator, handed the API's store and exchange (the sandbox URL and
     credentials) and its RESULTS_PREFIX; the worker's other settings come from the environment, as on Lambda."""
@@ -413,7 +413,7 @@ def _embedded_functions(
     from lambda_functions.worker.app import WorkerFunction
     from lambda_functions.worker.limiter_pool import LimiterPool
     from lambda_functions.worker.settings import settings_from_environment
-    from lambda_functions.worker.wiring import build_dependencies
+    from lambda_functions.worker.wiring import build_dependencies, http_session
 
     worker_settings = settings_from_environment(  # errors never echo the credentials
         results_prefix=settings.results_prefix,
@@ -433,7 +433,10 @@ def _embedded_functions(
     # limiter and take the coordinator's fixed `rate_share` instead (1 / the workers running at once); the
     # shared pool ignores it, since N such shares would exceed the account limit as soon as two executions
     # overlap.
-    deps = replace(build_dependencies(worker_settings, store), limiters=LimiterPool.shared(RateLimiter()))
+    session = stack.enter_context(http_session())  # the worker's connections close with the app
+    deps = build_dependencies(
+        worker_settings, store, session=session, limiters=LimiterPool.shared(RateLimiter())
+    )
     aggregator_settings = AggregatorSettings(
         results_prefix=settings.results_prefix, presigned_url_expires=settings.presigned_url_expires
     )

@@ -70,8 +70,13 @@ def build_dependencies(
     settings: WorkerSettings | None = None,
     store: ResultsStore | None = None,
     secrets_client: Any = None,
+    *,
+    session: requests.Session | None = None,
+    limiters: LimiterPool | None = None,
 ) -> Dependencies:
-    """Everything warm invocations share; reads the Bitget secret (when configured) exactly once."""
+    """Everything warm invocations share; reads the Bitget secret (when configured) exactly once. `session` and
+    `limiters` default to a pooled session this process keeps and a pool sized by WORKER_RATE_SHARE; a host
+    that outlives its worker (the API, embedded) hands in a session it closes and the account-wide limiter."""
     settings = settings or settings_from_environment()
     clock = Clock()
     return Dependencies(
@@ -85,7 +90,7 @@ def build_dependencies(
             enabled=settings.enable_circuit_breaker,
             monotonic=clock.monotonic,
         ),
-        limiters=LimiterPool(lambda share: RateLimiter(share=share), settings.rate_share),
-        make_client=client_factory(settings, http_session(), secrets_client),
+        limiters=limiters or LimiterPool(lambda share: RateLimiter(share=share), settings.rate_share),
+        make_client=client_factory(settings, session or http_session(), secrets_client),
         clock=clock,
     )
