@@ -59,7 +59,6 @@ class WorkerFunction:
                 deadline_s=None if deadline_ms is None else (deadline_ms - deps.clock.wall_ms()) / 1000,
             ),
             clock=deps.clock,
-            results_prefix=deps.results_prefix,
         )
 
 

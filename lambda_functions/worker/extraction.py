@@ -98,7 +98,6 @@ class Extraction:
     breaker: CircuitBreaker
     budget: TimeBudget
     clock: Clock
-    results_prefix: str
     sleep: Callable[[float], object] | None = None
 
 
@@ -112,7 +111,7 @@ def extract_symbol(request: WorkerRequest, run: Extraction) -> dict[str, Any]:
 
 def _extract(request: WorkerRequest, run: Extraction) -> dict[str, Any]:
     started = run.clock.monotonic()
-    prefix, execution, symbol = run.results_prefix, request.execution, request.symbol
+    prefix, execution, symbol = run.settings.results_prefix, request.execution, request.symbol
     doc = ck.load(run.store, keys.checkpoint_key(prefix, execution, symbol))
     if doc is not None and request.resume:
         reopen_failed_shards(doc)
@@ -281,9 +280,9 @@ def reopen_failed_shards(doc: ck.Checkpoint) -> int:
 def _stored_result(doc: ck.Checkpoint, run: Extraction) -> dict[str, Any]:
     """The finished symbol's summary; its orders file is rebuilt from the segments if it was removed since."""
     summary = dict(doc.summary or {})
-    orders_key = keys.symbol_orders_key(run.results_prefix, doc.execution, doc.symbol)
+    orders_key = keys.symbol_orders_key(run.settings.results_prefix, doc.execution, doc.symbol)
     if not run.store.exists(orders_key):
-        journal = Checkpointer(run.store, run.results_prefix, doc)
+        journal = Checkpointer(run.store, run.settings.results_prefix, doc)
         write_orders_file(journal.rows(), run.store, orders_key, doc.symbol, doc.execution)
     return summary | {"done": True}
 

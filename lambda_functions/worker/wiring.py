@@ -31,7 +31,6 @@ from lambda_functions.worker.settings import WorkerSettings, settings_from_envir
 class Dependencies:
     settings: WorkerSettings
     store: ResultsStore
-    results_prefix: str
     catalog: MarketCatalog
     breaker: CircuitBreaker
     limiters: LimiterPool  # one limiter lent to each invocation, kept across invocations
@@ -82,7 +81,6 @@ def build_dependencies(
     return Dependencies(
         settings=settings,
         store=store or default_results_store(),
-        results_prefix=settings.results_prefix,
         catalog=MarketCatalog(settings.markets_ttl_s, monotonic=clock.monotonic),
         breaker=CircuitBreaker(
             settings.circuit_breaker_failures,

@@ -50,7 +50,6 @@ def install_worker(server: Any, store: ResultsStore) -> WorkerFunction:
         WorkerDependencies(
             settings=settings,
             store=store,
-            results_prefix=PREFIX,
             catalog=MarketCatalog(settings.markets_ttl_s),
             breaker=CircuitBreaker(),
             limiters=LimiterPool(lambda _share: RateLimiter(FAST_LIMITS)),

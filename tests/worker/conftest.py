@@ -47,6 +47,5 @@ def make_run(
             monotonic=clock.monotonic,
         ),
         clock=Clock(wall_ms=clock.wall_ms, monotonic=clock.monotonic),
-        results_prefix=PREFIX,
         sleep=lambda seconds: None,  # second passes do not wait in tests
     )

@@ -33,7 +33,6 @@ def install(store):
             Dependencies(
                 settings=settings,
                 store=store,
-                results_prefix=PREFIX,
                 catalog=MarketCatalog(monotonic=clock.monotonic),
                 breaker=CircuitBreaker(monotonic=clock.monotonic),
                 limiters=LimiterPool(lambda share: RateLimiter(share=share)),

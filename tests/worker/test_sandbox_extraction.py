@@ -74,7 +74,6 @@ def _install(server, store, *, retries: int = 2, **overrides: Any) -> WorkerFunc
         Dependencies(
             settings=settings,
             store=store,
-            results_prefix=PREFIX,
             catalog=MarketCatalog(settings.markets_ttl_s),
             breaker=CircuitBreaker(),
             limiters=LimiterPool(lambda share: RateLimiter(FAST_LIMITS, share=share), settings.rate_share),
