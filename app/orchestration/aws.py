@@ -44,6 +44,7 @@ from app.orchestration.manifest import (
     runs_of,
     state_from_manifest,
 )
+from lambda_functions.common.logs import log_context
 from lambda_functions.common.manifest import read_manifest
 from lambda_functions.common.results_store import ResultsStore
 from lambda_functions.coordinator.answers import (
@@ -164,7 +165,8 @@ class AwsOrchestrator:
                 if self.continue_if_needed(execution_arn):
                     manifest = read_manifest(self.store, self.results_prefix, name) or manifest
             except OrchestrationError:  # reported RUNNING (waiting); the next read tries again
-                log.warning("could not continue execution", exc_info=True, extra={"execution": name})
+                with log_context(execution=name):
+                    log.warning("could not continue execution", exc_info=True)
         if self.state_machine_type == "STANDARD":
             return self._describe_standard(execution_arn, name, manifest)
         if manifest is None:

@@ -134,9 +134,8 @@ class OrdersService:
         unique = None if symbols is None else self._validated(symbols, start_ms, end_ms)
         started = self.orchestrator.start(unique, start_ms, end_ms, options or ExtractionOptions())
         saved, db_message = self._record_started(started.execution_arn, started.execution_name, started)
-        log.info(
-            "execution started", extra={"execution": started.execution_name, "symbols": len(started.symbols)}
-        )
+        with log_context(execution=started.execution_name):
+            log.info("execution started", extra={"symbols": len(started.symbols)})
         when_finished = getattr(self.orchestrator, "when_finished", None)
         if when_finished is not None:  # embedded: save the orders as soon as it ends, nobody needs to poll
             arn = started.execution_arn
@@ -178,7 +177,8 @@ class OrdersService:
             )
         except Exception as exc:  # any error (e.g. a driver's OverflowError): it has started, never a 500
             # The execution runs anyway; the first GET /orders/{arn} records it from the manifest.
-            log.error("could not record execution", extra={"execution": name, "error": type(exc).__name__})
+            with log_context(execution=name):
+                log.error("could not record execution", extra={"error": type(exc).__name__})
             return (
                 False,
                 f"could not record the execution in the database ({type(exc).__name__}): it runs anyway, and "

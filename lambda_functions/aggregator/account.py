@@ -21,6 +21,7 @@ from typing import Any
 
 from lambda_functions.common import sync_state
 from lambda_functions.common.account_scope import is_account_unit
+from lambda_functions.common.logs import log_context
 from lambda_functions.common.results_store import ResultsStore
 from lambda_functions.common.streams import SPOT_FILLS, SPOT_PLAN
 
@@ -133,4 +134,5 @@ def record_sync(
     try:
         sync_state.write(store, prefix, str(account_id), state)
     except Exception:  # the next sync then starts from the previous state: more requests, nothing lost
-        log.exception("could not write the account's sync state", extra={"account": str(account_id)})
+        with log_context(account=str(account_id)):
+            log.exception("could not write the account's sync state")
