@@ -235,7 +235,9 @@ class Coordinator:
             if account is not None and account.rejected:
                 # The Lambda's answer read back (answers.refusal_from): one rule for both modes of what counts
                 # as the account's refusal (400/401/403) and what as a failure to start (502).
-                raise refusal_from(account.http_status or 401, account.error_body(), "Bitget refused the account")
+                raise refusal_from(
+                    account.http_status or 401, account.error_body(), "Bitget refused the account"
+                )
             offset = account.clock_offset_ms if account is not None else None
             if request.account_wide and self.account_checker is not None:
                 offset = (
