@@ -7,13 +7,11 @@ dropped at the end. Unreachable: skip locally, FAIL when CI=true.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pymysql
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
@@ -24,9 +22,8 @@ from app.main import Exchange, Overrides, create_app
 from lambda_functions.common.results_store import LocalResultsStore
 from tests.api.fakes import FakeOrchestrator, FakeSymbolsClient
 from tests.api.runtime import runtime_of
+from tests.mariadb import scratch_database
 
-# One database per test run, so concurrent runs on the shared server never drop each other's tables.
-MYSQL_DATABASE = f"bitget_orders_api_test_{os.getpid()}"
 TABLES = (
     "execution_orders",
     "ledger_orders",
@@ -39,29 +36,11 @@ TABLES = (
 BASE_URL = "http://127.0.0.1:8000/results"
 
 
-def _mysql_server() -> pymysql.connections.Connection:
-    try:
-        return pymysql.connect(host="127.0.0.1", port=3306, user="root", password="", connect_timeout=3)
-    except pymysql.MySQLError as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"MariaDB unreachable at 127.0.0.1:3306: {exc}")
-        pytest.skip(f"MariaDB unreachable at 127.0.0.1:3306: {exc}")
-
-
 @pytest.fixture(scope="session")
 def mysql_url() -> Iterator[str]:
-    server = _mysql_server()
-    with server.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS `{MYSQL_DATABASE}`")
-        cursor.execute(f"CREATE DATABASE `{MYSQL_DATABASE}` CHARACTER SET utf8mb4")
-    url = f"mysql+pymysql://root@127.0.0.1:3306/{MYSQL_DATABASE}"
-    run_migrations(url)
-    try:
+    with scratch_database("bitget_orders_api_test") as url:
+        run_migrations(url)
         yield url
-    finally:
-        with server.cursor() as cursor:
-            cursor.execute(f"DROP DATABASE IF EXISTS `{MYSQL_DATABASE}`")
-        server.close()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("mysql", marks=pytest.mark.mysql)])

@@ -7,18 +7,15 @@ they skip locally and FAIL under CI=true.
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 
-import pymysql
 import pytest
 from sqlalchemy import Engine, text
 
 from app.core.db import make_engine, make_session_factory, run_migrations
 from app.services.database import Database, open_database
+from tests.mariadb import scratch_database
 
-MYSQL_HOST, MYSQL_PORT, MYSQL_USER = "127.0.0.1", 3306, "root"
 TABLES = (
     "execution_orders",
     "ledger_orders",
@@ -30,33 +27,12 @@ TABLES = (
 )
 
 
-def _mysql_server() -> pymysql.connections.Connection:
-    try:
-        return pymysql.connect(
-            host=MYSQL_HOST, port=MYSQL_PORT, user=MYSQL_USER, password="", connect_timeout=3
-        )
-    except pymysql.MySQLError as exc:
-        message = f"MariaDB unreachable at {MYSQL_HOST}:{MYSQL_PORT}: {exc}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-
-
 @pytest.fixture(scope="session")
 def mysql_url() -> Iterator[str]:
     """A fresh, migrated MariaDB database for this test session (dropped afterwards)."""
-    name = f"bitget_orders_test_{uuid.uuid4().hex[:10]}"
-    server = _mysql_server()
-    try:
-        with server.cursor() as cursor:
-            cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
-        url = f"mysql+pymysql://{MYSQL_USER}@{MYSQL_HOST}:{MYSQL_PORT}/{name}"
+    with scratch_database("bitget_orders_test") as url:
         run_migrations(url)
         yield url
-    finally:
-        with server.cursor() as cursor:
-            cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
-        server.close()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("mysql", marks=pytest.mark.mysql)])

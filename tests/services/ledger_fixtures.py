@@ -9,7 +9,6 @@ when CI=true).
 from __future__ import annotations
 
 import json
-import os
 import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -17,14 +16,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pymysql
 import pytest
 from sqlalchemy import Engine, insert, select, text
 
 from app.core.db import make_engine
 from app.models.database import AccountCoverage, Base, ExecutionOrder, ExecutionResult, LedgerOrder
+from tests.mariadb import scratch_database
 
-MYSQL_DATABASE = f"bitget_reads_test_{os.getpid()}"
 TABLES = ("execution_orders", "account_coverage", "ledger_orders", "execution_results")
 SYMBOLS = ("BTCUSDT", "ETHUSDT", "XRPUSDT")
 STREAMS = ("spot_normal", "spot_tpsl", "USDT-FUTURES", "USDT-FUTURES_plan")
@@ -34,31 +32,13 @@ BASE_MS = 1_790_000_000_000
 CREATED = datetime(2026, 11, 1, 12, 0, 0, 123456)
 
 
-def _mysql_server() -> pymysql.connections.Connection:
-    try:
-        return pymysql.connect(host="127.0.0.1", port=3306, user="root", password="", connect_timeout=3)
-    except pymysql.MySQLError as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"MariaDB unreachable at 127.0.0.1:3306: {exc}")
-        pytest.skip(f"MariaDB unreachable at 127.0.0.1:3306: {exc}")
-
-
 @pytest.fixture(scope="session")
 def ledger_mysql_url() -> Iterator[str]:
-    server = _mysql_server()
-    with server.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS `{MYSQL_DATABASE}`")
-        cursor.execute(f"CREATE DATABASE `{MYSQL_DATABASE}` CHARACTER SET utf8mb4")
-    url = f"mysql+pymysql://root@127.0.0.1:3306/{MYSQL_DATABASE}"
-    engine = make_engine(url)
-    Base.metadata.create_all(engine)
-    engine.dispose()
-    try:
+    with scratch_database("bitget_reads_test") as url:
+        engine = make_engine(url)
+        Base.metadata.create_all(engine)
+        engine.dispose()
         yield url
-    finally:
-        with server.cursor() as cursor:
-            cursor.execute(f"DROP DATABASE IF EXISTS `{MYSQL_DATABASE}`")
-        server.close()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("mysql", marks=pytest.mark.mysql)])
