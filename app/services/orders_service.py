@@ -269,7 +269,7 @@ class OrdersService:
                 raise ExecutionNotFoundError(f"execution not found: {execution_arn}") from None
             return self._status_from_db(row), None
         if row is None:
-            row = self._record_from_manifest(execution_arn)
+            row = self.record_from_manifest(execution_arn)
         if state.status == "RUNNING":
             return self._running(state), state
         if state.status == "SUCCEEDED":
@@ -358,9 +358,6 @@ class OrdersService:
         )
 
     def record_from_manifest(self, execution_arn: str) -> dict[str, Any] | None:
-        return self._record_from_manifest(execution_arn)
-
-    def _record_from_manifest(self, execution_arn: str) -> dict[str, Any] | None:
         """Record an execution the DB has not seen (started elsewhere, or its first save failed).
 
         The coordinator writes the manifest before it starts anything, so an execution with neither a record nor
